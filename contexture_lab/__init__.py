@@ -1,0 +1,46 @@
+"""contexture_lab: an interactive lab for the contexture theory of representation learning.
+
+The core (contexts, spectrum, alignment, ...) needs only numpy and scipy; torch, matplotlib
+and ipywidgets load on first use, so ``import contexture_lab`` stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from . import contexts, exercises
+from .context import Context
+from .spectrum import Contexture, contexture
+
+__version__ = "0.1.0"
+
+_LAZY_MODULES = {
+    "alignment", "association", "attention", "datasets", "device", "encoders", "explore",
+    "mixing", "objectives", "plotting", "probe", "spectrum", "training", "widgets",
+}
+
+
+def get_device(device=None):
+    """The torch device the package uses; see :mod:`contexture_lab.device`."""
+    from .device import get_device as _get_device
+
+    return _get_device(device)
+
+
+def fit_encoder(ctx, objective, d, **kwargs):
+    """Train an encoder that learns the contexture; see :mod:`contexture_lab.training`."""
+    from .training import fit_encoder as _fit_encoder
+
+    return _fit_encoder(ctx, objective, d, **kwargs)
+
+
+def __getattr__(name):
+    if name in _LAZY_MODULES:
+        module = importlib.import_module(f".{name}", __name__)
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'contexture_lab' has no attribute {name!r}")
+
+
+__all__ = ["Context", "Contexture", "contexture", "contexts", "exercises", "fit_encoder",
+           "get_device", *sorted(_LAZY_MODULES)]

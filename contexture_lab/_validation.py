@@ -1,0 +1,102 @@
+"""Input checks shared by the package (scikit-learn ``check_array`` style messages)."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import scipy.sparse as sp
+
+
+def as_float_array(values, name: str, *, ndim: int | tuple[int, ...] | None = None,
+                   allow_sparse: bool = False):
+    """Return ``values`` as a finite float64 array (or CSR matrix if allowed).
+
+    Raises ``TypeError`` for non-numeric input and ``ValueError`` for a wrong number of
+    dimensions or for NaN / infinite entries, naming ``name`` in the message.
+    """
+    if sp.issparse(values):
+        if not allow_sparse:
+            raise TypeError(f"{name} must be a dense array, got a scipy.sparse matrix")
+        out = sp.csr_matrix(values, dtype=np.float64)
+        data = out.data
+        shape_ndim = 2
+    else:
+        if hasattr(values, "detach"):  # a torch tensor
+            values = values.detach().cpu().numpy()
+        try:
+            out = np.asarray(values, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"{name} must be numeric array-like, got {type(values).__name__}"
+                            f" ({exc})") from None
+        data = out
+        shape_ndim = out.ndim
+    if ndim is not None:
+        allowed = (ndim,) if isinstance(ndim, int) else ndim
+        if shape_ndim not in allowed:
+            want = " or ".join(f"{k}-D" for k in allowed)
+            raise ValueError(f"{name} must be {want}, got an array of shape {out.shape}")
+    bad = ~np.isfinite(data)
+    if bad.any():
+        raise ValueError(f"{name} contains {int(bad.sum())} NaN or infinite value(s); "
+                         "expected finite numbers")
+    return out
+
+
+def check_int(value, name: str, *, low: int | None = None, high: int | None = None) -> int:
+    """Return ``value`` as an int within ``[low, high]``; raise a clear error otherwise."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {value!r} ({type(value).__name__})")
+    value = int(value)
+    if low is not None and value < low:
+        raise ValueError(f"{name} must be >= {low}, got {value}")
+    if high is not None and value > high:
+        raise ValueError(f"{name} must be <= {high}, got {value}")
+    return value
+
+
+def check_float(value, name: str, *, low: float | None = None, high: float | None = None,
+                low_open: bool = False) -> float:
+    """Return ``value`` as a finite float within the stated interval."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {value!r} ({type(value).__name__})")
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value}")
+    if low is not None and (value < low or (low_open and value == low)):
+        op = ">" if low_open else ">="
+        raise ValueError(f"{name} must be {op} {low}, got {value}")
+    if high is not None and value > high:
+        raise ValueError(f"{name} must be <= {high}, got {value}")
+    return value
+
+
+def check_probability_vector(p, name: str, *, atol: float = 1e-8) -> np.ndarray:
+    """Return ``p`` as a 1-D non-negative vector that sums to 1."""
+    p = as_float_array(p, name, ndim=1)
+    if p.size == 0:
+        raise ValueError(f"{name} is empty; expected at least one entry")
+    if (p < 0).any():
+        raise ValueError(f"{name} has {int((p < 0).sum())} negative entr(ies); "
+                         "probabilities must be >= 0")
+    total = p.sum()
+    if abs(total - 1.0) > atol:
+        raise ValueError(f"{name} sums to {total:.6g}; expected weights that sum to 1")
+    return p
+
+
+def check_choice(value, name: str, choices) -> str:
+    """Return ``value`` if it is one of ``choices``; otherwise raise ``ValueError``."""
+    if value not in choices:
+        raise ValueError(f"unknown {name} {value!r}; expected one of {sorted(choices)}")
+    return value
+
+
+def check_rng(rng) -> np.random.Generator:
+    """Return a numpy Generator from a Generator or an int seed (no hidden global state)."""
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if isinstance(rng, numbers.Integral) and not isinstance(rng, bool):
+        return np.random.default_rng(int(rng))
+    raise TypeError("rng must be a numpy.random.Generator or an int seed, "
+                    f"got {type(rng).__name__}")

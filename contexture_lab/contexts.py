@@ -1,0 +1,202 @@
+"""Builders for the contexts the lab uses (THEORY.md section 2).
+
+Each returns a :class:`~contexture_lab.Context`. Builders that take data points (``knn``,
+``rbf``) attach them as ``x_features`` and ``a_features``; graph and closed-form builders
+attach the natural features (node ids are left to the caller, hypercube states are bits).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from ._validation import (as_float_array, check_float, check_int,
+                          check_probability_vector)
+from .context import Context
+
+#: Dense builders (rbf, hypercube) refuse to build more entries than this.
+MAX_DENSE_ENTRIES = 50_000_000
+
+
+def label(y, *, x_features=None) -> Context:
+    """A = class of X, X uniform over the n samples: P[i, c] = 1/n if y_i = c.
+
+    Parameters
+    ----------
+    y : array-like, shape (n,)
+        Class labels of any type; the classes present become the C context values.
+    x_features : array-like, shape (n, p), optional
+
+    Returns
+    -------
+    Context of shape (n, C), sparse. Closed form: s_1 = ... = s_{C-1} = 1, the rest 0.
+    """
+    y = np.asarray(y)
+    if y.ndim != 1:
+        raise ValueError(f"y must be 1-D (one label per sample), got shape {y.shape}")
+    if y.size == 0:
+        raise ValueError("y is empty; expected at least one label")
+    classes, codes = np.unique(y, return_inverse=True)
+    n = y.size
+    P = sp.csr_matrix((np.full(n, 1.0 / n), (np.arange(n), codes)), shape=(n, classes.size))
+    ctx = Context(P, x_features=x_features, name=f"label ({classes.size} classes)")
+    ctx.classes = classes
+    return ctx
+
+
+def knn(X, k: int) -> Context:
+    """A = one of the k nearest neighbours of x (self excluded), X uniform.
+
+    P[i, j] = 1 / (n k) for each of the k nearest neighbours j of point i (Euclidean).
+    The matrix is sparse and not symmetric: a point that is nobody's neighbour has
+    p_a = 0. Small k gives a strong association, large k a weak one.
+
+    Parameters
+    ----------
+    X : array-like, shape (n, p)
+    k : int, 1 <= k <= n - 1
+
+    Returns
+    -------
+    Context of shape (n, n) with ``x_features = a_features = X``.
+    """
+    from sklearn.neighbors import NearestNeighbors
+
+    X = as_float_array(X, "X", ndim=2)
+    n = X.shape[0]
+    if n < 2:
+        raise ValueError(f"X has {n} point(s); a KNN context needs at least 2")
+    k = check_int(k, "k", low=1)
+    if k >= n:
+        raise ValueError(f"k={k} must be smaller than the number of points n={n} "
+                         "(the point itself is excluded)")
+    nn = NearestNeighbors(n_neighbors=k + 1).fit(X)
+    _, idx = nn.kneighbors(X)
+    # drop self; with duplicate points self may not come first, so remove it explicitly
+    rows = np.arange(n)[:, None]
+    not_self = idx != rows
+    keep = np.where(not_self.all(axis=1)[:, None], np.arange(k + 1) < k, not_self)
+    cols = idx[keep].reshape(n, k)
+    P = sp.csr_matrix((np.full(n * k, 1.0 / (n * k)), (np.repeat(np.arange(n), k),
+                                                       cols.ravel())), shape=(n, n))
+    return Context(P, x_features=X, a_features=X, name=f"knn (k={k})")
+
+
+def rbf(X, bandwidth: float) -> Context:
+    """P+(a | x) proportional to exp(-|x - a|^2 / (2 bandwidth^2)) over the same points.
+
+    X is uniform over the n points; a ranges over them too (x itself included). Small
+    bandwidth gives a near-identity context, large bandwidth a near-independent one.
+    Dense (n x n).
+
+    Parameters
+    ----------
+    X : array-like, shape (n, p)
+    bandwidth : float > 0
+    """
+    X = as_float_array(X, "X", ndim=2)
+    bandwidth = check_float(bandwidth, "bandwidth", low=0.0, low_open=True)
+    n = X.shape[0]
+    if n * n > MAX_DENSE_ENTRIES:
+        raise ValueError(f"an RBF context on {n} points needs a dense {n} x {n} matrix; at "
+                         f"most {int(np.sqrt(MAX_DENSE_ENTRIES))} points are supported")
+    sq = np.sum(X * X, axis=1)
+    dist2 = np.maximum(sq[:, None] + sq[None, :] - 2 * X @ X.T, 0.0)
+    logits = -dist2 / (2 * bandwidth ** 2)
+    logits -= logits.max(axis=1, keepdims=True)
+    W = np.exp(logits)
+    P = W / W.sum(axis=1, keepdims=True) / n
+    return Context(P, x_features=X, a_features=X, name=f"rbf (bandwidth={bandwidth:g})")
+
+
+def _check_graph(W):
+    W = as_float_array(W, "W", ndim=2, allow_sparse=True)
+    n, m = W.shape
+    if n != m:
+        raise ValueError(f"W must be a square adjacency matrix, got shape {W.shape}")
+    data = W.data if sp.issparse(W) else W
+    if (data < 0).any():
+        raise ValueError("W has negative edge weights; expected weights >= 0")
+    asym = abs(W - W.T)
+    if (asym.max() if sp.issparse(asym) else np.max(asym)) > 1e-10 * max(1.0, abs(data).max()):
+        raise ValueError("W must be symmetric (an undirected graph); got W != W.T")
+    degree = np.asarray(W.sum(axis=1)).ravel()
+    if (degree <= 0).any():
+        raise ValueError(f"{int((degree <= 0).sum())} node(s) have no edges; every node of a "
+                         "random-walk context needs at least one neighbour")
+    return W, degree
+
+
+def random_walk(W, steps: int = 1) -> Context:
+    """A = node reached after ``steps`` steps of the random walk on the graph W from X.
+
+    X follows the stationary distribution pi (proportional to degree), so
+    P = diag(pi) (D^-1 W)^steps, which is symmetric. Singular values are |lambda_i|^steps,
+    where lambda_i are the eigenvalues of D^-1 W: more steps, weaker association.
+
+    Parameters
+    ----------
+    W : array-like or scipy.sparse, shape (n, n)
+        Symmetric non-negative edge weights; every node needs an edge.
+    steps : int >= 1
+    """
+    W, degree = _check_graph(W)
+    steps = check_int(steps, "steps", low=1)
+    sparse = sp.issparse(W)
+    step = (sp.diags(1.0 / degree) @ W).tocsr() if sparse else W / degree[:, None]
+    M = step
+    for _ in range(steps - 1):
+        M = M @ step
+    pi = degree / degree.sum()
+    P = (sp.diags(pi) @ M).tocsr() if sparse else M * pi[:, None]
+    P = (P + P.T) / 2  # symmetric in exact arithmetic; remove rounding asymmetry
+    return Context(P, normalize=True, name=f"random walk ({steps} step{'s' * (steps > 1)})")
+
+
+def cycle(n: int, p: float) -> Context:
+    """Cycle Z_n: A = X with probability 1 - p, X + 1 or X - 1 with probability p / 2 each.
+
+    Singular values |1 - p + p cos(2 pi k / n)|, k = 0..n-1 (Fourier modes). Sparse.
+    """
+    n = check_int(n, "n", low=3)
+    p = check_float(p, "p", low=0.0, high=1.0)
+    i = np.arange(n)
+    rows = np.concatenate([i, i, i])
+    cols = np.concatenate([i, (i + 1) % n, (i - 1) % n])
+    vals = np.concatenate([np.full(n, 1 - p), np.full(2 * n, p / 2)]) / n
+    P = sp.csr_matrix((vals, (rows, cols)), shape=(n, n))
+    return Context(P, x_features=np.c_[np.cos(2 * np.pi * i / n), np.sin(2 * np.pi * i / n)],
+                   name=f"cycle (n={n}, p={p:g})")
+
+
+def hypercube(n_bits: int, flip: float) -> Context:
+    """{0,1}^n_bits, X uniform, each bit of A flipped independently with probability ``flip``.
+
+    Singular values (1 - 2 flip)^k with multiplicity C(n_bits, k) (Walsh functions);
+    flip = 0 is A = X, flip = 1/2 is independence. Dense, 2^n_bits x 2^n_bits;
+    features are the bits.
+    """
+    n_bits = check_int(n_bits, "n_bits", low=1, high=12)
+    flip = check_float(flip, "flip", low=0.0, high=1.0)
+    one_bit = np.array([[1 - flip, flip], [flip, 1 - flip]]) / 2
+    P = np.ones((1, 1))
+    for _ in range(n_bits):
+        P = np.kron(P, one_bit)
+    states = (np.arange(2 ** n_bits)[:, None] >> np.arange(n_bits)[::-1]) & 1
+    return Context(P, x_features=states, a_features=states, normalize=True,
+                   name=f"hypercube (n={n_bits}, flip={flip:g})")
+
+
+def identity(n: int) -> Context:
+    """A = X, X uniform over n values: every singular value equals 1. Sparse."""
+    n = check_int(n, "n", low=2)
+    return Context(sp.identity(n, format="csr") / n, name=f"identity (n={n})")
+
+
+def independent(p_x, p_a) -> Context:
+    """A independent of X: P = p_x p_a^T. Only s_0 = 1 is non-zero."""
+    p_x = check_probability_vector(p_x, "p_x")
+    p_a = check_probability_vector(p_a, "p_a")
+    if (p_x <= 0).any():
+        raise ValueError("p_x has zero entries; every input needs positive probability")
+    return Context(np.outer(p_x, p_a), normalize=True, name="independent")

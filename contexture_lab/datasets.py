@@ -1,0 +1,83 @@
+"""Offline data sets: scikit-learn's bundled digits, networkx's graphs, generated toys."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._validation import check_int
+
+
+@dataclass(frozen=True)
+class Digits:
+    """The 8x8 handwritten digits bundled with scikit-learn.
+
+    Attributes
+    ----------
+    X : ndarray, shape (n, 64)   pixel intensities scaled to [0, 1]
+    y : ndarray, shape (n,)      digit labels 0..9
+    images : ndarray, shape (n, 8, 8)
+    """
+
+    X: np.ndarray
+    y: np.ndarray
+    images: np.ndarray
+
+
+def load_digits(n: int | None = None, *, random_state: int = 0) -> Digits:
+    """Digits (1,797 samples); ``n`` draws a stratified-free random subset with a seed."""
+    from sklearn.datasets import load_digits as _load
+
+    data = _load()
+    X = data.data / 16.0
+    y = data.target
+    if n is not None:
+        n = check_int(n, "n", low=2, high=X.shape[0])
+        idx = np.sort(np.random.default_rng(random_state).choice(X.shape[0], n, replace=False))
+        X, y = X[idx], y[idx]
+    return Digits(X=X, y=y, images=X.reshape(-1, 8, 8))
+
+
+def karate_club():
+    """Zachary's karate club: (adjacency (34, 34), club labels (34,) with 0 = Mr. Hi)."""
+    import networkx as nx
+
+    g = nx.karate_club_graph()
+    W = nx.to_numpy_array(g, nodelist=range(g.number_of_nodes()), weight=None)
+    clubs = np.array([0 if g.nodes[i]["club"] == "Mr. Hi" else 1 for i in g.nodes])
+    return W, clubs
+
+
+def ring_graph(n: int) -> np.ndarray:
+    """Adjacency (n, n) of the cycle graph on n nodes."""
+    n = check_int(n, "n", low=3)
+    W = np.zeros((n, n))
+    i = np.arange(n)
+    W[i, (i + 1) % n] = W[(i + 1) % n, i] = 1.0
+    return W
+
+
+def grid_graph(rows: int, cols: int) -> np.ndarray:
+    """Adjacency (rows*cols, rows*cols) of the 4-neighbour grid; node r*cols + c."""
+    rows = check_int(rows, "rows", low=1)
+    cols = check_int(cols, "cols", low=1)
+    n = rows * cols
+    W = np.zeros((n, n))
+    for r in range(rows):
+        for c in range(cols):
+            i = r * cols + c
+            if c + 1 < cols:
+                W[i, i + 1] = W[i + 1, i] = 1.0
+            if r + 1 < rows:
+                W[i, i + cols] = W[i + cols, i] = 1.0
+    return W
+
+
+def swiss_roll(n: int, *, noise: float = 0.05, random_state: int = 0) -> np.ndarray:
+    """n points of scikit-learn's swiss roll, shape (n, 3): a smooth manifold for KNN tests."""
+    from sklearn.datasets import make_swiss_roll
+
+    n = check_int(n, "n", low=2)
+    X, _ = make_swiss_roll(n, noise=noise, random_state=random_state)
+    return X

@@ -1,0 +1,197 @@
+"""The contexture of a context: top singular values and functions of its expectation operator.
+
+With Q = diag(p_x)^-1/2 P diag(p_a)^-1/2 = U S V^T (THEORY.md section 2) the singular values
+of T are the diagonal of S, the left functions are mu_i = u_i / sqrt(p_x) (orthonormal in
+L2(P_X)) and the right functions nu_i = v_i / sqrt(p_a). The top pair, s_0 = 1 with constant
+functions, is known in closed form (u_0 = sqrt(p_x), v_0 = sqrt(p_a)) and is deflated before
+solving, so that the solvers look only for s_1 >= s_2 >= ...
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.linalg
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
+
+from ._validation import check_choice, check_int
+from .context import Context, check_context
+
+#: Above this many entries in the smaller Gram matrix, ``method="auto"`` uses the sparse solver.
+DENSE_LIMIT = 3000
+
+METHODS = ("auto", "dense", "sparse", "torch")
+
+
+@dataclass(frozen=True)
+class Contexture:
+    """Result of :func:`contexture`: the top-d singular triplets of T (s_0 = 1 excluded).
+
+    Attributes
+    ----------
+    singular_values : ndarray, shape (d,)
+        s_1 >= ... >= s_d.
+    left : ndarray, shape (N, d)
+        mu_1..mu_d, orthonormal in L2(P_X) and of mean zero.
+    right : ndarray, shape (M, d)
+        nu_1..nu_d with T nu_i = s_i mu_i (zero on context values without mass).
+    p_x, p_a : ndarray, shapes (N,), (M,)
+        The marginals, for inner products in L2(P_X) and L2(P_A).
+    method : str
+        The solver that produced the result.
+    """
+
+    singular_values: np.ndarray
+    left: np.ndarray
+    right: np.ndarray
+    p_x: np.ndarray
+    p_a: np.ndarray
+    method: str
+
+    @property
+    def d(self) -> int:
+        return self.singular_values.size
+
+    def coefficients(self, f) -> np.ndarray:
+        """Coefficients <f, mu_i> in L2(P_X) of f, shape (N,) or (N, k) -> (d,) or (d, k)."""
+        f = np.asarray(f, dtype=np.float64)
+        if f.shape[0] != self.left.shape[0]:
+            raise ValueError(f"f has {f.shape[0]} rows; expected {self.left.shape[0]}")
+        weighted = f * (self.p_x if f.ndim == 1 else self.p_x[:, None])
+        return self.left.T @ weighted
+
+
+def _sign_fix(U: np.ndarray, V: np.ndarray):
+    """Flip each pair so that the largest-magnitude entry of the left vector is positive."""
+    rows = np.argmax(np.abs(U), axis=0)
+    signs = np.sign(U[rows, np.arange(U.shape[1])])
+    signs[signs == 0] = 1.0
+    return U * signs, V * signs
+
+
+def _deflated_operator(Q, u0, v0):
+    """Q - u0 v0^T as a LinearOperator: removes s_0 = 1 without densifying Q."""
+    def matvec(x):
+        x = np.asarray(x).reshape(-1)
+        return Q @ x - u0 * (v0 @ x)
+
+    def rmatvec(y):
+        y = np.asarray(y).reshape(-1)
+        return Q.T @ y - v0 * (u0 @ y)
+
+    def matmat(X):
+        return Q @ X - np.outer(u0, v0 @ X)
+
+    def rmatmat(Y):
+        return Q.T @ Y - np.outer(v0, u0 @ Y)
+
+    return spla.LinearOperator(Q.shape, matvec=matvec, rmatvec=rmatvec, matmat=matmat,
+                               rmatmat=rmatmat, dtype=np.float64)
+
+
+def _dense_svd(Q, u0, v0, d):
+    """Exact top-d SVD of the deflated dense Q.
+
+    For larger matrices the top eigenpairs of the smaller Gram matrix (LAPACK, subset by
+    index) are several times faster than a full SVD; when a requested singular value is
+    tiny (where the other side's vectors would be inaccurate) the full SVD is used.
+    """
+    Qd = Q.toarray() if sp.issparse(Q) else np.asarray(Q, dtype=np.float64)
+    Qd = Qd - np.outer(u0, v0)
+    n, m = Qd.shape
+    if min(n, m) > 500:
+        wide = n <= m
+        G = Qd @ Qd.T if wide else Qd.T @ Qd
+        k = G.shape[0]
+        w, vecs = scipy.linalg.eigh(G, subset_by_index=[k - d, k - 1], driver="evr")
+        w, vecs = w[::-1], vecs[:, ::-1]
+        s = np.sqrt(np.clip(w, 0.0, None))
+        if s[-1] > 1e-4:
+            other = (Qd.T @ vecs if wide else Qd @ vecs) / s
+            return (s, vecs, other) if wide else (s, other, vecs)
+    U, s, Vt = scipy.linalg.svd(Qd, full_matrices=False, lapack_driver="gesdd")
+    return s[:d], U[:, :d], Vt[:d].T
+
+
+def _sparse_svd(Q, u0, v0, d, tol, seed):
+    op = _deflated_operator(Q, u0, v0)
+    rng = np.random.default_rng(seed)
+    start = rng.standard_normal(min(Q.shape))
+    ncv = min(min(Q.shape) - 1, max(2 * d + 1, d + 32))
+    U, s, Vt = spla.svds(op, k=d, tol=tol, v0=start, ncv=ncv, solver="arpack")
+    order = np.argsort(-s)
+    return s[order], U[:, order], Vt[order].T
+
+
+def _torch_svd(Q, u0, v0, d, device):
+    import torch
+
+    from .device import get_device
+
+    dev = get_device(device)
+    Qd = Q.toarray() if sp.issparse(Q) else np.asarray(Q)
+    Qt = torch.as_tensor(Qd - np.outer(u0, v0), dtype=torch.float64, device=dev)
+    U, s, Vh = torch.linalg.svd(Qt, full_matrices=False)
+    return (s[:d].cpu().numpy(), U[:, :d].cpu().numpy(), Vh[:d].T.cpu().numpy())
+
+
+def contexture(ctx: Context, d: int, *, method: str = "auto", tol: float = 1e-10,
+               seed: int = 0, device=None) -> Contexture:
+    """Decompose a context: the top-d singular values and functions of T.
+
+    Parameters
+    ----------
+    ctx : Context
+    d : int
+        Number of non-trivial singular pairs, 1 <= d <= min(N, M) - 1.
+    method : {"auto", "dense", "sparse", "torch"}
+        "dense": exact LAPACK SVD; "sparse": ARPACK (scipy.sparse.linalg.svds) on the
+        deflated operator, never forming an N x N matrix; "torch": dense SVD on the active
+        torch device. "auto" is dense when min(N, M) <= DENSE_LIMIT, else sparse.
+    tol : float
+        Relative tolerance of the sparse solver.
+    seed : int
+        Seed of the sparse solver's start vector (results are deterministic).
+    device : str or torch.device, optional
+        Only for ``method="torch"``; defaults to :func:`contexture_lab.get_device`.
+
+    Returns
+    -------
+    Contexture
+    """
+    check_context(ctx)
+    check_choice(method, "method", METHODS)
+    n_min = min(ctx.shape)
+    d = check_int(d, "d", low=1)
+    if d > n_min - 1:
+        raise ValueError(f"d={d} is too large for a context of shape {ctx.shape}: at most "
+                         f"min(N, M) - 1 = {n_min - 1} non-constant singular functions exist")
+    Q = ctx.normalized()
+    u0 = np.sqrt(ctx.p_x)
+    v0 = np.sqrt(ctx.p_a)
+    if method == "auto":
+        method = "dense" if n_min <= DENSE_LIMIT else "sparse"
+    if method == "sparse" and d >= n_min - 1:
+        raise ValueError(f"the sparse solver needs d < min(N, M) - 1 = {n_min - 1}, got "
+                         f"d={d}; use method='dense'")
+    if method == "dense":
+        s, U, V = _dense_svd(Q, u0, v0, d)
+    elif method == "sparse":
+        s, U, V = _sparse_svd(Q, u0, v0, d, tol, seed)
+    else:
+        s, U, V = _torch_svd(Q, u0, v0, d, device)
+    U, V = _sign_fix(U, V)
+    s = np.clip(s, 0.0, None)
+    left = U / u0[:, None]
+    inv_root = np.zeros_like(v0)
+    inv_root[v0 > 0] = 1.0 / v0[v0 > 0]
+    right = V * inv_root[:, None]
+    return Contexture(singular_values=s, left=left, right=right, p_x=ctx.p_x.copy(),
+                      p_a=ctx.p_a.copy(), method=method)
+
+
+def singular_values(ctx: Context, k: int, **kwargs) -> np.ndarray:
+    """s_1..s_k of T (s_0 = 1 excluded), shape (k,); same options as :func:`contexture`."""
+    return contexture(ctx, k, **kwargs).singular_values
