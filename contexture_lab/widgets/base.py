@@ -1,0 +1,163 @@
+"""The shared base of the lab's explorers: one figure, a row of controls, one ``update``.
+
+An explorer is a thin object that wires ipywidgets controls to a matplotlib figure whose
+artists are created once and then only *updated* (``set_data``/``set_ydata``, followed by
+``canvas.draw_idle()``). All heavy computation is done beforehand by a sweep in
+:mod:`contexture_lab.explore`; a slider step only indexes into it.
+
+Subclassing
+-----------
+A subclass builds its controls, calls ``super().__init__(controls, figsize=...)`` and
+implements two hooks:
+
+``_setup(figure)``
+    called once: create the axes and artists (keep references on ``self``).
+``_redraw(**state)``
+    called on every step with the current value of every control (keyword = control name):
+    update the artists in place and return an HTML string for the readout (numbers are
+    shown there, never printed: prints in callbacks break nbval and vanish in widgets).
+
+Example::
+
+    class Sine(Explorer):
+        def __init__(self):
+            freq = ipywidgets.FloatSlider(value=1.0, min=0.5, max=3.0, description="f")
+            super().__init__({"freq": freq}, figsize=(4, 3))
+
+        def _setup(self, figure):
+            self.ax = figure.add_subplot()
+            self.t = np.linspace(0, 1, 200)
+            self.line, = self.ax.plot(self.t, np.sin(2 * np.pi * self.t))
+
+        def _redraw(self, freq):
+            self.line.set_ydata(np.sin(2 * np.pi * freq * self.t))
+            return f"frequency {freq:.2f}"
+
+    ex = Sine()
+    ex.update(freq=2.0)     # what a slider step does; callable without a browser
+    ex.widget               # display this in a notebook
+    ex.figure               # the matplotlib Figure (display it for a static fallback)
+
+The figure is a plain :class:`matplotlib.figure.Figure` (not made through pyplot) with an
+ipympl canvas attached explicitly, so an explorer is interactive even when the notebook
+uses ``%matplotlib inline`` for its static figures, and it is never shown twice.
+"""
+
+from __future__ import annotations
+
+import html
+
+import ipywidgets
+from matplotlib.figure import Figure
+
+from ..plotting.core import lab_style
+
+
+def interactive_canvas(figure: Figure):
+    """Attach an ipympl canvas (an ipywidgets ``DOMWidget``) to ``figure`` and return it.
+
+    The canvas works without a browser (construction and ``draw_idle`` need no front end),
+    which lets tests and benchmarks drive explorers in a plain Python process.
+    """
+    from ipympl.backend_nbagg import Canvas, FigureManager
+
+    canvas = Canvas(figure)
+    FigureManager(canvas, num=id(figure))
+    canvas.toolbar_visible = False
+    canvas.header_visible = False
+    canvas.footer_visible = False
+    canvas.resizable = False
+    return canvas
+
+
+class Explorer:
+    """Base class: a figure, named controls, a readout and ``update(**knobs)``.
+
+    Parameters
+    ----------
+    controls : dict of str -> ipywidgets.ValueWidget
+        Control name -> widget. The names are the keywords of :meth:`update` and of the
+        subclass's ``_redraw``. Changing a widget's ``value`` (a slider step in the
+        browser) triggers exactly one redraw.
+    figsize : tuple of float
+        Figure size in inches (drawn at the lab style's dpi).
+
+    Attributes
+    ----------
+    figure : matplotlib.figure.Figure
+    canvas : ipympl Canvas (an ipywidgets widget showing ``figure``)
+    controls : dict of str -> widget
+    readout : ipywidgets.HTML
+        Numbers of the current state, written by ``_redraw``.
+    widget : ipywidgets.VBox
+        Controls, canvas and readout, ready to display.
+    """
+
+    def __init__(self, controls: dict, *, figsize=(9.0, 3.6)):
+        if not controls:
+            raise ValueError("an explorer needs at least one control")
+        self.controls = dict(controls)
+        with lab_style():
+            self.figure = Figure(figsize=figsize, dpi=72)
+            self.canvas = interactive_canvas(self.figure)
+            self._setup(self.figure)
+        self.readout = ipywidgets.HTML()
+        self._syncing = False
+        for widget in self.controls.values():
+            widget.observe(self._on_change, names="value")
+        self.widget = ipywidgets.VBox([
+            ipywidgets.HBox(list(self.controls.values())), self.canvas, self.readout])
+        self._render()
+
+    # ------------------------------------------------------------------ hooks
+    def _setup(self, figure: Figure) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _redraw(self, **state) -> str:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ public
+    @property
+    def state(self) -> dict:
+        """The current value of every control, by name."""
+        return {name: widget.value for name, widget in self.controls.items()}
+
+    def update(self, **knobs) -> "Explorer":
+        """Set controls by name and redraw once (what moving the sliders does).
+
+        Unknown names raise ``ValueError``; a value a control cannot take raises the
+        control's own ``TraitError``/``ValueError`` (e.g. a value off a selection grid).
+        """
+        unknown = sorted(set(knobs) - set(self.controls))
+        if unknown:
+            raise ValueError(f"unknown control(s) {unknown}; this explorer has "
+                             f"{sorted(self.controls)}")
+        self._syncing = True
+        try:
+            for name, value in knobs.items():
+                self.controls[name].value = value
+        finally:
+            self._syncing = False
+        self._render()
+        return self
+
+    def show_text(self, text: str) -> None:
+        """Write plain text to the readout (escaped)."""
+        self.readout.value = html.escape(text)
+
+    # ------------------------------------------------------------------ internals
+    def _on_change(self, change) -> None:
+        if not self._syncing:
+            self._render()
+
+    def _render(self) -> None:
+        text = self._redraw(**self.state)
+        if text is not None:
+            self.readout.value = text
+        self.canvas.draw_idle()
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)
+
+
+__all__ = ["Explorer", "interactive_canvas"]
