@@ -1,10 +1,31 @@
-"""Linear probes: how well a representation serves a downstream task."""
+"""Linear probes: how well a representation serves a downstream task.
+
+A *probe* is ridge regression with an unpenalised bias, fitted on one-hot labels of a few
+labelled inputs and read out by arg-max (THEORY.md section 3: the downstream predictor is
+linear in the representation). This module measures
+
+- the probe's error for a given encoder (features), number of labelled samples ``n`` and
+  dimension ``d``, over repeated seeded label draws (:func:`linear_probe`, :func:`probe_error`);
+- the best probe the representation allows, fitted on the whole population
+  (:func:`population_probe`): the *approximation* part of the error;
+- the probe's error under a *shifted* downstream distribution for an encoder pretrained on
+  the original one (:func:`shift_by_class`, :func:`shift_by_feature`, :func:`shifted_context`),
+  with or without importance weighting of the probe's loss.
+
+The inputs form a finite population of N points (the data set); a distribution over them is a
+probability vector of length N. Test errors are exact expectations under such a distribution.
+"""
 
 from __future__ import annotations
 
-import numpy as np
+from dataclasses import dataclass
 
-from ._validation import as_float_array, check_float, check_int, check_rng
+import numpy as np
+import scipy.sparse as sp
+
+from ._validation import (as_float_array, check_float, check_int, check_probability_vector,
+                          check_rng)
+from .context import Context, check_context
 
 
 def balanced_split(y, n_per_class: int, rng) -> tuple[np.ndarray, np.ndarray]:
@@ -24,17 +45,47 @@ def balanced_split(y, n_per_class: int, rng) -> tuple[np.ndarray, np.ndarray]:
     return train, test
 
 
-def fit_ridge(features, targets, alpha: float = 1e-3):
-    """Ridge regression with an unpenalised bias: returns (weights (p, k), bias (k,))."""
+def fit_ridge(features, targets, alpha: float = 1e-3, sample_weight=None):
+    """Ridge regression with an unpenalised bias: returns (weights (p, k), bias (k,)).
+
+    Minimises ``sum_i w_i ||y_i - W^T f_i - b||^2 + alpha * (sum_i w_i) * ||W||_F^2`` in
+    closed form (``w_i = 1`` without ``sample_weight``), so ``alpha`` is a penalty per unit
+    of sample weight and does not need rescaling when n changes. This equals
+    scikit-learn's ``Ridge(alpha=alpha * sum(w), fit_intercept=True)``.
+
+    Parameters
+    ----------
+    features : array-like, shape (n, p)
+    targets : array-like, shape (n,) or (n, k)
+    alpha : float >= 0
+    sample_weight : array-like, shape (n,), optional
+        Non-negative weights with a positive sum (e.g. importance weights).
+    """
     F = as_float_array(features, "features", ndim=2)
     Y = as_float_array(targets, "targets", ndim=(1, 2))
     Y = Y[:, None] if Y.ndim == 1 else Y
+    if Y.shape[0] != F.shape[0]:
+        raise ValueError(f"targets have {Y.shape[0]} rows; expected {F.shape[0]} (one per row "
+                         "of features)")
     alpha = check_float(alpha, "alpha", low=0.0)
-    mu_f, mu_y = F.mean(axis=0), Y.mean(axis=0)
+    w = np.ones(F.shape[0]) if sample_weight is None else _check_weights(sample_weight,
+                                                                          F.shape[0])
+    total = w.sum()
+    mu_f, mu_y = w @ F / total, w @ Y / total
     Fc, Yc = F - mu_f, Y - mu_y
-    A = Fc.T @ Fc + alpha * F.shape[0] * np.eye(F.shape[1])
-    W = np.linalg.lstsq(A, Fc.T @ Yc, rcond=None)[0]
+    A = Fc.T @ (Fc * w[:, None]) + alpha * total * np.eye(F.shape[1])
+    W = np.linalg.lstsq(A, Fc.T @ (Yc * w[:, None]), rcond=None)[0]
     return W, mu_y - mu_f @ W
+
+
+def _check_weights(weights, n: int) -> np.ndarray:
+    w = as_float_array(weights, "sample_weight", ndim=1)
+    if w.shape != (n,):
+        raise ValueError(f"sample_weight has shape {w.shape}; expected ({n},), one per sample")
+    if (w < 0).any() or w.sum() <= 0:
+        raise ValueError("sample_weight must be >= 0 with a positive sum; got min "
+                         f"{w.min():.3g}, sum {w.sum():.3g}")
+    return w
 
 
 def probe_error(features, y, *, n_per_class: int = 5, alpha: float = 1e-3,
@@ -46,11 +97,7 @@ def probe_error(features, y, *, n_per_class: int = 5, alpha: float = 1e-3,
     arg-max. Returns the error averaged over ``n_repeats``.
     """
     F = as_float_array(features, "features", ndim=2)
-    y = np.asarray(y)
-    if y.shape != (F.shape[0],):
-        raise ValueError(f"y has shape {y.shape}; expected ({F.shape[0]},), one label per row")
-    classes, codes = np.unique(y, return_inverse=True)
-    onehot = np.eye(classes.size)[codes]
+    codes, onehot = _encode_labels(y, F.shape[0])
     rng = check_rng(seed)
     errors = []
     for _ in range(check_int(n_repeats, "n_repeats", low=1)):
@@ -58,3 +105,297 @@ def probe_error(features, y, *, n_per_class: int = 5, alpha: float = 1e-3,
         W, b = fit_ridge(F[train], onehot[train], alpha)
         errors.append(np.mean(np.argmax(F[test] @ W + b, axis=1) != codes[test]))
     return float(np.mean(errors))
+
+
+# ---------------------------------------------------------------------- repeated probes
+@dataclass(frozen=True)
+class ProbeResult:
+    """Errors of a linear probe over repeated seeded label draws (one entry per repeat).
+
+    Attributes
+    ----------
+    train_error, test_error : ndarray, shape (n_repeats,)
+        0-1 classification error (arg-max of the probe's outputs) on the labelled draws and
+        under the test distribution (exact expectation over all N inputs).
+    train_mse, test_mse : ndarray, shape (n_repeats,)
+        Squared error ``||onehot(y) - probe(x)||^2`` averaged the same ways.
+    effective_n : ndarray, shape (n_repeats,)
+        Effective sample size (sum w)^2 / sum w^2 of the fitting weights (= n unweighted).
+    n, d : int
+        Labelled samples per draw and feature dimension used.
+    """
+
+    train_error: np.ndarray
+    test_error: np.ndarray
+    train_mse: np.ndarray
+    test_mse: np.ndarray
+    effective_n: np.ndarray
+    n: int
+    d: int
+
+    @property
+    def test_error_mean(self) -> float:
+        return float(np.mean(self.test_error))
+
+    @property
+    def test_error_std(self) -> float:
+        """Spread over the repeats (standard deviation, ddof=0)."""
+        return float(np.std(self.test_error))
+
+    @property
+    def train_error_mean(self) -> float:
+        return float(np.mean(self.train_error))
+
+    @property
+    def train_error_std(self) -> float:
+        return float(np.std(self.train_error))
+
+    @property
+    def test_mse_mean(self) -> float:
+        return float(np.mean(self.test_mse))
+
+    @property
+    def test_mse_std(self) -> float:
+        return float(np.std(self.test_mse))
+
+    @property
+    def train_mse_mean(self) -> float:
+        return float(np.mean(self.train_mse))
+
+
+def _encode_labels(y, n_rows: int):
+    y = np.asarray(y)
+    if y.shape != (n_rows,):
+        raise ValueError(f"y has shape {y.shape}; expected ({n_rows},), one label per row")
+    classes, codes = np.unique(y, return_inverse=True)
+    return codes, np.eye(classes.size)[codes]
+
+
+def _features(features, d) -> np.ndarray:
+    """Features as (N, d): an array or a Contexture (its left functions), first d columns."""
+    if hasattr(features, "left") and hasattr(features, "singular_values"):
+        features = features.left
+    F = as_float_array(features, "features", ndim=2)
+    if d is None:
+        return F
+    d = check_int(d, "d", low=1, high=F.shape[1])
+    return F[:, :d]
+
+
+def _distribution(dist, n_inputs: int, name: str) -> np.ndarray:
+    if dist is None:
+        return np.full(n_inputs, 1.0 / n_inputs)
+    dist = check_probability_vector(dist, name)
+    if dist.shape != (n_inputs,):
+        raise ValueError(f"{name} has {dist.size} entries; expected {n_inputs}, one "
+                         "probability per input")
+    return dist
+
+
+def _errors(F, codes, onehot, W, b, weights):
+    """(0-1 error, squared error) of the probe, averaged with ``weights`` (sum 1)."""
+    out = F @ W + b
+    wrong = np.argmax(out, axis=1) != codes
+    sq = np.sum((onehot - out) ** 2, axis=1)
+    return float(weights @ wrong), float(weights @ sq)
+
+
+def linear_probe(features, y, n: int, *, d: int | None = None, alpha: float = 1e-3,
+                 n_repeats: int = 5, seed: int = 0, train_distribution=None,
+                 test_distribution=None, importance_weighted: bool = False) -> ProbeResult:
+    """Train and test error of a ridge probe on ``n`` labelled samples, over seeded repeats.
+
+    Each repeat draws ``n`` labelled inputs i.i.d. from ``train_distribution`` (with
+    replacement; default uniform over the N inputs), fits :func:`fit_ridge` to one-hot labels
+    on the first ``d`` feature columns, and reports the error on the draws (train) and the
+    exact expected error under ``test_distribution`` over all N inputs (test; default: the
+    training distribution). On a finite population that expectation *is* the population
+    risk; the labelled points are part of the population.
+
+    Parameters
+    ----------
+    features : array-like, shape (N, p), or a Contexture (its left functions are used)
+        The encoder's output on every input.
+    y : array-like, shape (N,)
+        Labels of all inputs.
+    n : int >= 2
+        Number of labelled samples per draw.
+    d : int, optional
+        Use only the first d columns (a d-dimensional encoder); default all p.
+    alpha : float >= 0
+        Ridge penalty per unit of sample weight (see :func:`fit_ridge`).
+    n_repeats : int >= 1
+    seed : int or numpy Generator
+    train_distribution, test_distribution : array-like, shape (N,), optional
+        Probability vectors over the inputs.
+    importance_weighted : bool
+        Weight each labelled sample by q(x) / p(x) (test over train probability), so the
+        fitted loss is an unbiased estimate of the loss under the test distribution.
+        Requires p(x) > 0 wherever q(x) > 0.
+
+    Returns
+    -------
+    ProbeResult
+    """
+    F = _features(features, d)
+    N = F.shape[0]
+    codes, onehot = _encode_labels(y, N)
+    n = check_int(n, "n", low=2)
+    p = _distribution(train_distribution, N, "train_distribution")
+    q = p if test_distribution is None else _distribution(test_distribution, N,
+                                                         "test_distribution")
+    if importance_weighted:
+        ratio = importance_weights(p, q)
+    rng = check_rng(seed)
+    rows = []
+    for _ in range(check_int(n_repeats, "n_repeats", low=1)):
+        draw = rng.choice(N, size=n, replace=True, p=p)
+        w = ratio[draw] if importance_weighted else np.ones(n)
+        W, b = fit_ridge(F[draw], onehot[draw], alpha, sample_weight=w)
+        train = _errors(F[draw], codes[draw], onehot[draw], W, b, np.full(n, 1.0 / n))
+        test = _errors(F, codes, onehot, W, b, q)
+        rows.append((*train, *test, effective_sample_size(w)))
+    tr_err, tr_mse, te_err, te_mse, n_eff = np.array(rows).T
+    return ProbeResult(train_error=tr_err, test_error=te_err, train_mse=tr_mse,
+                       test_mse=te_mse, effective_n=n_eff, n=n, d=F.shape[1])
+
+
+def population_probe(features, y, *, d: int | None = None, distribution=None,
+                     alpha: float = 1e-3) -> tuple[float, float]:
+    """(0-1 error, squared error) of the probe fitted on the whole population.
+
+    The probe is fitted with the distribution's probabilities as sample weights and
+    evaluated under the same distribution: with ``n -> infinity`` labelled samples this is
+    the best a linear probe on these d features can do, the *approximation* part of
+    :func:`linear_probe`'s test error (the rest is the *estimation* part). With
+    ``alpha = 0`` the squared error obeys Pythagoras: a probe (W, b) has squared error
+    ``population + E_q ||(W - W*)^T (f - E f) + const||^2``.
+    """
+    F = _features(features, d)
+    codes, onehot = _encode_labels(y, F.shape[0])
+    q = _distribution(distribution, F.shape[0], "distribution")
+    W, b = fit_ridge(F, onehot, alpha, sample_weight=q)
+    return _errors(F, codes, onehot, W, b, q)
+
+
+# ---------------------------------------------------------------------- distribution shift
+def importance_weights(train_distribution, test_distribution) -> np.ndarray:
+    """q / p per input, shape (N,); 0 where both are 0.
+
+    Raises ``ValueError`` where q > 0 but p = 0: no reweighting can recover a region the
+    training distribution never samples.
+    """
+    p = check_probability_vector(train_distribution, "train_distribution")
+    q = check_probability_vector(test_distribution, "test_distribution")
+    if p.shape != q.shape:
+        raise ValueError(f"train_distribution has {p.size} entries and test_distribution "
+                         f"{q.size}; expected one probability per input in both")
+    uncovered = (p <= 0) & (q > 0)
+    if uncovered.any():
+        raise ValueError(f"test_distribution puts mass on {int(uncovered.sum())} input(s) "
+                         "where train_distribution has none; importance weights q/p are "
+                         "undefined there")
+    out = np.zeros_like(p)
+    out[p > 0] = q[p > 0] / p[p > 0]
+    return out
+
+
+def effective_sample_size(weights) -> float:
+    """(sum w)^2 / sum w^2: how many equally weighted samples the weights are worth."""
+    w = as_float_array(weights, "weights", ndim=1)
+    if (w < 0).any() or w.sum() <= 0:
+        raise ValueError("weights must be >= 0 with a positive sum")
+    return float(w.sum() ** 2 / np.sum(w ** 2))
+
+
+def total_variation(p, q) -> float:
+    """Total-variation distance (1/2) sum |p - q| between two distributions over inputs."""
+    p = check_probability_vector(p, "p")
+    q = check_probability_vector(q, "q")
+    if p.shape != q.shape:
+        raise ValueError(f"p has {p.size} entries and q {q.size}; expected equal lengths")
+    return float(0.5 * np.abs(p - q).sum())
+
+
+def shift_by_class(y, class_probs, strength: float, *, base=None) -> np.ndarray:
+    """A downstream distribution whose class proportions move towards ``class_probs``.
+
+    ``q = (1 - strength) * p + strength * p'`` where p is ``base`` (default uniform) and
+    p' reweights p within each class so that class c has total mass ``class_probs[c]``
+    (classes in sorted order). ``strength = 0`` gives p back; the shift's total-variation
+    size grows linearly in ``strength``.
+
+    Parameters
+    ----------
+    y : array-like, shape (N,)
+    class_probs : array-like, shape (C,), a probability vector over the sorted classes
+    strength : float in [0, 1]
+    base : array-like, shape (N,), optional
+
+    Returns
+    -------
+    ndarray, shape (N,): a probability vector over the inputs.
+    """
+    y = np.asarray(y)
+    if y.ndim != 1:
+        raise ValueError(f"y must be 1-D, got shape {y.shape}")
+    classes, codes = np.unique(y, return_inverse=True)
+    target = check_probability_vector(class_probs, "class_probs")
+    if target.size != classes.size:
+        raise ValueError(f"class_probs has {target.size} entries; expected {classes.size}, "
+                         "one per class present in y (sorted order)")
+    strength = check_float(strength, "strength", low=0.0, high=1.0)
+    p = _distribution(base, y.size, "base")
+    class_mass = np.bincount(codes, weights=p, minlength=classes.size)
+    if (class_mass[codes] <= 0).any():
+        raise ValueError("base gives a class zero mass; cannot reweight it")
+    shifted = p * target[codes] / class_mass[codes]
+    return (1.0 - strength) * p + strength * shifted
+
+
+def shift_by_feature(values, strength: float, *, base=None) -> np.ndarray:
+    """Exponential tilt q(x) proportional to p(x) exp(strength * z(x)) of a scalar feature.
+
+    z is the feature standardised under p (mean 0, standard deviation 1), so ``strength``
+    is in units of standard deviations; ``strength = 0`` gives p (``base``, default uniform)
+    back, a positive strength favours inputs with large feature values.
+
+    Parameters
+    ----------
+    values : array-like, shape (N,)   a feature of each input (e.g. total ink of a digit)
+    strength : float
+    base : array-like, shape (N,), optional
+    """
+    v = as_float_array(values, "values", ndim=1)
+    strength = check_float(strength, "strength")
+    p = _distribution(base, v.size, "base")
+    mean = p @ v
+    sd = np.sqrt(p @ (v - mean) ** 2)
+    if sd <= 0:
+        raise ValueError("values are constant under the base distribution; a tilt needs a "
+                         "feature that varies")
+    logits = strength * (v - mean) / sd
+    q = p * np.exp(logits - logits.max())
+    return q / q.sum()
+
+
+def shifted_context(ctx: Context, distribution) -> Context:
+    """The same conditional P(a|x) with the inputs drawn from another distribution.
+
+    ``P'(x, a) = q(x) P(a | x)``: what an encoder would be pretrained on if the unlabelled
+    inputs came from the shifted distribution q. Every input needs q(x) > 0.
+    """
+    check_context(ctx)
+    q = _distribution(distribution, ctx.n_inputs, "distribution")
+    if (q <= 0).any():
+        raise ValueError(f"distribution gives {int((q <= 0).sum())} input(s) zero mass; a "
+                         "context needs every input (use a strength that keeps q > 0)")
+    C = ctx.conditional()
+    P = (sp.diags(q) @ C).tocsr() if ctx.is_sparse else C * q[:, None]
+    return Context(P, x_features=ctx.x_features, a_features=ctx.a_features, normalize=True,
+                   name=f"{ctx.name or 'context'} (shifted inputs)")
+
+
+__all__ = ["ProbeResult", "balanced_split", "effective_sample_size", "fit_ridge",
+           "importance_weights", "linear_probe", "population_probe", "probe_error",
+           "shift_by_class", "shift_by_feature", "shifted_context", "total_variation"]
