@@ -64,7 +64,7 @@ class Contexture:
 
 
 def _sign_fix(U: np.ndarray, V: np.ndarray):
-    """Flip each pair so that the largest-magnitude entry of the left vector is positive."""
+    """Flip each pair so that the largest-magnitude value of the left function is positive."""
     rows = np.argmax(np.abs(U), axis=0)
     signs = np.sign(U[rows, np.arange(U.shape[1])])
     signs[signs == 0] = 1.0
@@ -182,12 +182,10 @@ def contexture(ctx: Context, d: int, *, method: str = "auto", tol: float = 1e-10
         s, U, V = _sparse_svd(Q, u0, v0, d, tol, seed)
     else:
         s, U, V = _torch_svd(Q, u0, v0, d, device)
-    U, V = _sign_fix(U, V)
     s = np.clip(s, 0.0, None)
-    left = U / u0[:, None]
     inv_root = np.zeros_like(v0)
     inv_root[v0 > 0] = 1.0 / v0[v0 > 0]
-    right = V * inv_root[:, None]
+    left, right = _sign_fix(U / u0[:, None], V * inv_root[:, None])
     return Contexture(singular_values=s, left=left, right=right, p_x=ctx.p_x.copy(),
                       p_a=ctx.p_a.copy(), method=method)
 

@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+"""One entry point for setting up and using contexture_lab (needs only Python >= 3.11).
+
+    python3 tasks.py lab      # build .venv from the lock file (once) and open JupyterLab
+    python3 tasks.py test     # build .venv (once) and run the whole test suite
+    python3 tasks.py bench    # build .venv (once) and run the benchmarks
+    python3 tasks.py lock     # maintainers: rewrite requirements/lock.txt from .venv
+
+The environment lives in ``.venv`` inside the checkout. It is rebuilt only when
+``requirements/lock.txt`` or ``pyproject.toml`` changed (a hash is kept in ``.venv``), so
+both commands are fast the second time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+LOCK = ROOT / "requirements" / "lock.txt"
+STAMP = VENV / ".contexture_lab_stamp"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+CHROMIUM = Path("/usr/bin/chromium")
+
+#: Environment for reproducible runs: CPU, a fixed thread count, no GUI backend.
+TEST_ENV = {
+    "CONTEXTURE_LAB_DEVICE": "cpu",
+    "OMP_NUM_THREADS": "2",
+    "MKL_NUM_THREADS": "2",
+    "OPENBLAS_NUM_THREADS": "2",
+    "MPLBACKEND": "Agg",
+    "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+}
+
+
+def say(message: str) -> None:
+    print(f"[tasks] {message}", flush=True)
+
+
+def run(*args, env=None) -> None:
+    subprocess.run([str(a) for a in args], check=True, cwd=ROOT, env=env)
+
+
+def fingerprint() -> str:
+    digest = hashlib.sha256()
+    for path in (LOCK, ROOT / "pyproject.toml"):
+        digest.update(path.read_bytes())
+    digest.update(sys.version.split()[0].encode())
+    return digest.hexdigest()
+
+
+def ensure_env() -> None:
+    """Create .venv and install the locked versions plus the package, only if needed."""
+    if sys.version_info < (3, 11):
+        sys.exit(f"contexture_lab needs Python >= 3.11; this is {sys.version.split()[0]}")
+    wanted = fingerprint()
+    if STAMP.exists() and STAMP.read_text().strip() == wanted and PYTHON.exists():
+        return
+    if not PYTHON.exists():
+        say(f"creating the virtual environment in {VENV.relative_to(ROOT)}/")
+        run(sys.executable, "-m", "venv", VENV)
+    say("installing the locked versions (torch is the CPU build pinned in the lock file)")
+    run(PYTHON, "-m", "pip", "install", "--disable-pip-version-check", "-q",
+        "-r", LOCK)
+    run(PYTHON, "-m", "pip", "install", "--disable-pip-version-check", "-q",
+        "--no-deps", "--no-build-isolation", "-e", ".")
+    STAMP.write_text(wanted)
+    say("environment ready")
+
+
+def ensure_chromium() -> bool:
+    """Debian's chromium for the browser tests; installed with apt when we may (root)."""
+    if CHROMIUM.exists():
+        return True
+    if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
+        say("installing Debian's chromium for the browser tests (once)")
+        quiet = {"DEBIAN_FRONTEND": "noninteractive", **os.environ}
+        subprocess.run(["apt-get", "update", "-qq"], check=True, env=quiet)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=True, env=quiet,
+                       stdout=subprocess.DEVNULL)
+        return CHROMIUM.exists()
+    say("chromium not found and cannot be installed here: the browser tests will skip")
+    return False
+
+
+def lab(extra) -> None:
+    ensure_env()
+    run(BIN / "jupyter", "lab", "--notebook-dir", ROOT / "notebooks", *extra)
+
+
+def test(extra) -> None:
+    ensure_env()
+    ensure_chromium()
+    env = {**os.environ, **TEST_ENV}
+    # pytest runs the unit tests, the browser tests and nbval (strict) on every notebook
+    run(PYTHON, "-m", "pytest", "--nbval", "-n", "2", "--dist", "loadfile", *extra, env=env)
+
+
+def bench(extra) -> None:
+    ensure_env()
+    env = {**os.environ, **TEST_ENV}
+    run(PYTHON, ROOT / "benchmarks" / "run_all.py", *extra, env=env)
+
+
+def lock(extra) -> None:
+    """Rewrite the lock file from the current .venv (after a deliberate upgrade)."""
+    out = subprocess.run([PYTHON, "-m", "pip", "freeze", "--all", "--exclude-editable"], check=True,
+                         capture_output=True, text=True).stdout
+    lines = []
+    for line in out.splitlines():
+        name, _, version = line.partition("==")
+        if not version or name.lower() == "pip":
+            continue
+        lines.append(f"{name}=={version.split('+')[0]}")
+    header = ("# Every version the lab installs (python3 tasks.py lock rewrites this file).\n"
+              "# torch is the CPU build; environment.yml and binder/ pin the same versions.\n")
+    LOCK.write_text(header + "\n".join(sorted(lines, key=str.lower)) + "\n")
+    say(f"wrote {LOCK.relative_to(ROOT)} ({len(lines)} packages)")
+
+
+COMMANDS = {"lab": lab, "test": test, "bench": bench, "lock": lock}
+
+
+def main(argv) -> None:
+    if not argv or argv[0] not in COMMANDS:
+        sys.exit(__doc__)
+    COMMANDS[argv[0]](argv[1:])
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,139 @@
+"""Builders against the closed forms of THEORY.md section 2."""
+
+from math import comb
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+import contexture_lab as cl
+
+
+def test_label_context_spectrum():
+    y = np.array([0, 1, 2, 2, 1, 0, 0, 3, 3, 3, 2])
+    ctx = cl.contexts.label(y)
+    assert ctx.is_sparse and ctx.shape == (11, 4)
+    np.testing.assert_allclose(ctx.p_x, 1 / 11)
+    res = cl.contexture(ctx, 3)
+    np.testing.assert_allclose(res.singular_values, [1, 1, 1], atol=1e-12)
+    # the left functions span the centred class indicators: each is constant on a class
+    for c in range(4):
+        block = res.left[y == c]
+        np.testing.assert_allclose(block, np.broadcast_to(block[0], block.shape), atol=1e-12)
+
+
+def test_label_context_with_more_classes_than_d_has_zero_rest():
+    ctx = cl.contexts.label(np.array([0, 1, 2, 0, 1, 2]), x_features=np.eye(6))
+    assert cl.Context(ctx.P.toarray()).shape == (6, 3)
+    with pytest.raises(ValueError, match="at most min"):
+        cl.contexture(ctx, 3)
+
+
+@pytest.mark.parametrize("n, p", [(8, 0.3), (11, 0.9), (16, 0.5)])
+def test_cycle_is_fourier(n, p):
+    ctx = cl.contexts.cycle(n, p)
+    expected = np.sort(np.abs(1 - p + p * np.cos(2 * np.pi * np.arange(n) / n)))[::-1]
+    res = cl.contexture(ctx, n - 1)
+    np.testing.assert_allclose(res.singular_values, expected[1:], atol=1e-10)
+    # the top non-constant pair spans cos and sin of frequency 1 (when not degenerate with others)
+    if p < 2 / 3:
+        x = 2 * np.pi * np.arange(n) / n
+        F = np.c_[np.cos(x), np.sin(x)]
+        assert cl.alignment.cca_r2(res.left[:, :2], F) == pytest.approx(1.0, abs=1e-10)
+
+
+@pytest.mark.parametrize("n_bits, flip", [(3, 0.1), (5, 0.25), (4, 0.4)])
+def test_hypercube_is_walsh(n_bits, flip):
+    ctx = cl.contexts.hypercube(n_bits, flip)
+    expected = np.concatenate([np.full(comb(n_bits, k), (1 - 2 * flip) ** k)
+                               for k in range(n_bits + 1)])
+    res = cl.contexture(ctx, 2 ** n_bits - 1)
+    np.testing.assert_allclose(res.singular_values, np.sort(expected)[::-1][1:], atol=1e-10)
+    # the degree-1 Walsh functions (-1)^{x_j} span the top eigenspace
+    bits = ctx.x_features
+    walsh1 = (-1.0) ** bits
+    assert cl.alignment.cca_r2(res.left[:, :n_bits], walsh1) == pytest.approx(1.0, abs=1e-9)
+
+
+def test_hypercube_extremes():
+    assert np.allclose(cl.contexture(cl.contexts.hypercube(3, 0.0), 7).singular_values, 1)
+    assert np.allclose(cl.contexture(cl.contexts.hypercube(3, 0.5), 7).singular_values, 0,
+                       atol=1e-12)
+    # flip = 1 maps every bit to its complement: a bijection, all singular values 1
+    assert np.allclose(cl.contexture(cl.contexts.hypercube(3, 1.0), 7).singular_values, 1)
+
+
+def test_identity_and_independent():
+    np.testing.assert_allclose(cl.contexture(cl.contexts.identity(9), 8).singular_values, 1)
+    ctx = cl.contexts.independent(np.full(5, 0.2), np.array([0.1, 0.2, 0.3, 0.4]))
+    np.testing.assert_allclose(cl.contexture(ctx, 3).singular_values, 0, atol=1e-12)
+    np.testing.assert_allclose(ctx.dual_kernel(), 1.0)
+
+
+def test_random_walk_spectrum_is_power_of_walk_eigenvalues():
+    W, clubs = cl.datasets.karate_club()
+    degree = W.sum(axis=1)
+    sym = W / np.sqrt(np.outer(degree, degree))       # D^-1/2 W D^-1/2, same spectrum as D^-1 W
+    lam = np.linalg.eigvalsh(sym)
+    for steps in (1, 2, 5):
+        ctx = cl.contexts.random_walk(W, steps)
+        np.testing.assert_allclose(ctx.p_x, degree / degree.sum(), atol=1e-14)
+        expected = np.sort(np.abs(lam) ** steps)[::-1][1:]
+        res = cl.contexture(ctx, 33)
+        np.testing.assert_allclose(res.singular_values, expected, atol=1e-10)
+    # the top function separates the two clubs (Fiedler-like split), up to a few nodes
+    top = cl.contexture(cl.contexts.random_walk(W, 3), 1).left[:, 0]
+    agreement = np.mean((top > 0) == (clubs == clubs[np.argmax(top)]))
+    assert agreement >= 0.9
+
+
+def test_random_walk_sparse_input_stays_sparse():
+    W = sp.csr_matrix(cl.datasets.ring_graph(30))
+    ctx = cl.contexts.random_walk(W, 3)
+    assert ctx.is_sparse
+    expected = np.sort(np.abs(np.cos(2 * np.pi * np.arange(30) / 30)) ** 3)[::-1][1:6]
+    np.testing.assert_allclose(cl.contexture(ctx, 5).singular_values, expected, atol=1e-10)
+
+
+def test_knn_structure():
+    X = np.array([[0.0], [1.0], [3.0], [7.0]])
+    ctx = cl.contexts.knn(X, 1)
+    nearest = np.asarray(ctx.P.argmax(axis=1)).ravel()
+    np.testing.assert_array_equal(nearest, [1, 0, 1, 2])
+    np.testing.assert_allclose(ctx.p_a, [0.25, 0.5, 0.25, 0.0])
+    assert ctx.x_features is not None and ctx.a_features.shape == (4, 1)
+    dup = cl.contexts.knn(np.zeros((5, 2)), 2)          # duplicates: self still excluded
+    assert np.all(dup.P.diagonal() == 0)
+
+
+def test_rbf_rows_follow_gaussian_weights():
+    X = np.array([[0.0], [1.0], [2.5]])
+    ctx = cl.contexts.rbf(X, 1.0)
+    w = np.exp(-np.array([0.0, 1.0, 6.25]) / 2)
+    np.testing.assert_allclose(ctx.conditional()[0], w / w.sum())
+    wide = cl.contexture(cl.contexts.rbf(X, 1e3), 2).singular_values
+    narrow = cl.contexture(cl.contexts.rbf(X, 1e-2), 2).singular_values
+    assert wide.max() < 1e-5 and narrow.min() > 1 - 1e-6
+
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda: cl.contexts.knn(np.zeros((5, 2)), 5), ValueError, "smaller than the number"),
+    (lambda: cl.contexts.knn(np.zeros((5, 2)), 0), ValueError, "k must be >= 1"),
+    (lambda: cl.contexts.knn(np.zeros((5, 2)), 2.5), TypeError, "integer"),
+    (lambda: cl.contexts.knn(np.full((5, 2), np.nan), 2), ValueError, "NaN"),
+    (lambda: cl.contexts.rbf(np.zeros((3, 1)), 0.0), ValueError, "bandwidth must be > 0"),
+    (lambda: cl.contexts.rbf(np.zeros((3, 1)), -1), ValueError, "bandwidth"),
+    (lambda: cl.contexts.hypercube(3, 1.5), ValueError, "flip must be <= 1"),
+    (lambda: cl.contexts.hypercube(3, -0.1), ValueError, "flip must be >= 0"),
+    (lambda: cl.contexts.cycle(10, 2.0), ValueError, "p must be <= 1"),
+    (lambda: cl.contexts.independent([0.5, 0.6], [1.0]), ValueError, "sum to 1"),
+    (lambda: cl.contexts.independent([1.5, -0.5], [1.0]), ValueError, "negative"),
+    (lambda: cl.contexts.random_walk(np.array([[0, 1], [0, 0.0]]), 1), ValueError, "symmetric"),
+    (lambda: cl.contexts.random_walk(np.zeros((3, 3)), 1), ValueError, "no edges"),
+    (lambda: cl.contexts.random_walk(np.ones((2, 3)), 1), ValueError, "square"),
+    (lambda: cl.contexts.random_walk(cl.datasets.ring_graph(5), 0), ValueError, "steps"),
+    (lambda: cl.contexts.label(np.zeros((2, 2))), ValueError, "1-D"),
+])
+def test_builder_errors(call, error, match):
+    with pytest.raises(error, match=match):
+        call()

@@ -1,0 +1,110 @@
+"""contexture(): the decomposition's defining identities, solver agreement, errors."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+import contexture_lab as cl
+
+
+def random_context(n=9, m=7, seed=0, sparse=False):
+    rng = np.random.default_rng(seed)
+    P = rng.random((n, m)) ** 3
+    P /= P.sum()
+    return cl.Context(sp.csr_matrix(P) if sparse else P)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_defining_identities(sparse):
+    ctx = random_context(sparse=sparse)
+    d = 6
+    res = cl.contexture(ctx, d)
+    s, mu, nu = res.singular_values, res.left, res.right
+    assert s.shape == (d,) and mu.shape == (9, d) and nu.shape == (7, d)
+    # orthonormal in L2(P_X) and L2(P_A), mean zero (orthogonal to the constant, s_0)
+    np.testing.assert_allclose(mu.T @ (ctx.p_x[:, None] * mu), np.eye(d), atol=1e-8)
+    np.testing.assert_allclose(nu.T @ (ctx.p_a[:, None] * nu), np.eye(d), atol=1e-8)
+    np.testing.assert_allclose(ctx.p_x @ mu, 0, atol=1e-8)
+    # duality: T nu_i = s_i mu_i and T* mu_i = s_i nu_i
+    np.testing.assert_allclose(ctx.expect(nu), mu * s, atol=1e-8)
+    np.testing.assert_allclose(ctx.expect_adjoint(mu), nu * s, atol=1e-8)
+    assert np.all(np.diff(s) <= 1e-12) and s[0] <= 1 + 1e-12
+
+
+def test_s0_is_one_with_constant_function():
+    ctx = random_context(seed=3)
+    ones = np.ones(ctx.n_contexts)
+    np.testing.assert_allclose(ctx.expect(ones), 1.0)          # T 1 = 1: s_0 = 1
+    Q = ctx.normalized()
+    full = np.linalg.svd(Q, compute_uv=False)
+    assert full[0] == pytest.approx(1.0)
+    np.testing.assert_allclose(cl.contexture(ctx, 5).singular_values, full[1:6], atol=1e-10)
+
+
+def test_singular_values_match_dual_kernel_eigenvalues():
+    """s_i^2 are the eigenvalues of T T*, whose matrix in L2(P_X) is K_X diag(p_x)."""
+    ctx = random_context(n=8, m=12, seed=5)
+    K = ctx.dual_kernel()
+    root = np.sqrt(ctx.p_x)
+    eig = np.sort(np.linalg.eigvalsh(root[:, None] * K * root[None, :]))[::-1]
+    assert eig[0] == pytest.approx(1.0)
+    np.testing.assert_allclose(cl.contexture(ctx, 7).singular_values ** 2, eig[1:8],
+                               atol=1e-10)
+
+
+def test_signs_are_deterministic():
+    ctx = random_context(seed=7)
+    a, b = cl.contexture(ctx, 4), cl.contexture(ctx, 4, method="torch", device="cpu")
+    rows = np.argmax(np.abs(a.left), axis=0)
+    assert np.all(a.left[rows, np.arange(4)] > 0)
+    np.testing.assert_allclose(a.left, b.left, atol=1e-8)
+    np.testing.assert_allclose(a.right, b.right, atol=1e-8)
+
+
+def test_dense_and_sparse_solvers_agree_on_large_knn():
+    X = cl.datasets.swiss_roll(3000, random_state=0)
+    ctx = cl.contexts.knn(X, 10)
+    assert ctx.is_sparse and ctx.shape == (3000, 3000)
+    d = 12
+    dense = cl.contexture(ctx, d, method="dense")
+    sparse = cl.contexture(ctx, d, method="sparse")
+    np.testing.assert_allclose(sparse.singular_values, dense.singular_values, atol=1e-6)
+    # subspace alignment: mean squared canonical correlation of the two spans
+    assert cl.alignment.cca_r2(dense.left, sparse.left) > 0.999
+    # principal angles computed independently in L2(P_X)
+    w = np.sqrt(ctx.p_x)[:, None]
+    cosines = np.linalg.svd((dense.left * w).T @ (sparse.left * w), compute_uv=False)
+    assert cosines.min() > 0.999
+
+
+def test_torch_path_matches_dense():
+    ctx = cl.contexts.knn(cl.datasets.load_digits(300).X, 8)
+    a = cl.contexture(ctx, 10, method="dense")
+    b = cl.contexture(ctx, 10, method="torch", device="cpu")
+    np.testing.assert_allclose(a.singular_values, b.singular_values, atol=1e-10)
+
+
+def test_coefficients_reconstruct_a_function_in_the_span():
+    ctx = random_context(n=10, m=10, seed=11)
+    res = cl.contexture(ctx, 5)
+    coef = np.array([0.5, -1.0, 2.0, 0.0, 0.25])
+    np.testing.assert_allclose(res.coefficients(res.left @ coef), coef, atol=1e-10)
+
+
+@pytest.mark.parametrize("d, error, match", [
+    (0, ValueError, "d must be >= 1"),
+    (9, ValueError, "too large"),
+    (2.0, TypeError, "integer"),
+])
+def test_bad_dimensions(d, error, match):
+    with pytest.raises(error, match=match):
+        cl.contexture(random_context(n=9, m=7), d)
+
+
+def test_bad_method_and_context():
+    with pytest.raises(ValueError, match="unknown method 'svd'"):
+        cl.contexture(random_context(), 2, method="svd")
+    with pytest.raises(TypeError, match="Context"):
+        cl.contexture(np.eye(3) / 3, 1)
+    with pytest.raises(ValueError, match="sparse solver needs"):
+        cl.contexture(random_context(n=9, m=7), 6, method="sparse")
