@@ -1,15 +1,42 @@
-"""Comparing representations: with the exact contexture and with each other (THEORY.md 8).
+"""Comparing representations: with the exact contexture and with each other (THEORY.md 3, 8).
 
-All metrics take feature matrices F (n, p) and G (n, q) whose rows are the same n inputs.
+Two families live here.
+
+*Sample metrics* take feature matrices F (n, p) and G (n, q) whose rows are the same n
+inputs, centre the columns, and say how alike the two representations are:
+:func:`cca_r2`, :func:`svcca`, :func:`linear_cka`, :func:`rbf_cka` (both with a debiased
+HSIC variant), :func:`mutual_knn`, :func:`rsa` and :func:`procrustes_distance`.
+:func:`permutation_null` turns any of them into a test ("is 0.3 high?").
+
+*Population quantities* take a :class:`~contexture_lab.Context` and functions on its N
+inputs, weighted by P_X: the compatibility :func:`compatibility` of a task, the
+:func:`ratio_trace` Tr(C_Phi^-1 B_Phi) of an encoder, its exact linear-probe error
+:func:`linear_probe_error` on a task, its worst case :func:`worst_case_error` over the
+compatible class F_eps, and the theorem's optimum :func:`optimal_worst_case_error`.
+
+Conventions for degenerate input (never NaN): a representation without variance (all rows
+equal) scores 0 under the similarity scores (CCA, SVCCA, CKA), because it carries no
+information about the inputs; :func:`rsa` and :func:`procrustes_distance` are undefined
+there and raise ``ValueError``.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from ._validation import as_float_array, check_int
+from ._validation import as_float_array, check_choice, check_float, check_int, check_rng
+from .context import check_context
+
+#: Relative size below which a centred representation counts as constant.
+_CONSTANT_RTOL = 1e-12
+
+#: worst_case_error builds dense (N, N) matrices; it refuses larger contexts.
+MAX_WORST_CASE_INPUTS = 3000
 
 
+# ---------------------------------------------------------------------------- helpers
 def _pair(F, G):
     F = as_float_array(F, "F", ndim=(1, 2))
     G = as_float_array(G, "G", ndim=(1, 2))
@@ -23,15 +50,39 @@ def _pair(F, G):
     return F, G
 
 
-def _orthonormal_basis(F, rtol=1e-10):
-    """Orthonormal basis (n, r) of the column span of centred F; r = numerical rank."""
+def _centred(F):
+    """Column-centred F and whether it has any variance left."""
     Fc = F - F.mean(axis=0)
+    scale = np.linalg.norm(F)
+    return Fc, bool(scale > 0 and np.linalg.norm(Fc) > _CONSTANT_RTOL * scale)
+
+
+def _require_variance(F, name, metric):
+    Fc, varies = _centred(F)
+    if not varies:
+        raise ValueError(f"{name} has no variance (all rows are equal after centring); "
+                         f"{metric} is undefined for a constant representation")
+    return Fc
+
+
+def _svd_basis(Fc, rtol):
+    """Left singular vectors and values of centred Fc, numerical rank only."""
     U, s, _ = np.linalg.svd(Fc, full_matrices=False)
     if s.size == 0 or s[0] == 0:
-        return U[:, :0]
-    return U[:, s > rtol * s[0]]
+        return U[:, :0], s[:0]
+    keep = s > rtol * s[0]
+    return U[:, keep], s[keep]
 
 
+def _orthonormal_basis(F, rtol=1e-10):
+    """Orthonormal basis (n, r) of the column span of centred F; r = numerical rank."""
+    Fc, varies = _centred(F)
+    if not varies:
+        return np.zeros((F.shape[0], 0))
+    return _svd_basis(Fc, rtol)[0]
+
+
+# ---------------------------------------------------------------------------- CCA family
 def canonical_correlations(F, G) -> np.ndarray:
     """Canonical correlations of centred F and G, descending, length min(rank F, rank G)."""
     F, G = _pair(F, G)
@@ -53,6 +104,193 @@ def cca_r2(F, G) -> float:
     return float(np.sum(rho ** 2) / min(F.shape[1], G.shape[1]))
 
 
+def _svcca_dims(dims):
+    if dims is None:
+        return None, None
+    if isinstance(dims, (tuple, list)):
+        if len(dims) != 2:
+            raise ValueError(f"dims must be an int or a pair (dims_F, dims_G), got {dims!r}")
+        return check_int(dims[0], "dims[0]", low=1), check_int(dims[1], "dims[1]", low=1)
+    dims = check_int(dims, "dims", low=1)
+    return dims, dims
+
+
+def _top_directions(F, dims, keep_variance, name):
+    Fc, varies = _centred(F)
+    if not varies:
+        return np.zeros((F.shape[0], 0))
+    U, s = _svd_basis(Fc, 1e-10)
+    if dims is None:
+        share = np.cumsum(s ** 2) / np.sum(s ** 2)
+        dims = int(np.searchsorted(share, keep_variance - 1e-12) + 1)
+    elif dims > F.shape[1]:
+        raise ValueError(f"dims={dims} exceeds the {F.shape[1]} feature(s) of {name}")
+    return U[:, :dims]
+
+
+def svcca(F, G, dims=None, *, keep_variance: float = 0.99) -> float:
+    """SVCCA (Raghu et al. 2017): CCA between the top singular directions of each side.
+
+    Each centred side is reduced by SVD to its top directions, then the canonical
+    correlations of the reduced sides are averaged (not squared, as in the paper).
+
+    Parameters
+    ----------
+    F : array-like, shape (n, p)
+    G : array-like, shape (n, q)
+    dims : int or (int, int), optional
+        Directions kept for F and G; at most the numerical rank is used. Default: the
+        fewest directions that explain ``keep_variance`` of each side's variance.
+    keep_variance : float in (0, 1]
+        Variance share kept when ``dims`` is None.
+
+    Returns
+    -------
+    float in [0, 1]; 0 when a side is constant.
+    """
+    F, G = _pair(F, G)
+    keep_variance = check_float(keep_variance, "keep_variance", low=0.0, high=1.0,
+                                low_open=True)
+    dims_f, dims_g = _svcca_dims(dims)
+    Uf = _top_directions(F, dims_f, keep_variance, "F")
+    Ug = _top_directions(G, dims_g, keep_variance, "G")
+    if Uf.shape[1] == 0 or Ug.shape[1] == 0:
+        return 0.0
+    rho = np.clip(np.linalg.svd(Uf.T @ Ug, compute_uv=False), 0.0, 1.0)
+    return float(np.mean(rho))
+
+
+# ---------------------------------------------------------------------------- HSIC / CKA
+def _gram_pair(K, L):
+    K = as_float_array(K, "K", ndim=2)
+    L = as_float_array(L, "L", ndim=2)
+    for name, M in (("K", K), ("L", L)):
+        if M.shape[0] != M.shape[1]:
+            raise ValueError(f"{name} must be a square Gram matrix, got shape {M.shape}")
+    if K.shape != L.shape:
+        raise ValueError(f"K has shape {K.shape} and L has shape {L.shape}; both Gram "
+                         "matrices must be over the same inputs")
+    return K, L
+
+
+def _double_centre(K):
+    return K - K.mean(axis=0) - K.mean(axis=1)[:, None] + K.mean()
+
+
+def _u_centre(K):
+    """U-centring (Szekely & Rizzo 2014): the unbiased HSIC is <U(K), U(L)> / (n (n-3))."""
+    n = K.shape[0]
+    K = K.copy()
+    np.fill_diagonal(K, 0.0)
+    rows = K.sum(axis=1)
+    out = K - rows[:, None] / (n - 2) - K.sum(axis=0)[None, :] / (n - 2) \
+        + K.sum() / ((n - 1) * (n - 2))
+    np.fill_diagonal(out, 0.0)
+    return out
+
+
+def _centre_gram(K, debiased):
+    return _u_centre(K) if debiased else _double_centre(K)
+
+
+def _check_gram_size(n, debiased):
+    need = 4 if debiased else 2
+    if n < need:
+        raise ValueError(f"the {'debiased ' if debiased else ''}HSIC needs at least {need} "
+                         f"inputs, got {n}")
+
+
+def hsic(K, L, *, debiased: bool = False) -> float:
+    """Hilbert-Schmidt independence criterion of two Gram matrices over the same n inputs.
+
+    Biased (Gretton et al. 2005): tr(K H L H) / (n - 1)^2 with H the centring matrix.
+    Debiased (Song et al. 2012): the unbiased estimator, computed through U-centred
+    matrices; it needs n >= 4 and can be slightly negative.
+    """
+    K, L = _gram_pair(K, L)
+    n = K.shape[0]
+    _check_gram_size(n, debiased)
+    scale = n * (n - 3) if debiased else (n - 1) ** 2
+    return float(np.sum(_centre_gram(K, debiased) * _centre_gram(L, debiased)) / scale)
+
+
+def cka(K, L, *, debiased: bool = False) -> float:
+    """Centred kernel alignment of two Gram matrices: HSIC(K, L) / sqrt(HSIC(K, K) HSIC(L, L)).
+
+    In [0, 1] for the biased HSIC; in [-1, 1] for the debiased one (its values scatter
+    around 0 for unrelated representations instead of sitting above 0). A Gram matrix
+    that centring annihilates (a constant representation) gives 0.
+    """
+    K, L = _gram_pair(K, L)
+    _check_gram_size(K.shape[0], debiased)
+    Kc, Lc = _centre_gram(K, debiased), _centre_gram(L, debiased)
+    nk, nl = np.linalg.norm(Kc), np.linalg.norm(Lc)
+    if nk <= _CONSTANT_RTOL * np.linalg.norm(K) or nl <= _CONSTANT_RTOL * np.linalg.norm(L):
+        return 0.0
+    return float(np.clip(np.sum(Kc * Lc) / (nk * nl), -1.0 if debiased else 0.0, 1.0))
+
+
+def linear_cka(F, G, *, debiased: bool = False) -> float:
+    """Linear CKA (Kornblith et al. 2019): ||Y^T X||_F^2 / (||X^T X||_F ||Y^T Y||_F).
+
+    X, Y are the centred F (n, p), G (n, q). Invariant to rotations and isotropic scaling
+    of either side, *not* to other invertible linear maps (CCA is). In [0, 1]; 0 when a
+    side is constant. ``debiased=True`` uses the unbiased HSIC (n >= 4, value in [-1, 1]).
+    """
+    F, G = _pair(F, G)
+    X, fx = _centred(F)
+    Y, fy = _centred(G)
+    if not (fx and fy):
+        return 0.0
+    X = X / np.linalg.norm(X)
+    Y = Y / np.linalg.norm(Y)
+    if debiased or max(X.shape[1], Y.shape[1]) > X.shape[0]:
+        return cka(X @ X.T, Y @ Y.T, debiased=debiased)
+    cross = np.linalg.norm(Y.T @ X) ** 2
+    value = cross / (np.linalg.norm(X.T @ X) * np.linalg.norm(Y.T @ Y))
+    return float(np.clip(value, 0.0, 1.0))
+
+
+def _rbf_gram(X, sigma, name):
+    sq = np.sum(X * X, axis=1)
+    dist2 = np.maximum(sq[:, None] + sq[None, :] - 2 * X @ X.T, 0.0)
+    np.fill_diagonal(dist2, 0.0)
+    if sigma is None:
+        positive = dist2[np.triu_indices_from(dist2, k=1)]
+        positive = positive[positive > 0]
+        if positive.size == 0:  # all rows equal: a constant kernel, CKA gives 0
+            return np.ones_like(dist2)
+        sigma = float(np.sqrt(np.median(positive)))
+    else:
+        sigma = check_float(sigma, f"sigma ({name})", low=0.0, low_open=True)
+    return np.exp(-dist2 / (2 * sigma ** 2))
+
+
+def rbf_cka(F, G, sigma=None, *, debiased: bool = False) -> float:
+    """CKA with Gaussian kernels exp(-|x - x'|^2 / (2 sigma^2)) on each side.
+
+    Parameters
+    ----------
+    F : array-like, shape (n, p)
+    G : array-like, shape (n, q)
+    sigma : float or (float, float), optional
+        Bandwidths for F and G. Default: the median distance between distinct rows of each
+        side (scale-free: the value is invariant to rotations and isotropic scaling).
+    debiased : bool
+        Use the unbiased HSIC (n >= 4, value in [-1, 1]).
+
+    Returns
+    -------
+    float in [0, 1] (biased); 0 when a side is constant.
+    """
+    F, G = _pair(F, G)
+    sf, sg = sigma if isinstance(sigma, (tuple, list)) else (sigma, sigma)
+    K = _rbf_gram(F - F.mean(axis=0), sf, "F")
+    L = _rbf_gram(G - G.mean(axis=0), sg, "G")
+    return cka(K, L, debiased=debiased)
+
+
+# ---------------------------------------------------------------------------- neighbours
 def centre_whiten(F, rtol=1e-10) -> np.ndarray:
     """Centred, whitened features (n, r): identity covariance on their span (r = rank)."""
     F = as_float_array(F, "F", ndim=2)
@@ -81,13 +319,14 @@ def mutual_knn(F, G, k: int = 10) -> float:
 
     Rows are L2-normalised and neighbours found by inner product, self excluded. No
     centring inside; to measure recovery of a contexture, centre and whiten first
-    (:func:`centre_whiten`). In [0, 1].
+    (:func:`centre_whiten`). In [0, 1]; about k / (n - 1) for unrelated representations.
     """
     F, G = _pair(F, G)
     a, b = knn_indices(F, k), knn_indices(G, k)
-    a.sort(axis=1)
-    b.sort(axis=1)
-    overlap = [np.intersect1d(x, y, assume_unique=True).size for x, y in zip(a, b)]
+    n = a.shape[0]
+    hits = np.zeros((n, n), dtype=bool)
+    hits[np.arange(n)[:, None], a] = True
+    overlap = hits[np.arange(n)[:, None], b].sum(axis=1)
     return float(np.mean(overlap) / k)
 
 
@@ -100,3 +339,398 @@ def recovery(features, result, k: int = 10) -> dict:
     left = result.left if hasattr(result, "left") else as_float_array(result, "result", ndim=2)
     return {"cca_r2": cca_r2(features, left),
             "mutual_knn": mutual_knn(centre_whiten(features), centre_whiten(left), k=k)}
+
+
+# ---------------------------------------------------------------------------- RSA, Procrustes
+def rdm(F, metric: str = "correlation") -> np.ndarray:
+    """Upper triangle (condensed, length n (n-1) / 2) of a representational dissimilarity matrix.
+
+    ``metric="correlation"``: 1 - Pearson correlation between the rows of the centred
+    features (needs >= 2 features and no constant row); ``"euclidean"``: row distances.
+    """
+    from scipy.spatial.distance import pdist
+
+    F = as_float_array(F, "F", ndim=(1, 2))
+    F = F[:, None] if F.ndim == 1 else F
+    check_choice(metric, "metric", ("correlation", "euclidean"))
+    Fc = F - F.mean(axis=0)
+    if metric == "correlation":
+        if F.shape[1] < 2:
+            raise ValueError("the correlation RDM needs at least 2 features (a correlation "
+                             "across one feature is undefined); use metric='euclidean'")
+        spread = np.ptp(Fc, axis=1)
+        flat = np.flatnonzero(spread <= _CONSTANT_RTOL * max(np.abs(Fc).max(), 1e-300))
+        if flat.size:
+            raise ValueError(f"{flat.size} row(s) of the centred features are constant "
+                             f"(first: row {flat[0]}); their correlation with other rows is "
+                             "undefined; use metric='euclidean'")
+    return pdist(Fc, metric)
+
+
+def _spearman(a, b):
+    from scipy.stats import rankdata
+
+    ra, rb = rankdata(a), rankdata(b)
+    ra -= ra.mean()
+    rb -= rb.mean()
+    denom = np.linalg.norm(ra) * np.linalg.norm(rb)
+    return 0.0 if denom == 0 else float(np.clip(ra @ rb / denom, -1.0, 1.0))
+
+
+def rsa(F, G, *, metric: str = "correlation") -> float:
+    """Representational similarity analysis: Spearman correlation between the two RDMs.
+
+    The RDM of each side is 1 - correlation between its rows (see :func:`rdm`); the score
+    compares their upper triangles by rank. In [-1, 1]; invariant to any monotone change of
+    the dissimilarities. Two RDMs without any spread (all equal) give 0. Raises
+    ``ValueError`` for a constant representation.
+    """
+    F, G = _pair(F, G)
+    _require_variance(F, "F", "RSA")
+    _require_variance(G, "G", "RSA")
+    return _spearman(rdm(F, metric), rdm(G, metric))
+
+
+def procrustes_distance(F, G) -> float:
+    """Orthogonal Procrustes distance sqrt(2 - 2 ||X^T Y||_*) in [0, sqrt(2)].
+
+    X, Y are F, G centred and scaled to unit Frobenius norm (a narrower side is padded
+    with zero columns). Equals min over orthogonal R of ||X R - Y||_F; 0 iff one side is a
+    rotation and isotropic scaling of the other. Raises ``ValueError`` for a constant side.
+    """
+    F, G = _pair(F, G)
+    X = _require_variance(F, "F", "the Procrustes distance")
+    Y = _require_variance(G, "G", "the Procrustes distance")
+    X = X / np.linalg.norm(X)
+    Y = Y / np.linalg.norm(Y)
+    nuclear = np.linalg.svd(X.T @ Y, compute_uv=False).sum()
+    return float(np.sqrt(max(2.0 - 2.0 * nuclear, 0.0)))
+
+
+# ---------------------------------------------------------------------------- permutation null
+#: name -> (metric, alternative). "greater": larger = more alike; "less" for distances.
+METRICS = {
+    "cca_r2": (cca_r2, "greater"),
+    "svcca": (svcca, "greater"),
+    "linear_cka": (linear_cka, "greater"),
+    "debiased_cka": (lambda F, G: linear_cka(F, G, debiased=True), "greater"),
+    "rbf_cka": (rbf_cka, "greater"),
+    "mutual_knn": (mutual_knn, "greater"),
+    "rsa": (rsa, "greater"),
+    "procrustes": (procrustes_distance, "less"),
+}
+
+
+@dataclass(frozen=True)
+class PermutationNull:
+    """Result of :func:`permutation_null`.
+
+    Attributes
+    ----------
+    statistic : float
+        The metric on the original pairing of rows.
+    null : ndarray, shape (n_permutations,)
+        The metric after shuffling the rows of G (pairing destroyed).
+    p_value : float
+        (1 + #{null at least as extreme}) / (1 + n_permutations).
+    alternative : {"greater", "less"}
+        Which direction counts as "more aligned".
+    """
+
+    statistic: float
+    null: np.ndarray
+    p_value: float
+    alternative: str
+
+    @property
+    def null_mean(self) -> float:
+        return float(np.mean(self.null))
+
+    @property
+    def null_quantile(self) -> float:
+        """The null's 95th percentile ("greater") or 5th percentile ("less")."""
+        return float(np.quantile(self.null, 0.95 if self.alternative == "greater" else 0.05))
+
+    def __repr__(self) -> str:
+        side = "95%" if self.alternative == "greater" else "5%"
+        return (f"PermutationNull(statistic={self.statistic:.3f}, null mean="
+                f"{self.null_mean:.3f}, null {side}={self.null_quantile:.3f}, "
+                f"p={self.p_value:.3f}, n={self.null.size})")
+
+
+def permutation_null(metric, F, G, *, n_permutations: int = 200, seed=0,
+                     alternative: str | None = None) -> PermutationNull:
+    """Compare ``metric(F, G)`` with its values after shuffling the rows of G.
+
+    Shuffling destroys the pairing of inputs while keeping each representation intact, so
+    the null samples show what the metric gives for two unrelated representations of the
+    same shape and spectrum.
+
+    Parameters
+    ----------
+    metric : callable ``metric(F, G) -> float`` or a name in :data:`METRICS`
+    F : array-like, shape (n, p)
+    G : array-like, shape (n, q)
+    n_permutations : int >= 1
+    seed : int or numpy.random.Generator
+    alternative : {"greater", "less"}, optional
+        "greater" when larger values mean more alike (default for callables); for names the
+        registered direction (``"less"`` for ``"procrustes"``).
+
+    Returns
+    -------
+    PermutationNull
+    """
+    if isinstance(metric, str):
+        check_choice(metric, "metric", METRICS)
+        metric, default = METRICS[metric]
+    elif callable(metric):
+        default = "greater"
+    else:
+        raise TypeError(f"metric must be callable or one of {sorted(METRICS)}, got "
+                        f"{type(metric).__name__}")
+    alternative = check_choice(alternative or default, "alternative", ("greater", "less"))
+    F, G = _pair(F, G)
+    n_permutations = check_int(n_permutations, "n_permutations", low=1)
+    rng = check_rng(seed)
+    statistic = float(metric(F, G))
+    null = np.array([metric(F, G[rng.permutation(G.shape[0])])
+                     for _ in range(n_permutations)], dtype=float)
+    tol = 1e-12 * max(1.0, abs(statistic))
+    extreme = null >= statistic - tol if alternative == "greater" else null <= statistic + tol
+    p_value = (1 + int(extreme.sum())) / (1 + n_permutations)
+    return PermutationNull(statistic, null, p_value, alternative)
+
+
+def compare(F, G, metrics=None, *, n_permutations: int = 100, seed=0) -> dict:
+    """Every metric in ``metrics`` (names of :data:`METRICS`, default all) with its null.
+
+    Returns ``{name: PermutationNull}``; each null uses the same seed.
+    """
+    names = list(METRICS) if metrics is None else list(metrics)
+    return {name: permutation_null(name, F, G, n_permutations=n_permutations, seed=seed)
+            for name in names}
+
+
+# ---------------------------------------------------------------------------- population side
+def _task(ctx, f, name="f"):
+    """Centred task(s) under P_X and their squared L2(P_X) norms; rejects constant tasks."""
+    f = as_float_array(f, name, ndim=(1, 2))
+    if f.shape[0] != ctx.n_inputs:
+        raise ValueError(f"{name} has {f.shape[0]} rows; expected {ctx.n_inputs}, one value "
+                         "per input of the context")
+    fc = f - ctx.p_x @ f
+    norm2 = ctx.p_x @ fc ** 2
+    flat = np.atleast_1d(norm2 <= _CONSTANT_RTOL ** 2 * np.maximum(ctx.p_x @ f ** 2, 1e-300))
+    if flat.any():
+        raise ValueError(f"{name} is constant under P_X ({int(flat.sum())} constant "
+                         "task(s)); compatibility and probe errors need a task with variance")
+    return fc, norm2
+
+
+def compatibility(ctx, f):
+    """Compatibility rho(f) = sqrt(sum_i s_i^2 u_i^2 / sum_i u_i^2) of a task with a context.
+
+    f is centred under P_X (the theory's tasks have mean zero) and expanded in the left
+    singular functions, f = sum_i u_i mu_i. Computed without an SVD, as
+    ||T* f||_{P_A} / ||f||_{P_X}.
+
+    Parameters
+    ----------
+    ctx : Context
+    f : array-like, shape (N,) or (N, k)
+        Task values on the N inputs (k tasks as columns).
+
+    Returns
+    -------
+    float, or ndarray of shape (k,), in [0, 1].
+    """
+    check_context(ctx)
+    fc, norm2 = _task(ctx, f)
+    adj = ctx.expect_adjoint(fc)
+    rho = np.sqrt(np.clip((ctx.p_a @ adj ** 2) / norm2, 0.0, 1.0))
+    return float(rho) if np.ndim(rho) == 0 else rho
+
+
+def _l2_basis(ctx, features, rtol=1e-10):
+    """Basis (N, r) of the span of centred features, orthonormal in L2(P_X)."""
+    Phi = as_float_array(features, "features", ndim=(1, 2))
+    Phi = Phi[:, None] if Phi.ndim == 1 else Phi
+    if Phi.shape[0] != ctx.n_inputs:
+        raise ValueError(f"features has {Phi.shape[0]} rows; expected {ctx.n_inputs}, one "
+                         "row per input of the context")
+    Phic = Phi - ctx.p_x @ Phi
+    root = np.sqrt(ctx.p_x)[:, None]
+    U, _ = _svd_basis(root * Phic, rtol)
+    return U / root
+
+
+def ratio_trace(ctx, features) -> float:
+    """Tr(C_Phi^-1 B_Phi) of an encoder: C_Phi = Cov(Phi(X)), B_Phi = Cov((T* Phi)(A)).
+
+    At most s_1^2 + ... + s_d^2 for d features, with equality iff the features span the
+    top-d singular functions (THEORY.md section 3). Invariant to invertible linear maps of
+    the features; a rank-deficient encoder is measured on its span (pseudo-inverse).
+
+    Parameters
+    ----------
+    ctx : Context
+    features : array-like, shape (N, d)
+        Phi evaluated on the N inputs.
+    """
+    check_context(ctx)
+    E = _l2_basis(ctx, features)
+    adj = ctx.expect_adjoint(E)
+    return float(np.sum(ctx.p_a @ adj ** 2))
+
+
+def linear_probe_error(ctx, features, f):
+    """Exact relative error of the best linear probe (with bias) on the features.
+
+    min_{w, b} ||f - w^T Phi - b||^2 / ||f - E f||^2 in L2(P_X): the share of the task
+    outside span(Phi). In [0, 1].
+
+    Parameters
+    ----------
+    ctx : Context
+    features : array-like, shape (N, d)
+    f : array-like, shape (N,) or (N, k)
+
+    Returns
+    -------
+    float, or ndarray of shape (k,)
+    """
+    check_context(ctx)
+    fc, norm2 = _task(ctx, f)
+    E = _l2_basis(ctx, features)
+    w = fc * (ctx.p_x if fc.ndim == 1 else ctx.p_x[:, None])
+    resid = fc - E @ (E.T @ w)
+    err = np.clip((ctx.p_x @ resid ** 2) / norm2, 0.0, 1.0)
+    return float(err) if np.ndim(err) == 0 else err
+
+
+def theorem_eps_range(singular_values) -> tuple[float, float]:
+    """The range [1 - s_1, 1 - sqrt((s_1^2 + s_2^2) / 2)] of eps in the theorem."""
+    s = _check_spectrum(singular_values, 2)
+    return 1.0 - s[0], 1.0 - float(np.sqrt((s[0] ** 2 + s[1] ** 2) / 2))
+
+
+def _check_spectrum(singular_values, need):
+    s = as_float_array(singular_values, "singular_values", ndim=1)
+    if s.size < need:
+        raise ValueError(f"need at least {need} singular values s_1, s_2, ..., got {s.size}")
+    if (s < -1e-12).any() or (s > 1 + 1e-12).any():
+        raise ValueError("singular values of an expectation operator lie in [0, 1], got "
+                         f"values in [{s.min():.3g}, {s.max():.3g}]")
+    if (np.diff(s) > 1e-12).any():
+        raise ValueError("singular_values must be sorted in decreasing order (s_1 >= s_2 "
+                         ">= ...), with s_0 = 1 excluded")
+    return np.clip(s, 0.0, 1.0)
+
+
+def optimal_worst_case_error(singular_values, d: int, eps: float, *,
+                             check_range: bool = True) -> float:
+    """The theorem's optimal worst-case linear-probe error over F_eps [ICML Thm 16].
+
+    (s_1^2 - (1 - eps)^2) / (s_1^2 - s_{d+1}^2), attained by (and only by) encoders that
+    learn the contexture, for 1 - s_1 <= eps <= 1 - sqrt((s_1^2 + s_2^2) / 2).
+
+    Parameters
+    ----------
+    singular_values : array-like, shape (k,), k >= max(d + 1, 2)
+        s_1 >= s_2 >= ... (s_0 = 1 excluded).
+    d : int
+        Encoder dimension.
+    eps : float
+        Compatibility slack: F_eps = {f : E f = 0, rho(f) >= 1 - eps}.
+    check_range : bool
+        Raise ``ValueError`` for eps outside the theorem's range (default). With False the
+        formula is evaluated for any eps with a non-empty F_eps (eps >= 1 - s_1); it is then
+        the contexture's worst case, but no longer certified optimal.
+    """
+    d = check_int(d, "d", low=1)
+    s = _check_spectrum(singular_values, max(d + 1, 2))
+    eps = check_float(eps, "eps", low=0.0, high=1.0)
+    lo, hi = 1.0 - s[0], 1.0 - float(np.sqrt((s[0] ** 2 + s[1] ** 2) / 2))
+    tol = 1e-12
+    if eps < lo - tol:
+        raise ValueError(f"eps={eps:.6g} < 1 - s_1 = {lo:.6g}: no task has rho >= 1 - eps, "
+                         "F_eps is empty")
+    if check_range and eps > hi + tol:
+        raise ValueError(f"eps={eps:.6g} is outside the theorem's range [{lo:.6g}, {hi:.6g}]"
+                         " = [1 - s_1, 1 - sqrt((s_1^2 + s_2^2) / 2)]")
+    gap = s[0] ** 2 - s[d] ** 2
+    if gap <= tol:
+        raise ValueError(f"s_1 = s_{d + 1} = {s[0]:.6g}: the worst case is not determined by "
+                         "the formula (no spectral gap); choose another d")
+    return float(np.clip((s[0] ** 2 - (1 - eps) ** 2) / gap, 0.0, 1.0))
+
+
+def _mean_zero_basis(u0):
+    """Orthonormal basis (N, N-1) of the complement of the unit vector u0 (Householder)."""
+    e1 = np.zeros_like(u0)
+    e1[0] = 1.0
+    v = u0 - e1
+    norm = np.linalg.norm(v)
+    H = np.eye(u0.size)
+    if norm > 1e-14:
+        v /= norm
+        H -= 2.0 * np.outer(v, v)
+    return H[:, 1:]
+
+
+def worst_case_error(ctx, features, eps: float) -> float:
+    """Exact worst-case linear-probe error of an encoder over F_eps.
+
+    max { linear_probe_error(ctx, features, f) : E f = 0, rho(f) >= 1 - eps }, computed as
+    the dual min_{lambda >= 0} lambda_max(A + lambda B) - lambda (1 - eps)^2 in the
+    mean-zero subspace of L2(P_X), with A the projector onto the complement of span(Phi)
+    and B = T T*. The dual is exact (the joint range of two quadratic forms on a sphere is
+    convex, Brickman 1961). Dense: N <= MAX_WORST_CASE_INPUTS.
+
+    For the contexture's top-d functions and eps in the theorem's range it equals
+    :func:`optimal_worst_case_error`; for any other encoder it is larger.
+    """
+    from scipy.optimize import minimize_scalar
+
+    check_context(ctx)
+    eps = check_float(eps, "eps", low=0.0, high=1.0)
+    n = ctx.n_inputs
+    if n > MAX_WORST_CASE_INPUTS:
+        raise ValueError(f"worst_case_error builds dense {n} x {n} matrices; at most "
+                         f"{MAX_WORST_CASE_INPUTS} inputs are supported")
+    E = _l2_basis(ctx, features)
+    Q = ctx.normalized()
+    Q = Q.toarray() if hasattr(Q, "toarray") else np.asarray(Q)
+    Z = _mean_zero_basis(np.sqrt(ctx.p_x))
+    QZ = Q.T @ Z
+    B = QZ.T @ QZ
+    B = (B + B.T) / 2
+    W = Z.T @ (np.sqrt(ctx.p_x)[:, None] * E)
+    A = np.eye(n - 1) - W @ W.T
+    c = (1.0 - eps) ** 2
+    s1_sq = float(np.linalg.eigvalsh(B)[-1])
+    if c > s1_sq + 1e-12:
+        raise ValueError(f"eps={eps:.6g} < 1 - s_1 = {1 - np.sqrt(s1_sq):.6g}: no task has "
+                         "rho >= 1 - eps, F_eps is empty")
+
+    def dual(lam):
+        return float(np.linalg.eigvalsh(A + lam * B)[-1] - lam * c)
+
+    gap = s1_sq - c
+    if gap <= 1e-12:  # only the top singular space is compatible
+        hi = 1e8
+    else:
+        hi = 1.0 / gap  # beyond, the dual exceeds lambda (s1^2 - c) >= 1 >= dual(0)
+    best = minimize_scalar(dual, bounds=(0.0, hi), method="bounded",
+                           options={"xatol": 1e-12 * max(1.0, hi), "maxiter": 500})
+    return float(np.clip(min(best.fun, dual(0.0)), 0.0, 1.0))
+
+
+__all__ = [
+    "METRICS", "PermutationNull", "canonical_correlations", "cca_r2", "cka", "centre_whiten",
+    "compare", "compatibility", "hsic", "knn_indices", "linear_cka", "linear_probe_error",
+    "mutual_knn", "optimal_worst_case_error", "permutation_null", "procrustes_distance",
+    "ratio_trace", "rbf_cka", "rdm", "recovery", "rsa", "svcca", "theorem_eps_range",
+    "worst_case_error",
+]

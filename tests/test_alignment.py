@@ -1,0 +1,377 @@
+"""Tests of contexture_lab.alignment against closed forms and independent computations."""
+
+import numpy as np
+import pytest
+import scipy.linalg
+import scipy.stats
+
+import contexture_lab as cl
+
+A = cl.alignment
+
+
+def _orthonormal_centred(n, k, seed):
+    """n x k matrix with centred, orthonormal columns (each column has mean 0, norm 1)."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, k))
+    X -= X.mean(axis=0)
+    return np.linalg.qr(X)[0]
+
+
+def _rotation(p, seed):
+    return np.linalg.qr(np.random.default_rng(seed).standard_normal((p, p)))[0]
+
+
+@pytest.fixture(scope="module")
+def pair():
+    rng = np.random.default_rng(0)
+    F = rng.standard_normal((120, 4))
+    G = F @ rng.standard_normal((4, 3)) + 0.5 * rng.standard_normal((120, 3))
+    return F, G
+
+
+@pytest.fixture(scope="module")
+def small_context():
+    rng = np.random.default_rng(1)
+    ctx = cl.Context(rng.random((30, 36)) ** 4, normalize=True)
+    return ctx, cl.contexture(ctx, 29)
+
+
+# ---------------------------------------------------------------------------- CCA family
+def test_cca_hand_built_angle():
+    X = _orthonormal_centred(50, 2, seed=3)
+    theta = 0.7
+    G = np.cos(theta) * X[:, 0] + np.sin(theta) * X[:, 1]
+    assert A.canonical_correlations(X[:, 0], G)[0] == pytest.approx(np.cos(theta), abs=1e-12)
+    assert A.cca_r2(X[:, 0], G) == pytest.approx(np.cos(theta) ** 2, abs=1e-12)
+    # for one feature per side, linear CKA is the squared correlation as well
+    assert A.linear_cka(X[:, 0], G) == pytest.approx(np.cos(theta) ** 2, abs=1e-12)
+
+
+def test_cca_and_svcca_half_shared_span():
+    X = _orthonormal_centred(60, 3, seed=4)
+    F, G = X[:, [0, 1]], X[:, [0, 2]]
+    np.testing.assert_allclose(A.canonical_correlations(F, G), [1.0, 0.0], atol=1e-12)
+    assert A.cca_r2(F, G) == pytest.approx(0.5, abs=1e-12)
+    assert A.svcca(F, G, dims=2) == pytest.approx(0.5, abs=1e-12)
+
+
+def test_cca_invariant_to_any_invertible_map(pair):
+    F, G = pair
+    rng = np.random.default_rng(5)
+    M1, M2 = rng.standard_normal((4, 4)), rng.standard_normal((3, 3))
+    base = A.cca_r2(F, G)
+    assert A.cca_r2(F @ M1 + 3.0, G @ M2 - 1.0) == pytest.approx(base, abs=1e-10)
+    assert A.cca_r2(F, F @ M1) == pytest.approx(1.0, abs=1e-10)
+
+
+def test_svcca_keeps_dominant_directions():
+    rng = np.random.default_rng(6)
+    signal = rng.standard_normal((200, 2))
+    F = np.c_[signal, 1e-3 * rng.standard_normal((200, 3))]   # 2 strong + 3 tiny directions
+    G = np.c_[signal @ rng.standard_normal((2, 2)), 1e-3 * rng.standard_normal((200, 1))]
+    # plain CCA weighs the tiny noise directions like the signal; SVCCA drops them
+    assert A.cca_r2(F, G) < 0.8
+    assert A.svcca(F, G, dims=(2, 2)) == pytest.approx(1.0, abs=1e-10)
+    assert A.svcca(F, G, dims=(2, 3)) == pytest.approx(1.0, abs=1e-10)
+    assert A.svcca(F, F[:, :2]) == pytest.approx(1.0, abs=1e-10)
+    with pytest.raises(ValueError, match="dims=7"):
+        A.svcca(F, G, dims=7)
+
+
+# ---------------------------------------------------------------------------- CKA
+def test_linear_cka_against_explicit_hsic(pair):
+    F, G = pair
+    n = F.shape[0]
+    H = np.eye(n) - np.ones((n, n)) / n
+    K, L = F @ F.T, G @ G.T
+    h = lambda a, b: np.trace(a @ H @ b @ H)  # noqa: E731
+    expected = h(K, L) / np.sqrt(h(K, K) * h(L, L))
+    assert A.linear_cka(F, G) == pytest.approx(expected, rel=1e-10)
+    assert A.hsic(K, L) == pytest.approx(h(K, L) / (n - 1) ** 2, rel=1e-10)
+
+
+def test_debiased_hsic_matches_song_formula(pair):
+    F, G = pair
+    n = F.shape[0]
+    K, L = F @ F.T, np.exp(-np.sum((G[:, None] - G[None]) ** 2, axis=2) / 4)
+    Kt, Lt = K - np.diag(np.diag(K)), L - np.diag(np.diag(L))
+    one = np.ones(n)
+    song = (np.trace(Kt @ Lt) + (one @ Kt @ one) * (one @ Lt @ one) / ((n - 1) * (n - 2))
+            - 2.0 / (n - 2) * one @ Kt @ Lt @ one) / (n * (n - 3))
+    assert A.hsic(K, L, debiased=True) == pytest.approx(song, rel=1e-10)
+
+
+def test_debiased_cka_centres_the_null_at_zero():
+    rng = np.random.default_rng(7)
+    F, G = rng.standard_normal((40, 30)), rng.standard_normal((40, 30))
+    biased, debiased = A.linear_cka(F, G), A.linear_cka(F, G, debiased=True)
+    assert biased > 0.3          # many features, few samples: the biased CKA sits high
+    assert abs(debiased) < 0.1   # the unbiased HSIC removes that floor
+
+
+def test_linear_cka_invariances_and_non_orthogonal_map(pair):
+    F, G = pair
+    base = A.linear_cka(F, G)
+    assert A.linear_cka(2.5 * F @ _rotation(4, 8) + 1.0, G) == pytest.approx(base, abs=1e-12)
+    # closed form: for orthonormal centred X and M = diag(a), CKA(X, X M) =
+    # sum a^2 / (sqrt(p) sqrt(sum a^4)) < 1 unless all a are equal; CCA stays 1
+    X = _orthonormal_centred(80, 3, seed=9)
+    a = np.array([1.0, 3.0, 10.0])
+    expected = np.sum(a ** 2) / (np.sqrt(3) * np.sqrt(np.sum(a ** 4)))
+    assert A.linear_cka(X, X * a) == pytest.approx(expected, abs=1e-12)
+    assert expected < 0.7
+    assert A.cca_r2(X, X * a) == pytest.approx(1.0, abs=1e-12)
+
+
+def test_rbf_cka_invariances_and_linear_limit(pair):
+    F, G = pair
+    base = A.rbf_cka(F, G)
+    assert 0.0 <= base <= 1.0
+    assert A.rbf_cka(3.0 * F @ _rotation(4, 10), G) == pytest.approx(base, abs=1e-10)
+    # a very wide kernel is linear to first order: RBF CKA -> linear CKA (Kornblith 2019)
+    assert A.rbf_cka(F, G, sigma=1e4) == pytest.approx(A.linear_cka(F, G), abs=1e-5)
+    assert A.rbf_cka(F, F) == pytest.approx(1.0, abs=1e-12)
+
+
+# ---------------------------------------------------------------------------- neighbours
+def test_mutual_knn_against_brute_force(pair):
+    F, G = pair
+    k = 5
+
+    def neighbours(X):
+        Xn = X / np.linalg.norm(X, axis=1, keepdims=True)
+        out = []
+        for i in range(len(X)):
+            sims = [(-(Xn[i] @ Xn[j]), j) for j in range(len(X)) if j != i]
+            out.append({j for _, j in sorted(sims)[:k]})
+        return out
+
+    expected = np.mean([len(a & b) for a, b in zip(neighbours(F), neighbours(G))]) / k
+    assert A.mutual_knn(F, G, k=k) == pytest.approx(expected, abs=1e-12)
+    assert A.mutual_knn(F, 2 * F @ _rotation(4, 11), k=k) == pytest.approx(1.0)
+
+
+# ---------------------------------------------------------------------------- RSA, Procrustes
+def test_rsa_against_scipy(pair):
+    F, G = pair
+    Fc, Gc = F - F.mean(axis=0), G - G.mean(axis=0)
+    iu = np.triu_indices(F.shape[0], k=1)
+    rdm_f, rdm_g = 1 - np.corrcoef(Fc)[iu], 1 - np.corrcoef(Gc)[iu]
+    expected = scipy.stats.spearmanr(rdm_f, rdm_g).statistic
+    assert A.rsa(F, G) == pytest.approx(expected, abs=1e-10)
+    # a monotone change of the features' scale along rows leaves the RDM ranks unchanged
+    assert A.rsa(F, F) == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="at least 2 features"):
+        A.rsa(F[:, 0], G[:, 0])
+    assert -1.0 <= A.rsa(F[:, 0], G[:, 0], metric="euclidean") <= 1.0
+
+
+def test_procrustes_against_scipy(pair):
+    F, G = pair
+    X = F - F.mean(axis=0)
+    Y = G - G.mean(axis=0)
+    X, Y = X / np.linalg.norm(X), Y / np.linalg.norm(Y)
+    Y_pad = np.c_[Y, np.zeros((Y.shape[0], 1))]   # scipy needs equal widths
+    R, _ = scipy.linalg.orthogonal_procrustes(X, Y_pad)
+    expected = np.linalg.norm(X @ R - Y_pad)
+    assert A.procrustes_distance(F, G) == pytest.approx(expected, abs=1e-10)
+    rotated = 0.3 * F @ _rotation(4, 12) - 2.0
+    assert A.procrustes_distance(F, rotated) == pytest.approx(0.0, abs=1e-6)
+    assert A.procrustes_distance(F, F * [1, 1, 1, 5]) > 0.1
+
+
+# ---------------------------------------------------------------------------- bounds
+SIMILARITIES = ["cca_r2", "svcca", "linear_cka", "rbf_cka", "mutual_knn"]
+
+
+def _degenerate_inputs():
+    rng = np.random.default_rng(13)
+    x = rng.standard_normal((50, 1))
+    collinear = np.c_[x, x + 1e-13 * rng.standard_normal((50, 1)), 2 * x]
+    return {"random": rng.standard_normal((50, 3)), "collinear": collinear,
+            "tiny": 1e-150 * rng.standard_normal((50, 3)), "huge": 1e150 * collinear}
+
+
+@pytest.mark.parametrize("name", list(A.METRICS))
+@pytest.mark.parametrize("case", ["random", "collinear", "tiny", "huge"])
+def test_metrics_finite_and_bounded(name, case):
+    metric = A.METRICS[name][0]
+    F = np.random.default_rng(14).standard_normal((50, 4))
+    G = _degenerate_inputs()[case]
+    for a, b in ((F, G), (G, F), (G, G)):
+        value = metric(a, b)
+        assert np.isfinite(value)
+        if name == "procrustes":
+            assert 0.0 <= value <= np.sqrt(2) + 1e-12
+        elif name in ("rsa", "debiased_cka"):
+            assert -1.0 <= value <= 1.0
+        else:
+            assert 0.0 <= value <= 1.0 + 1e-12
+    if name in ("linear_cka", "rbf_cka", "rsa"):
+        assert metric(G, G) == pytest.approx(1.0, abs=1e-8)
+    if name == "cca_r2":   # mean over min(p, q) pairs: a rank-r side scores r / min(p, q)
+        rank = 1 if case in ("collinear", "huge") else 3
+        assert metric(G, G) == pytest.approx(rank / 3, abs=1e-8)
+
+
+@pytest.mark.parametrize("name", list(A.METRICS))
+def test_constant_features_clear_error_or_zero(name):
+    metric = A.METRICS[name][0]
+    F = np.random.default_rng(15).standard_normal((30, 3))
+    C = np.full((30, 2), 4.0)
+    if name in ("rsa", "procrustes"):
+        with pytest.raises(ValueError, match="no variance"):
+            metric(F, C)
+    elif name == "mutual_knn":
+        assert 0.0 <= metric(F, C) <= 1.0
+    else:
+        assert metric(F, C) == 0.0
+        assert metric(C, C) == 0.0
+
+
+def test_bad_input_messages():
+    with pytest.raises(ValueError, match="same inputs"):
+        A.cca_r2(np.zeros((5, 2)), np.zeros((6, 2)))
+    with pytest.raises(ValueError, match="NaN"):
+        A.linear_cka(np.full((5, 2), np.nan), np.zeros((5, 2)))
+    with pytest.raises(ValueError, match="at least 4 inputs"):
+        A.hsic(np.eye(3), np.eye(3), debiased=True)
+
+
+# ---------------------------------------------------------------------------- permutation null
+def test_permutation_null(pair):
+    F, G = pair
+    strong = A.permutation_null("linear_cka", F, G, n_permutations=49, seed=0)
+    assert strong.p_value == pytest.approx(1 / 50)
+    assert strong.null.shape == (49,)
+    assert strong.null.max() < strong.statistic
+    again = A.permutation_null(A.linear_cka, F, G, n_permutations=49, seed=0)
+    np.testing.assert_array_equal(strong.null, again.null)
+    # explicit p-value from the returned samples
+    rng = np.random.default_rng(16)
+    unrelated = rng.standard_normal(G.shape)
+    weak = A.permutation_null("procrustes", F, unrelated, n_permutations=99, seed=1)
+    assert weak.alternative == "less"
+    assert weak.p_value == pytest.approx((1 + np.sum(weak.null <= weak.statistic)) / 100)
+    assert weak.p_value > 0.05
+    table = A.compare(F, G, ["cca_r2", "rsa"], n_permutations=9)
+    assert set(table) == {"cca_r2", "rsa"}
+    with pytest.raises(ValueError, match="unknown metric"):
+        A.permutation_null("cosine", F, G)
+
+
+# ---------------------------------------------------------------------------- compatibility
+def test_compatibility_of_cycle_fourier_modes():
+    n, p = 16, 0.3
+    ctx = cl.contexts.cycle(n, p)
+    x = np.arange(n)
+    for k in range(1, n // 2 + 1):
+        s_k = abs(1 - p + p * np.cos(2 * np.pi * k / n))
+        for f in (np.cos(2 * np.pi * k * x / n), 5 * np.sin(2 * np.pi * k * x / n) + 2):
+            if np.ptp(f) > 1e-9:
+                assert A.compatibility(ctx, f) == pytest.approx(s_k, abs=1e-12)
+    # a mixture: rho^2 = (a^2 s_1^2 + b^2 s_3^2) / (a^2 + b^2)
+    s1, s3 = (abs(1 - p + p * np.cos(2 * np.pi * k / n)) for k in (1, 3))
+    f = 2 * np.cos(2 * np.pi * x / n) + np.cos(2 * np.pi * 3 * x / n)
+    assert A.compatibility(ctx, f) == pytest.approx(np.sqrt((4 * s1**2 + s3**2) / 5), abs=1e-12)
+
+
+def test_compatibility_of_walsh_functions():
+    ctx = cl.contexts.hypercube(4, 0.2)
+    bits = ctx.x_features
+    signs = 1 - 2 * bits
+    F = np.c_[signs[:, 0], signs[:, 0] * signs[:, 2], signs[:, 1] * signs[:, 2] * signs[:, 3]]
+    np.testing.assert_allclose(A.compatibility(ctx, F), 0.6 ** np.array([1, 2, 3]), atol=1e-12)
+
+
+def test_compatibility_matches_spectral_expansion(small_context):
+    ctx, res = small_context
+    f = np.random.default_rng(17).standard_normal(30)
+    u = res.coefficients(f - ctx.p_x @ f)
+    expected = np.sqrt(np.sum(res.singular_values ** 2 * u ** 2) / np.sum(u ** 2))
+    assert A.compatibility(ctx, f) == pytest.approx(expected, abs=1e-10)
+    with pytest.raises(ValueError, match="constant"):
+        A.compatibility(ctx, np.ones(30))
+
+
+# ---------------------------------------------------------------------------- ratio trace
+def test_ratio_trace_reaches_bound_only_for_the_contexture(small_context):
+    ctx, res = small_context
+    s2 = res.singular_values ** 2
+    rng = np.random.default_rng(18)
+    for d in (1, 3, 6):
+        bound = s2[:d].sum()
+        mixed = res.left[:, :d] @ rng.standard_normal((d, d)) + 1.0
+        assert A.ratio_trace(ctx, mixed) == pytest.approx(bound, abs=1e-12)
+        # the next d functions: exactly their own sum, which is smaller
+        shifted = A.ratio_trace(ctx, res.left[:, 1:d + 1])
+        assert shifted == pytest.approx(s2[1:d + 1].sum(), abs=1e-12)
+        for _ in range(5):
+            assert A.ratio_trace(ctx, rng.standard_normal((30, d))) < bound - 1e-6
+
+
+def test_ratio_trace_label_context():
+    y = np.repeat([0, 1, 2], 10)
+    ctx = cl.contexts.label(y)
+    onehot = np.eye(3)[y]
+    assert A.ratio_trace(ctx, onehot) == pytest.approx(2.0, abs=1e-12)  # s_1 = s_2 = 1
+
+
+# ---------------------------------------------------------------------------- probe errors
+def test_linear_probe_error_against_weighted_lstsq(small_context):
+    ctx, res = small_context
+    rng = np.random.default_rng(19)
+    Phi, f = rng.standard_normal((30, 4)), rng.standard_normal(30)
+    w = np.sqrt(ctx.p_x)
+    design = np.c_[Phi, np.ones(30)] * w[:, None]
+    coef = np.linalg.lstsq(design, f * w, rcond=None)[0]
+    resid = f - np.c_[Phi, np.ones(30)] @ coef
+    expected = (ctx.p_x @ resid ** 2) / (ctx.p_x @ (f - ctx.p_x @ f) ** 2)
+    assert A.linear_probe_error(ctx, Phi, f) == pytest.approx(expected, abs=1e-10)
+    a, b = 0.6, 0.8
+    task = a * res.left[:, 0] + b * res.left[:, 3]
+    assert A.linear_probe_error(ctx, res.left[:, :3], task) == pytest.approx(b ** 2, abs=1e-12)
+
+
+def test_optimal_worst_case_error_range_checks(small_context):
+    _, res = small_context
+    s = res.singular_values
+    lo, hi = A.theorem_eps_range(s)
+    assert lo == pytest.approx(1 - s[0])
+    assert hi == pytest.approx(1 - np.sqrt((s[0] ** 2 + s[1] ** 2) / 2))
+    assert A.optimal_worst_case_error(s, 3, lo) == pytest.approx(0.0, abs=1e-12)
+    with pytest.raises(ValueError, match="empty"):
+        A.optimal_worst_case_error(s, 3, lo - 0.01)
+    with pytest.raises(ValueError, match="theorem's range"):
+        A.optimal_worst_case_error(s, 3, hi + 0.01)
+    assert 0 < A.optimal_worst_case_error(s, 3, hi + 0.01, check_range=False) < 1
+    with pytest.raises(ValueError, match="decreasing"):
+        A.optimal_worst_case_error(s[::-1], 3, hi)
+    with pytest.raises(ValueError, match="spectral gap"):
+        A.optimal_worst_case_error([0.9, 0.9, 0.9], 2, 0.1)
+
+
+def test_worst_case_error_matches_theorem_and_search(small_context):
+    ctx, res = small_context
+    s, mu = res.singular_values, res.left
+    lo, hi = A.theorem_eps_range(s)
+    rng = np.random.default_rng(20)
+    for d in (1, 4):
+        for eps in (lo + 0.4 * (hi - lo), hi):
+            opt = A.optimal_worst_case_error(s, d, eps)
+            assert A.worst_case_error(ctx, mu[:, :d], eps) == pytest.approx(opt, abs=1e-7)
+            # the closed-form worst task sits on the boundary and attains the optimum
+            task = np.sqrt(1 - opt) * mu[:, 0] + np.sqrt(opt) * mu[:, d]
+            assert A.compatibility(ctx, task) == pytest.approx(1 - eps, abs=1e-10)
+            assert A.linear_probe_error(ctx, mu[:, :d], task) == pytest.approx(opt, abs=1e-10)
+            # every other encoder is worse in the worst case
+            for other in (mu[:, 1:d + 1], rng.standard_normal((30, d))):
+                assert A.worst_case_error(ctx, other, eps) > opt + 1e-6
+            # a random search over compatible tasks never beats the exact worst case
+            H = rng.standard_normal((30, 200))
+            rho = A.compatibility(ctx, H)
+            ok = rho >= 1 - eps
+            if ok.any():
+                errs = A.linear_probe_error(ctx, mu[:, :d], H[:, ok])
+                assert errs.max() <= opt + 1e-9
