@@ -1,0 +1,262 @@
+"""Estimating the contexture from a subset of the inputs, and extending it to all of them.
+
+In practice an encoder sees m unlabelled samples, not the whole input distribution. Here the
+"m-point context" is the context built on a random subset S of m inputs (a KNN or RBF context
+on those points, the same builder as for the full data), decomposed exactly with
+:func:`contexture_lab.contexture`. Its singular values estimate the full-data ones; its left
+functions live on S only.
+
+Extension to every input (Nystrom-style, through the context's operator). The singular
+functions satisfy T nu_i = s_i mu_i, i.e. (THEORY.md section 1)
+
+    mu_i(x) = (1 / s_i) E[nu_i(A) | X = x] = (1 / s_i) sum_a P(a | x) nu_i(a).
+
+The right side needs, for a new input x, a conditional P(.|x) over the *same* context values
+the m-point context has (so that nu_i is defined there). For a KNN or RBF context the context
+values are the subset points themselves, so a new x gets a natural conditional:
+
+- KNN: uniform over its k nearest subset points. Only subset points that the m-point
+  context actually draws (p_a > 0) are candidates: nu_i is undefined on the others.
+- RBF: P(a | x) proportional to exp(-|x - a|^2 / (2 bandwidth^2)) over the subset points.
+
+For x in S the formula with the m-point context's own row P(.|x) gives back the subset's
+left function exactly (that is the singular-value equation), so those values are kept; with
+m = N the result is the full decomposition. The extended functions are estimates: they are
+not exactly orthonormal in L2(P_X) of the full data.
+
+Eigenvalues: the eigenvalues of T T* (the dual kernel's operator) are s_i^2; the error of
+the top-d eigenvalues is the mean absolute difference between the m-point and the full-data
+values, as in the appendix of [ICML].
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from . import contexts
+from ._validation import as_float_array, check_choice, check_float, check_int, check_rng
+from .spectrum import Contexture, contexture
+
+CONTEXTS = ("knn", "rbf")
+
+#: Singular values below this cannot be inverted in the extension mu = T nu / s.
+MIN_SINGULAR_VALUE = 1e-8
+
+
+@dataclass(frozen=True)
+class SubsetContexture:
+    """Result of :func:`subset_contexture`.
+
+    Attributes
+    ----------
+    indices : ndarray of int, shape (m,)
+        The subset S (sorted input indices).
+    singular_values : ndarray, shape (d,)
+        s_1..s_d of the m-point context.
+    left : ndarray, shape (N, d)
+        The extended left functions mu_1..mu_d on every input (equal to the subset's on S).
+    subset : Contexture
+        The exact decomposition of the m-point context (left is (m, d), right is (m, d)).
+    """
+
+    indices: np.ndarray
+    singular_values: np.ndarray
+    left: np.ndarray
+    subset: Contexture
+
+    @property
+    def eigenvalues(self) -> np.ndarray:
+        """s_i^2, the top eigenvalues of T T*, shape (d,)."""
+        return self.singular_values ** 2
+
+
+def _check_params(context, k, bandwidth):
+    check_choice(context, "context", CONTEXTS)
+    if context == "knn":
+        return check_int(k, "k", low=1)
+    if bandwidth is None:
+        raise ValueError("context='rbf' needs a bandwidth (a positive float)")
+    return check_float(bandwidth, "bandwidth", low=0.0, low_open=True)
+
+
+def build_context(X, *, context: str = "knn", k: int = 10, bandwidth: float | None = None):
+    """The context on the points X with the builder :func:`subset_contexture` uses."""
+    param = _check_params(context, k, bandwidth)
+    return contexts.knn(X, param) if context == "knn" else contexts.rbf(X, param)
+
+
+def extension_conditional(X_query, X_subset, p_a, *, context: str = "knn", k: int = 10,
+                          bandwidth: float | None = None):
+    """P(a | x) over the subset's context values for new inputs x (not in the subset).
+
+    Parameters
+    ----------
+    X_query : array-like, shape (n, p)
+        New inputs.
+    X_subset : array-like, shape (m, p)
+        The subset points; they are the context values of the m-point context.
+    p_a : array-like, shape (m,)
+        Context marginal of the m-point context (KNN uses only values with p_a > 0).
+    context, k, bandwidth : as in :func:`subset_contexture`
+
+    Returns
+    -------
+    scipy.sparse CSR (KNN) or ndarray (RBF), shape (n, m), rows summing to 1.
+    """
+    param = _check_params(context, k, bandwidth)
+    Xq = as_float_array(X_query, "X_query", ndim=2)
+    Xs = as_float_array(X_subset, "X_subset", ndim=2)
+    if Xq.shape[1] != Xs.shape[1]:
+        raise ValueError(f"X_query has {Xq.shape[1]} features and X_subset {Xs.shape[1]}; "
+                         "expected the same")
+    m, n = Xs.shape[0], Xq.shape[0]
+    p_a = as_float_array(p_a, "p_a", ndim=1)
+    if p_a.shape != (m,):
+        raise ValueError(f"p_a has shape {p_a.shape}; expected ({m},), one per subset point")
+    if context == "rbf":
+        sq_q, sq_s = np.sum(Xq ** 2, axis=1), np.sum(Xs ** 2, axis=1)
+        dist2 = np.maximum(sq_q[:, None] + sq_s[None, :] - 2 * Xq @ Xs.T, 0.0)
+        logits = -dist2 / (2 * param ** 2)
+        W = np.exp(logits - logits.max(axis=1, keepdims=True))
+        return W / W.sum(axis=1, keepdims=True)
+    from sklearn.neighbors import NearestNeighbors
+
+    candidates = np.flatnonzero(p_a > 0)
+    if candidates.size < param:
+        raise ValueError(f"only {candidates.size} subset points carry context mass; a KNN "
+                         f"extension with k={param} needs at least {param}")
+    _, idx = NearestNeighbors(n_neighbors=param).fit(Xs[candidates]).kneighbors(Xq)
+    cols = candidates[idx]                     # positions in the subset, (n, k)
+    return sp.csr_matrix((np.full(n * param, 1.0 / param),
+                          (np.repeat(np.arange(n), param), cols.ravel())), shape=(n, m))
+
+
+def subset_contexture(X, m: int, d: int, *, context: str = "knn", k: int = 10,
+                      bandwidth: float | None = None, seed=0,
+                      method: str = "auto") -> SubsetContexture:
+    """Decompose the context built on m random inputs and extend it to all N inputs.
+
+    Parameters
+    ----------
+    X : array-like, shape (N, p)
+        All inputs (features the context is built from).
+    m : int, d + 2 <= m <= N
+        Subset size (sampled without replacement with ``seed``).
+    d : int >= 1
+        Number of singular pairs (s_0 = 1 excluded).
+    context : {"knn", "rbf"}
+    k : int
+        Neighbours of the KNN context (the same k as the full-data context).
+    bandwidth : float
+        Bandwidth of the RBF context.
+    seed : int or numpy Generator
+        Draws the subset.
+    method : str
+        Solver passed to :func:`contexture_lab.contexture`.
+
+    Returns
+    -------
+    SubsetContexture
+    """
+    X = as_float_array(X, "X", ndim=2)
+    N = X.shape[0]
+    m = check_int(m, "m", low=2, high=N)
+    d = check_int(d, "d", low=1)
+    rng = check_rng(seed)
+    S = np.sort(rng.choice(N, size=m, replace=False))
+    sub_ctx = build_context(X[S], context=context, k=k, bandwidth=bandwidth)
+    res = contexture(sub_ctx, d, method=method)
+    s = res.singular_values
+    if s[-1] < MIN_SINGULAR_VALUE:
+        raise ValueError(f"s_{d} = {s[-1]:.2g} of the {m}-point context is (numerically) zero;"
+                         " mu = T nu / s cannot be extended: choose a smaller d")
+    rest = np.setdiff1d(np.arange(N), S)
+    left = np.empty((N, d))
+    left[S] = res.left                         # = (1/s) C_S nu exactly: T nu_i = s_i mu_i
+    if rest.size:
+        C = extension_conditional(X[rest], X[S], sub_ctx.p_a, context=context, k=k,
+                                  bandwidth=bandwidth)
+        left[rest] = np.asarray(C @ res.right) / s
+    return SubsetContexture(indices=S, singular_values=s, left=left, subset=res)
+
+
+@dataclass(frozen=True)
+class EigenvalueError:
+    """Result of :func:`eigenvalue_error`.
+
+    Attributes
+    ----------
+    ms : ndarray of int, shape (k,)
+        Subset sizes.
+    reference : ndarray, shape (d,)
+        Full-data eigenvalues s_1^2..s_d^2.
+    estimates : ndarray, shape (k, n_repeats, d)
+        Eigenvalues of the m-point contexts.
+    """
+
+    ms: np.ndarray
+    reference: np.ndarray
+    estimates: np.ndarray
+
+    @property
+    def errors(self) -> np.ndarray:
+        """Mean absolute error of the top-d eigenvalues, shape (k, n_repeats)."""
+        return np.mean(np.abs(self.estimates - self.reference), axis=2)
+
+    @property
+    def mae(self) -> np.ndarray:
+        """Error averaged over repeats, shape (k,)."""
+        return self.errors.mean(axis=1)
+
+    @property
+    def mae_std(self) -> np.ndarray:
+        """Spread (standard deviation) of the error over repeats, shape (k,)."""
+        return self.errors.std(axis=1)
+
+
+def eigenvalue_error(X, ms, d: int, *, context: str = "knn", k: int = 10,
+                     bandwidth: float | None = None, n_repeats: int = 3, seed=0,
+                     reference=None, method: str = "auto") -> EigenvalueError:
+    """Error of the top-d eigenvalues estimated from m inputs, for each m in ``ms``.
+
+    Parameters
+    ----------
+    X : array-like, shape (N, p)
+    ms : sequence of int
+        Subset sizes, each in [d + 2, N].
+    d : int
+    context, k, bandwidth, method : as in :func:`subset_contexture`
+    n_repeats : int
+        Random subsets per m (drawn from one Generator seeded by ``seed``).
+    reference : array-like, shape (>= d,), optional
+        Full-data singular values s_1.. (computed with the same builder if omitted).
+
+    Returns
+    -------
+    EigenvalueError
+    """
+    X = as_float_array(X, "X", ndim=2)
+    d = check_int(d, "d", low=1)
+    ms = np.asarray([check_int(m, "m", low=2, high=X.shape[0]) for m in ms], dtype=np.int64)
+    if ms.size == 0:
+        raise ValueError("ms is empty; expected at least one subset size")
+    if reference is None:
+        reference = contexture(build_context(X, context=context, k=k, bandwidth=bandwidth), d,
+                               method=method).singular_values
+    reference = as_float_array(reference, "reference", ndim=1)
+    if reference.size < d:
+        raise ValueError(f"reference has {reference.size} singular values; expected >= d={d}")
+    rng = check_rng(seed)
+    n_repeats = check_int(n_repeats, "n_repeats", low=1)
+    estimates = np.array([[subset_contexture(X, m, d, context=context, k=k,
+                                             bandwidth=bandwidth, seed=rng,
+                                             method=method).eigenvalues
+                           for _ in range(n_repeats)] for m in ms])
+    return EigenvalueError(ms=ms, reference=reference[:d] ** 2, estimates=estimates)
+
+
+__all__ = ["CONTEXTS", "EigenvalueError", "SubsetContexture", "build_context",
+           "eigenvalue_error", "extension_conditional", "subset_contexture"]
