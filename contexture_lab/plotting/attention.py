@@ -1,0 +1,200 @@
+"""Figures for notebook 04 (attention as a contexture operation); drawing only.
+
+The ``draw_*`` functions draw into a given axis and return the artists a widget updates;
+the other functions build whole figures from results computed in
+:mod:`contexture_lab.attention` and :mod:`contexture_lab.explore.attention`.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.colors import PowerNorm
+
+from .core import spectrum
+
+
+# ---------------------------------------------------------------------- building blocks
+def draw_attention_matrix(ax, conditional, labels=None, *, vmax=None, title=None):
+    """The attention matrix P(a | x) as an image; class boundaries as thin lines.
+
+    Colours follow a power law (gamma 0.4) so that small weights stay visible next to a
+    dominant diagonal. Returns the ``AxesImage`` (update it with ``set_data``/``set_clim``).
+    """
+    C = np.asarray(conditional, dtype=float)
+    image = ax.imshow(C, cmap="magma", norm=PowerNorm(0.4, vmin=0.0, vmax=vmax or C.max()),
+                      interpolation="nearest")
+    if labels is not None:
+        labels = np.asarray(labels)
+        for cut in np.flatnonzero(labels[1:] != labels[:-1]) + 0.5:
+            ax.axhline(cut, color="w", lw=0.3, alpha=0.6)
+            ax.axvline(cut, color="w", lw=0.3, alpha=0.6)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.grid(False)
+    ax.set_xlabel("key a (context token)")
+    ax.set_ylabel("query x")
+    if title:
+        ax.set_title(title, fontsize=9)
+    return image
+
+
+def draw_spectrum(ax, s, k: int = 40, **kwargs):
+    """s_1..s_k as a line on [0, 1]; returns the ``Line2D`` (update with ``set_ydata``)."""
+    s = np.asarray(s, dtype=float)[:k]
+    line = spectrum(s, ax=ax, include_s0=False, **kwargs)
+    ax.set_ylim(-0.03, 1.05)
+    return line
+
+
+def draw_sweep_curves(ax, sweep, index: int = 0):
+    """Effective dimension (left axis, log) and probe error (right axis) against temperature.
+
+    Returns the vertical marker line (move it with ``set_xdata``).
+    """
+    t = sweep.temperatures
+    ax.plot(t, np.maximum(sweep.effective_dimension, 1e-3), color="C0", marker="o", ms=3,
+            label=r"effective dimension $\sum_i s_i^2$")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("temperature")
+    ax.set_ylabel("effective dimension", color="C0")
+    twin = ax.twinx()
+    twin.plot(t, sweep.probe_error, color="C3", marker="s", ms=3,
+              label=f"probe error (top {sweep.d})")
+    twin.set_ylabel("probe error", color="C3")
+    twin.set_ylim(0, max(0.5, 1.1 * sweep.probe_error.max()))
+    twin.grid(False)
+    twin.spines["right"].set_visible(True)
+    return ax.axvline(t[index], color="0.3", ls="--", lw=1)
+
+
+# ---------------------------------------------------------------------- whole figures
+def temperature_panels(sweep, temperatures, *, k: int = 40, figsize=(10, 3.2)):
+    """Static view of a few temperatures: attention matrices side by side and their spectra."""
+    idx = [sweep.index(t) for t in temperatures]
+    fig, axes = plt.subplots(1, len(idx) + 1, figsize=figsize,
+                             gridspec_kw={"width_ratios": [1] * len(idx) + [1.6]})
+    for ax, i in zip(axes, idx):
+        draw_attention_matrix(ax, sweep.attention[i], sweep.labels,
+                              title=f"t = {sweep.temperatures[i]:.3g}")
+        ax.set_xlabel("")
+        ax.set_ylabel("")
+    for i in idx:
+        draw_spectrum(axes[-1], sweep.singular_values[i], k,
+                      label=f"t = {sweep.temperatures[i]:.3g}")
+    axes[-1].legend(fontsize=7)
+    axes[-1].set_title("spectrum of the attention context", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def sweep_summary(sweep, *, figsize=(6.4, 3.2)):
+    """Effective dimension and probe error against temperature (the U-shape)."""
+    fig, ax = plt.subplots(figsize=figsize)
+    draw_sweep_curves(ax, sweep).remove()
+    fig.tight_layout()
+    return fig
+
+
+def depth_figure(spectra, collapse, bound=None, *, k: int = 30, figsize=(9, 3.2)):
+    """Spectra of the composite context after 1..L layers, and the collapse metric per layer.
+
+    Parameters
+    ----------
+    spectra : sequence of arrays, one per depth 1..L
+    collapse : array, shape (L + 1,)   over-smoothing metric, layer 0 = input
+    bound : array, shape (L + 1,), optional   e.g. products of s_1, drawn dashed
+    """
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=figsize)
+    for depth, s in enumerate(spectra, start=1):
+        draw_spectrum(ax1, s, k, label=f"{depth} layer{'s' * (depth > 1)}")
+    ax1.legend(fontsize=7)
+    ax1.set_title("spectrum of the stacked context", fontsize=9)
+    layers = np.arange(len(collapse))
+    ax2.semilogy(layers, np.maximum(collapse, 1e-16), marker="o", label="token spread / input")
+    if bound is not None:
+        ax2.semilogy(layers, bound, ls="--", color="0.4", label=r"$\prod_l s_1(T_l)$")
+    ax2.set_xlabel("layer")
+    ax2.set_ylabel("collapse metric")
+    ax2.set_xticks(layers)
+    ax2.legend(fontsize=7)
+    ax2.set_title("over-smoothing", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def _draw_layout(ax, W, layout, title=None):
+    layout = np.asarray(layout, dtype=float)
+    rows, cols = np.nonzero(np.triu(np.asarray(W)))
+    for r, c in zip(rows, cols):
+        ax.plot(layout[[r, c], 0], layout[[r, c], 1], color="0.7", lw=0.8, zorder=1)
+    ax.scatter(layout[:, 0], layout[:, 1], c=np.arange(layout.shape[0]), cmap="viridis",
+               s=22, edgecolors="0.2", linewidths=0.4, zorder=2)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_aspect("equal", adjustable="datalim")
+    if title:
+        ax.set_title(title, fontsize=9)
+
+
+def graph_learning_figure(result, W, show, *, figsize=(10, 2.8)):
+    """2-D layouts (mu_1, mu_2) of the walk context for a few walk lengths, then the graph's.
+
+    ``show`` lists indices into ``result.lengths``; the last panel is the exact eigenvector
+    layout. Node colour = node index (the same node has the same colour in every panel).
+    """
+    fig, axes = plt.subplots(1, len(show) + 1, figsize=figsize)
+    for ax, i in zip(axes, show):
+        _draw_layout(ax, W, result.layouts[i][:, :2],
+                     f"T = {result.lengths[i]}, R2 = {result.alignment[i]:.2f}")
+    _draw_layout(axes[-1], W, result.graph_layout[:, :2], "graph eigenvectors")
+    fig.tight_layout()
+    return fig
+
+
+def alignment_curve(result, *, ax=None, figsize=(5, 3)):
+    """R2_CCA between the walk context's top functions and the graph's, against walk length."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=figsize)
+    ax.semilogx(result.lengths, result.alignment, marker="o")
+    ax.set_xlabel("walk length T (tokens seen)")
+    ax.set_ylabel(r"$R^2_{CCA}$ with graph eigenvectors")
+    ax.set_ylim(0, 1.05)
+    return ax
+
+
+def training_figure(history, before, after, *, reference=None, k: int = 12,
+                    figsize=(9, 3.2)):
+    """Training loss, and the learned attention context's spectrum before and after."""
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=figsize)
+    ax1.plot(np.arange(1, len(history) + 1), history, marker="o", ms=3)
+    ax1.set_xlabel("epoch")
+    ax1.set_ylabel("mean squared error")
+    ax1.set_title("training", fontsize=9)
+    draw_spectrum(ax2, before, k, label="before training")
+    draw_spectrum(ax2, after, k, label="after training")
+    if reference is not None:
+        draw_spectrum(ax2, reference, k, label="label context", ls=":", color="0.3")
+    ax2.legend(fontsize=7)
+    ax2.set_title("spectrum of the attention context", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def cross_attention_figure(weights, labels=None, *, query_title="query x", figsize=(8, 2.6)):
+    """Bars of P(a_j | x) for one query over the context tokens a_j (cross-attention)."""
+    weights = np.asarray(weights, dtype=float)
+    fig, ax = plt.subplots(figsize=figsize)
+    colours = None if labels is None else [f"C{int(c) % 10}" for c in labels]
+    ax.bar(np.arange(weights.size), weights, color=colours)
+    ax.set_xlabel("context token j")
+    ax.set_ylabel(r"$P(a_j \mid x)$")
+    ax.set_title(query_title, fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+__all__ = ["alignment_curve", "cross_attention_figure", "depth_figure",
+           "draw_attention_matrix", "draw_spectrum", "draw_sweep_curves",
+           "graph_learning_figure", "sweep_summary", "temperature_panels", "training_figure"]

@@ -1,0 +1,83 @@
+"""The attention explorer: a temperature slider over a precomputed sweep."""
+
+from __future__ import annotations
+
+import ipywidgets
+
+from ..plotting.attention import draw_attention_matrix, draw_spectrum, draw_sweep_curves
+from .base import Explorer
+
+
+class AttentionExplorer(Explorer):
+    """Temperature as an association knob: attention matrix, spectrum, dimension, probe error.
+
+    Parameters
+    ----------
+    sweep : contexture_lab.explore.attention.TemperatureSweep
+    temperature : float, optional
+        Initial temperature (nearest grid value); default the middle of the grid.
+    k : int
+        Number of singular values drawn.
+    """
+
+    def __init__(self, sweep, temperature=None, *, k: int = 40):
+        self.sweep = sweep
+        self.k = min(k, sweep.singular_values.shape[1])
+        temps = sweep.temperatures
+        start = temps[len(temps) // 2] if temperature is None else temps[sweep.index(temperature)]
+        slider = ipywidgets.SelectionSlider(
+            options=[(f"{t:.3g}", float(t)) for t in temps], value=float(start),
+            description="temperature", continuous_update=True,
+            layout=ipywidgets.Layout(width="420px"),
+            style={"description_width": "initial"})
+        super().__init__({"temperature": slider}, figsize=(10, 3.3))
+
+    def _setup(self, figure):
+        sw = self.sweep
+        ax_mat, ax_spec, ax_curve = figure.subplots(
+            1, 3, gridspec_kw={"width_ratios": [1, 1.3, 1.5]})
+        i = len(sw.temperatures) // 2
+        self.image = draw_attention_matrix(ax_mat, sw.attention[i], sw.labels)
+        ax_mat.set_title("attention matrix P(a|x)", fontsize=9)
+        self.line = draw_spectrum(ax_spec, sw.singular_values[i], self.k)
+        ax_spec.set_title("spectrum s_1..s_k", fontsize=9)
+        self.marker = draw_sweep_curves(ax_curve, sw, i)
+        ax_curve.set_title("association vs downstream", fontsize=9)
+        figure.tight_layout()
+
+    def _redraw(self, temperature):
+        sw = self.sweep
+        i = sw.index(temperature)
+        C = sw.attention[i]
+        self.image.set_data(C)
+        self.image.set_clim(0.0, float(C.max()))
+        self.line.set_ydata(sw.singular_values[i][:self.k])
+        self.marker.set_xdata([sw.temperatures[i]] * 2)
+        d_tau = int(sw.tau_dimension[i])
+        return (f"temperature <b>{sw.temperatures[i]:.3g}</b>: s<sub>1</sub> = "
+                f"{sw.singular_values[i][0]:.3f}, effective dimension &sum;s<sub>i</sub>"
+                f"<sup>2</sup> = {sw.effective_dimension[i]:.2f}, tau picks d = "
+                f"{d_tau if d_tau > 0 else 'none'}, probe error on the top {sw.d} functions "
+                f"= {sw.probe_error[i]:.3f}")
+
+
+def attention_explorer(sweep=None, temperature=None, **kwargs) -> AttentionExplorer:
+    """Build the attention explorer (``.update(temperature=...)``, ``.widget``, ``.figure``).
+
+    Parameters
+    ----------
+    sweep : TemperatureSweep, optional
+        Default: :func:`contexture_lab.explore.attention.digits_temperature_sweep`.
+    temperature : float, optional
+        Initial temperature.
+    **kwargs
+        Passed to :class:`AttentionExplorer` (e.g. ``k``).
+    """
+    if sweep is None:
+        from ..explore.attention import digits_temperature_sweep
+
+        sweep = digits_temperature_sweep()
+    return AttentionExplorer(sweep, temperature, **kwargs)
+
+
+__all__ = ["AttentionExplorer", "attention_explorer"]

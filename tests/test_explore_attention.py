@@ -1,0 +1,109 @@
+"""Tests of the temperature sweep, its figures and the attention explorer (no browser)."""
+
+import ipywidgets
+import matplotlib
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+import contexture_lab as cl
+from contexture_lab import attention as at
+from contexture_lab.explore import attention as xa
+from contexture_lab.plotting import attention as pa
+
+matplotlib.use("Agg")
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.default_rng(0)
+    centres = 2.0 * rng.standard_normal((3, 5))
+    y = np.repeat([2, 0, 1], 12)
+    X = centres[y] + 0.7 * rng.standard_normal((36, 5))
+    return X, y
+
+
+@pytest.fixture(scope="module")
+def sweep(data):
+    X, y = data
+    return xa.temperature_sweep(xa.unit_tokens(X), y, [1.0, 0.003, 0.03, 0.3, 0.01], d=4,
+                                n_per_class=3, device="cpu")
+
+
+def test_unit_tokens_are_centred_directions(data):
+    U = xa.unit_tokens(data[0])
+    np.testing.assert_allclose(np.linalg.norm(U, axis=1), 1.0)
+    with pytest.raises(ValueError, match="equal the mean"):
+        xa.unit_tokens(np.array([[1.0, 2.0], [3.0, 4.0], [2.0, 3.0]]))
+
+
+def test_sweep_arrays_line_up(sweep, data):
+    X, y = data
+    T = 5
+    np.testing.assert_allclose(sweep.temperatures, [0.003, 0.01, 0.03, 0.3, 1.0])
+    assert sweep.singular_values.shape == (T, 35)
+    assert sweep.attention.shape == (T, 36, 36) and sweep.attention.dtype == np.float32
+    assert sweep.probe_error.shape == sweep.effective_dimension.shape == (T,)
+    np.testing.assert_array_equal(sweep.labels, np.sort(y))
+    np.testing.assert_allclose(sweep.attention.sum(axis=2), 1.0, atol=1e-5)
+    # the stored matrix is the attention of the label-sorted tokens
+    U = xa.unit_tokens(X)[np.argsort(y, kind="stable")]
+    ref = at.attention_context(U, U, 0.03).conditional()
+    np.testing.assert_allclose(sweep.attention[2], ref, atol=1e-6)
+
+
+def test_effective_dimension_is_the_squared_frobenius_norm_minus_one(sweep, data):
+    X, y = data
+    U = xa.unit_tokens(X)[np.argsort(y, kind="stable")]
+    for i, t in enumerate(sweep.temperatures):
+        Q = at.attention_context(U, U, t).normalized()
+        np.testing.assert_allclose(sweep.effective_dimension[i], np.sum(Q ** 2) - 1, atol=1e-8)
+    assert np.all(np.diff(sweep.effective_dimension) < 0)   # hotter = weaker association
+    assert sweep.effective_dimension[0] > 30 and sweep.effective_dimension[-1] < 0.2
+
+
+def test_index_finds_the_nearest_grid_temperature(sweep):
+    assert sweep.index(0.003) == 0
+    assert sweep.index(0.02) == 2        # log-nearest to 0.03 rather than 0.01
+    assert sweep.index(50.0) == 4
+    with pytest.raises(ValueError, match="temperature must be > 0"):
+        sweep.index(0.0)
+
+
+def test_sweep_rejects_bad_input(data):
+    X, y = data
+    with pytest.raises(ValueError, match="one per token"):
+        xa.temperature_sweep(X, y[:-1])
+    with pytest.raises(ValueError, match="positive"):
+        xa.temperature_sweep(X, y, [0.1, -1.0], d=3, n_per_class=3)
+
+
+def test_explorer_update_indexes_into_the_sweep(sweep):
+    ex = cl.widgets.attention_explorer(sweep, temperature=0.01)
+    assert isinstance(ex.figure, Figure)
+    assert isinstance(ex.widget, ipywidgets.VBox)
+    ex.update(temperature=0.3)
+    np.testing.assert_array_equal(ex.image.get_array(), sweep.attention[3])
+    np.testing.assert_allclose(ex.line.get_ydata(), sweep.singular_values[3][:ex.k])
+    np.testing.assert_allclose(ex.marker.get_xdata(), [0.3, 0.3])
+    assert f"{sweep.probe_error[3]:.3f}" in ex.readout.value
+    assert f"{sweep.effective_dimension[3]:.2f}" in ex.readout.value
+    ex.controls["temperature"].value = float(sweep.temperatures[0])   # a slider step
+    np.testing.assert_allclose(ex.line.get_ydata(), sweep.singular_values[0][:ex.k])
+    with pytest.raises(ValueError, match="unknown control"):
+        ex.update(bandwidth=1.0)
+    with pytest.raises(Exception):
+        ex.update(temperature=0.123)      # off the precomputed grid
+
+
+def test_static_figures_build(sweep):
+    assert len(pa.temperature_panels(sweep, [0.003, 0.3]).axes) == 3
+    assert len(pa.sweep_summary(sweep).axes) == 2
+    W = cl.datasets.ring_graph(8)
+    res = at.graph_learning(W, [10, 100], d=2)
+    assert len(pa.graph_learning_figure(res, W, [0, 1]).axes) == 3
+    assert len(pa.depth_figure([np.ones(3), np.full(3, 0.5)], np.array([1, 0.5, 0.2]),
+                               np.array([1, 0.6, 0.3])).axes) == 2
+    assert len(pa.training_figure([1.0, 0.5], np.zeros(5), np.ones(5)).axes) == 2
+    assert len(pa.cross_attention_figure(np.full(4, 0.25), [0, 1, 0, 1]).axes) == 1
+    matplotlib.pyplot.close("all")
