@@ -1,0 +1,246 @@
+"""Encoders that map features to d-dimensional representations.
+
+* :class:`MLP` -- a torch multilayer perceptron with a fixed input standardisation; its
+  intermediate activations can be read (:meth:`MLP.layer_outputs`).
+* :class:`Encoder` -- what :func:`contexture_lab.fit_encoder` returns: the trained network(s)
+  with numpy ``transform`` / ``transform_context`` / ``layer_features`` and the loss history.
+* :class:`RandomFeatureEncoder` -- random Fourier features followed by the best linear map,
+  fitted in closed form by a generalised eigenproblem (no gradient descent): the scaling
+  knob is the number of random features.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.linalg
+import torch
+from torch import nn
+
+from ._validation import as_float_array, check_choice, check_float, check_int, check_rng
+from .context import check_context
+
+ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "gelu": nn.GELU, "silu": nn.SiLU}
+
+
+class MLP(nn.Module):
+    """Multilayer perceptron ``in_features -> hidden... -> out_features``.
+
+    Parameters
+    ----------
+    in_features, out_features : int
+    hidden : tuple of int, default (256, 256)
+        Widths of the hidden layers (empty: a linear map).
+    activation : {"relu", "tanh", "gelu", "silu"}
+    mean, scale : array-like, shape (in_features,), optional
+        Inputs are standardised as ``(x - mean) / scale`` before the first layer (a fixed
+        buffer, not trained); default no change.
+    """
+
+    def __init__(self, in_features: int, out_features: int, hidden=(256, 256),
+                 activation: str = "relu", mean=None, scale=None):
+        super().__init__()
+        in_features = check_int(in_features, "in_features", low=1)
+        out_features = check_int(out_features, "out_features", low=1)
+        hidden = tuple(check_int(h, "hidden width", low=1) for h in hidden)
+        act = ACTIVATIONS[check_choice(activation, "activation", ACTIVATIONS)]
+        widths = (in_features, *hidden)
+        self.hidden_layers = nn.ModuleList(
+            nn.Sequential(nn.Linear(a, b), act()) for a, b in zip(widths[:-1], widths[1:]))
+        self.output = nn.Linear(widths[-1], out_features)
+        mean = np.zeros(in_features) if mean is None else np.asarray(mean, dtype=float)
+        scale = np.ones(in_features) if scale is None else np.asarray(scale, dtype=float)
+        self.register_buffer("mean", torch.as_tensor(mean, dtype=torch.float32))
+        self.register_buffer("scale", torch.as_tensor(scale, dtype=torch.float32))
+
+    @classmethod
+    def for_features(cls, features: np.ndarray, out_features: int, **kwargs) -> "MLP":
+        """An MLP whose input standardisation is fitted to ``features`` (n, p)."""
+        mean = features.mean(axis=0)
+        scale = features.std(axis=0)
+        scale[scale < 1e-8] = 1.0
+        return cls(features.shape[1], out_features, mean=mean, scale=scale, **kwargs)
+
+    def layer_outputs(self, x):
+        """Activations after every hidden layer and the output, a list of (n, width)."""
+        h = (x - self.mean) / self.scale
+        outs = []
+        for layer in self.hidden_layers:
+            h = layer(h)
+            outs.append(h)
+        outs.append(self.output(h))
+        return outs
+
+    def forward(self, x):
+        """(n, in_features) -> (n, out_features)."""
+        h = (x - self.mean) / self.scale
+        for layer in self.hidden_layers:
+            h = layer(h)
+        return self.output(h)
+
+
+def _run(module, features, name, width, device, layers=False, chunk=8192):
+    """Evaluate a module on numpy features in chunks without gradients -> numpy."""
+    features = as_float_array(features, name, ndim=2)
+    if features.shape[1] != width:
+        raise ValueError(f"{name} has {features.shape[1]} columns; the encoder was trained "
+                         f"on {width} features")
+    module.eval()
+    outs = []
+    with torch.no_grad():
+        for lo in range(0, features.shape[0], chunk):
+            x = torch.as_tensor(features[lo:lo + chunk], dtype=torch.float32, device=device)
+            y = module.layer_outputs(x) if layers else [module(x)]
+            outs.append([t.double().cpu().numpy() for t in y])
+    return [np.concatenate(parts, axis=0) for parts in zip(*outs)]
+
+
+class Encoder:
+    """A trained encoder, as returned by :func:`contexture_lab.fit_encoder`.
+
+    Attributes
+    ----------
+    phi : MLP
+        The input encoder Phi (on x_features).
+    psi : MLP or None
+        The context encoder Psi (on a_features); only the two-encoder objective ``"svme"``
+        trains one.
+    head : torch.nn.Module or None
+        The linear head/decoder of ``"supervised"`` and ``"dae"``.
+    objective : str
+    d : int
+    history : list of float
+        Mean training loss per epoch.
+    device : torch.device
+    """
+
+    def __init__(self, phi, *, objective: str, d: int, device, history, psi=None, head=None,
+                 x_width=None, a_width=None):
+        self.phi, self.psi, self.head = phi, psi, head
+        self.objective, self.d, self.device = objective, d, device
+        self.history = list(history)
+        self._x_width, self._a_width = x_width, a_width
+
+    def transform(self, x_features) -> np.ndarray:
+        """Phi at the given inputs: (n, p) features -> (n, d) numpy array."""
+        return _run(self.phi, x_features, "x_features", self._x_width, self.device)[0]
+
+    def transform_context(self, a_features) -> np.ndarray:
+        """Psi at the given context values: (m, q) features -> (m, d) numpy array.
+
+        Only for ``objective="svme"``, the one objective with an encoder on A. Use it to
+        check the duality Phi = T Psi: ``ctx.expect(enc.transform_context(ctx.a_features))``.
+        """
+        if self.psi is None:
+            raise ValueError(f"objective {self.objective!r} trains no context encoder Psi; "
+                             "only 'svme' (two encoders) does")
+        return _run(self.psi, a_features, "a_features", self._a_width, self.device)[0]
+
+    def layer_features(self, x_features) -> list[np.ndarray]:
+        """Phi's intermediate representations: one (n, width) array per hidden layer, then
+        the (n, d) output (the last entry equals :meth:`transform`)."""
+        return _run(self.phi, x_features, "x_features", self._x_width, self.device,
+                    layers=True)
+
+    def __repr__(self) -> str:
+        return (f"Encoder(objective={self.objective!r}, d={self.d}, "
+                f"epochs={len(self.history)}, device={str(self.device)!r})")
+
+
+def median_bandwidth(X: np.ndarray, *, max_points: int = 1000, random_state=0) -> float:
+    """Median pairwise Euclidean distance of (a seeded subsample of) the rows of X."""
+    X = as_float_array(X, "X", ndim=2)
+    rng = check_rng(random_state)
+    if X.shape[0] > max_points:
+        X = X[rng.choice(X.shape[0], max_points, replace=False)]
+    sq = np.sum(X * X, axis=1)
+    dist2 = np.maximum(sq[:, None] + sq[None, :] - 2 * X @ X.T, 0.0)
+    upper = dist2[np.triu_indices(X.shape[0], k=1)]
+    return float(np.sqrt(np.median(upper))) if upper.size else 1.0
+
+
+class RandomFeatureEncoder:
+    """Random Fourier features + the best linear readout, fitted in closed form.
+
+    ``z(x) = sqrt(2 / m) cos(W x + b)`` with ``W ~ N(0, 1 / bandwidth^2)``, ``b ~ U[0, 2 pi]``
+    (Rahimi & Recht 2007) approximates an RBF kernel. The encoder is ``Phi(x) = B^T z~(x)``
+    (``z~`` centred under p_x) with B the top-d solutions of the generalised eigenproblem
+
+        Z~^T P diag(p_a)^-1 P^T Z~  b = lambda (Z~^T diag(p_x) Z~ + ridge) b,
+
+    i.e. it maximises ||T* Phi||^2 subject to Cov(Phi) = I: the best rank-d approximation of
+    the contexture within the span of the random features. More features, a richer class.
+
+    Parameters
+    ----------
+    n_features : int
+        m, the number of random features.
+    bandwidth : float, optional
+        RBF bandwidth; default the median pairwise distance of the inputs.
+    ridge : float, default 1e-6
+        Added to the covariance, relative to its mean diagonal (numerical stability).
+    random_state : int or numpy Generator
+
+    Attributes (after ``fit``)
+    --------------------------
+    eigenvalues_ : ndarray, shape (d,)
+        Estimates of s_1^2 >= ... >= s_d^2 within the feature class.
+    bandwidth_ : float
+    """
+
+    def __init__(self, n_features: int = 512, bandwidth: float | None = None, *,
+                 ridge: float = 1e-6, random_state=0):
+        self.n_features = check_int(n_features, "n_features", low=1)
+        self.bandwidth = (None if bandwidth is None
+                          else check_float(bandwidth, "bandwidth", low=0.0, low_open=True))
+        self.ridge = check_float(ridge, "ridge", low=0.0)
+        self.random_state = random_state
+
+    def _features(self, X):
+        return np.sqrt(2.0 / self.n_features) * np.cos(X @ self.weights_ + self.offsets_)
+
+    def fit(self, ctx, d: int) -> "RandomFeatureEncoder":
+        """Fit to a context with ``x_features``; returns self."""
+        ctx = check_context(ctx)
+        if ctx.x_features is None:
+            raise ValueError("the context has no x_features; attach them with "
+                             "ctx.with_features(x_features=...)")
+        d = check_int(d, "d", low=1, high=self.n_features)
+        X = ctx.x_features
+        rng = check_rng(self.random_state)
+        self.bandwidth_ = self.bandwidth or median_bandwidth(X, random_state=rng)
+        self.weights_ = rng.normal(scale=1.0 / self.bandwidth_, size=(X.shape[1],
+                                                                      self.n_features))
+        self.offsets_ = rng.uniform(0.0, 2 * np.pi, size=self.n_features)
+        Z = self._features(X)
+        self.mean_ = ctx.p_x @ Z
+        Zc = Z - self.mean_
+        cov = Zc.T @ (Zc * ctx.p_x[:, None])
+        cov += self.ridge * max(np.trace(cov) / self.n_features, 1e-300) * np.eye(cov.shape[0])
+        inv_pa = np.zeros_like(ctx.p_a)
+        inv_pa[ctx.p_a > 0] = 1.0 / ctx.p_a[ctx.p_a > 0]
+        Y = np.asarray(ctx.P.T @ Zc)                     # (M, m): sum_x P(x, a) z~(x)
+        A = Y.T @ (Y * inv_pa[:, None])
+        m = self.n_features
+        vals, vecs = scipy.linalg.eigh((A + A.T) / 2, cov, subset_by_index=[m - d, m - 1])
+        order = np.argsort(vals)[::-1]
+        self.eigenvalues_ = vals[order]
+        self.components_ = vecs[:, order]
+        self.d_ = d
+        return self
+
+    def transform(self, X) -> np.ndarray:
+        """(n, p) features -> (n, d) representation Phi(x)."""
+        if not hasattr(self, "components_"):
+            raise ValueError("this RandomFeatureEncoder is not fitted yet; call fit(ctx, d)")
+        X = as_float_array(X, "X", ndim=2)
+        if X.shape[1] != self.weights_.shape[0]:
+            raise ValueError(f"X has {X.shape[1]} columns; the encoder was fitted on "
+                             f"{self.weights_.shape[0]}")
+        return (self._features(X) - self.mean_) @ self.components_
+
+    def __repr__(self) -> str:
+        return (f"RandomFeatureEncoder(n_features={self.n_features}, "
+                f"bandwidth={self.bandwidth}, random_state={self.random_state!r})")
+
+
+__all__ = ["ACTIVATIONS", "Encoder", "MLP", "RandomFeatureEncoder", "median_bandwidth"]

@@ -1,0 +1,302 @@
+"""Loss functions whose minimisers learn the contexture (THEORY.md section 4).
+
+Pure torch functions of a batch of embeddings: no sampling, no models, no state. The
+training loop (:mod:`contexture_lab.training`) draws the pairs and calls them. Shapes:
+``b`` is the batch size, ``d`` the embedding dimension.
+
+Which span each minimiser reaches (population version, X and A finite):
+
+========================  ===================================================  ==============
+objective                 pairs it sees                                        learns
+========================  ===================================================  ==============
+spectral_contrastive      two inputs sharing a context, x -> a -> x+           mu_1..mu_d
+non_contrastive           same pairs; Cov constrained by var/cov penalties     mu_1..mu_d
+svme                      (x, a) with a ~ P+(.|x); Phi on X, Psi on A          mu_1..mu_d
+kise                      a batch of x and the batch Gram of k_X+              mu_1..mu_d
+laplacian                 graph edges (x, a), A a node of the same graph       graph eigvecs
+supervised                (x, a): predict a one-hot of a, class-balanced       mu_1..mu_d
+dae                       (x, a): reconstruct a's features from Phi(x)         a reweighting
+========================  ===================================================  ==============
+
+Every embedding is centred over the batch before it enters a loss: the constant function
+(s_0 = 1) is then never learned, so d dimensions go to mu_1..mu_d.
+"""
+
+from __future__ import annotations
+
+import torch
+
+#: Default weights of the VICReg-style anti-collapse terms.
+VAR_WEIGHT = 10.0
+COV_WEIGHT = 10.0
+
+
+def _check_pair(z, z_pos, names=("z", "z_pos")):
+    for t, name in zip((z, z_pos), names):
+        if not isinstance(t, torch.Tensor):
+            raise TypeError(f"{name} must be a torch.Tensor, got {type(t).__name__}")
+        if t.ndim != 2:
+            raise ValueError(f"{name} must be 2-D (batch, dim), got shape {tuple(t.shape)}")
+    if z.shape != z_pos.shape:
+        raise ValueError(f"{names[0]} has shape {tuple(z.shape)} and {names[1]} "
+                         f"{tuple(z_pos.shape)}; expected the same (batch, dim)")
+    if z.shape[0] < 2:
+        raise ValueError(f"need a batch of at least 2 rows, got {z.shape[0]}")
+
+
+def _weights(weights, b, like):
+    """Batch weights (b,) summing to 1; uniform when ``weights`` is None."""
+    if weights is None:
+        return torch.full((b,), 1.0 / b, dtype=like.dtype, device=like.device)
+    weights = torch.as_tensor(weights, dtype=like.dtype, device=like.device)
+    if weights.shape != (b,):
+        raise ValueError(f"weights must have shape ({b},), got {tuple(weights.shape)}")
+    return weights / weights.sum()
+
+
+def centre(z, weights=None):
+    """z minus its (weighted) batch mean, (b, d) -> (b, d)."""
+    w = _weights(weights, z.shape[0], z)
+    return z - w @ z
+
+
+def variance_covariance_penalty(z, weights=None, eps: float = 1e-4):
+    """VICReg-style anti-collapse terms (Bardes et al. 2022) for a batch z (b, d).
+
+    Returns ``(variance, covariance)``: the mean hinge ``relu(1 - std_j)`` over the d
+    coordinates, and the sum of squared off-diagonal covariances divided by d. Both are
+    zero exactly when Cov(z) has unit-or-larger variances and no correlations, so together
+    they approximate the constraint Cov(Phi) = I. ``weights`` (b,) turn the batch into a
+    weighted sample (e.g. the marginal p_x in full-batch training).
+    """
+    b, d = z.shape
+    w = _weights(weights, b, z)
+    zc = z - w @ z
+    cov = (zc * w[:, None]).T @ zc
+    if weights is None:
+        cov = cov * (b / (b - 1))  # unbiased for an i.i.d. batch
+    std = torch.sqrt(torch.diagonal(cov) + eps)
+    variance = torch.relu(1.0 - std).mean()
+    off = cov - torch.diag(torch.diagonal(cov))
+    covariance = (off ** 2).sum() / d
+    return variance, covariance
+
+
+def _penalty(zs, weights, var_weight, cov_weight):
+    total = 0.0
+    for z in zs:
+        v, c = variance_covariance_penalty(z, weights)
+        total = total + var_weight * v + cov_weight * c
+    return total
+
+
+def spectral_contrastive(z, z_pos):
+    """Spectral contrastive loss (HaoChen et al. 2021) on centred embeddings.
+
+    ``-E<z, z+> + 1/2 E_{i != j}<z_i, z+_j>^2``: the first term pulls the two members of
+    a positive pair together, the second pushes embeddings of independent draws apart.
+
+    Parameters
+    ----------
+    z, z_pos : Tensor, shape (b, d)
+        Row i of each is one member of the i-th positive pair. Rows i != j are treated as
+        independent draws (negatives).
+
+    Returns
+    -------
+    Tensor, shape (): the loss. Its population minimiser spans the top-d eigenfunctions of
+    the positive-pair kernel (without the constant, because of the centring); its minimum is
+    -1/2 sum_{i<=d} s_i^4.
+    """
+    _check_pair(z, z_pos)
+    z, z_pos = centre(z), centre(z_pos)
+    b = z.shape[0]
+    positive = -(z * z_pos).sum(dim=1).mean()
+    gram = z @ z_pos.T
+    off = gram - torch.diag(torch.diagonal(gram))
+    negative = 0.5 * (off ** 2).sum() / (b * (b - 1))
+    return positive + negative
+
+
+def non_contrastive(z, z_pos, *, var_weight: float = VAR_WEIGHT,
+                    cov_weight: float = COV_WEIGHT):
+    """Non-contrastive loss: ``E||z - z+||^2`` with VICReg-style variance/covariance terms.
+
+    Parameters
+    ----------
+    z, z_pos : Tensor, shape (b, d)
+        The two members of each positive pair.
+    var_weight, cov_weight : float
+        Weights of :func:`variance_covariance_penalty`, applied to both z and z_pos.
+
+    Returns
+    -------
+    Tensor, shape (). With Cov(z) = I the invariance term is 2 sum_j (1 - lambda_j) for the
+    kernel eigenvalues lambda_j captured, so the minimiser spans the top-d eigenfunctions.
+    """
+    _check_pair(z, z_pos)
+    invariance = ((centre(z) - centre(z_pos)) ** 2).sum(dim=1).mean()
+    return invariance + _penalty((z, z_pos), None, var_weight, cov_weight)
+
+
+def svme(phi, psi, *, var_weight: float = VAR_WEIGHT, cov_weight: float = COV_WEIGHT):
+    """The dissertation's two-encoder objective (SVME) for a sampled context.
+
+    ``E||Phi~(x) - Psi~(a)||^2`` over pairs a ~ P+(.|x) (``~`` = centred over the batch),
+    plus variance/covariance terms on Psi. For a fixed Psi the best Phi is the conditional
+    mean T Psi (x -> E[Psi(A) | x]), so Phi cannot collapse unless Psi does, and the loss
+    becomes d - ||T Psi||^2: the minimiser has Psi = nu_1..nu_d (up to rotation) and
+    Phi = T Psi = (s_1 mu_1, ..., s_d mu_d) -- the duality Phi = T Psi.
+
+    Parameters
+    ----------
+    phi : Tensor, shape (b, d)
+        Phi(x_i), the input encoder.
+    psi : Tensor, shape (b, d)
+        Psi(a_i), the context encoder, at one a_i ~ P+(.|x_i) per row.
+    var_weight, cov_weight : float
+        Weights of the anti-collapse terms on Psi.
+
+    Returns
+    -------
+    Tensor, shape ().
+    """
+    _check_pair(phi, psi, ("phi", "psi"))
+    distance = ((centre(phi) - centre(psi)) ** 2).sum(dim=1).mean()
+    return distance + _penalty((psi,), None, var_weight, cov_weight)
+
+
+def kise(z, gram, weights=None, *, var_weight: float = VAR_WEIGHT,
+         cov_weight: float = COV_WEIGHT):
+    """The dissertation's kernel objective (KISE): a Rayleigh quotient on the batch Gram.
+
+    ``E||Phi~||^2 - <Phi~, T_k Phi~>`` with ``<Phi~, T_k Phi~> = sum_ij w_i w_j k(x_i, x_j)
+    <Phi~_i, Phi~_j>``, plus variance/covariance terms on Phi. Under Cov(Phi) = I this is
+    sum_j (1 - lambda_j) for the kernel eigenvalues captured: the minimiser spans the top-d
+    eigenfunctions of T_k (for the dual kernel k_X+: mu_1..mu_d, lambda_j = s_j^2).
+
+    Parameters
+    ----------
+    z : Tensor, shape (b, d)
+        Phi(x_i) for the batch.
+    gram : Tensor, shape (b, b)
+        The context's kernel on the batch, k(x_i, x_j) (symmetric).
+    weights : Tensor, shape (b,), optional
+        Probability of each batch point; uniform by default. With the whole input set as the
+        batch and ``weights = p_x`` the value is the exact population objective.
+    var_weight, cov_weight : float
+
+    Returns
+    -------
+    Tensor, shape ().
+    """
+    if not isinstance(z, torch.Tensor) or z.ndim != 2:
+        raise ValueError(f"z must be a 2-D torch.Tensor (batch, dim), got "
+                         f"{getattr(z, 'shape', type(z).__name__)}")
+    b = z.shape[0]
+    if not isinstance(gram, torch.Tensor) or gram.shape != (b, b):
+        raise ValueError(f"gram must be a ({b}, {b}) torch.Tensor matching the batch, got "
+                         f"{tuple(getattr(gram, 'shape', ())) or type(gram).__name__}")
+    w = _weights(weights, b, z)
+    zc = z - w @ z
+    norm = (w * (zc ** 2).sum(dim=1)).sum()
+    wz = zc * w[:, None]
+    quadratic = (wz * (gram @ wz)).sum()
+    return norm - quadratic + _penalty((z,), weights, var_weight, cov_weight)
+
+
+def laplacian(z, z_neighbour, *, var_weight: float = VAR_WEIGHT,
+              cov_weight: float = COV_WEIGHT):
+    """Laplacian-eigenmap objective: ``E_(u,v)~edges ||Phi(u) - Phi(v)||^2`` with Cov = I.
+
+    Parameters
+    ----------
+    z : Tensor, shape (b, d)
+        Phi(u) at nodes u ~ p_x.
+    z_neighbour : Tensor, shape (b, d)
+        Phi(v) at one neighbour v ~ P+(.|u) of each (same encoder, same graph).
+    var_weight, cov_weight : float
+        Anti-collapse terms on ``z`` (the covariance is taken under p_x).
+
+    Returns
+    -------
+    Tensor, shape (). For a symmetric graph context the minimiser spans the eigenvectors of
+    D^-1 W with the largest eigenvalues, i.e. the contexture when no eigenvalue is negative.
+    """
+    _check_pair(z, z_neighbour, ("z", "z_neighbour"))
+    distance = ((z - z_neighbour) ** 2).sum(dim=1).mean()
+    return distance + _penalty((z,), None, var_weight, cov_weight)
+
+
+def supervised(outputs, targets, class_scale=None):
+    """Class-balanced MSE of a biased linear head against one-hot targets.
+
+    ``E||outputs - c_a e_a||^2`` where ``e_a`` is the one-hot vector of the context value
+    (class) a and ``c_a = 1 / sqrt(M p_a(a))``. With this scaling every class contributes
+    equally to the loss (p_a(a) c_a^2 = 1/M); with a bias in the head, the encoder then spans
+    the top-d left singular functions of the context. Plain one-hot MSE (``class_scale=None``)
+    weights the classes by their size.
+
+    Parameters
+    ----------
+    outputs : Tensor, shape (b, M)
+        Head outputs W Phi(x_i) + c.
+    targets : Tensor, int shape (b,) or float shape (b, M)
+        Either the class a_i of each row, or the probabilities P+(a | x_i) of every class
+        (the expectation of the loss over a ~ P+(.|x_i): same minimiser, no sampling noise).
+    class_scale : Tensor, shape (M,), optional
+        c_a per class; ones when None.
+
+    Returns
+    -------
+    Tensor, shape ().
+    """
+    if not isinstance(outputs, torch.Tensor) or outputs.ndim != 2:
+        raise ValueError("outputs must be a 2-D torch.Tensor (batch, classes), got "
+                         f"{getattr(outputs, 'shape', type(outputs).__name__)}")
+    b, m = outputs.shape
+    scale = (torch.ones(m, dtype=outputs.dtype, device=outputs.device) if class_scale is None
+             else torch.as_tensor(class_scale, dtype=outputs.dtype, device=outputs.device))
+    targets = torch.as_tensor(targets, device=outputs.device)
+    if targets.dtype.is_floating_point:
+        if targets.shape != (b, m):
+            raise ValueError(f"probability targets must have shape ({b}, {m}), got "
+                             f"{tuple(targets.shape)}")
+        probs = targets.to(outputs.dtype)
+    else:
+        if targets.shape != (b,):
+            raise ValueError(f"integer targets must be {b} class indices, got shape "
+                             f"{tuple(targets.shape)}")
+        if b and (targets.min() < 0 or targets.max() >= m):
+            raise ValueError(f"class indices must lie in [0, {m - 1}], got values in "
+                             f"[{int(targets.min())}, {int(targets.max())}]")
+        probs = torch.nn.functional.one_hot(targets, m).to(outputs.dtype)
+    # E_a ||o - c_a e_a||^2 = ||o||^2 - 2 sum_a q_a c_a o_a + sum_a q_a c_a^2
+    weighted = probs * scale
+    return ((outputs ** 2).sum(dim=1) - 2 * (weighted * outputs).sum(dim=1)
+            + (weighted * scale).sum(dim=1)).mean()
+
+
+def dae(reconstruction, target):
+    """Reconstruction loss of an autoencoder-style objective: ``E||x_hat - x_target||^2``.
+
+    Used with a linear decoder that reconstructs a context value's features from Phi(x)
+    (for a KNN context: a neighbouring data point, the input seen through the context's
+    "noise"). The minimiser spans the top-d left singular functions of x -> E[h(A) | x] for
+    the feature map h: the contexture *reweighted* by the linear kernel <h(a), h(a')>,
+    not the contexture itself.
+
+    Parameters
+    ----------
+    reconstruction, target : Tensor, shape (b, q)
+
+    Returns
+    -------
+    Tensor, shape ().
+    """
+    _check_pair(reconstruction, target, ("reconstruction", "target"))
+    return ((reconstruction - target) ** 2).sum(dim=1).mean()
+
+
+__all__ = ["centre", "dae", "kise", "laplacian", "non_contrastive", "spectral_contrastive",
+           "supervised", "svme", "variance_covariance_penalty"]
