@@ -1,0 +1,112 @@
+"""Exercises of notebook 04 (attention as a contexture operation)."""
+
+import math
+
+import numpy as np
+
+from . import call, compare_arrays, register
+
+
+# ---------------------------------------------------------------------- 04.attention_matrix
+def _check_attention_matrix(func):
+    rng = np.random.default_rng(404)
+    for n, m, dim, t in [(5, 7, 3, 1.0), (4, 4, 8, 0.25)]:
+        Q, K = rng.standard_normal((n, dim)), rng.standard_normal((m, dim))
+        # independent reference: one row at a time, written out
+        expected = np.empty((n, m))
+        for i in range(n):
+            scores = np.array([Q[i] @ K[j] for j in range(m)]) / (t * math.sqrt(dim))
+            w = np.exp(scores - scores.max())
+            expected[i] = w / w.sum()
+        got = np.asarray(call(func, Q, K, t), dtype=float)
+        passed, message = compare_arrays(got, expected, atol=1e-10,
+                                         what=f"attention matrix ({n} queries, {m} keys, "
+                                              f"dim {dim}, temperature {t})")
+        if not passed:
+            if got.shape == expected.shape and np.allclose(got.sum(axis=0), 1.0):
+                message += "; your columns sum to 1, but each query's row must"
+            return False, message
+    return True, "rows are softmax(<q_i, k_j> / (t sqrt(dim))) over the keys j"
+
+
+def _attention_matrix_solution(queries, keys, temperature):
+    scores = queries @ keys.T / (temperature * np.sqrt(queries.shape[1]))
+    scores = scores - scores.max(axis=1, keepdims=True)
+    weights = np.exp(scores)
+    return weights / weights.sum(axis=1, keepdims=True)
+
+
+register(
+    "04.attention_matrix",
+    prompt="write attention_matrix(queries, keys, temperature) returning P(a_j | x_i) = "
+           "softmax_j(<q_i, k_j> / (temperature * sqrt(dim))), shape (N, M), numpy only",
+    hint="scores = queries @ keys.T / (temperature * sqrt(dim)); subtract each row's "
+         "maximum before np.exp (stability), then divide each row by its sum",
+    checker=_check_attention_matrix,
+    solution=_attention_matrix_solution,
+)
+
+
+# ---------------------------------------------------------------------- 04.reversible_weights
+def _check_reversible(func):
+    rng = np.random.default_rng(4040)
+    Z = rng.standard_normal((6, 3))
+    S = Z @ Z.T / 2.0                                    # symmetric scores (W_Q = W_K)
+    pi = np.asarray(call(func, S), dtype=float)
+    if pi.shape != (6,):
+        return False, f"weights have shape {pi.shape}; expected (6,), one per query"
+    if (pi <= 0).any() or abs(pi.sum() - 1) > 1e-8:
+        return False, f"weights must be positive and sum to 1, got sum {pi.sum():.4g}"
+    C = np.exp(S) / np.exp(S).sum(axis=1, keepdims=True)
+    P = pi[:, None] * C
+    gap = float(np.abs(P - P.T).max())
+    if gap > 1e-10:
+        return False, (f"P = diag(weights) C is not symmetric (largest |P - P^T| = {gap:.3g}),"
+                       " so the context is not reversible")
+    return True, "P = diag(pi) C is symmetric: detailed balance holds and T is self-adjoint"
+
+
+def _reversible_solution(S):
+    E = np.exp(S)
+    return E.sum(axis=1) / E.sum()
+
+
+register(
+    "04.reversible_weights",
+    prompt="write reversible_weights(S): for a symmetric score matrix S (N, N), the query "
+           "weights pi (N,) that make the attention context P = diag(pi) softmax(S) "
+           "reversible (P symmetric)",
+    hint="softmax(S) = D^-1 exp(S) with D = diag(row sums of exp(S)); which pi makes "
+         "diag(pi) D^-1 exp(S) symmetric?",
+    checker=_check_reversible,
+    solution=_reversible_solution,
+)
+
+
+# ---------------------------------------------------------------------- 04.layers_needed
+def _check_layers(func):
+    for s1, target in [(0.8, 0.1), (0.5, 0.01), (0.9, 0.5), (0.3, 0.3)]:
+        expected = next(L for L in range(1, 1000) if s1 ** L <= target)
+        got = call(func, s1, target)
+        if isinstance(got, (bool, np.bool_)) or not float(got).is_integer():
+            return False, f"expected a whole number of layers for s1={s1}, got {got!r}"
+        if int(got) != expected:
+            return False, (f"for s1 = {s1} and target {target} you said {int(got)} layers; "
+                           f"{s1}^{int(got)} = {s1 ** int(got):.4g}")
+    return True, "the smallest L with s1^L <= target, for every case checked"
+
+
+def _layers_solution(s1, target):
+    return max(1, math.ceil(math.log(target) / math.log(s1) - 1e-12))
+
+
+register(
+    "04.layers_needed",
+    prompt="write layers_needed(s1, target): stacking identical reversible attention layers "
+           "with top singular value s1 (0 < s1 < 1), the smallest number of layers L >= 1 "
+           "after which s_1 of the stack is <= target",
+    hint="for a reversible layer stacked L times, s_k(T^L) = s_k(T)^L; solve s1^L <= target "
+         "for the smallest whole L (round up, not down)",
+    checker=_check_layers,
+    solution=_layers_solution,
+)
