@@ -81,3 +81,12 @@ def swiss_roll(n: int, *, noise: float = 0.05, random_state: int = 0) -> np.ndar
     n = check_int(n, "n", low=2)
     X, _ = make_swiss_roll(n, noise=noise, random_state=random_state)
     return X
+
+
+def graph_layout(W, *, seed: int = 0) -> np.ndarray:
+    """2-D positions (n, 2) of a graph's nodes (networkx spring layout, seeded)."""
+    import networkx as nx
+
+    g = nx.from_numpy_array(np.asarray(W.toarray() if hasattr(W, "toarray") else W))
+    pos = nx.spring_layout(g, seed=seed)
+    return np.array([pos[i] for i in range(g.number_of_nodes())])
