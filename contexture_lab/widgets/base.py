@@ -17,6 +17,14 @@ implements two hooks:
     update the artists in place and return an HTML string for the readout (numbers are
     shown there, never printed: prints in callbacks break nbval and vanish in widgets).
 
+Optional blitting: put the artists that ``_redraw`` moves in ``self.animated`` (a list)
+inside ``_setup``. They are then marked animated and each step restores the static
+background saved at the last full draw, draws only those artists and blits
+(``canvas.blit``), which skips the costly re-rendering of axes, ticks and text. Only do
+this when nothing else changes on a step (no tick labels, titles or legends that move;
+an axis whose limits change must have no ticks). Leave ``self.animated`` empty for a
+plain ``draw_idle`` redraw.
+
 Example::
 
     class Sine(Explorer):
@@ -97,10 +105,15 @@ class Explorer:
         if not controls:
             raise ValueError("an explorer needs at least one control")
         self.controls = dict(controls)
+        self.animated = []
+        self._background = None
         with lab_style():
             self.figure = Figure(figsize=figsize, dpi=72)
             self.canvas = interactive_canvas(self.figure)
             self._setup(self.figure)
+        for artist in self.animated:
+            artist.set_animated(True)
+        self.canvas.mpl_connect("draw_event", self._on_draw)
         self.readout = ipywidgets.HTML()
         self._syncing = False
         for widget in self.controls.values():
@@ -150,11 +163,31 @@ class Explorer:
         if not self._syncing:
             self._render()
 
+    def _on_draw(self, event) -> None:
+        """After a full draw: save the static background, then add the animated artists.
+
+        Also runs when the figure is saved or shown inline, so animated artists are never
+        missing from a static image.
+        """
+        if not self.animated:
+            return
+        if event.canvas is self.canvas and event.renderer is getattr(self.canvas,
+                                                                     "renderer", None):
+            self._background = self.canvas.copy_from_bbox(self.figure.bbox)
+        for artist in self.animated:
+            artist.draw(event.renderer)
+
     def _render(self) -> None:
         text = self._redraw(**self.state)
         if text is not None:
             self.readout.value = text
-        self.canvas.draw_idle()
+        if self._background is None:
+            self.canvas.draw_idle()
+            return
+        self.canvas.restore_region(self._background)
+        for artist in self.animated:
+            self.figure.draw_artist(artist)
+        self.canvas.blit(self.figure.bbox)
 
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)

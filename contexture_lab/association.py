@@ -1,0 +1,378 @@
+"""Association strength: how strongly a context's A depends on X (THEORY.md section 5).
+
+Weak association (A nearly independent of X) collapses the spectrum onto s_0 = 1; strong
+association (A nearly equal to X) makes it flat. The label-free measures below read the
+strength from the spectrum s_1 >= s_2 >= ... (s_0 = 1 excluded, as everywhere in the lab):
+
+- :func:`decay_rate`: lambda of the least-squares fit log s_i^2 = -lambda i (large = weak);
+- :func:`kernel_deviation`: E |k_X+(X, X') - 1| over independent X, X' ~ P_X (small = weak);
+- :func:`tau`: tau_d = 1 / (1 - s_{d+1}^2) + beta sum_{i<=d} s_i^2 / sum_{i<=d0} s_i^2,
+  tau = min_d tau_d (lower is better; it blows up when s_{d+1} -> 1 for every d);
+- :func:`effective_dimension`: the participation ratio (sum s_i^2)^2 / sum s_i^4;
+- :func:`n_components`: connected components of the support of P (= multiplicity of s = 1).
+
+Knobs move the strength (:data:`KNOBS`): KNN ``k``, RBF ``bandwidth``, random-walk
+``steps``, hypercube ``flip`` and attention ``temperature``; :func:`knob_contexts` builds one
+context per knob value and :func:`sweep` adds their spectra and top left functions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator
+
+import numpy as np
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
+
+from ._validation import as_float_array, check_float, check_int
+from .context import Context, check_context
+
+#: Largest M * N for which :func:`kernel_deviation` forms dense row blocks of the kernel.
+MAX_KERNEL_ENTRIES = 25_000_000
+#: Rows of the kernel formed at once by :func:`kernel_deviation` (dense path).
+KERNEL_BLOCK_ENTRIES = 4_000_000
+
+
+def _spectrum(s, name: str = "s") -> np.ndarray:
+    """Validate a spectrum s_1, s_2, ... (s_0 excluded): 1-D, finite, in [0, 1 + 1e-8]."""
+    s = as_float_array(s, name, ndim=1)
+    if s.size == 0:
+        raise ValueError(f"{name} is empty; expected the singular values s_1, s_2, ...")
+    if (s < -1e-12).any() or (s > 1 + 1e-8).any():
+        raise ValueError(f"{name} must hold singular values of an expectation operator, in "
+                         f"[0, 1]; got values in [{s.min():.4g}, {s.max():.4g}]")
+    return np.clip(s, 0.0, 1.0)
+
+
+# ---------------------------------------------------------------------- spectrum measures
+def decay_rate(s, *, floor: float = 1e-12) -> float:
+    """Decay rate lambda of the spectrum: least squares of log s_i^2 = -lambda i.
+
+    The fit has no intercept, because the model s_i^2 = exp(-lambda i) already passes
+    through s_0^2 = 1 at i = 0, so ``lambda = -sum_i i log s_i^2 / sum_i i^2``.
+
+    Parameters
+    ----------
+    s : array-like, shape (k,)
+        s_1 >= s_2 >= ... (s_0 = 1 excluded); sorted here in decreasing order.
+    floor : float, default 1e-12
+        Values with s_i^2 <= floor carry no usable logarithm and are left out of the fit
+        (their indices i are kept for the others).
+
+    Returns
+    -------
+    float
+        lambda >= 0; 0 for a flat spectrum of ones (A = X), ``inf`` when every s_i^2 is
+        below ``floor`` (A independent of X: no decay left to fit).
+    """
+    s = np.sort(_spectrum(s))[::-1]
+    floor = check_float(floor, "floor", low=0.0, low_open=True)
+    i = np.arange(1, s.size + 1, dtype=float)
+    keep = s ** 2 > floor
+    if not keep.any():
+        return float("inf")
+    return float(-np.sum(i[keep] * np.log(s[keep] ** 2)) / np.sum(i[keep] ** 2))
+
+
+def effective_dimension(s) -> float:
+    """Participation ratio of the spectrum: (sum_i s_i^2)^2 / sum_i s_i^4 (s_0 excluded).
+
+    Equals m when m singular values are equal and the rest 0 (A = X on n values: n - 1;
+    a label context with C classes: C - 1), and 0 for an independent context.
+    """
+    s2 = _spectrum(s) ** 2
+    total4 = np.sum(s2 ** 2)
+    return 0.0 if total4 == 0 else float(np.sum(s2) ** 2 / total4)
+
+
+@dataclass(frozen=True)
+class Tau:
+    """Result of :func:`tau`.
+
+    Attributes
+    ----------
+    value : float
+        tau = min_d tau_d; ``inf`` when the context is a strong extreme (every admissible
+        s_{d+1} is 1) and ``nan`` when it is independent (every s_i = 0).
+    d : int or None
+        The arg-min d (None when ``value`` is not finite).
+    tau_d : ndarray, shape (D,)
+        tau_d for d = 1..D (``inf`` where s_{d+1} = 1).
+    extreme : {None, "strong", "independent"}
+        Why ``value`` is not a finite number, if it is not.
+    """
+
+    value: float
+    d: int | None
+    tau_d: np.ndarray
+    extreme: str | None
+
+    def __float__(self) -> float:
+        return float(self.value)
+
+    @property
+    def is_finite(self) -> bool:
+        return self.extreme is None
+
+
+def tau(s, beta: float = 1.0, d0: int | None = None, *, one_tol: float = 1e-9) -> Tau:
+    """The tau measure of association (THEORY.md section 5), minimised over d.
+
+    tau_d = 1 / (1 - s_{d+1}^2) + beta * sum_{i<=d} s_i^2 / sum_{i<=d0} s_i^2, for
+    d = 1..D with D = min(d0, k - 1); tau = min_d tau_d. Lower is better. s^2 is clipped
+    below 1; where s_{d+1}^2 >= 1 - ``one_tol`` the first term is infinite (that d is
+    useless: the next direction is as strong as the ones kept).
+
+    Parameters
+    ----------
+    s : array-like, shape (k,), k >= 2
+        s_1 >= s_2 >= ... (s_0 = 1 excluded); sorted here in decreasing order.
+    beta : float >= 0, default 1.0
+    d0 : int, optional
+        Normalising dimension, 1 <= d0 <= k; default min(k, 512).
+    one_tol : float
+        s^2 within this of 1 counts as 1.
+
+    Returns
+    -------
+    Tau
+        ``value`` and arg-min ``d``. The function says when tau means nothing: for
+        ``A = X`` (all s_i = 1) ``value`` is ``inf`` with ``extreme="strong"``; for an
+        independent context (all s_i = 0) ``value`` is ``nan`` with
+        ``extreme="independent"``. A finite value near 1 + beta also marks a weak
+        extreme.
+    """
+    s = np.sort(_spectrum(s))[::-1]
+    if s.size < 2:
+        raise ValueError(f"tau needs at least 2 singular values (s_1 and s_2), got {s.size}")
+    beta = check_float(beta, "beta", low=0.0)
+    d0 = min(s.size, 512) if d0 is None else check_int(d0, "d0", low=1, high=s.size)
+    s2 = np.minimum(s ** 2, 1.0)
+    D = min(d0, s.size - 1)
+    total = np.sum(s2[:d0])
+    if total == 0:
+        return Tau(float("nan"), None, np.full(D, np.nan), "independent")
+    nxt = s2[1:D + 1]
+    with np.errstate(divide="ignore"):
+        first = np.where(nxt >= 1 - one_tol, np.inf, 1.0 / (1.0 - nxt))
+    tau_d = first + beta * np.cumsum(s2[:D]) / total
+    if not np.isfinite(tau_d).any():
+        return Tau(float("inf"), None, tau_d, "strong")
+    best = int(np.argmin(tau_d))
+    return Tau(float(tau_d[best]), best + 1, tau_d, None)
+
+
+# ---------------------------------------------------------------------- context measures
+def kernel_deviation(ctx: Context) -> float:
+    """E |k_X+(X, X') - 1| for independent X, X' ~ P_X (0 iff A is independent of X).
+
+    k_X+(x, x') = sum_a P(a|x) P(a|x') / P(a) is the dual kernel (THEORY.md section 1).
+    The expectation needs every pair. A sparse context uses the sparse kernel
+    K = C diag(p_a)^-1 C^T and the identity
+    E|k - 1| = 1 - sum_{(x,x'): K != 0} p(x) p(x') (1 - |K(x,x') - 1|), which never forms
+    an N x N dense array when K is sparse. Otherwise (dense contexts, or sparse ones whose
+    kernel is dense anyway) row blocks of K = B B^T, B = C diag(p_a)^-1/2, are formed in
+    float32 (sums in float64; relative error about 1e-6); this needs M * N <=
+    :data:`MAX_KERNEL_ENTRIES` (about 5,000 inputs for a square context).
+
+    Returns
+    -------
+    float in [0, 2): 2 (1 - sum p_x^2) for A = X.
+    """
+    check_context(ctx)
+    n, m = ctx.shape
+    p = ctx.p_x
+    inv_pa = np.zeros(m)
+    inv_pa[ctx.p_a > 0] = 1.0 / ctx.p_a[ctx.p_a > 0]
+    C = ctx.conditional()
+    if ctx.is_sparse:
+        col_counts = np.bincount(C.indices, minlength=m)
+        if np.sum(col_counts.astype(float) ** 2) <= 0.1 * float(n) * n:
+            K = (C @ sp.diags(inv_pa) @ C.T).tocoo()
+            agree = 1.0 - np.abs(K.data - 1.0)
+            return float(1.0 - np.sum(p[K.row] * p[K.col] * agree))
+    if float(n) * m > MAX_KERNEL_ENTRIES:
+        raise ValueError(f"the kernel of a context of shape {ctx.shape} is dense; forming it "
+                         f"needs M * N <= {MAX_KERNEL_ENTRIES} entries, got {n * m}")
+    Cd = C.toarray() if sp.issparse(C) else C
+    B = (Cd * np.sqrt(inv_pa)).astype(np.float32)  # K = B B^T
+    rows = max(1, KERNEL_BLOCK_ENTRIES // n)
+    total = 0.0
+    for start in range(0, n, rows):
+        block = (B[start:start + rows] @ B.T).astype(np.float64)
+        total += p[start:start + rows] @ np.abs(block - 1.0) @ p
+    return float(total)
+
+
+def n_components(ctx: Context) -> int:
+    """Connected components of the bipartite graph x -- a (edges where P(x, a) > 0).
+
+    Each component carries its own constant function, so this is the multiplicity of the
+    singular value 1 (s_0 included): s_1 = 1 exactly when the support graph is
+    disconnected (e.g. a KNN context with very small k "shatters").
+    """
+    from scipy.sparse.csgraph import connected_components
+
+    check_context(ctx)
+    n, m = ctx.shape
+    P = sp.csr_matrix(ctx.P)
+    P.data = np.ones_like(P.data)
+    graph = sp.bmat([[None, P], [P.T, None]], format="csr")
+    _, labels = connected_components(graph, directed=False)
+    return int(np.unique(labels[:n]).size)
+
+
+def metrics(s, ctx: Context | None = None, *, beta: float = 1.0,
+            d0: int | None = None) -> dict:
+    """All label-free measures of one context in a dict.
+
+    Keys: ``decay_rate``, ``tau`` (value; inf/nan at the extremes), ``tau_d`` (its
+    arg-min), ``effective_dimension`` and, when ``ctx`` is given, ``kernel_deviation`` and
+    ``n_components``.
+    """
+    t = tau(s, beta=beta, d0=d0)
+    out = {"decay_rate": decay_rate(s), "tau": t.value,
+           "tau_d": -1 if t.d is None else t.d, "effective_dimension": effective_dimension(s)}
+    if ctx is not None:
+        out["kernel_deviation"] = kernel_deviation(ctx)
+        out["n_components"] = n_components(ctx)
+    return out
+
+
+# ---------------------------------------------------------------------- top left functions
+def left_contexture(ctx: Context, d: int, *, tol: float = 1e-8, seed: int = 0):
+    """s_1..s_d and the left functions mu_1..mu_d, for sweeps over large sparse contexts.
+
+    Lanczos (ARPACK ``eigsh``) on T T* in the form Q Q^T - u_0 u_0^T, applied as
+    Q (Q^T v) so that no N x N matrix is formed; only the left side is computed, which is
+    what a probe on the contexture needs. Small or dense contexts go to
+    :func:`contexture_lab.contexture` (exact).
+
+    Returns
+    -------
+    s : ndarray, shape (d,)
+    mu : ndarray, shape (N, d), orthonormal in L2(P_X), with the sign convention of
+        :func:`contexture_lab.contexture` (largest-magnitude entry positive).
+    """
+    from .spectrum import contexture
+
+    check_context(ctx)
+    n = ctx.n_inputs
+    d = check_int(d, "d", low=1, high=min(ctx.shape) - 1)
+    if not ctx.is_sparse or min(ctx.shape) <= 500 or d + 2 >= n // 2:
+        res = contexture(ctx, d)
+        return res.singular_values, res.left
+    Q = ctx.normalized()
+    QT = Q.T.tocsr()
+    u0 = np.sqrt(ctx.p_x)
+    op = spla.LinearOperator(
+        (n, n), dtype=np.float64,
+        matvec=lambda v: Q @ (QT @ np.ravel(v)) - u0 * (u0 @ np.ravel(v)),
+        matmat=lambda V: Q @ (QT @ V) - np.outer(u0, u0 @ V))
+    start = np.random.default_rng(seed).standard_normal(n)
+    w, U = spla.eigsh(op, k=d, which="LA", tol=tol, v0=start, ncv=min(n - 1, 2 * d + 16))
+    order = np.argsort(-w)
+    w, U = w[order], U[:, order]
+    rows = np.argmax(np.abs(U), axis=0)
+    signs = np.sign(U[rows, np.arange(d)])
+    signs[signs == 0] = 1.0
+    return np.sqrt(np.clip(w, 0.0, 1.0)), U * signs / u0[:, None]
+
+
+# ---------------------------------------------------------------------- knobs and sweeps
+#: knob name -> (parameter it sets, data keywords it needs, weak end of the knob)
+KNOBS = {
+    "knn": ("k", ("X",), "large k"),
+    "rbf": ("bandwidth", ("X",), "large bandwidth"),
+    "random_walk": ("steps", ("W",), "many steps"),
+    "hypercube": ("flip", ("n_bits",), "flip near 1/2"),
+    "attention": ("temperature", ("queries", "keys"), "high temperature"),
+}
+
+
+def _knn_contexts(X, ks) -> Iterator[tuple[int, Context]]:
+    """KNN contexts for several k from one neighbour search (same P as contexts.knn)."""
+    from sklearn.neighbors import NearestNeighbors
+
+    X = as_float_array(X, "X", ndim=2)
+    n = X.shape[0]
+    ks = [check_int(k, "k", low=1, high=n - 1) for k in ks]
+    _, idx = NearestNeighbors(n_neighbors=max(ks) + 1).fit(X).kneighbors(X)
+    for k in ks:
+        head = idx[:, :k + 1]
+        not_self = head != np.arange(n)[:, None]
+        keep = np.where(not_self.all(axis=1)[:, None], np.arange(k + 1) < k, not_self)
+        cols = head[keep].reshape(n, k)
+        P = sp.csr_matrix((np.full(n * k, 1.0 / (n * k)),
+                           (np.repeat(np.arange(n), k), cols.ravel())), shape=(n, n))
+        yield k, Context(P, x_features=X, a_features=X, name=f"knn (k={k})")
+
+
+def knob_contexts(knob: str, values, **data) -> Iterator[tuple[object, Context]]:
+    """One context per knob value: yields ``(value, context)``.
+
+    Parameters
+    ----------
+    knob : {"knn", "rbf", "random_walk", "hypercube", "attention"}
+        See :data:`KNOBS`.
+    values : sequence
+        Knob values (k, bandwidth, steps, flip or temperature).
+    **data
+        What the builder needs: ``X`` (knn, rbf), ``W`` (random_walk), ``n_bits``
+        (hypercube), ``queries`` and ``keys`` (attention, via
+        :func:`contexture_lab.attention.attention_context`).
+    """
+    from . import contexts
+
+    if knob not in KNOBS:
+        raise ValueError(f"unknown knob {knob!r}; expected one of {sorted(KNOBS)}")
+    needed = KNOBS[knob][1]
+    missing = [key for key in needed if key not in data]
+    extra = sorted(set(data) - set(needed))
+    if missing or extra:
+        raise ValueError(f"knob {knob!r} needs data {list(needed)}; missing {missing}, "
+                         f"unexpected {extra}")
+    values = list(values)
+    if not values:
+        raise ValueError("values is empty; expected at least one knob value")
+    if knob == "knn":
+        yield from _knn_contexts(data["X"], values)
+        return
+    for value in values:
+        if knob == "rbf":
+            yield value, contexts.rbf(data["X"], value)
+        elif knob == "random_walk":
+            yield value, contexts.random_walk(data["W"], value)
+        elif knob == "hypercube":
+            yield value, contexts.hypercube(data["n_bits"], value)
+        else:
+            from .attention import attention_context
+
+            yield value, attention_context(data["queries"], data["keys"], value)
+
+
+@dataclass(frozen=True)
+class SweepPoint:
+    """One knob value of a :func:`sweep`: its context, spectrum and top left functions."""
+
+    value: object
+    context: Context
+    singular_values: np.ndarray
+    left: np.ndarray
+
+
+def sweep(knob: str, values, *, d: int = 32, **data) -> Iterator[SweepPoint]:
+    """Contexts along a knob with their top-d spectra (see :func:`knob_contexts`).
+
+    ``d`` is capped at min(N, M) - 1 for small contexts. Yields :class:`SweepPoint`.
+    """
+    d = check_int(d, "d", low=1)
+    for value, ctx in knob_contexts(knob, values, **data):
+        s, mu = left_contexture(ctx, min(d, min(ctx.shape) - 1))
+        yield SweepPoint(value, ctx, s, mu)
+
+
+__all__ = ["KNOBS", "SweepPoint", "Tau", "decay_rate", "effective_dimension",
+           "kernel_deviation", "knob_contexts", "left_contexture", "metrics", "n_components",
+           "sweep", "tau"]

@@ -1,0 +1,259 @@
+"""Figures for association strength (notebook 05 and the association explorer).
+
+Everything here draws arrays that :mod:`contexture_lab.explore.association` computed; the
+explorer's figure is :class:`AssociationPanels`, whose :meth:`~AssociationPanels.show`
+only moves existing artists (``set_data``/``set_ydata``/``set_offsets``).
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.gridspec import GridSpecFromSubplotSpec
+
+#: Label-free measures drawn by :func:`metric_curves`, with their axis labels.
+METRIC_LABELS = {
+    "decay_rate": "decay rate $\\lambda$",
+    "kernel_deviation": "kernel deviation",
+    "tau": "$\\log \\tau$",
+    "effective_dimension": "effective dim.",
+}
+
+
+def _scaled(values) -> np.ndarray:
+    """Map finite values to [0, 1] (min -> 0, max -> 1); non-finite values become NaN."""
+    v = np.asarray(values, dtype=float)
+    out = np.full(v.shape, np.nan)
+    ok = np.isfinite(v)
+    if ok.any():
+        lo, hi = v[ok].min(), v[ok].max()
+        out[ok] = (v[ok] - lo) / (hi - lo) if hi > lo else 0.5
+    return out
+
+
+def _knob_axis(ax, sweep) -> None:
+    if sweep.values.min() > 0 and sweep.values.max() / sweep.values.min() > 20:
+        ax.set_xscale("log")
+    ax.set_xlabel(sweep.parameter)
+
+
+def error_curve(sweep, *, d=None, ax=None, label=None, **kwargs):
+    """Probe error against the knob for encoder dimension ``d`` (default: largest)."""
+    if ax is None:
+        _, ax = plt.subplots()
+    j = sweep.d_values.size - 1 if d is None else sweep.d_index(d)
+    line, = ax.plot(sweep.values, sweep.probe_error[:, j], marker="o", ms=3, lw=1.2,
+                    label=label or f"d = {sweep.d_values[j]}", **kwargs)
+    _knob_axis(ax, sweep)
+    ax.set_ylabel("probe error")
+    return line
+
+
+def error_curves(sweep, *, ax=None, components=True):
+    """The probe error against the knob for every d, with the number of components."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.4, 3.4))
+    for d in sweep.d_values:
+        error_curve(sweep, d=d, ax=ax)
+    ax.set_ylim(0, 1)
+    if components:
+        comps = sweep.metrics["n_components"]
+        for x, c in zip(sweep.values, comps):
+            if c > 1:
+                ax.annotate(f"{int(c)}", (x, 0.97), ha="center", va="top", fontsize=7,
+                            color="0.35")
+        ax.text(0.99, 0.86, "numbers on top: connected components (> 1)",
+                transform=ax.transAxes, ha="right", fontsize=7, color="0.35")
+    ax.legend(fontsize=7, ncol=2, loc="center right")
+    ax.set_title("downstream error of the exact contexture")
+    return ax
+
+
+def metric_curves(sweep, *, ax=None):
+    """Each label-free measure against the knob, scaled to [0, 1] (tau on a log scale)."""
+    if ax is None:
+        _, ax = plt.subplots()
+    lines = {}
+    for name, label in METRIC_LABELS.items():
+        values = sweep.metrics[name]
+        if name == "tau":  # tau spans orders of magnitude near the strong extreme
+            values = np.log(values)
+        lines[name], = ax.plot(sweep.values, _scaled(values), lw=1.2, label=label)
+    _knob_axis(ax, sweep)
+    ax.set_ylabel("scaled to [0, 1]")
+    ax.set_ylim(-0.05, 1.05)
+    ax.legend(fontsize=7)
+    return lines
+
+
+def metrics_against_error(sweep, correlations: dict, *, d=None):
+    """One scatter per label-free measure against the probe error, r in each title."""
+    j = sweep.d_values.size - 1 if d is None else sweep.d_index(d)
+    err = sweep.probe_error[:, j]
+    fig, axes = plt.subplots(1, len(METRIC_LABELS), figsize=(10, 2.6), sharey=True)
+    for ax, (name, label) in zip(axes, METRIC_LABELS.items()):
+        m = sweep.metrics[name]
+        ok = np.isfinite(m)
+        ax.scatter(m[ok], err[ok], c=np.log(sweep.values[ok]), cmap="viridis", s=18)
+        ax.set_xlabel(label)
+        ax.set_title(f"r = {correlations[name]:.2f}", fontsize=9)
+    axes[0].set_ylabel(f"probe error (d = {sweep.d_values[j]})")
+    fig.tight_layout()
+    return fig
+
+
+def spectra_along(sweep, values, *, ax=None):
+    """Spectra s_1..s_d (log scale) at a few knob values."""
+    if ax is None:
+        _, ax = plt.subplots()
+    cmap = plt.get_cmap("viridis")
+    for n, value in enumerate(values):
+        s = sweep.singular_values[sweep.index(value)]
+        ax.plot(np.arange(1, s.size + 1), s, marker="o", ms=2, lw=1,
+                color=cmap(n / max(1, len(values) - 1)),
+                label=f"{sweep.parameter} = {value:g}")
+    ax.set_yscale("log")
+    ax.set_xlabel("index i")
+    ax.set_ylabel("$s_i$")
+    ax.legend(fontsize=7)
+    return ax
+
+
+def sweep_overview(sweep, *, d=None, values=None):
+    """Static fallback of the explorer: spectra along the knob, errors, scaled measures."""
+    if values is None:
+        values = sweep.values[np.linspace(0, sweep.values.size - 1, 5).astype(int)]
+    fig, axes = plt.subplots(1, 3, figsize=(10, 3.2))
+    spectra_along(sweep, values, ax=axes[0])
+    axes[0].set_title("spectrum")
+    error_curves(sweep, ax=axes[1])
+    axes[1].set_title("probe error")
+    metric_curves(sweep, ax=axes[2])
+    axes[2].set_title("label-free measures")
+    fig.tight_layout()
+    return fig
+
+
+def function_images(sweep, value, *, n=6):
+    """The top ``n`` left functions at one knob value, seen as images E[X mu_i(X)]."""
+    from .core import image_grid
+
+    images = sweep.images[sweep.index(value), :, :n]
+    return image_grid(images, sweep.image_shape,
+                      titles=[f"$\\mu_{i + 1}$" for i in range(images.shape[1])])
+
+
+class AssociationPanels:
+    """The association explorer's figure: artists made once, moved by :meth:`show`.
+
+    Panels: the spectrum (log scale) with the current d marked; the inputs embedded by
+    (mu_1, mu_2) and coloured by label; the probe error against the knob with the current
+    point marked; the label-free measures (scaled) with the current knob value; and the
+    top functions as images (when the sweep has images).
+
+    Parameters
+    ----------
+    figure : matplotlib.figure.Figure
+    sweep : contexture_lab.explore.association.AssociationSweep
+    """
+
+    def __init__(self, figure, sweep):
+        self.sweep = sweep
+        has_images = sweep.images is not None
+        gs = figure.add_gridspec(2 if has_images else 1, 4,
+                                 height_ratios=[2.3, 1] if has_images else [1],
+                                 left=0.06, right=0.99, top=0.93, bottom=0.05,
+                                 wspace=0.35, hspace=0.45)
+        self.ax_spectrum = figure.add_subplot(gs[0, 0])
+        self.ax_embed = figure.add_subplot(gs[0, 1])
+        self.ax_error = figure.add_subplot(gs[0, 2])
+        self.ax_metrics = figure.add_subplot(gs[0, 3])
+        s_all = sweep.singular_values[np.isfinite(sweep.singular_values)]
+        d_max = sweep.singular_values.shape[1]
+        idx = np.arange(1, d_max + 1)
+        ax = self.ax_spectrum
+        self.spectrum_line, = ax.plot(idx, sweep.singular_values[0], marker="o", ms=2, lw=1)
+        self.d_line = ax.axvline(sweep.d_values[-1], color="C3", lw=1, ls="--")
+        ax.set_yscale("log")
+        ax.set_ylim(max(s_all[s_all > 0].min() * 0.7, 1e-4), 1.3)
+        ax.set_xlim(0, d_max + 1)
+        ax.set_xlabel("index i")
+        ax.set_title("spectrum $s_i$", fontsize=9)
+
+        ax = self.ax_embed
+        labels = (sweep.labels if sweep.labels is not None
+                  else np.zeros(sweep.left.shape[1], dtype=int))
+        self._groups = [np.flatnonzero(labels == c) for c in np.unique(labels)]
+        cmap = plt.get_cmap("tab10")
+        # one Line2D per class: marker stamping draws far faster than a coloured scatter
+        self.embedding = [ax.plot([], [], ls="none", marker="o", ms=1.6, mew=0,
+                                  color=cmap(n % 10))[0] for n in range(len(self._groups))]
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_title("inputs at $(\\mu_1, \\mu_2)$", fontsize=9)
+
+        ax = self.ax_error
+        self.error_line = error_curve(self.sweep, ax=ax)
+        self.error_marker, = ax.plot([], [], marker="o", ms=8, color="C3", ls="none")
+        ax.set_ylim(0, 1)
+        ax.set_title("probe error", fontsize=9)
+
+        ax = self.ax_metrics
+        metric_curves(sweep, ax=ax)
+        self.knob_line = ax.axvline(sweep.values[0], color="C3", lw=1, ls="--")
+        ax.set_title("label-free measures", fontsize=9)
+
+        self.mosaic = None
+        if has_images:
+            ax = figure.add_subplot(gs[1, :])
+            ax.axis("off")
+            n_img = sweep.images.shape[2]
+            ax.set_title(f"top functions $\\mu_1 .. \\mu_{{{n_img}}}$ seen as images "
+                         "$E[X \\mu_i(X)]$ (red > 0 > blue)", fontsize=8)
+            cmap = plt.get_cmap("RdBu_r").with_extremes(bad="white")
+            # all functions in one image (one resampling per step instead of one each)
+            self.mosaic = ax.imshow(self._mosaic(0), cmap=cmap, vmin=-1, vmax=1,
+                                    interpolation="nearest")
+
+    def _mosaic(self, i: int) -> np.ndarray:
+        """The images of knob index ``i`` side by side, each scaled to [-1, 1]."""
+        sw = self.sweep
+        h, w = sw.image_shape
+        n_img = sw.images.shape[2]
+        out = np.full((h, n_img * (w + 1) - 1), np.nan)
+        for k in range(n_img):
+            img = sw.images[i, :, k].reshape(h, w)
+            out[:, k * (w + 1):k * (w + 1) + w] = img / (np.abs(img).max() or 1.0)
+        return out
+
+    @property
+    def artists(self) -> list:
+        """Every artist that :meth:`show` moves (for blitting)."""
+        extra = [] if self.mosaic is None else [self.mosaic]
+        return [self.spectrum_line, self.d_line, *self.embedding, self.error_line,
+                self.error_marker, self.knob_line, *extra]
+
+    def show(self, i: int, j: int) -> None:
+        """Move the artists to knob index ``i`` and encoder-dimension index ``j``."""
+        sw = self.sweep
+        d = sw.d_values[j]
+        self.spectrum_line.set_ydata(sw.singular_values[i])
+        self.d_line.set_xdata([d + 0.5, d + 0.5])
+        emb = sw.left[i, :, :2]
+        for line, rows in zip(self.embedding, self._groups):
+            line.set_data(emb[rows, 0], emb[rows, 1])
+        lo, hi = np.nanpercentile(emb, [0.5, 99.5], axis=0)
+        pad = 0.08 * (hi - lo) + 1e-9
+        self.ax_embed.set_xlim(lo[0] - pad[0], hi[0] + pad[0])
+        self.ax_embed.set_ylim(lo[1] - pad[1], hi[1] + pad[1])
+        self.error_line.set_ydata(sw.probe_error[:, j])
+        self.error_line.set_label(f"d = {d}")
+        self.error_marker.set_data([sw.values[i]], [sw.probe_error[i, j]])
+        self.knob_line.set_xdata([sw.values[i], sw.values[i]])
+        if self.mosaic is not None:
+            self.mosaic.set_data(self._mosaic(i))
+
+
+__all__ = ["AssociationPanels", "METRIC_LABELS", "error_curve", "error_curves",
+           "function_images", "metric_curves", "metrics_against_error", "spectra_along",
+           "sweep_overview"]

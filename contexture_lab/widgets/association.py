@@ -1,0 +1,108 @@
+"""The association explorer: turn a knob, watch the spectrum, functions and error move.
+
+Compute lives in :mod:`contexture_lab.explore.association` (a precomputed, cached sweep),
+drawing in :class:`contexture_lab.plotting.association.AssociationPanels`; this module only
+wires two sliders to them.
+"""
+
+from __future__ import annotations
+
+import ipywidgets
+import numpy as np
+
+from ..explore.association import AssociationSweep, digits_knn_sweep
+from ..plotting.association import AssociationPanels
+from .base import Explorer
+
+
+def _options(values) -> list:
+    """Slider options: ints when every knob value is integral, else floats."""
+    values = np.asarray(values, dtype=float)
+    if np.all(values == np.round(values)):
+        return [int(v) for v in values]
+    return [float(v) for v in values]
+
+
+def _fmt(x: float, digits: int = 3) -> str:
+    return "n/a" if not np.isfinite(x) else f"{x:.{digits}f}"
+
+
+class AssociationExplorer(Explorer):
+    """Sliders for a knob and the encoder dimension d over a precomputed sweep.
+
+    ``update(<parameter>=value, d=...)``: the parameter is the sweep's (``k`` for KNN,
+    ``bandwidth``, ``steps``, ``flip``, ``temperature``); values must lie on the grid.
+    Attributes ``sweep``, ``panels`` (the artists), ``widget``, ``figure``.
+    """
+
+    def __init__(self, sweep: AssociationSweep, *, value=None, d=None,
+                 figsize=(10.0, 4.2)):
+        if not isinstance(sweep, AssociationSweep):
+            raise TypeError(f"sweep must be an AssociationSweep, got {type(sweep).__name__}")
+        self.sweep = sweep
+        options = _options(sweep.values)
+        value = options[len(options) // 2] if value is None else options[sweep.index(value)]
+        d = int(sweep.d_values[-1]) if d is None else int(sweep.d_values[sweep.d_index(d)])
+        knob = ipywidgets.SelectionSlider(options=options, value=value,
+                                          description=sweep.parameter,
+                                          continuous_update=True)
+        dim = ipywidgets.SelectionSlider(options=[int(v) for v in sweep.d_values], value=d,
+                                         description="d", continuous_update=True)
+        super().__init__({sweep.parameter: knob, "d": dim}, figsize=figsize)
+
+    def _setup(self, figure) -> None:
+        self.panels = AssociationPanels(figure, self.sweep)
+        self.animated = self.panels.artists
+
+    def _redraw(self, **state) -> str:
+        sw = self.sweep
+        i = sw.index(state[sw.parameter])
+        j = sw.d_index(state["d"])
+        self.panels.show(i, j)
+        m = {name: values[i] for name, values in sw.metrics.items()}
+        d = int(sw.d_values[j])
+        s = sw.singular_values[i]
+        if np.isfinite(m["tau"]):
+            tau_text = f"{m['tau']:.3f} (at d = {int(m['tau_d'])})"
+        elif np.isinf(m["tau"]):
+            tau_text = "blows up: every s<sub>d+1</sub> = 1 (strong extreme)"
+        else:
+            tau_text = "undefined: all s<sub>i</sub> = 0 (independent)"
+        return (f"<b>{sw.parameter} = {state[sw.parameter]}</b>, d = {d} &nbsp;|&nbsp; "
+                f"components: {int(m['n_components'])} &nbsp;|&nbsp; "
+                f"s<sub>1</sub> = {_fmt(s[0])}, s<sub>d</sub> = {_fmt(s[d - 1])} "
+                f"&nbsp;|&nbsp; probe error: {_fmt(sw.probe_error[i, j])}<br>"
+                f"decay rate {_fmt(m['decay_rate'])}, kernel deviation "
+                f"{_fmt(m['kernel_deviation'])}, effective dimension "
+                f"{_fmt(m['effective_dimension'], 1)}, &tau; = {tau_text}")
+
+
+def association_explorer(sweep: AssociationSweep | None = None, *, value=None, d=None,
+                         **sweep_kwargs) -> AssociationExplorer:
+    """The association explorer (notebook 05's centrepiece).
+
+    Parameters
+    ----------
+    sweep : AssociationSweep, optional
+        A precomputed sweep (:func:`contexture_lab.explore.association.build_sweep`);
+        default: the KNN sweep on digits, :func:`~contexture_lab.explore.association.
+        digits_knn_sweep` (cached on disk after the first call).
+    value, d : optional
+        Initial knob value and encoder dimension (on the sweep's grid).
+    **sweep_kwargs
+        Passed to ``digits_knn_sweep`` when ``sweep`` is None.
+
+    Returns
+    -------
+    AssociationExplorer
+        ``ex.update(k=5, d=16)`` moves the sliders and redraws; display ``ex.widget``;
+        ``ex.figure`` is the matplotlib figure.
+    """
+    if sweep is None:
+        sweep = digits_knn_sweep(**sweep_kwargs)
+    elif sweep_kwargs:
+        raise TypeError(f"unexpected keyword(s) {sorted(sweep_kwargs)} with a given sweep")
+    return AssociationExplorer(sweep, value=value, d=d)
+
+
+__all__ = ["AssociationExplorer", "association_explorer"]
