@@ -1,0 +1,149 @@
+"""Exercises of notebook 03 (the alignment relations, faithfully)."""
+
+import numpy as np
+
+from . import call, register
+
+
+def _pairs():
+    """Test pairs (F, G): related, different widths, a non-orthogonal map, offsets."""
+    rng = np.random.default_rng(303)
+    F = rng.standard_normal((60, 4)) + 5.0
+    return [(F, F @ rng.standard_normal((4, 3)) + 0.3 * rng.standard_normal((60, 3))),
+            (F, F * np.array([1.0, 2.0, 5.0, 10.0]) - 7.0),
+            (rng.standard_normal((40, 2)), rng.standard_normal((40, 6)) + 1.0)]
+
+
+def _linear_cka_reference(F, G):
+    # independent of the package: the HSIC form with the centring matrix H
+    n = F.shape[0]
+    H = np.eye(n) - np.ones((n, n)) / n
+    K, L = H @ F @ F.T @ H, H @ G @ G.T @ H
+    return np.sum(K * L) / np.sqrt(np.sum(K * K) * np.sum(L * L))
+
+
+def _check_linear_cka(func):
+    for i, (F, G) in enumerate(_pairs()):
+        got = float(call(func, F, G))
+        expected = _linear_cka_reference(F, G)
+        if not abs(got - expected) <= 1e-8:
+            return False, (f"on test pair {i + 1} (shapes {F.shape}, {G.shape}) you gave "
+                           f"{got:.4f}; expected {expected:.4f}")
+    return True, "linear CKA matches on all test pairs (offsets, widths, a non-orthogonal map)"
+
+
+def _linear_cka_solution(F, G):
+    X = F - F.mean(axis=0)
+    Y = G - G.mean(axis=0)
+    return np.linalg.norm(Y.T @ X) ** 2 / (np.linalg.norm(X.T @ X) * np.linalg.norm(Y.T @ Y))
+
+
+register(
+    "03.linear_cka",
+    prompt="write my_linear_cka(F, G) for F (n, p), G (n, q): centre the columns of both, "
+           "then return ||Y^T X||_F^2 / (||X^T X||_F ||Y^T Y||_F)",
+    hint="centre first (X = F - F.mean(axis=0)); np.linalg.norm of a matrix is the "
+         "Frobenius norm; the numerator is squared, the denominator is not",
+    checker=_check_linear_cka,
+    solution=_linear_cka_solution,
+)
+
+
+def _cycle_case():
+    """The cycle Z_12 with p = 0.3, its full spectrum, and tasks with a non-zero mean."""
+    from ..contexts import cycle
+    from ..spectrum import contexture
+
+    n = 12
+    ctx = cycle(n, 0.3)
+    res = contexture(ctx, n - 1)
+    x = np.arange(n)
+    tasks = [np.cos(2 * np.pi * x / n) + 3.0,
+             2 * np.cos(2 * np.pi * x / n) + np.sin(2 * np.pi * 4 * x / n) + 1.0,
+             np.random.default_rng(31).standard_normal(n) + 2.0]
+    return res, tasks
+
+
+def _rho_reference(res, f):
+    # independent of the package: the expansion with u_i = sum_x p(x) f(x) mu_i(x)
+    fc = f - res.p_x @ f
+    u = res.left.T @ (res.p_x * fc)
+    return np.sqrt(np.sum(res.singular_values ** 2 * u ** 2) / np.sum(res.p_x * fc ** 2))
+
+
+def _check_compatibility(func):
+    res, tasks = _cycle_case()
+    for i, f in enumerate(tasks):
+        got = float(call(func, res, f))
+        expected = _rho_reference(res, f)
+        if not abs(got - expected) <= 1e-8:
+            return False, (f"for task {i + 1} you gave rho = {got:.4f}; expected "
+                           f"{expected:.4f}")
+    return True, "rho(f) matches for all three tasks (each has a non-zero mean)"
+
+
+def _compatibility_solution(res, f):
+    u = res.coefficients(f)
+    return float(np.sqrt(np.sum(res.singular_values ** 2 * u ** 2) / np.sum(u ** 2)))
+
+
+register(
+    "03.compatibility",
+    prompt="write my_compatibility(res, f): from a Contexture res holding *all* singular "
+           "functions and a task f (N,), return rho(f) = sqrt(sum_i s_i^2 u_i^2 / "
+           "sum_i u_i^2) with u_i the coefficients of f",
+    hint="res.coefficients(f) gives u_i = <f, mu_i> in L2(P_X); the sums run over "
+         "i >= 1 only, so do not divide by ||f||^2 (a task's mean is not part of it)",
+    checker=_check_compatibility,
+    solution=_compatibility_solution,
+)
+
+
+def _check_worst_task(func):
+    from ..alignment import compatibility, linear_probe_error, optimal_worst_case_error
+    from ..contexts import rbf
+    from ..spectrum import contexture
+
+    X = np.linspace(0.0, 1.0, 25) ** 1.5
+    ctx = rbf(X[:, None], 0.12)
+    res = contexture(ctx, 10)
+    s = res.singular_values
+    for d, share in [(2, 0.5), (4, 0.9)]:
+        lo = 1 - s[0]
+        hi = 1 - np.sqrt((s[0] ** 2 + s[1] ** 2) / 2)
+        eps = lo + share * (hi - lo)
+        f = np.asarray(call(func, res, d, eps), dtype=float)
+        if f.shape != (ctx.n_inputs,):
+            return False, f"the task has shape {f.shape}; expected ({ctx.n_inputs},)"
+        if np.ptp(f) < 1e-9:
+            return False, "the task is constant; a worst-case task has variance"
+        rho = compatibility(ctx, f)
+        if rho < 1 - eps - 1e-8:
+            return False, (f"for d={d} the task has rho = {rho:.4f} < 1 - eps = "
+                           f"{1 - eps:.4f}: it is not in F_eps")
+        err = linear_probe_error(ctx, res.left[:, :d], f)
+        opt = optimal_worst_case_error(s, d, eps)
+        if err < opt - 1e-8:
+            return False, (f"for d={d} the probe error on your task is {err:.4f}, below the "
+                           f"worst case {opt:.4f}: mix mu_1 with mu_(d+1)")
+    return True, "your task is in F_eps and attains the optimal worst-case error"
+
+
+def _worst_task_solution(res, d, eps):
+    from ..alignment import optimal_worst_case_error
+
+    b = optimal_worst_case_error(res.singular_values, d, eps)
+    return np.sqrt(1 - b) * res.left[:, 0] + np.sqrt(b) * res.left[:, d]
+
+
+register(
+    "03.worst_task",
+    prompt="write worst_task(res, d, eps) returning a task f (N,) in F_eps on which the "
+           "contexture's top-d encoder res.left[:, :d] has probe error equal to the optimum "
+           "(s1^2 - (1-eps)^2) / (s1^2 - s_(d+1)^2)",
+    hint="mix the most compatible function mu_1 (res.left[:, 0]) with the best function "
+         "the encoder misses, mu_(d+1) (res.left[:, d]): f = a mu_1 + b mu_(d+1) with "
+         "a^2 + b^2 = 1 and a^2 s_1^2 + b^2 s_(d+1)^2 = (1 - eps)^2",
+    checker=_check_worst_task,
+    solution=_worst_task_solution,
+)

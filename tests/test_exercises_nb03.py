@@ -1,0 +1,77 @@
+"""Exercises of notebook 03: placeholders fail with the hint, solutions pass, wrong answers fail."""
+
+import numpy as np
+import pytest
+
+import contexture_lab as cl
+from contexture_lab import exercises as ex
+
+NAMES = ["03.compatibility", "03.linear_cka", "03.worst_task"]
+
+
+def test_the_bank_registers_every_exercise():
+    assert ex.names("03") == NAMES
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_placeholder_fails_with_the_hint(name, monkeypatch):
+    monkeypatch.delenv(ex.ENV_VAR, raising=False)
+    fb = cl.exercises.check(name, lambda *args: ex.TODO)
+    assert not fb.passed and "not solved yet" in fb.message
+    assert fb.hint == ex.get(name).hint and fb.hint
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_solution_passes_and_instructor_mode_uses_it(name, monkeypatch):
+    monkeypatch.delenv(ex.ENV_VAR, raising=False)
+    assert cl.exercises.check(name, ex.solution(name)).passed
+    monkeypatch.setenv(ex.ENV_VAR, "1")
+    fb = cl.exercises.check(name, lambda *args: ex.TODO)
+    assert fb.passed and fb.used_solution
+
+
+def test_solutions_agree_with_the_package():
+    rng = np.random.default_rng(1)
+    F, G = rng.standard_normal((30, 3)), rng.standard_normal((30, 5))
+    assert ex.solution("03.linear_cka")(F, G) == pytest.approx(cl.alignment.linear_cka(F, G))
+    ctx = cl.contexts.cycle(10, 0.4)
+    res = cl.contexture(ctx, 9)
+    f = rng.standard_normal(10) + 1.0
+    assert ex.solution("03.compatibility")(res, f) == pytest.approx(
+        cl.alignment.compatibility(ctx, f), abs=1e-10)
+
+
+def test_wrong_answers_fail(monkeypatch):
+    monkeypatch.delenv(ex.ENV_VAR, raising=False)
+
+    def cka_uncentred(F, G):
+        return np.linalg.norm(G.T @ F) ** 2 / (np.linalg.norm(F.T @ F) * np.linalg.norm(G.T @ G))
+
+    def cka_unsquared(F, G):
+        X, Y = F - F.mean(axis=0), G - G.mean(axis=0)
+        return np.linalg.norm(Y.T @ X) / np.sqrt(np.linalg.norm(X.T @ X) * np.linalg.norm(Y.T @ Y))
+
+    for wrong in (cka_uncentred, cka_unsquared):
+        fb = cl.exercises.check("03.linear_cka", wrong)
+        assert not fb.passed and "expected" in fb.message
+
+    def rho_over_full_norm(res, f):   # divides by ||f||^2, mean included
+        u = res.coefficients(f)
+        return np.sqrt(np.sum(res.singular_values ** 2 * u ** 2) / (res.p_x @ f ** 2))
+
+    def rho_unweighted(res, f):       # forgets the squares of the singular values
+        u = res.coefficients(f)
+        return np.sqrt(np.sum(res.singular_values * u ** 2) / np.sum(u ** 2))
+
+    for wrong in (rho_over_full_norm, rho_unweighted):
+        assert not cl.exercises.check("03.compatibility", wrong).passed
+
+    def top_function_only(res, d, eps):   # in F_eps, but the encoder fits it perfectly
+        return res.left[:, 0]
+
+    def tail_only(res, d, eps):           # missed entirely, but not compatible enough
+        return res.left[:, d]
+
+    for wrong in (top_function_only, tail_only):
+        fb = cl.exercises.check("03.worst_task", wrong)
+        assert not fb.passed and fb.hint
