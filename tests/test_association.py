@@ -1,0 +1,245 @@
+"""Association measures against closed forms (THEORY.md section 5)."""
+
+from math import comb
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+import contexture_lab as cl
+from contexture_lab import association as A
+
+
+def hypercube_spectrum(n_bits, flip):
+    """Closed form: (1 - 2 flip)^k with multiplicity C(n_bits, k), k >= 1, sorted."""
+    r = 1 - 2 * flip
+    return np.concatenate([np.full(comb(n_bits, k), r ** k) for k in range(1, n_bits + 1)])
+
+
+def hamming_weights(n_bits):
+    """k_i: the Hamming weight of the i-th mode in the sorted list above."""
+    return np.concatenate([np.full(comb(n_bits, k), k) for k in range(1, n_bits + 1)])
+
+
+# ---------------------------------------------------------------------- decay rate
+@pytest.mark.parametrize("n_bits,flip", [(4, 0.1), (6, 0.2), (7, 0.35)])
+def test_decay_rate_hypercube_closed_form(n_bits, flip):
+    # log s_i^2 = 2 k_i log r, so the fit through the origin gives
+    # lambda = -2 log r * sum_i i k_i / sum_i i^2
+    i = np.arange(1, 2 ** n_bits)
+    k = hamming_weights(n_bits)
+    closed = -2 * np.log(1 - 2 * flip) * np.sum(i * k) / np.sum(i ** 2)
+    # independent: least squares with numpy on the explicit list
+    lstsq = -np.linalg.lstsq(i[:, None].astype(float),
+                             np.log(hypercube_spectrum(n_bits, flip) ** 2), rcond=None)[0][0]
+    assert closed == pytest.approx(lstsq, rel=1e-12)
+    # the spectrum computed by the SVD of the context
+    s = cl.contexture(cl.contexts.hypercube(n_bits, flip), 2 ** n_bits - 1).singular_values
+    assert A.decay_rate(s) == pytest.approx(closed, rel=1e-8)
+
+
+def test_decay_rate_scales_with_log_of_correlation():
+    s1, s2 = hypercube_spectrum(5, 0.05), hypercube_spectrum(5, 0.3)
+    assert A.decay_rate(s1) / A.decay_rate(s2) == pytest.approx(np.log(0.9) / np.log(0.4))
+
+
+def test_decay_rate_extremes_and_order():
+    assert A.decay_rate(np.ones(10)) == 0.0
+    assert A.decay_rate(np.zeros(10)) == np.inf
+    # unsorted input is sorted first; a hand example: s^2 = e^-1, e^-2 -> lambda = 1
+    assert A.decay_rate(np.exp([-1.0, -0.5])) == pytest.approx(1.0)
+    # zeros are left out of the fit, their indices are kept for the others
+    assert A.decay_rate([np.exp(-0.5), 0.0]) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("bad", [[1.5, 0.2], [0.5, np.nan], [], [[0.5]]])
+def test_spectrum_validation(bad):
+    with pytest.raises(ValueError):
+        A.decay_rate(bad)
+
+
+# ---------------------------------------------------------------------- tau
+def test_tau_hand_example():
+    s = np.array([0.9, 0.5, 0.1])
+    total = 0.81 + 0.25 + 0.01
+    tau_1 = 1 / (1 - 0.25) + 0.81 / total
+    tau_2 = 1 / (1 - 0.01) + (0.81 + 0.25) / total
+    res = A.tau(s)
+    np.testing.assert_allclose(res.tau_d, [tau_1, tau_2])
+    assert res.value == pytest.approx(min(tau_1, tau_2))
+    assert res.d == 1 + int(tau_2 < tau_1)
+    assert res.extreme is None and res.is_finite
+    assert float(res) == res.value
+    # beta weighs the second term; d0 normalises it
+    np.testing.assert_allclose(A.tau(s, beta=0.0).tau_d, [1 / 0.75, 1 / 0.99])
+    np.testing.assert_allclose(A.tau(s, d0=1).tau_d, [1 / 0.75 + 1.0])
+
+
+def test_tau_label_context_closed_form():
+    # C classes: s_1..s_{C-1} = 1, rest 0 -> tau_d infinite for d < C-1, tau_{C-1} = 1 + beta
+    y = np.repeat(np.arange(5), 8)
+    s = cl.contexture(cl.contexts.label(y), 4, method="dense").singular_values
+    s = np.r_[s, np.zeros(6)]
+    res = A.tau(s, beta=0.5)
+    assert res.d == 4
+    assert res.value == pytest.approx(1.5)
+    assert np.isinf(res.tau_d[:3]).all()
+
+
+def test_tau_identity_blows_up_and_says_so():
+    s = cl.contexture(cl.contexts.identity(12), 11, method="dense").singular_values
+    res = A.tau(s)
+    assert res.value == np.inf and res.d is None
+    assert res.extreme == "strong" and not res.is_finite
+
+
+def test_tau_independent_says_so():
+    res = A.tau(np.zeros(5))
+    assert np.isnan(res.value) and res.extreme == "independent" and res.d is None
+
+
+def test_tau_validation():
+    with pytest.raises(ValueError, match="at least 2"):
+        A.tau([0.5])
+    with pytest.raises(ValueError, match="d0"):
+        A.tau([0.5, 0.4], d0=3)
+    with pytest.raises(ValueError, match="beta"):
+        A.tau([0.5, 0.4], beta=-1.0)
+
+
+# ---------------------------------------------------------------------- effective dimension
+@pytest.mark.parametrize("n_bits,flip", [(3, 0.1), (6, 0.25)])
+def test_effective_dimension_hypercube(n_bits, flip):
+    r2 = (1 - 2 * flip) ** 2
+    closed = ((1 + r2) ** n_bits - 1) ** 2 / ((1 + r2 ** 2) ** n_bits - 1)
+    assert A.effective_dimension(hypercube_spectrum(n_bits, flip)) == pytest.approx(closed)
+
+
+def test_effective_dimension_extremes():
+    assert A.effective_dimension(np.ones(7)) == pytest.approx(7)
+    assert A.effective_dimension(np.r_[np.ones(3), np.zeros(5)]) == pytest.approx(3)
+    assert A.effective_dimension(np.zeros(4)) == 0.0
+
+
+# ---------------------------------------------------------------------- kernel deviation
+def _deviation_from_gram(ctx):
+    """Independent computation: p^T |K - 1| p with the context's dense dual kernel."""
+    p = ctx.p_x
+    return float(p @ np.abs(ctx.dual_kernel() - 1.0) @ p)
+
+
+def test_kernel_deviation_independent_is_zero():
+    rng = np.random.default_rng(0)
+    ctx = cl.contexts.independent(rng.dirichlet(np.ones(6)), rng.dirichlet(np.ones(9)))
+    assert A.kernel_deviation(ctx) == pytest.approx(0.0, abs=1e-6)
+
+
+@pytest.mark.parametrize("n", [5, 40])
+def test_kernel_deviation_identity_closed_form(n):
+    # K = diag(1/p): sum_i p_i^2 (1/p_i - 1) + sum_{i != j} p_i p_j = 2 (1 - 1/n)
+    assert A.kernel_deviation(cl.contexts.identity(n)) == pytest.approx(2 * (1 - 1 / n))
+
+
+@pytest.mark.parametrize("k", [3, 60])  # sparse kernel path, dense-block path
+def test_kernel_deviation_matches_gram_on_knn(k):
+    X = np.random.default_rng(1).normal(size=(150, 3))
+    ctx = cl.contexts.knn(X, k)
+    assert A.kernel_deviation(ctx) == pytest.approx(_deviation_from_gram(ctx), rel=1e-5)
+
+
+def test_kernel_deviation_dense_blocks(monkeypatch):
+    rng = np.random.default_rng(2)
+    ctx = cl.Context(rng.random((70, 30)), normalize=True)
+    monkeypatch.setattr(A, "KERNEL_BLOCK_ENTRIES", 200)  # several row blocks
+    assert A.kernel_deviation(ctx) == pytest.approx(_deviation_from_gram(ctx), rel=1e-5)
+
+
+def test_kernel_deviation_refuses_huge_dense(monkeypatch):
+    monkeypatch.setattr(A, "MAX_KERNEL_ENTRIES", 100)
+    with pytest.raises(ValueError, match="dense"):
+        A.kernel_deviation(cl.contexts.hypercube(4, 0.1))
+
+
+# ---------------------------------------------------------------------- components
+def test_n_components_counts_unit_singular_values():
+    y = np.repeat(np.arange(4), 5)
+    assert A.n_components(cl.contexts.label(y)) == 4
+    assert A.n_components(cl.contexts.identity(9)) == 9
+    X = np.random.default_rng(3).normal(size=(60, 2))
+    ctx = cl.contexts.knn(X, 1)
+    s = cl.contexture(ctx, 59, method="dense").singular_values
+    assert A.n_components(ctx) == 1 + int(np.sum(s > 1 - 1e-9))
+
+
+def test_metrics_dict():
+    ctx = cl.contexts.hypercube(4, 0.2)
+    s = cl.contexture(ctx, 15).singular_values
+    m = A.metrics(s, ctx)
+    assert m["decay_rate"] == A.decay_rate(s) and m["n_components"] == 1
+    assert m["tau"] == A.tau(s).value and m["tau_d"] == A.tau(s).d
+    assert set(A.metrics(s)) == {"decay_rate", "tau", "tau_d", "effective_dimension"}
+
+
+# ---------------------------------------------------------------------- top left functions
+def test_left_contexture_sparse_path_matches_dense():
+    X = np.random.default_rng(4).normal(size=(700, 4))
+    ctx = cl.contexts.knn(X, 8)
+    s, mu = A.left_contexture(ctx, 10)
+    ref = cl.contexture(ctx, 10, method="dense")
+    np.testing.assert_allclose(s, ref.singular_values, atol=1e-7)
+    gram = mu.T @ (mu * ctx.p_x[:, None])
+    np.testing.assert_allclose(gram, np.eye(10), atol=1e-7)
+    # same span: projecting the reference functions onto mu loses nothing
+    coef = mu.T @ (ref.left * ctx.p_x[:, None])
+    np.testing.assert_allclose(np.sum(coef ** 2, axis=0), np.ones(10), atol=1e-6)
+    assert sp.issparse(ctx.P)
+
+
+# ---------------------------------------------------------------------- knobs
+@pytest.mark.parametrize("duplicate", [False, True])
+def test_knn_knob_matches_builder(duplicate):
+    X = np.random.default_rng(5).normal(size=(80, 3))
+    if duplicate:  # self may not come first among the neighbours
+        X[7] = X[3]
+    for k, ctx in A.knob_contexts("knn", [1, 4, 20], X=X):
+        ref = cl.contexts.knn(X, k)
+        assert abs(ctx.P - ref.P).max() == 0
+
+
+def test_random_walk_sweep_closed_form():
+    n = 12
+    W = cl.datasets.ring_graph(n)
+    lam = np.sort(np.abs(np.cos(2 * np.pi * np.arange(1, n) / n)))[::-1]
+    for point in A.sweep("random_walk", [1, 2, 5], d=n - 1, W=W):
+        np.testing.assert_allclose(point.singular_values, np.sort(lam ** point.value)[::-1],
+                                   atol=1e-10)
+        assert point.left.shape == (n, n - 1)
+
+
+def test_hypercube_and_rbf_knobs():
+    pts = list(A.sweep("hypercube", [0.1, 0.3], d=7, n_bits=3))
+    np.testing.assert_allclose(pts[1].singular_values, hypercube_spectrum(3, 0.3))
+    X = np.random.default_rng(6).normal(size=(30, 2))
+    s = [p.singular_values[0] for p in A.sweep("rbf", [0.3, 1.0, 5.0], d=5, X=X)]
+    assert s[0] > s[1] > s[2]  # wider bandwidth, weaker association
+
+
+def test_attention_knob_uses_attention_context():
+    rng = np.random.default_rng(7)
+    q, k = rng.normal(size=(10, 4)), rng.normal(size=(12, 4))
+    (t, ctx), = A.knob_contexts("attention", [2.0], queries=q, keys=k)
+    scores = q @ k.T / (2.0 * np.sqrt(4))
+    C = np.exp(scores - scores.max(axis=1, keepdims=True))
+    np.testing.assert_allclose(ctx.conditional(), C / C.sum(axis=1, keepdims=True),
+                               atol=1e-12)
+
+
+def test_knob_validation():
+    with pytest.raises(ValueError, match="unknown knob"):
+        list(A.knob_contexts("crop", [1], X=np.zeros((3, 2))))
+    with pytest.raises(ValueError, match="missing \\['X'\\]"):
+        list(A.knob_contexts("knn", [1]))
+    with pytest.raises(ValueError, match="unexpected \\['W'\\]"):
+        list(A.knob_contexts("hypercube", [0.1], n_bits=2, W=np.eye(2)))
+    with pytest.raises(ValueError, match="empty"):
+        list(A.knob_contexts("hypercube", [], n_bits=2))
