@@ -1,0 +1,79 @@
+"""Exercises of notebook 07 (generalisation and distribution shift)."""
+
+import numpy as np
+
+from . import call, compare_arrays, register
+
+
+def _check_importance(func):
+    rng = np.random.default_rng(707)
+    p = rng.random(12) + 0.1
+    p /= p.sum()
+    q = rng.random(12) * (rng.random(12) > 0.3)
+    q /= q.sum()
+    draws = rng.choice(12, size=30, p=p)
+    got = call(func, p, q, draws)
+    if not isinstance(got, (tuple, list)) or len(got) != 2:
+        return False, "expected a pair (weights of the draws, effective sample size)"
+    expected_w = np.array([q[i] / p[i] for i in draws])
+    passed, message = compare_arrays(got[0], expected_w, atol=1e-10,
+                                     what="importance weights of the draws")
+    if not passed:
+        return passed, message
+    expected_n = sum(expected_w) ** 2 / sum(w * w for w in expected_w)
+    passed, message = compare_arrays(got[1], expected_n, atol=1e-8,
+                                     what="effective sample size")
+    if not passed:
+        return passed, message
+    return True, (f"weights q(x)/p(x) of the 30 draws; they are worth {expected_n:.1f} "
+                  "equally weighted samples")
+
+
+def _importance_solution(p, q, draws):
+    w = np.asarray(q)[draws] / np.asarray(p)[draws]
+    return w, w.sum() ** 2 / np.sum(w ** 2)
+
+
+register(
+    "07.importance_weights",
+    prompt="write importance(p, q, draws): for labelled inputs `draws` (indices) sampled "
+           "from p, return (w, n_eff): the importance weights w_j = q(x_j) / p(x_j) of the "
+           "draws, shape (len(draws),), and their effective sample size "
+           "(sum w)^2 / sum w^2",
+    hint="index both distributions with the draws: q[draws] / p[draws]; n_eff equals "
+         "len(draws) exactly when all weights are equal",
+    checker=_check_importance,
+    solution=_importance_solution,
+)
+
+
+def _check_eigen_mae(func):
+    rng = np.random.default_rng(7)
+    s_ref = np.sort(rng.uniform(0.2, 1.0, 8))[::-1]
+    s_est = np.clip(s_ref - rng.uniform(0.0, 0.3, 8), 0.0, None)
+    got = call(func, s_est, s_ref)
+    expected = np.mean([abs(a * a - b * b) for a, b in zip(s_est, s_ref)])
+    wrong_scale = np.mean(np.abs(s_est - s_ref))
+    if np.ndim(got) != 0:
+        return False, f"expected one number, got an array of shape {np.shape(got)}"
+    if abs(float(got) - wrong_scale) < 1e-12:
+        return False, ("that is the error of the singular values s_i; the eigenvalues of "
+                       "T T* are s_i^2")
+    return compare_arrays(float(got), expected, atol=1e-10,
+                          what="mean absolute eigenvalue error")
+
+
+def _eigen_mae_solution(s_est, s_ref):
+    return float(np.mean(np.abs(np.asarray(s_est) ** 2 - np.asarray(s_ref) ** 2)))
+
+
+register(
+    "07.eigenvalue_error",
+    prompt="write eigenvalue_mae(s_est, s_ref): the mean absolute error of the top "
+           "eigenvalues of T T* given estimated and reference singular values s_1..s_d "
+           "(both shape (d,))",
+    hint="the eigenvalues of T T* (the dual kernel's operator) are the squared singular "
+         "values s_i^2; average |s_est_i^2 - s_ref_i^2| over i",
+    checker=_check_eigen_mae,
+    solution=_eigen_mae_solution,
+)
