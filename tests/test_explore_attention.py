@@ -103,7 +103,7 @@ def test_static_figures_build(sweep):
     res = at.graph_learning(W, [10, 100], d=2)
     assert len(pa.graph_learning_figure(res, W, [0, 1]).axes) == 3
     assert len(pa.depth_figure([np.ones(3), np.full(3, 0.5)], np.array([1, 0.5, 0.2]),
-                               np.array([1, 0.6, 0.3])).axes) == 2
+                               {"bound": np.array([1, 0.6, 0.3])}).axes) == 2
     assert len(pa.training_figure([1.0, 0.5], np.zeros(5), np.ones(5)).axes) == 2
     assert len(pa.cross_attention_figure(np.full(4, 0.25), [0, 1, 0, 1]).axes) == 1
     matplotlib.pyplot.close("all")

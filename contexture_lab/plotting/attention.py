@@ -97,14 +97,14 @@ def sweep_summary(sweep, *, figsize=(6.4, 3.2)):
     return fig
 
 
-def depth_figure(spectra, collapse, bound=None, *, k: int = 30, figsize=(9, 3.2)):
-    """Spectra of the composite context after 1..L layers, and the collapse metric per layer.
+def depth_figure(spectra, collapse, curves=None, *, k: int = 30, figsize=(9, 3.2)):
+    """Spectra of the stacked context after 1..L layers, and the collapse metric per layer.
 
     Parameters
     ----------
     spectra : sequence of arrays, one per depth 1..L
     collapse : array, shape (L + 1,)   over-smoothing metric, layer 0 = input
-    bound : array, shape (L + 1,), optional   e.g. products of s_1, drawn dashed
+    curves : dict of label -> array (L + 1,), optional   drawn dashed next to the metric
     """
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=figsize)
     for depth, s in enumerate(spectra, start=1):
@@ -112,9 +112,11 @@ def depth_figure(spectra, collapse, bound=None, *, k: int = 30, figsize=(9, 3.2)
     ax1.legend(fontsize=7)
     ax1.set_title("spectrum of the stacked context", fontsize=9)
     layers = np.arange(len(collapse))
-    ax2.semilogy(layers, np.maximum(collapse, 1e-16), marker="o", label="token spread / input")
-    if bound is not None:
-        ax2.semilogy(layers, bound, ls="--", color="0.4", label=r"$\prod_l s_1(T_l)$")
+    floor = 1e-12  # below this the values are rounding noise; draw them on the floor
+    ax2.semilogy(layers, np.maximum(collapse, floor), marker="o", label="token spread / input")
+    for j, (label, values) in enumerate((curves or {}).items()):
+        ax2.semilogy(layers, np.maximum(values, floor), ls="--", marker=".",
+                     color=f"C{j + 1}", label=label)
     ax2.set_xlabel("layer")
     ax2.set_ylabel("collapse metric")
     ax2.set_xticks(layers)
@@ -131,9 +133,8 @@ def _draw_layout(ax, W, layout, title=None):
         ax.plot(layout[[r, c], 0], layout[[r, c], 1], color="0.7", lw=0.8, zorder=1)
     ax.scatter(layout[:, 0], layout[:, 1], c=np.arange(layout.shape[0]), cmap="viridis",
                s=22, edgecolors="0.2", linewidths=0.4, zorder=2)
-    ax.set_xticks([])
-    ax.set_yticks([])
     ax.set_aspect("equal", adjustable="datalim")
+    ax.axis("off")
     if title:
         ax.set_title(title, fontsize=9)
 
