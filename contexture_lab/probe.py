@@ -68,13 +68,19 @@ def fit_ridge(features, targets, alpha: float = 1e-3, sample_weight=None):
         raise ValueError(f"targets have {Y.shape[0]} rows; expected {F.shape[0]} (one per row "
                          "of features)")
     alpha = check_float(alpha, "alpha", low=0.0)
-    w = np.ones(F.shape[0]) if sample_weight is None else _check_weights(sample_weight,
-                                                                          F.shape[0])
-    total = w.sum()
-    mu_f, mu_y = w @ F / total, w @ Y / total
-    Fc, Yc = F - mu_f, Y - mu_y
-    A = Fc.T @ (Fc * w[:, None]) + alpha * total * np.eye(F.shape[1])
-    W = np.linalg.lstsq(A, Fc.T @ (Yc * w[:, None]), rcond=None)[0]
+    if sample_weight is None:
+        total = F.shape[0]
+        mu_f, mu_y = F.mean(axis=0), Y.mean(axis=0)
+        Fc, Yc = F - mu_f, Y - mu_y
+        wFc = Fc
+    else:
+        w = _check_weights(sample_weight, F.shape[0])
+        total = w.sum()
+        mu_f, mu_y = w @ F / total, w @ Y / total
+        Fc, Yc = F - mu_f, Y - mu_y
+        wFc = Fc * w[:, None]
+    A = wFc.T @ Fc + alpha * total * np.eye(F.shape[1])
+    W = np.linalg.lstsq(A, wFc.T @ Yc, rcond=None)[0]
     return W, mu_y - mu_f @ W
 
 
@@ -268,8 +274,13 @@ def population_probe(features, y, *, d: int | None = None, distribution=None,
     evaluated under the same distribution: with ``n -> infinity`` labelled samples this is
     the best a linear probe on these d features can do, the *approximation* part of
     :func:`linear_probe`'s test error (the rest is the *estimation* part). With
-    ``alpha = 0`` the squared error obeys Pythagoras: a probe (W, b) has squared error
-    ``population + E_q ||(W - W*)^T (f - E f) + const||^2``.
+    ``alpha = 0`` the fit (W*, b*) is weighted least squares and the squared error obeys
+    Pythagoras: any probe (W, b) on the same features has squared error under q equal to
+    that of (W*, b*) plus ``E_q ||(W - W*)^T f + (b - b*)||^2``, so none does better.
+
+    Returns
+    -------
+    (float, float): the 0-1 error and the squared error under the distribution.
     """
     F = _features(features, d)
     codes, onehot = _encode_labels(y, F.shape[0])
