@@ -292,22 +292,18 @@ KNOBS = {
 
 
 def _knn_contexts(X, ks) -> Iterator[tuple[int, Context]]:
-    """KNN contexts for several k from one neighbour search (same P as contexts.knn).
+    """KNN contexts for several k from one neighbour search.
 
-    With duplicate points the order of tied neighbours may depend on how many are asked
-    for, so then each k gets its own search through :func:`contexture_lab.contexts.knn`.
+    The same P as :func:`contexture_lab.contexts.knn` up to how ties are broken among
+    equidistant neighbours (digits have many: their pixels take 17 levels), which may
+    depend on how many neighbours a search asks for.
     """
     from sklearn.neighbors import NearestNeighbors
-
-    from .contexts import knn
 
     X = as_float_array(X, "X", ndim=2)
     n = X.shape[0]
     ks = [check_int(k, "k", low=1, high=n - 1) for k in ks]
-    dist, idx = NearestNeighbors(n_neighbors=max(ks) + 1).fit(X).kneighbors(X)
-    if (dist[:, 1] == 0).any():
-        yield from ((k, knn(X, k)) for k in ks)
-        return
+    _, idx = NearestNeighbors(n_neighbors=max(ks) + 1).fit(X).kneighbors(X)
     for k in ks:
         head = idx[:, :k + 1]
         not_self = head != np.arange(n)[:, None]

@@ -54,6 +54,7 @@ uses ``%matplotlib inline`` for its static figures, and it is never shown twice.
 from __future__ import annotations
 
 import html
+import warnings
 
 import ipywidgets
 from matplotlib.figure import Figure
@@ -70,7 +71,9 @@ def interactive_canvas(figure: Figure):
     from ipympl.backend_nbagg import Canvas, FigureManager
 
     canvas = Canvas(figure)
-    FigureManager(canvas, num=id(figure))
+    with warnings.catch_warnings():  # ipympl's toolbar trips a traitlets deprecation
+        warnings.simplefilter("ignore", DeprecationWarning)
+        FigureManager(canvas, num=id(figure))
     canvas.toolbar_visible = False
     canvas.header_visible = False
     canvas.footer_visible = False
@@ -134,6 +137,11 @@ class Explorer:
     def state(self) -> dict:
         """The current value of every control, by name."""
         return {name: widget.value for name, widget in self.controls.items()}
+
+    @property
+    def blits(self) -> bool:
+        """True when a step blits (a background from a full draw is saved)."""
+        return self._background is not None
 
     def update(self, **knobs) -> "Explorer":
         """Set controls by name and redraw once (what moving the sliders does).
