@@ -1,0 +1,227 @@
+"""Linear probes, population fits and distribution shift, checked against scikit-learn and
+closed forms."""
+
+import numpy as np
+import pytest
+from sklearn.linear_model import Ridge
+
+import contexture_lab as cl
+from contexture_lab import probe
+
+
+@pytest.fixture
+def task():
+    """Three Gaussian classes in 4-D: features (90, 4), labels (90,)."""
+    rng = np.random.default_rng(3)
+    y = np.repeat([0, 1, 2], 30)
+    centres = rng.standard_normal((3, 4)) * 2.0
+    F = centres[y] + rng.standard_normal((90, 4))
+    return F, y
+
+
+def test_fit_ridge_matches_sklearn_with_intercept(task):
+    F, y = task
+    Y = np.eye(3)[y]
+    W, b = probe.fit_ridge(F, Y, alpha=0.05)
+    ref = Ridge(alpha=0.05 * F.shape[0], fit_intercept=True).fit(F, Y)
+    np.testing.assert_allclose(W, ref.coef_.T, atol=1e-10)
+    np.testing.assert_allclose(b, ref.intercept_, atol=1e-10)
+
+
+def test_weighted_ridge_matches_sklearn_sample_weight(task):
+    F, y = task
+    Y = np.eye(3)[y]
+    w = np.random.default_rng(0).uniform(0.1, 3.0, F.shape[0])
+    W, b = probe.fit_ridge(F, Y, alpha=0.02, sample_weight=w)
+    ref = Ridge(alpha=0.02 * w.sum(), fit_intercept=True).fit(F, Y, sample_weight=w)
+    np.testing.assert_allclose(W, ref.coef_.T, atol=1e-9)
+    np.testing.assert_allclose(b, ref.intercept_, atol=1e-9)
+    # integer weights are the same as repeating rows
+    reps = np.arange(F.shape[0]) % 3 + 1
+    W2, b2 = probe.fit_ridge(F, Y, alpha=0.0, sample_weight=reps.astype(float))
+    W3, b3 = probe.fit_ridge(np.repeat(F, reps, axis=0), np.repeat(Y, reps, axis=0), 0.0)
+    np.testing.assert_allclose(W2, W3, atol=1e-9)
+    np.testing.assert_allclose(b2, b3, atol=1e-9)
+
+
+def test_linear_probe_one_repeat_against_sklearn(task):
+    F, y = task
+    res = probe.linear_probe(F, y, 12, d=3, n_repeats=1, seed=5, alpha=0.01)
+    # the documented protocol: n i.i.d. uniform draws from Generator(seed).choice
+    draw = np.random.default_rng(5).choice(90, size=12, replace=True, p=np.full(90, 1 / 90))
+    ref = Ridge(alpha=0.01 * 12).fit(F[draw, :3], np.eye(3)[y[draw]])
+    out_all = ref.predict(F[:, :3])
+    assert res.test_error[0] == pytest.approx(np.mean(out_all.argmax(1) != y), abs=1e-12)
+    assert res.train_error[0] == pytest.approx(np.mean(out_all[draw].argmax(1) != y[draw]))
+    assert res.test_mse[0] == pytest.approx(np.mean(np.sum((np.eye(3)[y] - out_all) ** 2, 1)))
+    assert res.n == 12 and res.d == 3 and res.effective_n[0] == pytest.approx(12.0)
+
+
+def test_probe_result_statistics(task):
+    F, y = task
+    res = probe.linear_probe(F, y, 20, n_repeats=6, seed=1)
+    assert res.test_error.shape == (6,)
+    assert res.test_error_mean == pytest.approx(np.mean(res.test_error))
+    assert res.test_error_std == pytest.approx(np.std(res.test_error))
+    assert res.train_error_mean == pytest.approx(np.mean(res.train_error))
+    assert res.test_mse_mean == pytest.approx(np.mean(res.test_mse))
+    # different label draws give different errors; the same seed gives the same ones
+    assert res.test_mse_std > 0
+    again = probe.linear_probe(F, y, 20, n_repeats=6, seed=1)
+    np.testing.assert_array_equal(res.test_mse, again.test_mse)
+
+
+def test_perfect_features_have_zero_error():
+    y = np.repeat(np.arange(4), 10)
+    onehot = np.eye(4)[y]
+    assert probe.population_probe(onehot[:, :3], y, alpha=0.0) == pytest.approx((0.0, 0.0),
+                                                                                  abs=1e-20)
+    res = probe.linear_probe(onehot[:, :3], y, 200, n_repeats=3, alpha=1e-8)
+    np.testing.assert_allclose(res.test_error, 0.0)
+
+
+def test_population_probe_is_weighted_least_squares_and_pythagoras(task):
+    F, y = task
+    Y = np.eye(3)[y]
+    q = np.random.default_rng(2).uniform(0.2, 1.0, 90)
+    q /= q.sum()
+    err, mse = probe.population_probe(F, y, distribution=q, alpha=0.0)
+    Z = np.c_[F, np.ones(90)] * np.sqrt(q)[:, None]
+    coef = np.linalg.lstsq(Z, Y * np.sqrt(q)[:, None], rcond=None)[0]
+    out = np.c_[F, np.ones(90)] @ coef
+    assert mse == pytest.approx(q @ np.sum((Y - out) ** 2, 1), abs=1e-12)
+    assert err == pytest.approx(q @ (out.argmax(1) != y), abs=1e-12)
+    # any other probe: its squared error = population + ||difference of the two probes||^2
+    W, b = probe.fit_ridge(F[:15], Y[:15], alpha=0.1)
+    other = F @ W + b
+    assert q @ np.sum((Y - other) ** 2, 1) == pytest.approx(
+        mse + q @ np.sum((other - out) ** 2, 1), abs=1e-10)
+
+
+def test_population_error_nonincreasing_in_d():
+    digits = cl.datasets.load_digits(300)
+    res = cl.contexture(cl.contexts.knn(digits.X, 8), 20)
+    mses = [probe.population_probe(res, digits.y, d=d, alpha=0.0)[1] for d in range(1, 21)]
+    assert np.all(np.diff(mses) <= 1e-12) and mses[-1] < 0.6 * mses[0]
+
+
+def test_shift_of_size_zero_equals_unshifted(task):
+    F, y = task
+    base = probe.linear_probe(F, y, 15, n_repeats=4, seed=2)
+    ink = F[:, 0]
+    for q in (probe.shift_by_feature(ink, 0.0), probe.shift_by_class(y, [0.6, 0.3, 0.1], 0.0)):
+        np.testing.assert_allclose(q, np.full(90, 1 / 90), atol=1e-15)
+        shifted = probe.linear_probe(F, y, 15, n_repeats=4, seed=2, test_distribution=q,
+                                     importance_weighted=True)
+        np.testing.assert_allclose(shifted.test_error, base.test_error, atol=1e-12)
+        np.testing.assert_allclose(shifted.test_mse, base.test_mse, atol=1e-10)
+
+
+def test_importance_weighted_probe_matches_sklearn(task):
+    F, y = task
+    q = probe.shift_by_class(y, [0.7, 0.2, 0.1], 0.8)
+    res = probe.linear_probe(F, y, 25, n_repeats=1, seed=9, alpha=0.01, test_distribution=q,
+                             importance_weighted=True)
+    draw = np.random.default_rng(9).choice(90, size=25, replace=True, p=np.full(90, 1 / 90))
+    w = q[draw] * 90
+    ref = Ridge(alpha=0.01 * w.sum()).fit(F[draw], np.eye(3)[y[draw]], sample_weight=w)
+    pred = ref.predict(F).argmax(1)
+    assert res.test_error[0] == pytest.approx(q @ (pred != y), abs=1e-12)
+    assert res.effective_n[0] == pytest.approx(w.sum() ** 2 / np.sum(w ** 2))
+
+
+def test_importance_weighting_removes_the_bias_of_a_misspecified_probe():
+    # y depends on x^2 but the probe is linear in x: the best head depends on p(x)
+    x = np.linspace(-1, 1, 41)
+    y = (x ** 2 > 0.3).astype(int)
+    F = x[:, None]
+    q = probe.shift_by_feature(x, 2.5)
+    target = probe.population_probe(F, y, distribution=q, alpha=0.0)[1]
+    plain = probe.linear_probe(F, y, 4000, n_repeats=3, test_distribution=q, alpha=0.0)
+    weighted = probe.linear_probe(F, y, 4000, n_repeats=3, test_distribution=q, alpha=0.0,
+                                  importance_weighted=True)
+    assert weighted.test_mse_mean - target < 0.1 * (plain.test_mse_mean - target)
+
+
+def test_shift_by_class_reaches_the_class_proportions(task):
+    _, y = task
+    target = np.array([0.5, 0.3, 0.2])
+    q1 = probe.shift_by_class(y, target, 1.0)
+    np.testing.assert_allclose(np.bincount(y, weights=q1), target, atol=1e-12)
+    p = np.full(90, 1 / 90)
+    tv = [probe.total_variation(p, probe.shift_by_class(y, target, t)) for t in (0.25, 0.5)]
+    assert tv[1] == pytest.approx(2 * tv[0]) and tv[0] > 0
+
+
+def test_shift_by_feature_is_an_exponential_tilt():
+    v = np.array([0.0, 1.0, 2.0, 5.0])
+    q = probe.shift_by_feature(v, 1.5)
+    z = (v - v.mean()) / v.std()
+    np.testing.assert_allclose(q / q[0], np.exp(1.5 * (z - z[0])), rtol=1e-12)
+    assert q.sum() == pytest.approx(1.0)
+
+
+def test_importance_weights_and_effective_sample_size():
+    p = np.array([0.5, 0.25, 0.25, 0.0])
+    q = np.array([0.25, 0.25, 0.5, 0.0])
+    np.testing.assert_allclose(probe.importance_weights(p, q), [0.5, 1.0, 2.0, 0.0])
+    assert probe.effective_sample_size(np.ones(7)) == pytest.approx(7.0)
+    assert probe.effective_sample_size([0, 0, 3.0]) == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="train_distribution has none"):
+        probe.importance_weights([1.0, 0.0], [0.5, 0.5])
+
+
+def test_shifted_context_keeps_the_conditional():
+    digits = cl.datasets.load_digits(120)
+    ctx = cl.contexts.knn(digits.X, 5)
+    q = probe.shift_by_feature(digits.X.mean(axis=1), 1.0)
+    new = probe.shifted_context(ctx, q)
+    np.testing.assert_allclose(new.p_x, q, atol=1e-15)
+    np.testing.assert_allclose(new.conditional().toarray(), ctx.conditional().toarray(),
+                               atol=1e-12)
+    same = probe.shifted_context(ctx, ctx.p_x)
+    np.testing.assert_allclose(same.P.toarray(), ctx.P.toarray(), atol=1e-15)
+
+
+def test_bad_inputs_raise_clear_errors(task):
+    F, y = task
+    with pytest.raises(ValueError, match="d must be <= 4"):
+        probe.linear_probe(F, y, 10, d=5)
+    with pytest.raises(ValueError, match="n must be >= 2"):
+        probe.linear_probe(F, y, 1)
+    with pytest.raises(ValueError, match="one label per row"):
+        probe.linear_probe(F, y[:-1], 10)
+    with pytest.raises(ValueError, match="expected 90, one probability per input"):
+        probe.linear_probe(F, y, 10, test_distribution=np.full(10, 0.1))
+    with pytest.raises(ValueError, match="sums to"):
+        probe.linear_probe(F, y, 10, train_distribution=np.full(90, 0.5))
+    with pytest.raises(ValueError, match="sample_weight must be >= 0"):
+        probe.fit_ridge(F, y, sample_weight=-np.ones(90))
+    with pytest.raises(ValueError, match="targets have 89 rows"):
+        probe.fit_ridge(F, y[:-1])
+    with pytest.raises(ValueError, match="alpha must be >= 0"):
+        probe.fit_ridge(F, y, alpha=-1.0)
+    with pytest.raises(ValueError, match="strength must be <= 1"):
+        probe.shift_by_class(y, [0.2, 0.3, 0.5], 1.5)
+    with pytest.raises(ValueError, match="expected 3, one per class"):
+        probe.shift_by_class(y, [0.5, 0.5], 0.5)
+    with pytest.raises(ValueError, match="constant"):
+        probe.shift_by_feature(np.ones(5), 1.0)
+    with pytest.raises(ValueError, match="zero mass"):
+        probe.shifted_context(cl.contexts.cycle(5, 0.2), [0.5, 0.5, 0, 0, 0])
+    with pytest.raises(TypeError, match="Context"):
+        probe.shifted_context(np.eye(3), np.full(3, 1 / 3))
+
+
+def test_probe_error_against_an_independent_split(task):
+    F, y = task
+    got = probe.probe_error(F, y, n_per_class=4, n_repeats=2, seed=0)
+    rng = np.random.default_rng(0)
+    errors = []
+    for _ in range(2):
+        train = np.sort(np.concatenate([rng.choice(np.flatnonzero(y == c), 4, replace=False)
+                                        for c in range(3)]))
+        test = np.setdiff1d(np.arange(90), train)
+        ref = Ridge(alpha=1e-3 * train.size).fit(F[train], np.eye(3)[y[train]])
+        errors.append(np.mean(ref.predict(F[test]).argmax(1) != y[test]))
+    assert got == pytest.approx(np.mean(errors), abs=1e-12)
