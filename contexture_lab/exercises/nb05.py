@@ -1,0 +1,118 @@
+"""Exercises of notebook 05 (association strength)."""
+
+import numpy as np
+
+from . import call, compare_arrays, register
+
+
+def _spectra():
+    """Test spectra: a hypercube-like step spectrum and a random decreasing one."""
+    rng = np.random.default_rng(505)
+    steps = np.repeat(0.6 ** np.arange(1, 5), [4, 6, 4, 1])
+    rand = np.sort(rng.uniform(0.05, 0.95, size=12))[::-1]
+    return [steps, rand]
+
+
+# ---------------------------------------------------------------------- 05.decay_rate
+def _check_decay_rate(func):
+    for s in _spectra():
+        i = np.arange(1, s.size + 1, dtype=float)
+        # independent reference: numpy's least squares, one column (no intercept)
+        expected = -np.linalg.lstsq(i[:, None], 2 * np.log(s), rcond=None)[0][0]
+        got = float(call(func, s))
+        if not np.isclose(got, expected, rtol=1e-8):
+            if np.isclose(2 * got, expected, rtol=1e-8):
+                return False, (f"got {got:.4f}, expected {expected:.4f}: off by a factor 2 "
+                               "- the model is for s_i^2, not s_i")
+            return False, f"decay rate of a {s.size}-value spectrum: got {got:.4f}, " \
+                          f"expected {expected:.4f}"
+    return True, "lambda = -sum_i i log s_i^2 / sum_i i^2 (a fit through s_0^2 = 1 at i = 0)"
+
+
+def _decay_rate_solution(s):
+    s = np.asarray(s, dtype=float)
+    i = np.arange(1, s.size + 1)
+    return -np.sum(i * np.log(s ** 2)) / np.sum(i ** 2)
+
+
+register(
+    "05.decay_rate",
+    prompt="write decay_rate(s): for s = (s_1, ..., s_k) (all > 0, decreasing) the "
+           "least-squares lambda of log s_i^2 = -lambda * i, i = 1..k (no intercept)",
+    hint="minimise sum_i (log s_i^2 + lambda i)^2 over lambda: set the derivative to zero, "
+         "lambda = -sum_i i log(s_i^2) / sum_i i^2",
+    checker=_check_decay_rate,
+    solution=_decay_rate_solution,
+)
+
+
+# ---------------------------------------------------------------------- 05.tau_curve
+def _check_tau_curve(func):
+    for s, beta in zip(_spectra(), (1.0, 0.5)):
+        k = s.size
+        s2 = s ** 2
+        expected = np.array([1 / (1 - s2[d]) + beta * s2[:d].sum() / s2.sum()
+                             for d in range(1, k)])  # s2[d] is s_{d+1}^2
+        got = np.asarray(call(func, s, beta), dtype=float)
+        passed, message = compare_arrays(got, expected, atol=1e-10,
+                                         what=f"tau_d for d = 1..{k - 1} (beta = {beta})")
+        if not passed:
+            shifted = np.array([1 / (1 - s2[d - 1]) + beta * s2[:d].sum() / s2.sum()
+                                for d in range(1, k)])
+            if got.shape == shifted.shape and np.allclose(got, shifted):
+                message += "; the first term uses s_{d+1}, the first value left out"
+            return False, message
+    return True, "tau_d = 1/(1 - s_{d+1}^2) + beta * sum_{i<=d} s_i^2 / sum_{i<=d0} s_i^2"
+
+
+def _tau_curve_solution(s, beta):
+    s2 = np.asarray(s, dtype=float) ** 2
+    d = np.arange(1, s2.size)
+    return 1 / (1 - s2[d]) + beta * np.cumsum(s2)[d - 1] / s2.sum()
+
+
+register(
+    "05.tau_curve",
+    prompt="write tau_curve(s, beta): the array (tau_1, ..., tau_{k-1}) of THEORY's "
+           "tau_d = 1/(1 - s_{d+1}^2) + beta * sum_{i<=d} s_i^2 / sum_{i<=d0} s_i^2 with "
+           "d0 = k = len(s)",
+    hint="with s2 = s**2 and Python's 0-based indexing, s_{d+1}^2 is s2[d] and "
+         "sum_{i<=d} s_i^2 is np.cumsum(s2)[d - 1]",
+    checker=_check_tau_curve,
+    solution=_tau_curve_solution,
+)
+
+
+# ---------------------------------------------------------------------- 05.unit_count
+def _check_unit_count(func):
+    from .. import contexts
+    from ..association import n_components
+    from ..spectrum import contexture
+
+    rng = np.random.default_rng(5005)
+    X = rng.normal(size=(40, 2))
+    for ctx in (contexts.knn(X, 1), contexts.knn(X, 2), contexts.label(np.arange(30) % 3)):
+        s = contexture(ctx, min(ctx.shape) - 1, method="dense").singular_values
+        got = int(call(func, s))
+        expected = n_components(ctx)
+        if got != expected:
+            if got == expected - 1:
+                return False, (f"got {got}, expected {expected} for {ctx.name}: s_0 = 1 is "
+                               "not in s but it is a component too")
+            return False, f"got {got} components for {ctx.name}, expected {expected}"
+    return True, "components = 1 + #{i >= 1 : s_i = 1}: each has its own constant function"
+
+
+def _unit_count_solution(s):
+    return 1 + int(np.sum(np.asarray(s) > 1 - 1e-9))
+
+
+register(
+    "05.unit_count",
+    prompt="write n_pieces(s): from s = (s_1, s_2, ...) (s_0 = 1 excluded) return the number "
+           "of connected components of the context's support graph",
+    hint="a function constant on one component and 0 elsewhere has T f = f, so singular "
+         "value 1; count the s_i equal to 1 (up to 1e-9) and do not forget s_0",
+    checker=_check_unit_count,
+    solution=_unit_count_solution,
+)
