@@ -1,0 +1,103 @@
+"""The contexture estimated on m inputs, its extension to all inputs, eigenvalue errors."""
+
+import numpy as np
+import pytest
+
+import contexture_lab as cl
+from contexture_lab import estimation as est
+
+
+@pytest.fixture(scope="module")
+def blobs():
+    """120 points of a noisy circle in 3-D (continuous coordinates: no distance ties)."""
+    rng = np.random.default_rng(4)
+    t = rng.uniform(0, 2 * np.pi, 120)
+    return np.c_[np.cos(t), np.sin(t), 0.3 * np.cos(3 * t)] + 0.05 * rng.standard_normal((120, 3))
+
+
+@pytest.mark.parametrize("context, params", [("knn", {"k": 6}), ("rbf", {"bandwidth": 0.4})])
+def test_all_points_give_the_full_decomposition(blobs, context, params):
+    full = cl.contexture(est.build_context(blobs, context=context, **params), 6)
+    sub = est.subset_contexture(blobs, blobs.shape[0], 6, context=context, seed=1, **params)
+    np.testing.assert_array_equal(sub.indices, np.arange(blobs.shape[0]))
+    np.testing.assert_allclose(sub.singular_values, full.singular_values, atol=1e-12)
+    np.testing.assert_allclose(sub.left, full.left, atol=1e-9)
+    np.testing.assert_allclose(sub.eigenvalues, full.singular_values ** 2, atol=1e-12)
+
+
+def test_knn_extension_against_brute_force(blobs):
+    k, d = 5, 4
+    sub = est.subset_contexture(blobs, 50, d, k=k, seed=3)
+    S = sub.indices
+    # independent pieces: the 50-point KNN context's own marginal, then nearest neighbours by
+    # explicit distances among the subset points that carry context mass
+    p_a = cl.contexts.knn(blobs[S], k).p_a
+    candidates = np.flatnonzero(p_a > 0)
+    s, nu = sub.subset.singular_values, sub.subset.right
+    np.testing.assert_allclose(sub.left[S], sub.subset.left, atol=1e-12)
+    for x in np.setdiff1d(np.arange(blobs.shape[0]), S)[:10]:
+        dist = np.linalg.norm(blobs[S][candidates] - blobs[x], axis=1)
+        nearest = candidates[np.argsort(dist)[:k]]
+        np.testing.assert_allclose(sub.left[x], nu[nearest].mean(axis=0) / s, atol=1e-10)
+
+
+def test_rbf_extension_against_the_kernel_formula(blobs):
+    h = 0.5
+    sub = est.subset_contexture(blobs, 40, 3, context="rbf", bandwidth=h, seed=0)
+    S = sub.indices
+    x = np.setdiff1d(np.arange(blobs.shape[0]), S)[0]
+    w = np.exp(-np.sum((blobs[S] - blobs[x]) ** 2, axis=1) / (2 * h * h))
+    expected = (w / w.sum()) @ sub.subset.right / sub.singular_values
+    np.testing.assert_allclose(sub.left[x], expected, atol=1e-10)
+
+
+def test_subset_left_functions_obey_the_singular_value_equations(blobs):
+    sub = est.subset_contexture(blobs, 60, 4, k=6, seed=2)
+    ctx = cl.contexts.knn(blobs[sub.indices], 6)
+    s = sub.singular_values
+    np.testing.assert_allclose(ctx.expect(sub.subset.right), sub.left[sub.indices] * s,
+                               atol=1e-10)
+    np.testing.assert_allclose(ctx.expect_adjoint(sub.left[sub.indices]),
+                               sub.subset.right * s, atol=1e-10)
+
+
+def test_eigenvalue_error_decreases_with_m_on_a_smooth_example():
+    t = np.linspace(0, 2 * np.pi, 240, endpoint=False)
+    X = np.c_[np.cos(t), np.sin(t)]
+    res = est.eigenvalue_error(X, [30, 60, 120, 240], 6, context="rbf", bandwidth=0.3,
+                               n_repeats=3, seed=0)
+    assert np.all(np.diff(res.mae) < 0) and res.mae[-1] == pytest.approx(0.0, abs=1e-12)
+    assert res.mae[0] > 1e-3
+    # the error is the mean absolute difference of squared singular values
+    full = cl.contexture(cl.contexts.rbf(X, 0.3), 6).singular_values
+    np.testing.assert_allclose(res.reference, full ** 2, atol=1e-12)
+    manual = np.abs(res.estimates - full ** 2).mean(axis=2)
+    np.testing.assert_allclose(res.errors, manual, atol=1e-15)
+    np.testing.assert_allclose(res.mae_std, manual.std(axis=1), atol=1e-15)
+
+
+def test_knn_eigenvalues_from_few_points_decay_faster(blobs):
+    res = est.eigenvalue_error(blobs, [30, 120], 8, k=5, n_repeats=2, seed=0)
+    small = res.estimates[0].mean(axis=0)
+    assert small[-1] / small[0] < res.reference[-1] / res.reference[0]
+
+
+def test_bad_inputs_raise_clear_errors(blobs):
+    with pytest.raises(ValueError, match="unknown context"):
+        est.subset_contexture(blobs, 30, 3, context="gauss")
+    with pytest.raises(ValueError, match="needs a bandwidth"):
+        est.subset_contexture(blobs, 30, 3, context="rbf")
+    with pytest.raises(ValueError, match="m must be <= 120"):
+        est.subset_contexture(blobs, 500, 3)
+    with pytest.raises(ValueError, match="too large"):
+        est.subset_contexture(blobs, 10, 12, k=3)
+    with pytest.raises(ValueError, match="numerically"):
+        est.subset_contexture(blobs, 30, 3, context="rbf", bandwidth=1e6)
+    with pytest.raises(ValueError, match="ms is empty"):
+        est.eigenvalue_error(blobs, [], 3)
+    with pytest.raises(ValueError, match="expected >= d=5"):
+        est.eigenvalue_error(blobs, [30], 5, reference=[0.9, 0.8])
+    with pytest.raises(ValueError, match="expected the same"):
+        est.extension_conditional(blobs[:, :2], blobs[:10], np.full(10, 0.1))
+    with pytest.raises(ValueError, match="carry context mass"):
+        est.extension_conditional(blobs, blobs[:10], np.r_[np.full(2, 0.5), np.zeros(8)], k=3)
