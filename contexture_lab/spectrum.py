@@ -3,8 +3,8 @@
 With Q = diag(p_x)^-1/2 P diag(p_a)^-1/2 = U S V^T (THEORY.md section 2) the singular values
 of T are the diagonal of S, the left functions are mu_i = u_i / sqrt(p_x) (orthonormal in
 L2(P_X)) and the right functions nu_i = v_i / sqrt(p_a). The top pair, s_0 = 1 with constant
-functions, is known in closed form (u_0 = sqrt(p_x), v_0 = sqrt(p_a)) and is deflated before
-solving, so that the solvers look only for s_1 >= s_2 >= ...
+functions, is known in closed form (u_0 = sqrt(p_x), v_0 = sqrt(p_a)); it is deflated (dense
+solvers) or projected out (sparse solver), so results hold only s_1 >= s_2 >= ...
 """
 
 from __future__ import annotations
@@ -23,6 +23,9 @@ from .context import Context, check_context
 DENSE_LIMIT = 3000
 
 METHODS = ("auto", "dense", "sparse", "torch")
+
+#: The sparse solver's shift: sigma = 1 + SHIFT sits just above the largest eigenvalue.
+SHIFT = 1e-3
 
 
 @dataclass(frozen=True)
@@ -71,26 +74,6 @@ def _sign_fix(U: np.ndarray, V: np.ndarray):
     return U * signs, V * signs
 
 
-def _deflated_operator(Q, u0, v0):
-    """Q - u0 v0^T as a LinearOperator: removes s_0 = 1 without densifying Q."""
-    def matvec(x):
-        x = np.asarray(x).reshape(-1)
-        return Q @ x - u0 * (v0 @ x)
-
-    def rmatvec(y):
-        y = np.asarray(y).reshape(-1)
-        return Q.T @ y - v0 * (u0 @ y)
-
-    def matmat(X):
-        return Q @ X - np.outer(u0, v0 @ X)
-
-    def rmatmat(Y):
-        return Q.T @ Y - np.outer(v0, u0 @ Y)
-
-    return spla.LinearOperator(Q.shape, matvec=matvec, rmatvec=rmatvec, matmat=matmat,
-                               rmatmat=rmatmat, dtype=np.float64)
-
-
 def _dense_svd(Q, u0, v0, d):
     """Exact top-d SVD of the deflated dense Q.
 
@@ -116,13 +99,36 @@ def _dense_svd(Q, u0, v0, d):
 
 
 def _sparse_svd(Q, u0, v0, d, tol, seed):
-    op = _deflated_operator(Q, u0, v0)
+    """Top-d singular triplets of a sparse Q without forming any dense N x N matrix.
+
+    The smaller Gram matrix G = Q Q^T (or Q^T Q) is formed as a *sparse* product and its top
+    eigenpairs are found by ARPACK in shift-invert mode around sigma slightly above 1 (the
+    largest possible eigenvalue), where the singular values of KNN and graph contexts
+    cluster; plain Lanczos converges very slowly there. The constant pair (s_0 = 1) is
+    removed by a Rayleigh-Ritz step against the known vector u0 (or v0).
+    """
+    Q = sp.csr_matrix(Q)
+    wide = Q.shape[0] <= Q.shape[1]
+    G = (Q @ Q.T if wide else Q.T @ Q).tocsc()
+    known = u0 if wide else v0
+    n = G.shape[0]
     rng = np.random.default_rng(seed)
-    start = rng.standard_normal(min(Q.shape))
-    ncv = min(min(Q.shape) - 1, max(2 * d + 1, d + 32))
-    U, s, Vt = spla.svds(op, k=d, tol=tol, v0=start, ncv=ncv, solver="arpack")
-    order = np.argsort(-s)
-    return s[order], U[:, order], Vt[order].T
+    start = rng.standard_normal(n)
+    start -= known * (known @ start) / (known @ known)
+    k = d + 1
+    w, vecs = spla.eigsh(G, k=k, sigma=1.0 + SHIFT, which="LM", v0=start, tol=tol,
+                         ncv=min(n - 1, max(2 * k + 1, k + 20)))
+    # Rayleigh-Ritz in the span of the returned vectors, orthogonal to the known one
+    unit = known / np.linalg.norm(known)
+    projected = vecs - np.outer(unit, unit @ vecs)
+    left, sv, _ = np.linalg.svd(projected, full_matrices=False)
+    basis = left[:, sv > 1e-8]
+    ritz, rot = np.linalg.eigh(basis.T @ (G @ basis))
+    order = np.argsort(-ritz)[:d]
+    vecs = basis @ rot[:, order]
+    s = np.sqrt(np.clip(ritz[order], 0.0, None))
+    other = (Q.T @ vecs if wide else Q @ vecs) / np.where(s > 0, s, 1.0)
+    return (s, vecs, other) if wide else (s, other, vecs)
 
 
 def _torch_svd(Q, u0, v0, d, device):
@@ -147,9 +153,9 @@ def contexture(ctx: Context, d: int, *, method: str = "auto", tol: float = 1e-10
     d : int
         Number of non-trivial singular pairs, 1 <= d <= min(N, M) - 1.
     method : {"auto", "dense", "sparse", "torch"}
-        "dense": exact LAPACK SVD; "sparse": ARPACK (scipy.sparse.linalg.svds) on the
-        deflated operator, never forming an N x N matrix; "torch": dense SVD on the active
-        torch device. "auto" is dense when min(N, M) <= DENSE_LIMIT, else sparse.
+        "dense": exact LAPACK decomposition; "sparse": ARPACK (scipy.sparse.linalg.eigsh,
+        shift-invert) on the sparse Gram matrix, never forming a dense N x N matrix;
+        "torch": dense SVD on the active torch device. "auto" is dense when min(N, M) <= DENSE_LIMIT, else sparse.
     tol : float
         Relative tolerance of the sparse solver.
     seed : int

@@ -1,10 +1,14 @@
 """The exercise framework: placeholders fail helpfully, instructor mode fills solutions."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 import contexture_lab as cl
 from contexture_lab import exercises as ex
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -44,3 +48,30 @@ def test_instructor_mode_fills_in_the_solution(toy_exercise, monkeypatch):
 def test_unknown_exercise():
     with pytest.raises(ValueError, match="unknown exercise"):
         cl.exercises.check("42.nothing", 1)
+
+
+def all_exercise_names():
+    names = []
+    for nb in sorted(ROOT.glob("notebooks/[0-9][0-9]_*.ipynb")):
+        names += cl.exercises.names(nb.name[:2])
+    return names
+
+
+def test_every_notebook_has_at_least_two_registered_exercises_it_uses():
+    for nb in sorted(ROOT.glob("notebooks/[0-9][0-9]_*.ipynb")):
+        text = nb.read_text()
+        registered = cl.exercises.names(nb.name[:2])
+        used = [n for n in registered if f'\\"{n}\\"' in text or f"'{n}'" in text]
+        assert len(used) >= 2, f"{nb.name} checks fewer than two registered exercises"
+
+
+@pytest.mark.parametrize("name", all_exercise_names())
+def test_every_exercise_both_ways(name, monkeypatch):
+    monkeypatch.delenv(ex.ENV_VAR, raising=False)
+    unsolved = cl.exercises.check(name, ex.TODO)
+    assert not unsolved.passed and unsolved.hint and "hint:" in repr(unsolved)
+    solved = cl.exercises.check(name, cl.exercises.solution(name))
+    assert solved.passed, repr(solved)
+    monkeypatch.setenv(ex.ENV_VAR, "1")
+    filled = cl.exercises.check(name, ex.TODO)
+    assert filled.passed and filled.used_solution
