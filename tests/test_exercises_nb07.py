@@ -1,0 +1,73 @@
+"""Exercises of notebook 07: placeholders fail with the hint, solutions pass, wrong answers fail."""
+
+import numpy as np
+import pytest
+
+import contexture_lab as cl
+from contexture_lab import exercises as ex
+from contexture_lab import estimation, probe
+
+NAMES = ["07.eigenvalue_error", "07.importance_weights"]
+
+
+def test_the_bank_registers_every_exercise():
+    assert ex.names("07") == NAMES
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_placeholder_fails_with_the_hint(name, monkeypatch):
+    monkeypatch.delenv(ex.ENV_VAR, raising=False)
+    for answer in (ex.TODO, lambda *args: ex.TODO):
+        fb = cl.exercises.check(name, answer)
+        assert not fb.passed and "not solved yet" in fb.message
+        assert fb.hint == ex.get(name).hint and fb.hint
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_solution_passes_and_instructor_mode_uses_it(name, monkeypatch):
+    monkeypatch.delenv(ex.ENV_VAR, raising=False)
+    assert cl.exercises.check(name, ex.solution(name)).passed
+    monkeypatch.setenv(ex.ENV_VAR, "1")
+    fb = cl.exercises.check(name, lambda *args: ex.TODO)
+    assert fb.passed and fb.used_solution
+
+
+def test_importance_solution_agrees_with_the_package():
+    p = np.array([0.1, 0.2, 0.3, 0.4])
+    q = np.array([0.4, 0.3, 0.2, 0.1])
+    draws = np.array([0, 3, 3, 1])
+    w, n_eff = ex.solution("07.importance_weights")(p, q, draws)
+    np.testing.assert_allclose(w, probe.importance_weights(p, q)[draws])
+    assert n_eff == pytest.approx(probe.effective_sample_size(w))
+
+
+def test_eigenvalue_solution_agrees_with_the_package():
+    X = cl.datasets.swiss_roll(80)
+    res = estimation.eigenvalue_error(X, [40], 4, k=6, n_repeats=1, seed=0)
+    s_ref = np.sqrt(res.reference)
+    s_est = np.sqrt(res.estimates[0, 0])
+    assert ex.solution("07.eigenvalue_error")(s_est, s_ref) == pytest.approx(res.mae[0])
+
+
+def test_wrong_answers_fail():
+    def inverted(p, q, draws):                      # p / q instead of q / p
+        with np.errstate(divide="ignore", invalid="ignore"):
+            w = p[draws] / q[draws]
+            return w, w.sum() ** 2 / np.sum(w ** 2)
+
+    def plain_count(p, q, draws):                   # n_eff = len(draws)
+        return q[draws] / p[draws], float(len(draws))
+
+    for wrong in (inverted, plain_count):
+        assert not cl.exercises.check("07.importance_weights", wrong).passed
+    fb = cl.exercises.check("07.importance_weights", lambda p, q, d: q[d] / p[d])
+    assert not fb.passed and "pair" in fb.message
+
+    singular = cl.exercises.check("07.eigenvalue_error",
+                                  lambda a, b: float(np.mean(np.abs(a - b))))
+    assert not singular.passed and "s_i^2" in singular.message
+    squared_error = cl.exercises.check("07.eigenvalue_error",
+                                       lambda a, b: float(np.mean((a ** 2 - b ** 2) ** 2)))
+    assert not squared_error.passed
+    vector = cl.exercises.check("07.eigenvalue_error", lambda a, b: np.abs(a ** 2 - b ** 2))
+    assert not vector.passed and "one number" in vector.message
