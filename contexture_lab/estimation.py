@@ -195,11 +195,15 @@ class EigenvalueError:
         Full-data eigenvalues s_1^2..s_d^2.
     estimates : ndarray, shape (k, n_repeats, d)
         Eigenvalues of the m-point contexts.
+    fits : tuple of tuples of SubsetContexture, shape (k, n_repeats)
+        The fits themselves; their extended ``left`` functions are encoders for every
+        input (e.g. to measure the downstream error that an eigenvalue error costs).
     """
 
     ms: np.ndarray
     reference: np.ndarray
     estimates: np.ndarray
+    fits: tuple
 
     @property
     def errors(self) -> np.ndarray:
@@ -251,11 +255,11 @@ def eigenvalue_error(X, ms, d: int, *, context: str = "knn", k: int = 10,
         raise ValueError(f"reference has {reference.size} singular values; expected >= d={d}")
     rng = check_rng(seed)
     n_repeats = check_int(n_repeats, "n_repeats", low=1)
-    estimates = np.array([[subset_contexture(X, m, d, context=context, k=k,
-                                             bandwidth=bandwidth, seed=rng,
-                                             method=method).eigenvalues
-                           for _ in range(n_repeats)] for m in ms])
-    return EigenvalueError(ms=ms, reference=reference[:d] ** 2, estimates=estimates)
+    fits = tuple(tuple(subset_contexture(X, m, d, context=context, k=k, bandwidth=bandwidth,
+                                         seed=rng, method=method) for _ in range(n_repeats))
+                 for m in ms)
+    estimates = np.array([[fit.eigenvalues for fit in row] for row in fits])
+    return EigenvalueError(ms=ms, reference=reference[:d] ** 2, estimates=estimates, fits=fits)
 
 
 __all__ = ["CONTEXTS", "EigenvalueError", "SubsetContexture", "build_context",

@@ -74,6 +74,11 @@ def test_eigenvalue_error_decreases_with_m_on_a_smooth_example():
     manual = np.abs(res.estimates - full ** 2).mean(axis=2)
     np.testing.assert_allclose(res.errors, manual, atol=1e-15)
     np.testing.assert_allclose(res.mae_std, manual.std(axis=1), atol=1e-15)
+    # the fits behind the estimates: one per (m, repeat), each on m distinct inputs
+    for m, row, est_row in zip(res.ms, res.fits, res.estimates):
+        assert len(row) == 3 and all(f.indices.size == m and f.left.shape == (240, 6)
+                                     for f in row)
+        np.testing.assert_array_equal([f.eigenvalues for f in row], est_row)
 
 
 def test_knn_eigenvalues_from_few_points_decay_faster(blobs):
