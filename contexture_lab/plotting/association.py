@@ -15,7 +15,7 @@ from matplotlib.gridspec import GridSpecFromSubplotSpec
 METRIC_LABELS = {
     "decay_rate": "decay rate $\\lambda$",
     "kernel_deviation": "kernel deviation",
-    "tau": "$\\log \\tau$",
+    "tau": "$\\tau$",
     "effective_dimension": "effective dim.",
 }
 
@@ -55,17 +55,16 @@ def error_curves(sweep, *, ax=None, components=True):
         _, ax = plt.subplots(figsize=(6.4, 3.4))
     for d in sweep.d_values:
         error_curve(sweep, d=d, ax=ax)
-    ax.set_ylim(0, 1)
+    ax.set_ylim(0, 1.05)
+    title = "downstream error of the exact contexture"
     if components:
-        comps = sweep.metrics["n_components"]
-        for x, c in zip(sweep.values, comps):
+        for x, c in zip(sweep.values, sweep.metrics["n_components"]):
             if c > 1:
-                ax.annotate(f"{int(c)}", (x, 0.97), ha="center", va="top", fontsize=7,
+                ax.annotate(f"{int(c)}", (x, 1.0), ha="center", va="top", fontsize=7,
                             color="0.35")
-        ax.text(0.99, 0.86, "numbers on top: connected components (> 1)",
-                transform=ax.transAxes, ha="right", fontsize=7, color="0.35")
-    ax.legend(fontsize=7, ncol=2, loc="center right")
-    ax.set_title("downstream error of the exact contexture")
+        title += "\n(numbers on top: connected components, when > 1)"
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    ax.set_title(title, fontsize=9)
     return ax
 
 
@@ -77,7 +76,7 @@ def metric_curves(sweep, *, ax=None):
     for name, label in METRIC_LABELS.items():
         values = sweep.metrics[name]
         if name == "tau":  # tau spans orders of magnitude near the strong extreme
-            values = np.log(values)
+            values, label = np.log(values), f"log {label}"
         lines[name], = ax.plot(sweep.values, _scaled(values), lw=1.2, label=label)
     _knob_axis(ax, sweep)
     ax.set_ylabel("scaled to [0, 1]")
@@ -95,9 +94,13 @@ def metrics_against_error(sweep, correlations: dict, *, d=None):
         m = sweep.metrics[name]
         ok = np.isfinite(m)
         ax.scatter(m[ok], err[ok], c=np.log(sweep.values[ok]), cmap="viridis", s=18)
-        ax.set_xlabel(label)
+        if name == "tau":
+            ax.set_xscale("log")
+        ax.set_xlabel(label + (" (log scale)" if name == "tau" else ""))
         ax.set_title(f"r = {correlations[name]:.2f}", fontsize=9)
     axes[0].set_ylabel(f"probe error (d = {sweep.d_values[j]})")
+    fig.suptitle(f"one dot per knob value; colour: {sweep.parameter} on a log scale "
+                 "(dark = small, yellow = large)", fontsize=8)
     fig.tight_layout()
     return fig
 
@@ -123,10 +126,11 @@ def sweep_overview(sweep, *, d=None, values=None):
     """Static fallback of the explorer: spectra along the knob, errors, scaled measures."""
     if values is None:
         values = sweep.values[np.linspace(0, sweep.values.size - 1, 5).astype(int)]
-    fig, axes = plt.subplots(1, 3, figsize=(10, 3.2))
+    fig, axes = plt.subplots(1, 3, figsize=(10, 3.2),
+                             gridspec_kw={"width_ratios": [1, 1.25, 1]})
     spectra_along(sweep, values, ax=axes[0])
     axes[0].set_title("spectrum")
-    error_curves(sweep, ax=axes[1])
+    error_curves(sweep, ax=axes[1], components=False)
     axes[1].set_title("probe error")
     metric_curves(sweep, ax=axes[2])
     axes[2].set_title("label-free measures")

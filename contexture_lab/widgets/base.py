@@ -54,6 +54,7 @@ uses ``%matplotlib inline`` for its static figures, and it is never shown twice.
 from __future__ import annotations
 
 import html
+import sys
 import warnings
 
 import ipywidgets
@@ -62,14 +63,38 @@ from matplotlib.figure import Figure
 from ..plotting.core import lab_style
 
 
+def _ipympl():
+    """ipympl's Canvas and FigureManager, leaving the pyplot backend as it was.
+
+    ``import ipympl`` switches matplotlib to the ipympl backend, which would turn every
+    later ``plt.subplots()`` of a ``%matplotlib inline`` notebook into a widget; the
+    previous backend is restored (only the first import switches).
+    """
+    if "ipympl" not in sys.modules:
+        import matplotlib
+
+        previous = matplotlib.rcParams._get_backend_or_none()  # None: not chosen yet
+        import ipympl.backend_nbagg  # noqa: F401
+
+        if previous is not None:
+            matplotlib.use(previous)
+        else:
+            matplotlib.rcParams["backend"] = matplotlib.rcsetup._auto_backend_sentinel
+            if "matplotlib.pyplot" in sys.modules:
+                sys.modules["matplotlib.pyplot"].switch_backend(
+                    matplotlib.rcsetup._auto_backend_sentinel)
+    from ipympl.backend_nbagg import Canvas, FigureManager
+
+    return Canvas, FigureManager
+
+
 def interactive_canvas(figure: Figure):
     """Attach an ipympl canvas (an ipywidgets ``DOMWidget``) to ``figure`` and return it.
 
     The canvas works without a browser (construction and ``draw_idle`` need no front end),
     which lets tests and benchmarks drive explorers in a plain Python process.
     """
-    from ipympl.backend_nbagg import Canvas, FigureManager
-
+    Canvas, FigureManager = _ipympl()
     canvas = Canvas(figure)
     with warnings.catch_warnings():  # ipympl's toolbar trips a traitlets deprecation
         warnings.simplefilter("ignore", DeprecationWarning)
