@@ -111,11 +111,11 @@ def spectral_contrastive(z, z_pos):
     _check_pair(z, z_pos)
     z, z_pos = centre(z), centre(z_pos)
     b = z.shape[0]
-    positive = -(z * z_pos).sum(dim=1).mean()
-    gram = z @ z_pos.T
-    off = gram - torch.diag(torch.diagonal(gram))
-    negative = 0.5 * (off ** 2).sum() / (b * (b - 1))
-    return positive + negative
+    paired = (z * z_pos).sum(dim=1)
+    # sum_{i != j} <z_i, z+_j>^2 = <Z^T Z, Z+^T Z+>_F - sum_i <z_i, z+_i>^2: O(b d^2), no b x b
+    all_pairs = ((z.T @ z) * (z_pos.T @ z_pos)).sum()
+    negative = 0.5 * (all_pairs - (paired ** 2).sum()) / (b * (b - 1))
+    return -paired.mean() + negative
 
 
 def non_contrastive(z, z_pos, *, var_weight: float = VAR_WEIGHT,
