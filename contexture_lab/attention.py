@@ -347,9 +347,10 @@ def over_smoothing(token_history) -> np.ndarray:
     """Collapse metric per layer: token_spread(H_l) / token_spread(H_0), shape (L + 1,).
 
     1 at the input; it falls towards 0 as stacked attention averages the tokens into one.
-    For identity values it is bounded through the composite context's spectrum:
-    spread_pi(H_l) <= s_1(T_l ... T_1) spread(H_0) (T is a contraction on mean-zero
-    functions).
+    For identity values and uniform queries it is bounded through the spectrum of the
+    composite context T (:meth:`AttentionStack.composite`): T is a contraction by s_1 on
+    mean-zero functions, so token_spread(H_l) <= s_1(T) * sqrt(sum_a p_A(a) |H_0(a) - c|^2)
+    with c = sum_a p_A(a) H_0(a) and p_A the composite's context marginal.
     """
     history = list(token_history)
     if not history:
