@@ -1,0 +1,106 @@
+"""Exercises of notebook 02 (learning the contexture with neural encoders)."""
+
+import numpy as np
+
+from . import call, register
+
+
+def _batches():
+    """Fixed test batches (z, z_pos): offsets (so centring matters), several sizes."""
+    rng = np.random.default_rng(202)
+    out = []
+    for b, d, shift in ((6, 3, 2.0), (10, 2, -1.0), (5, 4, 0.5)):
+        z = rng.standard_normal((b, d)) + shift
+        out.append((z, 0.6 * z + 0.8 * rng.standard_normal((b, d)) + shift))
+    return out
+
+
+def _package_loss(z, z_pos):
+    import torch
+
+    from ..objectives import spectral_contrastive
+
+    return float(spectral_contrastive(torch.as_tensor(z), torch.as_tensor(z_pos)))
+
+
+def _check_spectral_contrastive(func):
+    for i, (z, z_pos) in enumerate(_batches()):
+        got = float(call(func, z.copy(), z_pos.copy()))
+        expected = _package_loss(z, z_pos)
+        if not abs(got - expected) <= 1e-8 * max(1.0, abs(expected)):
+            return False, (f"on test batch {i + 1} (shape {z.shape}) you gave {got:.6f}; "
+                           f"expected {expected:.6f}")
+    return True, "matches cl.objectives.spectral_contrastive on all test batches"
+
+
+def _spectral_contrastive_solution(z, z_pos):
+    z = z - z.mean(axis=0)
+    z_pos = z_pos - z_pos.mean(axis=0)
+    b = z.shape[0]
+    positive = -np.mean(np.sum(z * z_pos, axis=1))
+    gram = z @ z_pos.T
+    off_diagonal = gram[~np.eye(b, dtype=bool)]
+    return positive + 0.5 * np.mean(off_diagonal ** 2)
+
+
+register(
+    "02.spectral_contrastive",
+    prompt="write my_spectral_contrastive(z, z_pos) for numpy arrays (b, d): centre both over "
+           "the batch, then return -mean_i <z_i, z+_i> + 1/2 mean_{i != j} <z_i, z+_j>^2",
+    hint="subtract the column means first; G = z @ z_pos.T holds every <z_i, z+_j>; the "
+         "positive pairs are its diagonal, the negatives the b(b-1) off-diagonal entries",
+    checker=_check_spectral_contrastive,
+    solution=_spectral_contrastive_solution,
+)
+
+
+def _cca_pairs():
+    """Test pairs (F, G): an invertible non-orthogonal map with offsets, unrelated
+    features of different widths, and a partly shared span."""
+    rng = np.random.default_rng(2020)
+    F = rng.standard_normal((80, 4)) + 3.0
+    shared = rng.standard_normal((80, 2))
+    return [(F, F @ rng.standard_normal((4, 4)) - 5.0),
+            (rng.standard_normal((50, 3)), rng.standard_normal((50, 5)) + 1.0),
+            (np.c_[shared, rng.standard_normal((80, 2))],
+             np.c_[shared @ [[1.0, 2.0], [0.5, -1.0]], rng.standard_normal((80, 1))] + 2.0)]
+
+
+def _cca_reference(F, G):
+    # independent of the package: whiten with the inverse Cholesky factor of the covariance
+    X, Y = F - F.mean(axis=0), G - G.mean(axis=0)
+    Lx = np.linalg.cholesky(X.T @ X)
+    Ly = np.linalg.cholesky(Y.T @ Y)
+    M = np.linalg.solve(Lx, X.T @ Y) @ np.linalg.inv(Ly).T
+    rho = np.linalg.svd(M, compute_uv=False)
+    return float(np.sum(rho ** 2) / min(F.shape[1], G.shape[1]))
+
+
+def _check_cca_r2(func):
+    for i, (F, G) in enumerate(_cca_pairs()):
+        got = float(call(func, F.copy(), G.copy()))
+        expected = _cca_reference(F, G)
+        if not abs(got - expected) <= 1e-8:
+            return False, (f"on test pair {i + 1} (shapes {F.shape}, {G.shape}) you gave "
+                           f"{got:.4f}; expected {expected:.4f}")
+    return True, "R2_CCA matches on all test pairs (offsets, widths, a non-orthogonal map)"
+
+
+def _cca_r2_solution(F, G):
+    Qf, _ = np.linalg.qr(F - F.mean(axis=0))
+    Qg, _ = np.linalg.qr(G - G.mean(axis=0))
+    rho = np.linalg.svd(Qf.T @ Qg, compute_uv=False)
+    return np.sum(rho ** 2) / min(F.shape[1], G.shape[1])
+
+
+register(
+    "02.cca_r2",
+    prompt="write my_cca_r2(F, G) for F (n, p), G (n, q) of full column rank: centre both, "
+           "take orthonormal bases of their column spans, and return the mean over "
+           "min(p, q) of the squared canonical correlations (the singular values of Qf^T Qg)",
+    hint="np.linalg.qr(F - F.mean(axis=0)) gives an orthonormal basis Qf; the canonical "
+         "correlations are np.linalg.svd(Qf.T @ Qg, compute_uv=False); without centring, "
+         "the mean of the features counts as a shared direction",
+    checker=_check_cca_r2,
+    solution=_cca_r2_solution,
+)
