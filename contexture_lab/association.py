@@ -196,12 +196,16 @@ def kernel_deviation(ctx: Context) -> float:
         raise ValueError(f"the kernel of a context of shape {ctx.shape} is dense; forming it "
                          f"needs M * N <= {MAX_KERNEL_ENTRIES} entries, got {n * m}")
     Cd = C.toarray() if sp.issparse(C) else C
-    B = (Cd * np.sqrt(inv_pa)).astype(np.float32)  # K = B B^T
+    B = (Cd * np.sqrt(inv_pa)).astype(np.float32)  # K = B B^T, symmetric
     rows = max(1, KERNEL_BLOCK_ENTRIES // n)
     total = 0.0
     for start in range(0, n, rows):
-        block = (B[start:start + rows] @ B.T).astype(np.float64)
-        total += p[start:start + rows] @ np.abs(block - 1.0) @ p
+        stop = min(n, start + rows)
+        # rows start:stop against columns start: (the upper triangle); the part right of
+        # the diagonal block stands for itself and its mirror image
+        block = (B[start:stop] @ B[start:].T).astype(np.float64)
+        weighted = p[start:stop] @ np.abs(block - 1.0)
+        total += weighted[:stop - start] @ p[start:stop] + 2 * weighted[stop - start:] @ p[stop:]
     return float(total)
 
 

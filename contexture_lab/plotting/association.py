@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.gridspec import GridSpecFromSubplotSpec
 
 #: Label-free measures drawn by :func:`metric_curves`, with their axis labels.
 METRIC_LABELS = {
