@@ -19,7 +19,9 @@ import scipy.sparse.linalg as spla
 from ._validation import check_choice, check_int
 from .context import Context, check_context
 
-#: Above this many entries in the smaller Gram matrix, ``method="auto"`` uses the sparse solver.
+#: ``method="auto"`` uses the sparse solver for sparse contexts with min(N, M) above
+#: SPARSE_FROM, and for dense ones above DENSE_LIMIT (when d is small against min(N, M)).
+SPARSE_FROM = 1000
 DENSE_LIMIT = 3000
 
 METHODS = ("auto", "dense", "sparse", "torch")
@@ -116,7 +118,14 @@ def _sparse_svd(Q, u0, v0, d, tol, seed):
     start = rng.standard_normal(n)
     start -= known * (known @ start) / (known @ known)
     k = d + 1
-    w, vecs = spla.eigsh(G, k=k, sigma=1.0 + SHIFT, which="LM", v0=start, tol=tol,
+    sigma = 1.0 + SHIFT
+    # G - sigma I is symmetric negative definite: a symmetric-mode LU with a minimum-degree
+    # ordering on A^T + A has far less fill-in than the default column ordering
+    lu = spla.splu((G - sigma * sp.identity(n, format="csc")).tocsc(),
+                   permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0,
+                   options={"SymmetricMode": True})
+    inverse = spla.LinearOperator(G.shape, matvec=lu.solve, dtype=np.float64)
+    w, vecs = spla.eigsh(G, k=k, sigma=sigma, which="LM", OPinv=inverse, v0=start, tol=tol,
                          ncv=min(n - 1, max(2 * k + 1, k + 20)))
     # Rayleigh-Ritz in the span of the returned vectors, orthogonal to the known one
     unit = known / np.linalg.norm(known)
@@ -155,7 +164,9 @@ def contexture(ctx: Context, d: int, *, method: str = "auto", tol: float = 1e-10
     method : {"auto", "dense", "sparse", "torch"}
         "dense": exact LAPACK decomposition; "sparse": ARPACK (scipy.sparse.linalg.eigsh,
         shift-invert) on the sparse Gram matrix, never forming a dense N x N matrix;
-        "torch": dense SVD on the active torch device. "auto" is dense when min(N, M) <= DENSE_LIMIT, else sparse.
+        "torch": dense SVD on the active torch device. "auto" picks the sparse solver
+        for sparse contexts with min(N, M) > SPARSE_FROM (dense ones: > DENSE_LIMIT) and
+        d < min(N, M) / 4, else dense.
     tol : float
         Relative tolerance of the sparse solver.
     seed : int
@@ -178,7 +189,8 @@ def contexture(ctx: Context, d: int, *, method: str = "auto", tol: float = 1e-10
     u0 = np.sqrt(ctx.p_x)
     v0 = np.sqrt(ctx.p_a)
     if method == "auto":
-        method = "dense" if n_min <= DENSE_LIMIT else "sparse"
+        large = n_min > (SPARSE_FROM if ctx.is_sparse else DENSE_LIMIT)
+        method = "sparse" if large and d < n_min // 4 else "dense"
     if method == "sparse" and d >= n_min - 1:
         raise ValueError(f"the sparse solver needs d < min(N, M) - 1 = {n_min - 1}, got "
                          f"d={d}; use method='dense'")
