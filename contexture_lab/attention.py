@@ -504,7 +504,8 @@ def graph_learning(W, lengths, *, d: int = 2, window: int = 1, smoothing: float 
     from .alignment import cca_r2
     from .spectrum import contexture
 
-    lengths = np.asarray([check_int(int(t), "lengths[i]", low=1) for t in np.atleast_1d(lengths)])
+    lengths = np.asarray([check_int(t, "lengths[i]", low=1)
+                          for t in np.atleast_1d(lengths).tolist()])
     _, graph_layout = graph_eigenvectors(W, d)
     n = graph_layout.shape[0]
     walk = random_walk_tokens(W, int(lengths.max()), random_state)
