@@ -1,7 +1,7 @@
 """Precomputed sweeps behind the widgets: compute only, no drawing.
 
-Topic modules: :mod:`.association`, :mod:`.mixing`, :mod:`.attention`. Their public names
-are re-exported here on first access.
+Topic modules: :mod:`.association`, :mod:`.mixing`, :mod:`.attention`; they load on first
+access (``cl.explore.association``).
 """
 
 from __future__ import annotations
@@ -12,15 +12,9 @@ _TOPICS = ("association", "mixing", "attention")
 
 
 def __getattr__(name):
-    for topic in _TOPICS:
-        module = importlib.import_module(f".{topic}", __name__) if name == topic else None
-        if module is not None:
-            return module
-    for topic in _TOPICS:
-        try:
-            module = importlib.import_module(f".{topic}", __name__)
-        except ModuleNotFoundError:
-            continue
-        if hasattr(module, name):
-            return getattr(module, name)
+    if name in _TOPICS:
+        return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = list(_TOPICS)
