@@ -168,6 +168,10 @@ class ProbeResult:
     def train_mse_mean(self) -> float:
         return float(np.mean(self.train_mse))
 
+    @property
+    def train_mse_std(self) -> float:
+        return float(np.std(self.train_mse))
+
 
 def _encode_labels(y, n_rows: int):
     y = np.asarray(y)
@@ -256,11 +260,11 @@ def linear_probe(features, y, n: int, *, d: int | None = None, alpha: float = 1e
     rows = []
     for _ in range(check_int(n_repeats, "n_repeats", low=1)):
         draw = rng.choice(N, size=n, replace=True, p=p)
-        w = ratio[draw] if importance_weighted else np.ones(n)
+        w = ratio[draw] if importance_weighted else None
         W, b = fit_ridge(F[draw], onehot[draw], alpha, sample_weight=w)
         train = _errors(F[draw], codes[draw], onehot[draw], W, b, np.full(n, 1.0 / n))
         test = _errors(F, codes, onehot, W, b, q)
-        rows.append((*train, *test, effective_sample_size(w)))
+        rows.append((*train, *test, n if w is None else effective_sample_size(w)))
     tr_err, tr_mse, te_err, te_mse, n_eff = np.array(rows).T
     return ProbeResult(train_error=tr_err, test_error=te_err, train_mse=tr_mse,
                        test_mse=te_mse, effective_n=n_eff, n=n, d=F.shape[1])
