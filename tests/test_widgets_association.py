@@ -110,3 +110,13 @@ def test_base_needs_controls():
 
     with pytest.raises(ValueError, match="at least one control"):
         Empty({})
+
+
+def test_sweep_without_labels_or_images():
+    sweep = ea.build_sweep("hypercube", [0.05, 0.2, 0.4], n_bits=4, d=15, d_values=(4, 15),
+                           cache=False)
+    ex = association_explorer(sweep)
+    ex.update(flip=0.4, d=4)
+    np.testing.assert_allclose(ex.panels.spectrum_line.get_ydata()[:4], 0.2)
+    assert ex.panels.mosaic is None and "probe error: n/a" in ex.readout.value
+    assert "flip = 0.4" in ex.readout.value
