@@ -309,8 +309,11 @@ def knn_indices(F, k: int, chunk: int = 2048) -> np.ndarray:
     out = np.empty((n, k), dtype=np.int64)
     for lo in range(0, n, chunk):
         S = Fn[lo:lo + chunk] @ Fn.T
-        S[np.arange(S.shape[0]), np.arange(lo, lo + S.shape[0])] = -np.inf
-        out[lo:lo + chunk] = np.argsort(-S, axis=1, kind="stable")[:, :k]
+        rows = np.arange(S.shape[0])
+        S[rows, np.arange(lo, lo + S.shape[0])] = -np.inf
+        top = np.argpartition(-S, k - 1, axis=1)[:, :k]
+        order = np.argsort(-S[rows[:, None], top], axis=1, kind="stable")
+        out[lo:lo + chunk] = np.take_along_axis(top, order, axis=1)
     return out
 
 
@@ -347,24 +350,28 @@ def rdm(F, metric: str = "correlation") -> np.ndarray:
 
     ``metric="correlation"``: 1 - Pearson correlation between the rows of the centred
     features (needs >= 2 features and no constant row); ``"euclidean"``: row distances.
+    Entries are ordered like :func:`scipy.spatial.distance.pdist`.
     """
-    from scipy.spatial.distance import pdist
-
     F = as_float_array(F, "F", ndim=(1, 2))
     F = F[:, None] if F.ndim == 1 else F
     check_choice(metric, "metric", ("correlation", "euclidean"))
     Fc = F - F.mean(axis=0)
-    if metric == "correlation":
-        if F.shape[1] < 2:
-            raise ValueError("the correlation RDM needs at least 2 features (a correlation "
-                             "across one feature is undefined); use metric='euclidean'")
-        spread = np.ptp(Fc, axis=1)
-        flat = np.flatnonzero(spread <= _CONSTANT_RTOL * max(np.abs(Fc).max(), 1e-300))
-        if flat.size:
-            raise ValueError(f"{flat.size} row(s) of the centred features are constant "
-                             f"(first: row {flat[0]}); their correlation with other rows is "
-                             "undefined; use metric='euclidean'")
-    return pdist(Fc, metric)
+    iu = np.triu_indices(F.shape[0], k=1)
+    if metric == "euclidean":
+        sq = np.sum(Fc * Fc, axis=1)
+        return np.sqrt(np.maximum(sq[:, None] + sq[None, :] - 2 * Fc @ Fc.T, 0.0)[iu])
+    if F.shape[1] < 2:
+        raise ValueError("the correlation RDM needs at least 2 features (a correlation "
+                         "across one feature is undefined); use metric='euclidean'")
+    Z = Fc - Fc.mean(axis=1, keepdims=True)
+    norms = np.linalg.norm(Z, axis=1)
+    flat = np.flatnonzero(norms <= _CONSTANT_RTOL * max(np.abs(Fc).max(), 1e-300))
+    if flat.size:
+        raise ValueError(f"{flat.size} row(s) of the centred features are constant "
+                         f"(first: row {flat[0]}); their correlation with other rows is "
+                         "undefined; use metric='euclidean'")
+    Z /= norms[:, None]
+    return 1.0 - np.clip((Z @ Z.T)[iu], -1.0, 1.0)
 
 
 def _spearman(a, b):
