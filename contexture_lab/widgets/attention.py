@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import ipywidgets
-import matplotlib
 
 from ..plotting.attention import draw_attention_matrix, draw_spectrum, draw_sweep_curves
 from .base import Explorer
@@ -33,8 +30,7 @@ class AttentionExplorer(Explorer):
             description="temperature", continuous_update=True,
             layout=ipywidgets.Layout(width="420px"),
             style={"description_width": "initial"})
-        with _keep_pyplot_backend():
-            super().__init__({"temperature": slider}, figsize=(10, 3.3))
+        super().__init__({"temperature": slider}, figsize=(10, 3.3))
 
     def _setup(self, figure):
         sw = self.sweep
@@ -63,22 +59,6 @@ class AttentionExplorer(Explorer):
                 f"<sup>2</sup> = {sw.effective_dimension[i]:.2f}, tau picks d = "
                 f"{d_tau if d_tau > 0 else 'none'}, probe error on the top {sw.d} functions "
                 f"= {sw.probe_error[i]:.3f}")
-
-
-@contextmanager
-def _keep_pyplot_backend():
-    """Undo the backend switch that importing ``ipympl`` makes as a side effect.
-
-    ``import ipympl`` calls ``matplotlib.use("module://ipympl.backend_nbagg")``, which would
-    turn every later ``plt`` figure of a ``%matplotlib inline`` notebook into a widget. The
-    explorer attaches its ipympl canvas explicitly and does not need the global switch.
-    """
-    previous = matplotlib.get_backend()
-    try:
-        yield
-    finally:
-        if matplotlib.get_backend() != previous:
-            matplotlib.use(previous)
 
 
 def attention_explorer(sweep=None, temperature=None, **kwargs) -> AttentionExplorer:
