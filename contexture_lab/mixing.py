@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from ._validation import check_probability_vector
+from ._validation import as_float_array, check_int, check_probability_vector
 from .context import Context, check_context
 
 #: :func:`concatenate` refuses to build more stored entries than this (memory guard).
@@ -231,5 +231,45 @@ def concatenate(c1: Context, c2: Context) -> Context:
     return out
 
 
-__all__ = ["convolve", "convex_combination", "concatenate", "MAX_CONCAT_ENTRIES",
-           "MAX_PAIR_FEATURE_ENTRIES"]
+def dual_contexture(ctx: Context, d: int, *, kernel=None):
+    """s_1..s_d and mu_1..mu_d from the dual kernel's Gram matrix (exact, cost set by N).
+
+    T T* has the Gram matrix G = diag(p_x)^1/2 K_X diag(p_x)^1/2 = Q Q^T (N x N), whatever
+    the number M of context values; its eigenvectors u_i give mu_i = u_i / sqrt(p_x). This
+    is the route for a concatenation, whose M (pairs of values) can be far larger than N,
+    so that a dense SVD of Q is out of reach. The constant pair (s_0 = 1, u_0 = sqrt(p_x))
+    is deflated first, as in :func:`contexture_lab.contexture`, with the same sign
+    convention (largest-magnitude entry of each u_i positive).
+
+    Parameters
+    ----------
+    ctx : Context with N <= :data:`contexture_lab.context.MAX_DENSE_KERNEL`
+    d : int, 1 <= d <= N - 1
+    kernel : ndarray, shape (N, N), optional
+        ``ctx.dual_kernel()`` when already computed.
+
+    Returns
+    -------
+    s : ndarray, shape (d,)
+    mu : ndarray, shape (N, d), orthonormal in L2(P_X)
+    """
+    import scipy.linalg
+
+    check_context(ctx)
+    n = ctx.n_inputs
+    d = check_int(d, "d", low=1, high=n - 1)
+    K = ctx.dual_kernel() if kernel is None else as_float_array(kernel, "kernel", ndim=2)
+    if K.shape != (n, n):
+        raise ValueError(f"kernel has shape {K.shape}; expected ({n}, {n})")
+    root = np.sqrt(ctx.p_x)
+    G = root[:, None] * K * root[None, :] - np.outer(root, root)
+    w, U = scipy.linalg.eigh(G, subset_by_index=[n - d, n - 1], driver="evr")
+    w, U = w[::-1], U[:, ::-1]
+    rows = np.argmax(np.abs(U), axis=0)
+    signs = np.sign(U[rows, np.arange(d)])
+    signs[signs == 0] = 1.0
+    return np.sqrt(np.clip(w, 0.0, 1.0)), U * signs / root[:, None]
+
+
+__all__ = ["convolve", "convex_combination", "concatenate", "dual_contexture",
+           "MAX_CONCAT_ENTRIES", "MAX_PAIR_FEATURE_ENTRIES"]

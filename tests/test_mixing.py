@@ -307,3 +307,19 @@ def test_errors():
         mixing.concatenate(a, _random_context(rng, 5, 2))
     with pytest.raises(TypeError, match="c1 must be"):
         mixing.concatenate(None, a)
+
+
+# ---------------------------------------------------------------------- dual_contexture
+def test_dual_contexture_matches_the_svd_of_q():
+    rng = np.random.default_rng(8)
+    p_x = rng.dirichlet(np.ones(9))
+    cat = mixing.concatenate(_random_context(rng, 9, 4, p_x=p_x, sparsity=0.3),
+                             _random_context(rng, 9, 5, p_x=p_x, sparsity=0.3))
+    s, mu = mixing.dual_contexture(cat, 5)
+    np.testing.assert_allclose(s, _all_singular_values(cat)[1:6], atol=1e-10)
+    ref = cl.contexture(cat, 5, method="dense")
+    np.testing.assert_allclose(np.abs(mu), np.abs(ref.left), atol=1e-8)
+    np.testing.assert_allclose(mu.T @ (p_x[:, None] * mu), np.eye(5), atol=1e-10)
+    np.testing.assert_allclose(p_x @ mu, 0.0, atol=1e-10)
+    with pytest.raises(ValueError, match="expected \\(9, 9\\)"):
+        mixing.dual_contexture(cat, 2, kernel=np.eye(3))

@@ -1,0 +1,300 @@
+"""Precomputed mixing sweeps behind :func:`contexture_lab.widgets.mixing_explorer`.
+
+Pairs of parent contexts are mixed by each operation of :mod:`contexture_lab.mixing`
+(THEORY.md section 6) over a grid: convex combinations at several weights, convolutions
+at several depths (the second context applied t times after the first) and the
+concatenation. For every grid point (and every parent) a sweep stores the spectrum, the
+label-free association measures and the downstream error of a ridge probe that uses the
+exact contexture mu_1..mu_d as its encoder, so a slider step only indexes arrays.
+
+The contexture is computed from the N x N dual-kernel Gram matrix
+(:func:`contexture_lab.mixing.dual_contexture`), which works for concatenations whose
+number of context values (pairs) is far larger than N.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import mixing
+from .._validation import check_choice, check_float, check_int
+from ..context import check_context
+from ..probe import probe_error
+
+#: The operations a sweep can apply, with the grid each one moves along.
+OPERATIONS = {"convex": "weight", "convolution": "depth", "concatenation": None}
+
+#: Metric names stored per grid point besides those of
+#: :func:`contexture_lab.association.metrics` (decay rate, tau, effective dimension ...).
+METRICS = ("sum_s2", "kernel_deviation", "n_components")
+
+#: Parents of the digits sweep: KNN contexts with these k (strong, middle, weak).
+DIGITS_KS = (3, 30, 300)
+
+#: Pairs of the digits sweep (first, second), by parent name.
+DIGITS_PAIRS = (("KNN-3", "KNN-300"), ("KNN-3", "KNN-30"))
+
+
+def pair_name(first: str, second: str) -> str:
+    """The label of a pair of parents, e.g. ``"KNN-3 & KNN-300"``."""
+    return f"{first} & {second}"
+
+
+@dataclass(frozen=True)
+class MixingSweep:
+    """Everything the mixing explorer shows, for parents and their mixtures.
+
+    Rows are grid points; :meth:`row` and :meth:`parent_row` find them.
+
+    Attributes
+    ----------
+    parents : tuple of str
+        Names of the parent contexts.
+    pairs : tuple of (str, str)
+        The mixed pairs (first, second).
+    weights : ndarray, shape (W,)
+        Convex-combination weights of the *first* context of a pair.
+    depths : ndarray of int, shape (T,)
+        Convolution depths: the second context applied t times after the first.
+    operations : tuple of str
+        Operations swept (keys of :data:`OPERATIONS`).
+    keys : tuple of tuple
+        Per row: ``("parent", name, None)`` or ``(pair_name, operation, value)`` with
+        value the weight, the depth or None (concatenation).
+    singular_values : ndarray, shape (R, d)
+        s_1..s_d per row.
+    metrics : dict of str -> ndarray, shape (R,)
+        :data:`METRICS`: ``sum_s2`` is the exact sum_{i>=1} s_i^2 (trace of T T* minus 1),
+        ``kernel_deviation`` is E|k_X+ - 1|, ``n_components`` the connected components;
+        the others (``decay_rate``, ``tau``, ...) come from
+        :func:`contexture_lab.association.metrics` on s_1..s_d (tau with d0 = d).
+    d_values : ndarray of int, shape (D,)
+        Encoder dimensions of the probe.
+    probe_error : ndarray, shape (R, D)
+        Test error of the ridge probe on mu_1..mu_d.
+    n_contexts : ndarray of int, shape (R,)
+        Number of context values M of each row's context.
+    """
+
+    parents: tuple
+    pairs: tuple
+    weights: np.ndarray
+    depths: np.ndarray
+    operations: tuple
+    keys: tuple
+    singular_values: np.ndarray
+    metrics: dict
+    d_values: np.ndarray
+    probe_error: np.ndarray
+    n_contexts: np.ndarray
+
+    def row(self, pair, operation: str, value=None) -> int:
+        """Row of a mixture: ``pair`` is a (first, second) tuple or its :func:`pair_name`."""
+        name = pair_name(*pair) if isinstance(pair, tuple) else pair
+        check_choice(operation, "operation", self.operations)
+        for i, (kind, op, val) in enumerate(self.keys):
+            if kind == name and op == operation and (
+                    val is None or value is not None and np.isclose(val, value)):
+                return i
+        grid = {"convex": self.weights.tolist(), "convolution": self.depths.tolist()}
+        raise ValueError(f"no grid point for pair {name!r}, operation {operation!r}, value "
+                         f"{value!r}; pairs {[pair_name(*p) for p in self.pairs]}, grid "
+                         f"{grid.get(operation, [None])}")
+
+    def parent_row(self, name: str) -> int:
+        """Row of a parent context."""
+        check_choice(name, "parent", self.parents)
+        return self.keys.index(("parent", name, None))
+
+    def d_index(self, d) -> int:
+        """Position of an encoder dimension in :attr:`d_values`."""
+        hits = np.flatnonzero(self.d_values == d)
+        if hits.size == 0:
+            raise ValueError(f"d={d!r} is not one of the sweep's d_values "
+                             f"{self.d_values.tolist()}")
+        return int(hits[0])
+
+    def label(self, i: int) -> str:
+        """A readable label of row ``i``."""
+        kind, op, value = self.keys[i]
+        if kind == "parent":
+            return op if op else kind
+        if op == "convex":
+            return f"{kind}: convex, w = {value:g}"
+        if op == "convolution":
+            return f"{kind}: convolution, depth {int(value)}"
+        return f"{kind}: concatenation"
+
+    def grid_rows(self, pair, operation: str) -> list:
+        """Rows of one operation's grid for a pair, in grid order (weights or depths)."""
+        if operation == "convex":
+            return [self.row(pair, "convex", w) for w in self.weights]
+        if operation == "convolution":
+            return [self.row(pair, "convolution", t) for t in self.depths]
+        return [self.row(pair, "concatenation")]
+
+    def path(self, pair, operation: str) -> list:
+        """Rows of an operation's path between the parents (for the association plane).
+
+        Convex combination: second parent (w = 0), the weights in increasing order, first
+        parent (w = 1); convolution: first parent (depth 0), then the depths;
+        concatenation: first parent, the concatenation, second parent.
+        """
+        name = pair_name(*pair) if isinstance(pair, tuple) else pair
+        first, second = (self.parent_row(p) for p in name.split(" & "))
+        grid = self.grid_rows(name, operation)
+        if operation == "convex":
+            return [second, *np.asarray(grid)[np.argsort(self.weights)].tolist(), first]
+        if operation == "convolution":
+            return [first, *grid]
+        return [first, *grid, second]
+
+    def mixtures_beating_parents(self, d=None) -> list:
+        """Mixtures whose probe error is below both parents' at the same d.
+
+        Returns a list of dicts (``row``, ``label``, ``d``, ``error``, ``parent_errors``,
+        ``margin`` = best parent's error minus the mixture's), largest margin first.
+        ``d`` restricts to one encoder dimension (default: every d of the sweep).
+        """
+        js = range(self.d_values.size) if d is None else [self.d_index(d)]
+        found = []
+        for i, (kind, op, _) in enumerate(self.keys):
+            if kind == "parent":
+                continue
+            first, second = kind.split(" & ")
+            rows = (self.parent_row(first), self.parent_row(second))
+            for j in js:
+                parents = self.probe_error[list(rows), j]
+                err = self.probe_error[i, j]
+                if err < parents.min():
+                    found.append({"row": i, "label": self.label(i),
+                                  "d": int(self.d_values[j]), "error": float(err),
+                                  "parent_errors": (float(parents[0]), float(parents[1])),
+                                  "margin": float(parents.min() - err)})
+        return sorted(found, key=lambda r: -r["margin"])
+
+
+def analyse(ctx, y, *, d: int = 32, d_values=(4, 8, 16, 32), n_per_class: int = 5,
+            n_repeats: int = 5, seed: int = 0, beta: float = 1.0) -> dict:
+    """Spectrum, measures and probe errors of one context (one row of a sweep).
+
+    Returns a dict with ``singular_values`` (d,), ``metrics`` (:data:`METRICS` and those
+    of :func:`contexture_lab.association.metrics`),
+    ``probe_error`` (len(d_values),) and ``left`` (N, d), the exact contexture.
+    """
+    from .. import association
+
+    check_context(ctx)
+    K = ctx.dual_kernel()
+    s, mu = mixing.dual_contexture(ctx, d, kernel=K)
+    p = ctx.p_x
+    row = association.metrics(s, beta=beta, d0=d)
+    row["sum_s2"] = float(p @ np.diag(K) - 1.0)
+    row["kernel_deviation"] = float(p @ np.abs(K - 1.0) @ p)
+    row["n_components"] = association.n_components(ctx)
+    errors = np.array([probe_error(mu[:, :k], y, n_per_class=n_per_class,
+                                   n_repeats=n_repeats, seed=seed) for k in d_values])
+    return {"singular_values": s, "metrics": row, "probe_error": errors, "left": mu}
+
+
+def _mixtures(first, second, operations, weights, depths):
+    """Yield (operation, value, context) for one pair of parents."""
+    if "convex" in operations:
+        for w in weights:
+            yield "convex", float(w), mixing.convex_combination([first, second], [w, 1 - w])
+    if "convolution" in operations:
+        ctx = first
+        for t in range(1, int(max(depths)) + 1):
+            ctx = mixing.convolve(ctx, second)
+            if t in depths:
+                yield "convolution", t, ctx
+    if "concatenation" in operations:
+        yield "concatenation", None, mixing.concatenate(first, second)
+
+
+def build_sweep(parents: dict, pairs, y, *, weights=(0.1, 0.25, 0.5, 0.75, 0.9),
+                depths=(1, 2), operations=tuple(OPERATIONS), d: int = 32,
+                d_values=(4, 8, 16, 32), n_per_class: int = 5, n_repeats: int = 5,
+                seed: int = 0, beta: float = 1.0) -> MixingSweep:
+    """Precompute a :class:`MixingSweep`.
+
+    Parameters
+    ----------
+    parents : dict of str -> Context
+        Named parent contexts over the same N inputs (same p_x for convex combinations
+        and concatenations; convolution needs the first's M to equal the second's N).
+    pairs : sequence of (str, str)
+        Pairs to mix, by parent name (order matters for convolution).
+    y : array-like, shape (N,)
+        Labels of the probe's task.
+    weights : sequence of float in [0, 1]
+        Weights of the first context for the convex combinations.
+    depths : sequence of int >= 1
+        Convolution depths.
+    operations : sequence of str
+        A subset of :data:`OPERATIONS`.
+    d, d_values, n_per_class, n_repeats, seed, beta
+        Contexture size, probe dimensions (each <= d), probe settings and tau's beta.
+    """
+    if not isinstance(parents, dict) or len(parents) < 2:
+        raise TypeError("parents must be a dict of at least two named Context objects")
+    for name, ctx in parents.items():
+        check_context(ctx, f"parents[{name!r}]")
+    pairs = tuple(tuple(p) for p in pairs)
+    if not pairs:
+        raise ValueError("pairs is empty; expected at least one (first, second) pair")
+    for p in pairs:
+        if len(p) != 2 or p[0] not in parents or p[1] not in parents:
+            raise ValueError(f"pair {p!r} must name two parents out of {sorted(parents)}")
+    operations = tuple(check_choice(op, "operation", OPERATIONS) for op in operations)
+    weights = np.array([check_float(w, "weight", low=0.0, high=1.0) for w in weights])
+    depths = np.array([check_int(t, "depth", low=1) for t in depths], dtype=int)
+    d = check_int(d, "d", low=2)
+    d_values = np.array([check_int(v, "d_values entry", low=1, high=d) for v in d_values])
+    y = np.asarray(y)
+    options = dict(d=d, d_values=d_values, n_per_class=n_per_class, n_repeats=n_repeats,
+                   seed=seed, beta=beta)
+    keys, rows, sizes = [], [], []
+    for name, ctx in parents.items():
+        keys.append(("parent", name, None))
+        rows.append(analyse(ctx, y, **options))
+        sizes.append(ctx.n_contexts)
+    for first, second in pairs:
+        for op, value, ctx in _mixtures(parents[first], parents[second], operations,
+                                        weights, depths):
+            keys.append((pair_name(first, second), op, value))
+            rows.append(analyse(ctx, y, **options))
+            sizes.append(ctx.n_contexts)
+    return MixingSweep(
+        parents=tuple(parents), pairs=pairs, weights=weights, depths=depths,
+        operations=operations, keys=tuple(keys),
+        singular_values=np.stack([r["singular_values"] for r in rows]),
+        metrics={m: np.array([r["metrics"][m] for r in rows], dtype=float)
+                 for m in rows[0]["metrics"]},
+        d_values=d_values, probe_error=np.stack([r["probe_error"] for r in rows]),
+        n_contexts=np.array(sizes))
+
+
+def digits_parents(ks=DIGITS_KS, *, n=None, random_state: int = 0):
+    """KNN parents on digits, named ``"KNN-k"``; returns (parents dict, labels y)."""
+    from ..association import knob_contexts
+    from ..datasets import load_digits
+
+    digits = load_digits(n, random_state=random_state)
+    parents = {f"KNN-{k}": ctx for k, ctx in knob_contexts("knn", ks, X=digits.X)}
+    return parents, digits.y
+
+
+def digits_mixing_sweep(ks=DIGITS_KS, pairs=DIGITS_PAIRS, *, n=None, **kwargs) -> MixingSweep:
+    """The mixing sweep of notebook 06 on digits (all 1,797 unless ``n`` is given).
+
+    ``kwargs`` go to :func:`build_sweep` (weights, depths, operations, d, d_values, ...).
+    """
+    parents, y = digits_parents(ks, n=n)
+    return build_sweep(parents, pairs, y, **kwargs)
+
+
+__all__ = ["DIGITS_KS", "DIGITS_PAIRS", "METRICS", "MixingSweep", "OPERATIONS", "analyse",
+           "build_sweep", "digits_mixing_sweep", "digits_parents", "pair_name"]

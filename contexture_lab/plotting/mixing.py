@@ -1,0 +1,186 @@
+"""Figures for mixing contexts (notebook 06 and the mixing explorer).
+
+Everything here draws arrays that :mod:`contexture_lab.explore.mixing` computed. The
+explorer's figure is :class:`MixingPanels`, whose :meth:`~MixingPanels.show` only moves
+existing artists; :func:`sweep_overview` is its static fallback.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+#: Colours of the first parent, the second parent and the mixture.
+COLOURS = ("C0", "C2", "C3")
+
+#: Marker of each operation on the strength plane.
+OP_MARKERS = {"convex": "o", "convolution": "s", "concatenation": "D"}
+
+
+def _strength_axes(ax, sweep) -> None:
+    """The association plane: sum s_i^2 (log) against the kernel deviation."""
+    x = sweep.metrics["sum_s2"]
+    y = sweep.metrics["kernel_deviation"]
+    ax.set_xscale("log")
+    ax.set_xlim(x.min() / 1.6, x.max() * 1.6)
+    ax.set_ylim(max(0.0, y.min() - 0.15), min(2.0, y.max() + 0.15))
+    ax.set_xlabel("sum of $s_i^2$, i >= 1 (log)")
+    ax.set_ylabel("kernel deviation")
+
+
+def strength_plane(sweep, *, ax=None, pairs=None):
+    """Every parent and mixture of a sweep on the association plane, paths per operation.
+
+    x: sum_{i>=1} s_i^2 (how much association in total); y: kernel deviation E|k - 1|.
+    Parents are labelled stars; each operation's grid is a line from the first parent.
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 3.4))
+    _strength_axes(ax, sweep)
+    x, y = sweep.metrics["sum_s2"], sweep.metrics["kernel_deviation"]
+    for n, pair in enumerate(pairs or sweep.pairs):
+        for op in sweep.operations:
+            rows = sweep.path(pair, op)
+            ax.plot(x[rows], y[rows], marker=OP_MARKERS[op], ms=4, lw=1,
+                    color=f"C{(n * 3 + list(OP_MARKERS).index(op)) % 10}",
+                    label=f"{pair[0]} & {pair[1]}: {op}")
+    for name in sweep.parents:
+        i = sweep.parent_row(name)
+        ax.plot(x[i], y[i], marker="*", ms=11, color="k", ls="none")
+        ax.annotate(name, (x[i], y[i]), textcoords="offset points", xytext=(5, -10),
+                    fontsize=8)
+    ax.legend(fontsize=6, loc="lower right")
+    return ax
+
+
+def error_along(sweep, pair, *, d, ax=None):
+    """Probe error along the convex weight (and at each convolution depth), parents flat."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4.5, 3.2))
+    j = sweep.d_index(d)
+    err = sweep.probe_error[:, j]
+    if "convex" in sweep.operations:
+        rows = sweep.grid_rows(pair, "convex")
+        ax.plot(sweep.weights, err[rows], marker="o", color=COLOURS[2],
+                label="convex combination")
+    for k, name in enumerate(pair):
+        ax.axhline(err[sweep.parent_row(name)], color=COLOURS[k], ls="--", lw=1.2,
+                   label=f"{name} alone")
+    if "concatenation" in sweep.operations:
+        ax.axhline(err[sweep.row(pair, "concatenation")], color="0.4", ls=":", lw=1.2,
+                   label="concatenation")
+    ax.set_xlabel(f"weight w of {pair[0]}")
+    ax.set_ylabel(f"probe error (d = {d})")
+    ax.legend(fontsize=7)
+    return ax
+
+
+def sweep_overview(sweep, pair=None, *, d=None):
+    """Static fallback of the mixing explorer for one pair: spectra, plane, error."""
+    pair = tuple(pair or sweep.pairs[0])
+    d = int(sweep.d_values[-1]) if d is None else d
+    fig, axes = plt.subplots(1, 3, figsize=(10, 3.3))
+    idx = np.arange(1, sweep.singular_values.shape[1] + 1)
+    for k, name in enumerate(pair):
+        axes[0].plot(idx, sweep.singular_values[sweep.parent_row(name)], color=COLOURS[k],
+                     ls="--", lw=1.5, label=name)
+    styles = {"convex": ("C3", "convex, w = {:g}"), "convolution": ("C1", "convolution, "
+                                                                       "depth {:g}")}
+    for op, (colour, text) in styles.items():
+        if op in sweep.operations:
+            grid = sweep.weights if op == "convex" else sweep.depths
+            value = grid[len(grid) // 2]
+            axes[0].plot(idx, sweep.singular_values[sweep.row(pair, op, value)],
+                         color=colour, lw=1.2, label=text.format(value))
+    if "concatenation" in sweep.operations:
+        axes[0].plot(idx, sweep.singular_values[sweep.row(pair, "concatenation")],
+                     color="0.3", lw=1.2, label="concatenation")
+    axes[0].set_ylim(0, 1.05)
+    axes[0].set_xlabel("index i")
+    axes[0].set_ylabel("$s_i$")
+    axes[0].legend(fontsize=7)
+    axes[0].set_title("spectra", fontsize=9)
+    strength_plane(sweep, ax=axes[1], pairs=[pair])
+    axes[1].set_title("association strength", fontsize=9)
+    error_along(sweep, pair, d=d, ax=axes[2])
+    axes[2].set_title("downstream error", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+class MixingPanels:
+    """The mixing explorer's figure: artists made once, moved by :meth:`show`.
+
+    Panels: the spectra of the two parents (dashed) and of the mixture (red); the
+    association plane (sum s_i^2 against kernel deviation) with every grid point faint,
+    the parents and the mixture marked; the probe error against d for the parents and
+    the mixture. Axis limits are fixed by the whole sweep, so a step only moves data.
+
+    Parameters
+    ----------
+    figure : matplotlib.figure.Figure
+    sweep : contexture_lab.explore.mixing.MixingSweep
+    """
+
+    def __init__(self, figure, sweep):
+        self.sweep = sweep
+        ax_s, ax_a, ax_e = figure.subplots(1, 3, gridspec_kw={"width_ratios": [1.2, 1, 1]})
+        self.axes = (ax_s, ax_a, ax_e)
+        d_max = sweep.singular_values.shape[1]
+        idx = np.arange(1, d_max + 1)
+        names = ("first parent", "second parent", "mixture")
+        self.spectra = [ax_s.plot(idx, sweep.singular_values[0], color=c,
+                                  ls="--" if k < 2 else "-", lw=1.4 if k < 2 else 1.8,
+                                  marker=None if k < 2 else "o", ms=2, label=names[k])[0]
+                        for k, c in enumerate(COLOURS)]
+        ax_s.set_xlim(0.5, d_max + 0.5)
+        ax_s.set_ylim(0, 1.05)
+        ax_s.set_xlabel("index i")
+        ax_s.set_title("spectrum $s_i$", fontsize=9)
+        ax_s.legend(fontsize=7, loc="lower left")
+
+        _strength_axes(ax_a, sweep)
+        ax_a.plot(sweep.metrics["sum_s2"], sweep.metrics["kernel_deviation"], ls="none",
+                  marker="o", ms=3, color="0.75")
+        self.path, = ax_a.plot([], [], color=COLOURS[2], lw=1, alpha=0.6)
+        self.points = [ax_a.plot([], [], ls="none", marker="*" if k < 2 else "o",
+                                 ms=11 if k < 2 else 8, color=c)[0]
+                       for k, c in enumerate(COLOURS)]
+        ax_a.set_title("association strength", fontsize=9)
+
+        dv = sweep.d_values
+        self.errors = [ax_e.plot(dv, sweep.probe_error[0], color=c, ls="--" if k < 2 else "-",
+                                 marker="o", ms=3, lw=1.4)[0]
+                       for k, c in enumerate(COLOURS)]
+        self.d_marker = ax_e.axvline(dv[-1], color="0.4", lw=1, ls=":")
+        ax_e.set_xscale("log", base=2)
+        ax_e.set_xticks(dv)
+        ax_e.set_xticklabels([str(v) for v in dv])
+        ax_e.minorticks_off()
+        finite = sweep.probe_error[np.isfinite(sweep.probe_error)]
+        ax_e.set_ylim(0, min(1.0, finite.max() * 1.1 + 0.02))
+        ax_e.set_xlabel("encoder dimension d")
+        ax_e.set_title("probe error of the contexture", fontsize=9)
+        figure.tight_layout()
+
+    @property
+    def artists(self) -> list:
+        """Every artist that :meth:`show` moves (for blitting)."""
+        return [*self.spectra, self.path, *self.points, *self.errors, self.d_marker]
+
+    def show(self, rows, path, j: int) -> None:
+        """Draw (first parent, second parent, mixture) = ``rows``; ``path`` holds the rows
+        of the current operation's path (``MixingSweep.path``); ``j`` indexes d."""
+        sw = self.sweep
+        x, y = sw.metrics["sum_s2"], sw.metrics["kernel_deviation"]
+        for k, i in enumerate(rows):
+            self.spectra[k].set_ydata(sw.singular_values[i])
+            self.points[k].set_data([x[i]], [y[i]])
+            self.errors[k].set_ydata(sw.probe_error[i])
+        self.path.set_data(x[path], y[path])
+        d = sw.d_values[j]
+        self.d_marker.set_xdata([d, d])
+
+
+__all__ = ["COLOURS", "MixingPanels", "OP_MARKERS", "error_along", "strength_plane",
+           "sweep_overview"]

@@ -1,0 +1,115 @@
+"""The mixing explorer: pick two contexts, an operation and its weight or depth.
+
+Compute lives in :mod:`contexture_lab.explore.mixing` (a precomputed sweep), drawing in
+:class:`contexture_lab.plotting.mixing.MixingPanels`; this module only wires the controls.
+"""
+
+from __future__ import annotations
+
+import ipywidgets
+import numpy as np
+
+from ..explore.mixing import MixingSweep, digits_mixing_sweep, pair_name
+from ..plotting.mixing import MixingPanels
+from .base import Explorer
+
+
+def _fmt(x: float, digits: int = 3) -> str:
+    return "n/a" if not np.isfinite(x) else f"{x:.{digits}f}"
+
+
+class MixingExplorer(Explorer):
+    """Controls ``pair``, ``operation``, ``weight``, ``depth`` and ``d`` over a sweep.
+
+    ``update(pair="KNN-3 & KNN-300", operation="convex", weight=0.75, d=8)``: the pair is
+    a :func:`~contexture_lab.explore.mixing.pair_name`, the weight (of the pair's first
+    context) and the depth must lie on the sweep's grid; the weight is used by the convex
+    combination, the depth by the convolution (the other slider is disabled).
+    Attributes ``sweep``, ``panels`` (the artists), ``widget``, ``figure``.
+    """
+
+    def __init__(self, sweep: MixingSweep, *, pair=None, operation=None, weight=None,
+                 depth=None, d=None, figsize=(10.0, 3.4)):
+        if not isinstance(sweep, MixingSweep):
+            raise TypeError(f"sweep must be a MixingSweep, got {type(sweep).__name__}")
+        self.sweep = sweep
+        pairs = [pair_name(*p) for p in sweep.pairs]
+        weights = [float(w) for w in sweep.weights] or [0.5]
+        depths = [int(t) for t in sweep.depths] or [1]
+        pick = lambda grid, value: grid[len(grid) // 2] if value is None else value  # noqa
+        controls = {
+            "pair": ipywidgets.Dropdown(options=pairs, value=pick(pairs, pair),
+                                        description="contexts"),
+            "operation": ipywidgets.ToggleButtons(
+                options=list(sweep.operations), description="operation",
+                value=operation or sweep.operations[0],
+                style={"button_width": "95px"}),
+            "weight": ipywidgets.SelectionSlider(options=weights, value=pick(weights, weight),
+                                                 description="weight w"),
+            "depth": ipywidgets.SelectionSlider(options=depths, value=pick(depths, depth),
+                                                description="depth"),
+            "d": ipywidgets.SelectionSlider(options=[int(v) for v in sweep.d_values],
+                                            value=int(d or sweep.d_values[-1]),
+                                            description="d"),
+        }
+        super().__init__(controls, figsize=figsize)
+
+    def _setup(self, figure) -> None:
+        self.panels = MixingPanels(figure, self.sweep)
+        self.animated = self.panels.artists
+
+    def _redraw(self, pair, operation, weight, depth, d) -> str:
+        sw = self.sweep
+        first, second = pair.split(" & ")
+        value = {"convex": weight, "convolution": depth}.get(operation)
+        i = sw.row(pair, operation, value)
+        parents = (sw.parent_row(first), sw.parent_row(second))
+        j = sw.d_index(d)
+        self.controls["weight"].disabled = operation != "convex"
+        self.controls["depth"].disabled = operation != "convolution"
+        self.panels.show((*parents, i), sw.path((first, second), operation), j)
+        m = sw.metrics
+        cells = []
+        for name, r in ((first, parents[0]), (second, parents[1]), ("mixture", i)):
+            cells.append(f"<tr><td>{name}</td><td>{_fmt(sw.singular_values[r, 0])}</td>"
+                         f"<td>{_fmt(m['sum_s2'][r], 1)}</td>"
+                         f"<td>{_fmt(m['kernel_deviation'][r])}</td>"
+                         f"<td>{_fmt(m['tau'][r])}</td><td>{_fmt(m['decay_rate'][r])}</td>"
+                         f"<td><b>{_fmt(sw.probe_error[r, j])}</b></td></tr>")
+        head = ("<tr><th></th><th>s<sub>1</sub></th><th>&sum; s<sub>i</sub><sup>2</sup></th>"
+                "<th>kernel dev.</th><th>&tau;</th><th>decay</th>"
+                f"<th>probe error (d = {d})</th></tr>")
+        return (f"<b>{sw.label(i)}</b> (M = {sw.n_contexts[i]} context values)"
+                f"<table style='font-size:90%'>{head}{''.join(cells)}</table>")
+
+
+def mixing_explorer(sweep: MixingSweep | None = None, *, pair=None, operation=None,
+                    weight=None, depth=None, d=None, **sweep_kwargs) -> MixingExplorer:
+    """The mixing explorer (notebook 06's centrepiece).
+
+    Parameters
+    ----------
+    sweep : MixingSweep, optional
+        A precomputed sweep (:func:`contexture_lab.explore.mixing.build_sweep`); default
+        :func:`~contexture_lab.explore.mixing.digits_mixing_sweep` (KNN-3, KNN-30 and
+        KNN-300 on digits; takes a while to compute).
+    pair, operation, weight, depth, d : optional
+        Initial control values (on the sweep's grid).
+    **sweep_kwargs
+        Passed to ``digits_mixing_sweep`` when ``sweep`` is None.
+
+    Returns
+    -------
+    MixingExplorer
+        ``ex.update(operation="convolution", depth=2)`` moves the controls and redraws;
+        display ``ex.widget``; ``ex.figure`` is the matplotlib figure.
+    """
+    if sweep is None:
+        sweep = digits_mixing_sweep(**sweep_kwargs)
+    elif sweep_kwargs:
+        raise TypeError(f"unexpected keyword(s) {sorted(sweep_kwargs)} with a given sweep")
+    return MixingExplorer(sweep, pair=pair, operation=operation, weight=weight, depth=depth,
+                          d=d)
+
+
+__all__ = ["MixingExplorer", "mixing_explorer"]
