@@ -86,15 +86,16 @@ def effective_dimension(s) -> float:
     return 0.0 if total4 == 0 else float(np.sum(s2) ** 2 / total4)
 
 
-@dataclass(frozen=True)
-class Tau:
-    """Result of :func:`tau`.
+class Tau(float):
+    """Result of :func:`tau`: the number tau itself, carrying how it was reached.
+
+    A ``float`` subclass, so ``tau(s) < 2`` or ``np.isinf(tau(s))`` work directly.
 
     Attributes
     ----------
     value : float
-        tau = min_d tau_d; ``inf`` when the context is a strong extreme (every admissible
-        s_{d+1} is 1) and ``nan`` when it is independent (every s_i = 0).
+        tau = min_d tau_d (the float itself); ``inf`` when the context is a strong extreme
+        (every admissible s_{d+1} is 1) and ``nan`` when it is independent (all s_i = 0).
     d : int or None
         The arg-min d (None when ``value`` is not finite).
     tau_d : ndarray, shape (D,)
@@ -103,17 +104,22 @@ class Tau:
         Why ``value`` is not a finite number, if it is not.
     """
 
-    value: float
-    d: int | None
-    tau_d: np.ndarray
-    extreme: str | None
+    def __new__(cls, value: float, d: int | None, tau_d: np.ndarray, extreme: str | None):
+        obj = super().__new__(cls, value)
+        obj.d, obj.tau_d, obj.extreme = d, tau_d, extreme
+        return obj
 
-    def __float__(self) -> float:
-        return float(self.value)
+    @property
+    def value(self) -> float:
+        return float(self)
 
     @property
     def is_finite(self) -> bool:
         return self.extreme is None
+
+    def __repr__(self) -> str:
+        why = f", extreme={self.extreme!r}" if self.extreme else ""
+        return f"Tau({float(self)!r}, d={self.d}{why})"
 
 
 def tau(s, beta: float = 1.0, d0: int | None = None, *, one_tol: float = 1e-9) -> Tau:
@@ -231,13 +237,14 @@ def metrics(s, ctx: Context | None = None, *, beta: float = 1.0,
             d0: int | None = None) -> dict:
     """All label-free measures of one context in a dict.
 
-    Keys: ``decay_rate``, ``tau`` (value; inf/nan at the extremes), ``tau_d`` (its
-    arg-min), ``effective_dimension`` and, when ``ctx`` is given, ``kernel_deviation`` and
+    Keys: ``decay_rate``, ``tau`` (value; inf/nan at the extremes), ``tau_argmin`` (its
+    arg-min d, -1 at the extremes), ``effective_dimension`` and, when ``ctx`` is given, ``kernel_deviation`` and
     ``n_components``.
     """
     t = tau(s, beta=beta, d0=d0)
     out = {"decay_rate": decay_rate(s), "tau": t.value,
-           "tau_d": -1 if t.d is None else t.d, "effective_dimension": effective_dimension(s)}
+           "tau_argmin": -1 if t.d is None else t.d,
+           "effective_dimension": effective_dimension(s)}
     if ctx is not None:
         out["kernel_deviation"] = kernel_deviation(ctx)
         out["n_components"] = n_components(ctx)

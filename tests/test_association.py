@@ -176,8 +176,8 @@ def test_metrics_dict():
     s = cl.contexture(ctx, 15).singular_values
     m = A.metrics(s, ctx)
     assert m["decay_rate"] == A.decay_rate(s) and m["n_components"] == 1
-    assert m["tau"] == A.tau(s).value and m["tau_d"] == A.tau(s).d
-    assert set(A.metrics(s)) == {"decay_rate", "tau", "tau_d", "effective_dimension"}
+    assert m["tau"] == A.tau(s).value and m["tau_argmin"] == A.tau(s).d
+    assert set(A.metrics(s)) == {"decay_rate", "tau", "tau_argmin", "effective_dimension"}
 
 
 # ---------------------------------------------------------------------- top left functions
@@ -252,3 +252,10 @@ def test_knob_validation():
         list(A.knob_contexts("hypercube", [0.1], n_bits=2, W=np.eye(2)))
     with pytest.raises(ValueError, match="empty"):
         list(A.knob_contexts("hypercube", [], n_bits=2))
+
+
+def test_tau_is_a_number():
+    res = A.tau([0.9, 0.5, 0.1])
+    assert isinstance(res, float) and 2 < res < 2.01 and res == res.value
+    assert np.isinf(A.tau(np.ones(4))) and np.isnan(A.tau(np.zeros(4)))
+    assert "extreme='strong'" in repr(A.tau(np.ones(4)))

@@ -26,13 +26,13 @@ from .._validation import as_float_array, check_int
 from ..probe import probe_error
 
 #: Bump when what a sweep stores changes, so old cache files are not read.
-CACHE_VERSION = "association-sweep-1"
+CACHE_VERSION = "association-sweep-2"
 
 #: The KNN grid of notebook 05 on digits (k = number of neighbours).
 DIGITS_KS = (1, 2, 3, 5, 8, 12, 20, 30, 50, 80, 130, 200, 350, 600, 1000)
 
 #: Metric names stored per knob value (see :func:`contexture_lab.association.metrics`).
-METRICS = ("decay_rate", "kernel_deviation", "tau", "tau_d", "effective_dimension",
+METRICS = ("decay_rate", "kernel_deviation", "tau", "tau_argmin", "effective_dimension",
            "n_components")
 
 _MEMORY: dict[str, "AssociationSweep"] = {}

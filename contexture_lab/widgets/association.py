@@ -63,7 +63,7 @@ class AssociationExplorer(Explorer):
         d = int(sw.d_values[j])
         s = sw.singular_values[i]
         if np.isfinite(m["tau"]):
-            tau_text = f"{m['tau']:.3f} (at d = {int(m['tau_d'])})"
+            tau_text = f"{m['tau']:.3f} (at d = {int(m['tau_argmin'])})"
         elif np.isinf(m["tau"]):
             tau_text = "blows up: every s<sub>d+1</sub> = 1 (strong extreme)"
         else:
