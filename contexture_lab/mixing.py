@@ -13,9 +13,9 @@ Three operations, each exact on finite contexts and returning a :class:`Context`
 
 Sparse inputs give sparse outputs; no dense matrix larger than the result is formed.
 
-Training with a mixed context (a shared encoder trained on a weighted sum of per-context
-losses, or the concatenated embeddings of separately trained encoders) lives in
-:func:`fit_mixed_encoder` and :func:`concatenate_embeddings`.
+Training with a mixed context: :func:`fit_mixed_encoder` (a shared encoder trained on a
+weighted sum of per-context losses) and :func:`fit_concatenated_encoders` (the
+concatenated embeddings of separately trained encoders).
 """
 
 from __future__ import annotations
@@ -271,5 +271,110 @@ def dual_contexture(ctx: Context, d: int, *, kernel=None):
     return np.sqrt(np.clip(w, 0.0, 1.0)), U * signs / root[:, None]
 
 
-__all__ = ["convolve", "convex_combination", "concatenate", "dual_contexture",
-           "MAX_CONCAT_ENTRIES", "MAX_PAIR_FEATURE_ENTRIES"]
+# ---------------------------------------------------------------------- training
+#: Objectives whose population loss on a convex combination is the weighted sum of the
+#: per-context losses (they read only x_features and are linear in the pair distribution
+#: or in the kernel, up to the shared anti-collapse terms).
+MIXABLE_OBJECTIVES = ("spectral_contrastive", "non_contrastive", "kise")
+
+
+def fit_mixed_encoder(contexts, weights, objective: str, d: int, **fit_kwargs):
+    """One shared encoder trained on a weighted sum of per-context losses.
+
+    Training on the convex combination draws, for each input, which context supplies its
+    pair (with probability w_i, independently of X), so the expected loss is
+    sum_i w_i L_i(Phi), the weighted sum of the per-context losses: exactly for ``"kise"``
+    (its loss is linear in the kernel, and k = sum_i w_i k_i), in expectation over the
+    sampled pairs for ``"spectral_contrastive"`` and ``"non_contrastive"`` (whose
+    anti-collapse terms are shared). Its minimiser is the contexture of the convex
+    combination. The training loop is :func:`contexture_lab.fit_encoder`.
+
+    Parameters
+    ----------
+    contexts : sequence of Context
+        At least two, same inputs and p_x; the first one with ``x_features`` supplies them.
+    weights : array-like
+        Non-negative, summing to 1.
+    objective : {"spectral_contrastive", "non_contrastive", "kise"}
+        Objectives that read a context value's features (``"svme"``, ``"dae"``) would see
+        the pooled features of different contexts' values and are refused.
+    d : int
+    **fit_kwargs
+        Passed to :func:`contexture_lab.fit_encoder` (seed, epochs, device, progress ...).
+
+    Returns
+    -------
+    Encoder
+    """
+    from .training import fit_encoder
+
+    if objective not in MIXABLE_OBJECTIVES:
+        raise ValueError(f"objective {objective!r} cannot be mixed by a convex combination "
+                         f"here; expected one of {', '.join(MIXABLE_OBJECTIVES)}")
+    return fit_encoder(convex_combination(contexts, weights), objective, d, **fit_kwargs)
+
+
+class ConcatenatedEncoder:
+    """Separately trained encoders whose embeddings are put side by side.
+
+    Attributes
+    ----------
+    encoders : list of Encoder
+    d : int
+        Total dimension (sum of the parts').
+    """
+
+    def __init__(self, encoders):
+        self.encoders = list(encoders)
+        self.d = sum(enc.d for enc in self.encoders)
+
+    def transform(self, x_features) -> np.ndarray:
+        """[Phi_1(x), Phi_2(x), ...], shape (n, d)."""
+        return np.hstack([enc.transform(x_features) for enc in self.encoders])
+
+    def __repr__(self) -> str:
+        return f"ConcatenatedEncoder({self.encoders!r})"
+
+
+def fit_concatenated_encoders(contexts, objective: str, dims, *, seed: int = 0,
+                              **fit_kwargs) -> ConcatenatedEncoder:
+    """Train one encoder per context, then concatenate their embeddings.
+
+    Their span is span(mu^1_1..d_1) + span(mu^2_1..d_2) at best (each part learns its own
+    contexture); compare it with the exact contexture of :func:`concatenate` or of
+    :func:`convex_combination` of the same contexts.
+
+    Parameters
+    ----------
+    contexts : sequence of Context
+        Each with ``x_features`` (the same inputs).
+    objective : str
+        Any objective of :func:`contexture_lab.fit_encoder`.
+    dims : sequence of int
+        Dimension of each part.
+    seed : int
+        Part i is trained with seed ``seed + i``.
+    **fit_kwargs
+        Passed to :func:`contexture_lab.fit_encoder`.
+    """
+    from .training import fit_encoder
+
+    contexts = list(contexts)
+    dims = list(dims)
+    if len(contexts) < 2:
+        raise ValueError(f"need at least two contexts to concatenate encoders, got "
+                         f"{len(contexts)}")
+    if len(dims) != len(contexts):
+        raise ValueError(f"dims has {len(dims)} entries for {len(contexts)} contexts; "
+                         "expected one dimension per context")
+    for i, ctx in enumerate(contexts):
+        check_context(ctx, f"contexts[{i}]")
+    _check_same_inputs(contexts, "fit_concatenated_encoders")
+    return ConcatenatedEncoder(
+        fit_encoder(ctx, objective, check_int(k, "dims entry", low=1), seed=seed + i,
+                    **fit_kwargs) for i, (ctx, k) in enumerate(zip(contexts, dims)))
+
+
+__all__ = ["ConcatenatedEncoder", "MAX_CONCAT_ENTRIES", "MAX_PAIR_FEATURE_ENTRIES",
+           "MIXABLE_OBJECTIVES", "concatenate", "convex_combination", "convolve",
+           "dual_contexture", "fit_concatenated_encoders", "fit_mixed_encoder"]

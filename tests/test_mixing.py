@@ -323,3 +323,47 @@ def test_dual_contexture_matches_the_svd_of_q():
     np.testing.assert_allclose(p_x @ mu, 0.0, atol=1e-10)
     with pytest.raises(ValueError, match="expected \\(9, 9\\)"):
         mixing.dual_contexture(cat, 2, kernel=np.eye(3))
+
+
+# ---------------------------------------------------------------------- training
+@pytest.fixture(scope="module")
+def knn_and_label():
+    digits = cl.datasets.load_digits(300, random_state=1)
+    return digits, cl.contexts.knn(digits.X, 5), cl.contexts.label(digits.y,
+                                                                  x_features=digits.X)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_shared_encoder_on_weighted_losses_learns_the_mixture(knn_and_label, seed):
+    digits, knn, label = knn_and_label
+    d = 8
+    enc = mixing.fit_mixed_encoder([knn, label], [0.5, 0.5], "spectral_contrastive", d,
+                                   seed=seed, progress=False, device="cpu")
+    F = enc.transform(digits.X)
+    mix = mixing.convex_combination([knn, label], [0.5, 0.5])
+    r2 = {name: cl.alignment.cca_r2(F, cl.contexture(c, d).left)
+          for name, c in (("mix", mix), ("knn", knn), ("label", label))}
+    assert r2["mix"] > 0.8
+    assert r2["mix"] > max(r2["knn"], r2["label"]) + 0.02
+
+
+def test_concatenated_encoders_span_both_contextures(knn_and_label):
+    digits, knn, label = knn_and_label
+    # the label context's 9 singular values all equal 1: learn all 9 (no arbitrary cut)
+    enc = mixing.fit_concatenated_encoders([knn, label], "spectral_contrastive", [4, 9],
+                                           progress=False, device="cpu")
+    F = enc.transform(digits.X)
+    assert F.shape == (300, 13) and enc.d == 13
+    np.testing.assert_array_equal(F[:, :4], enc.encoders[0].transform(digits.X))
+    parts = np.hstack([cl.contexture(knn, 4).left, cl.contexture(label, 9).left])
+    assert cl.alignment.cca_r2(F, parts) > 0.7
+
+
+def test_training_errors(knn_and_label):
+    _, knn, label = knn_and_label
+    with pytest.raises(ValueError, match="cannot be mixed"):
+        mixing.fit_mixed_encoder([knn, label], [0.5, 0.5], "svme", 4)
+    with pytest.raises(ValueError, match="one dimension per context"):
+        mixing.fit_concatenated_encoders([knn, label], "kise", [4])
+    with pytest.raises(ValueError, match="at least two contexts"):
+        mixing.fit_concatenated_encoders([knn], "kise", [4])
