@@ -20,6 +20,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from .. import association
 from .._validation import as_float_array, check_int
@@ -223,15 +224,18 @@ def build_sweep(knob: str, values, *, y=None, d: int = 32, d_values=(2, 4, 8, 16
             _MEMORY[key] = hit
             return hit
     spectra, lefts, pxs, rows = [], [], [], []
-    for point in association.sweep(knob, values, d=d, **data):
-        s = np.full(d, np.nan)
-        s[:point.singular_values.size] = point.singular_values
-        mu = np.full((point.left.shape[0], d), np.nan)
-        mu[:, :point.left.shape[1]] = point.left
-        spectra.append(s)
-        lefts.append(mu)
-        pxs.append(point.context.p_x)
-        rows.append(association.metrics(point.singular_values, point.context, beta=beta))
+    # Lanczos and the kernel blocks are many modest BLAS calls; a second BLAS thread made
+    # this loop 2-3x *slower* on a busy, shared 2-core machine (threads spin-waiting)
+    with threadpool_limits(1):
+        for point in association.sweep(knob, values, d=d, **data):
+            s = np.full(d, np.nan)
+            s[:point.singular_values.size] = point.singular_values
+            mu = np.full((point.left.shape[0], d), np.nan)
+            mu[:, :point.left.shape[1]] = point.left
+            spectra.append(s)
+            lefts.append(mu)
+            pxs.append(point.context.p_x)
+            rows.append(association.metrics(point.singular_values, point.context, beta=beta))
     left = np.stack(lefts)
     p_x = np.stack(pxs)
     images = None
