@@ -15,7 +15,8 @@ from .spectrum import Contexture, contexture
 __version__ = "0.1.0"
 
 _LAZY_MODULES = {
-    "alignment", "association", "attention", "datasets", "device", "encoders", "explore",
+    "alignment", "association", "attention", "datasets", "device", "encoders", "estimation",
+    "explore",
     "mixing", "objectives", "plotting", "probe", "spectrum", "training", "widgets",
 }
 

@@ -44,6 +44,32 @@ def label(y, *, x_features=None) -> Context:
     return ctx
 
 
+#: Extra candidates fetched per point so that ties at the k-th distance break the same way
+#: whatever the thread count (scikit-learn's parallel search orders ties arbitrarily).
+_TIE_CANDIDATES = 8
+
+
+def _nearest(X, k: int) -> np.ndarray:
+    """Indices (n, k) of the k nearest other points, ties broken by the smaller index.
+
+    Distances are compared after rounding to 9 significant digits relative to the largest
+    one, so that round-off differences between search strategies do not decide ties.
+    """
+    from sklearn.neighbors import NearestNeighbors
+
+    n = X.shape[0]
+    m = min(n, k + 1 + _TIE_CANDIDATES)
+    dist, idx = NearestNeighbors(n_neighbors=m).fit(X).kneighbors(X)
+    scale = dist.max() if dist.max() > 0 else 1.0
+    key = np.round(dist / scale, 9)
+    key[idx == np.arange(n)[:, None]] = -1.0          # self first, then dropped
+    order = np.lexsort((idx, key), axis=-1)
+    idx = np.take_along_axis(idx, order, axis=1)
+    # self sorts first when it is among the candidates (it may not be, with many duplicates)
+    self_first = (idx[:, 0] == np.arange(n))[:, None]
+    return np.where(self_first, idx[:, 1:k + 1], idx[:, :k])
+
+
 def knn(X, k: int) -> Context:
     """A = one of the k nearest neighbours of x (self excluded), X uniform.
 
@@ -60,8 +86,6 @@ def knn(X, k: int) -> Context:
     -------
     Context of shape (n, n) with ``x_features = a_features = X``.
     """
-    from sklearn.neighbors import NearestNeighbors
-
     X = as_float_array(X, "X", ndim=2)
     n = X.shape[0]
     if n < 2:
@@ -70,13 +94,7 @@ def knn(X, k: int) -> Context:
     if k >= n:
         raise ValueError(f"k={k} must be smaller than the number of points n={n} "
                          "(the point itself is excluded)")
-    nn = NearestNeighbors(n_neighbors=k + 1).fit(X)
-    _, idx = nn.kneighbors(X)
-    # drop self; with duplicate points self may not come first, so remove it explicitly
-    rows = np.arange(n)[:, None]
-    not_self = idx != rows
-    keep = np.where(not_self.all(axis=1)[:, None], np.arange(k + 1) < k, not_self)
-    cols = idx[keep].reshape(n, k)
+    cols = _nearest(X, k)
     P = sp.csr_matrix((np.full(n * k, 1.0 / (n * k)), (np.repeat(np.arange(n), k),
                                                        cols.ravel())), shape=(n, n))
     return Context(P, x_features=X, a_features=X, name=f"knn (k={k})")

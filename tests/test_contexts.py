@@ -106,6 +106,15 @@ def test_knn_structure():
     assert np.all(dup.P.diagonal() == 0)
 
 
+def test_knn_ties_break_by_smaller_index():
+    X = np.array([[0.0], [1.0], [-1.0], [2.0], [-2.0], [0.0]])
+    ctx = cl.contexts.knn(X, 2)
+    rows = [sorted(ctx.P[i].indices) for i in range(6)]
+    assert rows[0] == [1, 5]          # the duplicate at distance 0, then 1 before 2 (tie)
+    assert rows[1] == [0, 3]          # 0, 3 and 5 all at distance 1: the two smallest
+    assert rows[5] == [0, 1]
+
+
 def test_rbf_rows_follow_gaussian_weights():
     X = np.array([[0.0], [1.0], [2.5]])
     ctx = cl.contexts.rbf(X, 1.0)
