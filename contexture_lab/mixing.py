@@ -231,8 +231,33 @@ def concatenate(c1: Context, c2: Context) -> Context:
     return out
 
 
-def dual_contexture(ctx: Context, d: int, *, kernel=None):
-    """s_1..s_d and mu_1..mu_d from the dual kernel's Gram matrix (exact, cost set by N).
+#: :func:`normalized_gram` densifies a sparse Q above this share of stored entries
+#: (a dense BLAS product is then much faster than a sparse one) if Q has at most
+#: ``MAX_DENSE_Q_ENTRIES`` entries.
+DENSE_Q_DENSITY = 0.05
+MAX_DENSE_Q_ENTRIES = 20_000_000
+
+
+def normalized_gram(ctx: Context) -> np.ndarray:
+    """G = Q Q^T, the N x N Gram matrix of T T* (dense), whatever the number M of values.
+
+    G = diag(p_x)^1/2 K_X diag(p_x)^1/2 with K_X the dual kernel; its eigenvalues are
+    s_0^2 = 1, s_1^2, s_2^2, ... A sparse Q with few entries (a concatenation of KNN
+    contexts) is multiplied sparsely; a nearly full one (a convolution with a weak KNN
+    context) is densified first.
+    """
+    check_context(ctx)
+    Q = ctx.normalized()
+    n, m = Q.shape
+    if sp.issparse(Q) and (Q.nnz <= DENSE_Q_DENSITY * n * m or n * m > MAX_DENSE_Q_ENTRIES):
+        G = Q @ Q.T
+        return G.toarray() if sp.issparse(G) else np.asarray(G)
+    Q = Q.toarray() if sp.issparse(Q) else Q
+    return Q @ Q.T
+
+
+def dual_contexture(ctx: Context, d: int, *, gram=None):
+    """s_1..s_d and mu_1..mu_d from the Gram matrix G = Q Q^T (exact; cost set by N).
 
     T T* has the Gram matrix G = diag(p_x)^1/2 K_X diag(p_x)^1/2 = Q Q^T (N x N), whatever
     the number M of context values; its eigenvectors u_i give mu_i = u_i / sqrt(p_x). This
@@ -243,10 +268,10 @@ def dual_contexture(ctx: Context, d: int, *, kernel=None):
 
     Parameters
     ----------
-    ctx : Context with N <= :data:`contexture_lab.context.MAX_DENSE_KERNEL`
+    ctx : Context
     d : int, 1 <= d <= N - 1
-    kernel : ndarray, shape (N, N), optional
-        ``ctx.dual_kernel()`` when already computed.
+    gram : ndarray, shape (N, N), optional
+        :func:`normalized_gram` of ``ctx`` when already computed.
 
     Returns
     -------
@@ -258,12 +283,12 @@ def dual_contexture(ctx: Context, d: int, *, kernel=None):
     check_context(ctx)
     n = ctx.n_inputs
     d = check_int(d, "d", low=1, high=n - 1)
-    K = ctx.dual_kernel() if kernel is None else as_float_array(kernel, "kernel", ndim=2)
-    if K.shape != (n, n):
-        raise ValueError(f"kernel has shape {K.shape}; expected ({n}, {n})")
+    G = normalized_gram(ctx) if gram is None else as_float_array(gram, "gram", ndim=2)
+    if G.shape != (n, n):
+        raise ValueError(f"gram has shape {G.shape}; expected ({n}, {n})")
     root = np.sqrt(ctx.p_x)
-    G = root[:, None] * K * root[None, :] - np.outer(root, root)
-    w, U = scipy.linalg.eigh(G, subset_by_index=[n - d, n - 1], driver="evr")
+    w, U = scipy.linalg.eigh(G - np.outer(root, root), subset_by_index=[n - d, n - 1],
+                             driver="evr")
     w, U = w[::-1], U[:, ::-1]
     rows = np.argmax(np.abs(U), axis=0)
     signs = np.sign(U[rows, np.arange(d)])
@@ -377,4 +402,5 @@ def fit_concatenated_encoders(contexts, objective: str, dims, *, seed: int = 0,
 
 __all__ = ["ConcatenatedEncoder", "MAX_CONCAT_ENTRIES", "MAX_PAIR_FEATURE_ENTRIES",
            "MIXABLE_OBJECTIVES", "concatenate", "convex_combination", "convolve",
-           "dual_contexture", "fit_concatenated_encoders", "fit_mixed_encoder"]
+           "dual_contexture", "fit_concatenated_encoders", "fit_mixed_encoder",
+           "normalized_gram"]

@@ -321,8 +321,11 @@ def test_dual_contexture_matches_the_svd_of_q():
     np.testing.assert_allclose(np.abs(mu), np.abs(ref.left), atol=1e-8)
     np.testing.assert_allclose(mu.T @ (p_x[:, None] * mu), np.eye(5), atol=1e-10)
     np.testing.assert_allclose(p_x @ mu, 0.0, atol=1e-10)
+    G = mixing.normalized_gram(cat)
+    np.testing.assert_allclose(G, np.sqrt(np.outer(p_x, p_x)) * _dual_kernel(cat.P),
+                               atol=1e-12)
     with pytest.raises(ValueError, match="expected \\(9, 9\\)"):
-        mixing.dual_contexture(cat, 2, kernel=np.eye(3))
+        mixing.dual_contexture(cat, 2, gram=np.eye(3))
 
 
 # ---------------------------------------------------------------------- training
@@ -367,3 +370,12 @@ def test_training_errors(knn_and_label):
         mixing.fit_concatenated_encoders([knn, label], "kise", [4])
     with pytest.raises(ValueError, match="at least two contexts"):
         mixing.fit_concatenated_encoders([knn], "kise", [4])
+
+
+def test_normalized_gram_dense_and_sparse_paths(digits_knn):
+    k3, k40 = digits_knn
+    for ctx in (k3, mixing.convolve(k40, k40)):     # few entries / nearly full
+        root = np.sqrt(ctx.p_x)
+        np.testing.assert_allclose(mixing.normalized_gram(ctx),
+                                   np.outer(root, root) * _dual_kernel(ctx.P), atol=1e-12)
+    assert mixing.convolve(k40, k40).P.nnz > mixing.DENSE_Q_DENSITY * 300 * 300

@@ -33,6 +33,10 @@ METRICS = ("sum_s2", "kernel_deviation", "n_components")
 #: Parents of the digits sweep: KNN contexts with these k (strong, middle, weak).
 DIGITS_KS = (3, 30, 300)
 
+#: Digits used by the digits sweep: a seeded random subset keeps notebook 06 fast (the
+#: N x N eigenproblems cost O(N^3)); pass ``n=None`` for all 1,797.
+DIGITS_N = 1000
+
 #: Pairs of the digits sweep (first, second), by parent name.
 DIGITS_PAIRS = (("KNN-3", "KNN-300"), ("KNN-3", "KNN-30"))
 
@@ -177,44 +181,56 @@ class MixingSweep:
 
 
 def analyse(ctx, y, *, d: int = 32, d_values=(4, 8, 16, 32), n_per_class: int = 5,
-            n_repeats: int = 5, seed: int = 0, beta: float = 1.0) -> dict:
+            n_repeats: int = 5, seed: int = 0, beta: float = 1.0, gram=None) -> dict:
     """Spectrum, measures and probe errors of one context (one row of a sweep).
 
+    ``gram`` is :func:`contexture_lab.mixing.normalized_gram` of ``ctx`` when already
+    known (for a convex combination it is the weighted sum of the parents').
+
     Returns a dict with ``singular_values`` (d,), ``metrics`` (:data:`METRICS` and those
-    of :func:`contexture_lab.association.metrics`),
-    ``probe_error`` (len(d_values),) and ``left`` (N, d), the exact contexture.
+    of :func:`contexture_lab.association.metrics`), ``probe_error`` (len(d_values),),
+    ``left`` (N, d), the exact contexture, and ``gram`` (N, N).
     """
     from .. import association
 
     check_context(ctx)
-    K = ctx.dual_kernel()
-    s, mu = mixing.dual_contexture(ctx, d, kernel=K)
+    G = mixing.normalized_gram(ctx) if gram is None else gram
+    s, mu = mixing.dual_contexture(ctx, d, gram=G)
     p = ctx.p_x
+    root = np.sqrt(p)
     row = association.metrics(s, beta=beta, d0=d)
-    row["sum_s2"] = float(p @ np.diag(K) - 1.0)
-    row["kernel_deviation"] = float(p @ np.abs(K - 1.0) @ p)
+    row["sum_s2"] = float(np.trace(G) - 1.0)
+    # E|k(X, X') - 1| with k = G / (sqrt(p) sqrt(p)^T): sum_xx' |G - sqrt(p p')| sqrt(p p')
+    outer = np.outer(root, root)
+    row["kernel_deviation"] = float(np.sum(np.abs(G - outer) * outer))
     row["n_components"] = association.n_components(ctx)
     errors = np.array([probe_error(mu[:, :k], y, n_per_class=n_per_class,
                                    n_repeats=n_repeats, seed=seed) for k in d_values])
-    return {"singular_values": s, "metrics": row, "probe_error": errors, "left": mu}
+    return {"singular_values": s, "metrics": row, "probe_error": errors, "left": mu,
+            "gram": G}
 
 
-def _mixtures(first, second, operations, weights, depths):
-    """Yield (operation, value, context) for one pair of parents."""
+def _mixtures(first, second, operations, weights, depths, grams):
+    """Yield (operation, value, context, Gram matrix or None) for one pair of parents.
+
+    A convex combination's Gram matrix Q Q^T is the weighted sum of the parents' ``grams``
+    (the dual kernels add, THEORY.md section 6), so it is not recomputed.
+    """
     if "convex" in operations:
         for w in weights:
-            yield "convex", float(w), mixing.convex_combination([first, second], [w, 1 - w])
+            yield ("convex", float(w), mixing.convex_combination([first, second], [w, 1 - w]),
+                   w * grams[0] + (1 - w) * grams[1])
     if "convolution" in operations:
         ctx = first
         for t in range(1, int(max(depths)) + 1):
             ctx = mixing.convolve(ctx, second)
             if t in depths:
-                yield "convolution", t, ctx
+                yield "convolution", t, ctx, None
     if "concatenation" in operations:
-        yield "concatenation", None, mixing.concatenate(first, second)
+        yield "concatenation", None, mixing.concatenate(first, second), None
 
 
-def build_sweep(parents: dict, pairs, y, *, weights=(0.1, 0.25, 0.5, 0.75, 0.9),
+def build_sweep(parents: dict, pairs, y, *, weights=(0.25, 0.5, 0.75, 0.9),
                 depths=(1, 2), operations=tuple(OPERATIONS), d: int = 32,
                 d_values=(4, 8, 16, 32), n_per_class: int = 5, n_repeats: int = 5,
                 seed: int = 0, beta: float = 1.0) -> MixingSweep:
@@ -256,16 +272,18 @@ def build_sweep(parents: dict, pairs, y, *, weights=(0.1, 0.25, 0.5, 0.75, 0.9),
     y = np.asarray(y)
     options = dict(d=d, d_values=d_values, n_per_class=n_per_class, n_repeats=n_repeats,
                    seed=seed, beta=beta)
-    keys, rows, sizes = [], [], []
+    keys, rows, sizes, grams = [], [], [], {}
     for name, ctx in parents.items():
         keys.append(("parent", name, None))
         rows.append(analyse(ctx, y, **options))
+        grams[name] = rows[-1].pop("gram")
         sizes.append(ctx.n_contexts)
     for first, second in pairs:
-        for op, value, ctx in _mixtures(parents[first], parents[second], operations,
-                                        weights, depths):
+        for op, value, ctx, K in _mixtures(parents[first], parents[second], operations,
+                                           weights, depths, (grams[first], grams[second])):
             keys.append((pair_name(first, second), op, value))
-            rows.append(analyse(ctx, y, **options))
+            rows.append(analyse(ctx, y, gram=K, **options))
+            del rows[-1]["gram"]
             sizes.append(ctx.n_contexts)
     return MixingSweep(
         parents=tuple(parents), pairs=pairs, weights=weights, depths=depths,
@@ -277,7 +295,7 @@ def build_sweep(parents: dict, pairs, y, *, weights=(0.1, 0.25, 0.5, 0.75, 0.9),
         n_contexts=np.array(sizes))
 
 
-def digits_parents(ks=DIGITS_KS, *, n=None, random_state: int = 0):
+def digits_parents(ks=DIGITS_KS, *, n=DIGITS_N, random_state: int = 0):
     """KNN parents on digits, named ``"KNN-k"``; returns (parents dict, labels y)."""
     from ..association import knob_contexts
     from ..datasets import load_digits
@@ -287,8 +305,9 @@ def digits_parents(ks=DIGITS_KS, *, n=None, random_state: int = 0):
     return parents, digits.y
 
 
-def digits_mixing_sweep(ks=DIGITS_KS, pairs=DIGITS_PAIRS, *, n=None, **kwargs) -> MixingSweep:
-    """The mixing sweep of notebook 06 on digits (all 1,797 unless ``n`` is given).
+def digits_mixing_sweep(ks=DIGITS_KS, pairs=DIGITS_PAIRS, *, n=DIGITS_N,
+                        **kwargs) -> MixingSweep:
+    """The mixing sweep of notebook 06 on ``n`` digits (default :data:`DIGITS_N`).
 
     ``kwargs`` go to :func:`build_sweep` (weights, depths, operations, d, d_values, ...).
     """
@@ -296,5 +315,5 @@ def digits_mixing_sweep(ks=DIGITS_KS, pairs=DIGITS_PAIRS, *, n=None, **kwargs) -
     return build_sweep(parents, pairs, y, **kwargs)
 
 
-__all__ = ["DIGITS_KS", "DIGITS_PAIRS", "METRICS", "MixingSweep", "OPERATIONS", "analyse",
-           "build_sweep", "digits_mixing_sweep", "digits_parents", "pair_name"]
+__all__ = ["DIGITS_KS", "DIGITS_N", "DIGITS_PAIRS", "METRICS", "MixingSweep", "OPERATIONS",
+           "analyse", "build_sweep", "digits_mixing_sweep", "digits_parents", "pair_name"]

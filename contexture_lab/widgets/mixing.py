@@ -92,7 +92,7 @@ def mixing_explorer(sweep: MixingSweep | None = None, *, pair=None, operation=No
     sweep : MixingSweep, optional
         A precomputed sweep (:func:`contexture_lab.explore.mixing.build_sweep`); default
         :func:`~contexture_lab.explore.mixing.digits_mixing_sweep` (KNN-3, KNN-30 and
-        KNN-300 on digits; takes a while to compute).
+        KNN-300 on 1,000 digits; takes several seconds to compute).
     pair, operation, weight, depth, d : optional
         Initial control values (on the sweep's grid).
     **sweep_kwargs
