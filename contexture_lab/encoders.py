@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import numpy as np
 import scipy.linalg
 import torch
@@ -78,6 +80,25 @@ class MLP(nn.Module):
         return self.output(h)
 
 
+@contextmanager
+def cpu_single_thread(device):
+    """Run torch on one CPU thread inside the block (restored afterwards; no-op on CUDA).
+
+    Float reductions split over several threads round differently, and training amplifies
+    that: on one thread the same seed gives the same numbers whatever the machine's thread
+    settings. The lab's small models gain little from more threads anyway.
+    """
+    if torch.device(device).type != "cpu":
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 def _run(module, features, name, width, device, layers=False, chunk=8192):
     """Evaluate a module on numpy features in chunks without gradients -> numpy."""
     features = as_float_array(features, name, ndim=2)
@@ -86,7 +107,7 @@ def _run(module, features, name, width, device, layers=False, chunk=8192):
                          f"on {width} features")
     module.eval()
     outs = []
-    with torch.no_grad():
+    with torch.no_grad(), cpu_single_thread(device):
         for lo in range(0, features.shape[0], chunk):
             x = torch.as_tensor(features[lo:lo + chunk], dtype=torch.float32, device=device)
             y = module.layer_outputs(x) if layers else [module(x)]
@@ -243,4 +264,5 @@ class RandomFeatureEncoder:
                 f"bandwidth={self.bandwidth}, random_state={self.random_state!r})")
 
 
-__all__ = ["ACTIVATIONS", "Encoder", "MLP", "RandomFeatureEncoder", "median_bandwidth"]
+__all__ = ["ACTIVATIONS", "Encoder", "MLP", "RandomFeatureEncoder", "cpu_single_thread",
+           "median_bandwidth"]

@@ -17,7 +17,7 @@ from . import objectives as obj
 from ._validation import as_float_array, check_float, check_int
 from .context import Context, check_context
 from .device import get_device
-from .encoders import MLP, Encoder
+from .encoders import MLP, Encoder, cpu_single_thread
 
 OBJECTIVES = ("spectral_contrastive", "non_contrastive", "svme", "kise", "laplacian",
               "supervised", "dae")
@@ -26,8 +26,8 @@ OBJECTIVES = ("spectral_contrastive", "non_contrastive", "svme", "kise", "laplac
 #: each objective reaches R2_CCA >= 0.8 on digits with a KNN context (d = 16) in a few
 #: seconds on a CPU. The objectives with variance/covariance terms need large batches for
 #: good covariance estimates; kise always uses the whole input set.
-DEFAULTS = {"spectral_contrastive": (60, 512), "non_contrastive": (100, None),
-            "svme": (100, None), "kise": (150, None), "laplacian": (100, None),
+DEFAULTS = {"spectral_contrastive": (60, 512), "non_contrastive": (150, None),
+            "svme": (150, None), "kise": (150, None), "laplacian": (100, None),
             "supervised": (40, 256), "dae": (60, 512)}
 
 
@@ -111,8 +111,8 @@ class _Problem:
         self.full_batch = True
         gram = self._tensor(self.ctx.dual_kernel())
         weights = self._tensor(self.ctx.p_x)
-        self.loss = lambda idx: obj.kise(self.phi(self.X[idx]), gram[idx][:, idx],
-                                         weights[idx])
+        # full batch: idx is always every input, in order
+        self.loss = lambda idx: obj.kise(self.phi(self.X), gram, weights)
 
     def _setup_laplacian(self):
         if self.ctx.n_inputs != self.ctx.n_contexts:
@@ -164,6 +164,43 @@ def _batches(ctx, rng, batch_size, uniform):
     return [order[lo:lo + batch_size] for lo in range(0, n, batch_size)]
 
 
+def _train(ctx, objective, d, seed, epochs, device, progress, hidden, activation, lr,
+           batch_size):
+    """The training loop of :func:`fit_encoder` (inputs already validated)."""
+    rng = np.random.default_rng(seed)
+    devices = [device] if device.type == "cuda" else []
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(seed)
+        problem = _Problem(ctx, objective, d, device, rng, tuple(hidden), activation)
+    if problem.full_batch:
+        batch_size = ctx.n_inputs
+    optimiser = torch.optim.Adam(problem.parameters(), lr=lr)
+    history = []
+    uniform = np.allclose(ctx.p_x, 1.0 / ctx.n_inputs)
+    from tqdm.auto import tqdm
+
+    bar = tqdm(range(epochs), desc=objective, disable=not progress, leave=False)
+    for _ in bar:
+        for m in (problem.phi, problem.psi, problem.head):
+            if m is not None:
+                m.train()
+        total, count = 0.0, 0
+        batches = ([np.arange(ctx.n_inputs)] if problem.full_batch
+                   else _batches(ctx, rng, batch_size, uniform))
+        for idx in batches:
+            if idx.size < 2:
+                continue
+            loss = problem.loss(idx)
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+            total += float(loss.detach()) * idx.size
+            count += idx.size
+        history.append(total / count)
+        bar.set_postfix(loss=f"{history[-1]:.4f}")
+    return problem, history
+
+
 def fit_encoder(ctx, objective: str, d: int, *, seed: int = 0, epochs: int | None = None,
                 device=None, progress: bool = True, hidden=(128, 128),
                 activation: str = "relu", lr: float = 3e-3,
@@ -199,8 +236,15 @@ def fit_encoder(ctx, objective: str, d: int, *, seed: int = 0, epochs: int | Non
     Returns
     -------
     Encoder
-        ``.transform(x_features)`` -> (n, d), ``.history`` (mean loss per epoch); for
-        ``"svme"`` also ``.transform_context(a_features)``.
+        ``.transform(x_features)`` -> (n, d), ``.history`` (mean loss per epoch),
+        ``.layer_features(x_features)`` (every layer's output); for ``"svme"`` also
+        ``.transform_context(a_features)`` (the context encoder Psi).
+
+    Notes
+    -----
+    On the CPU, training runs on one torch thread (the setting is restored afterwards), so
+    the numbers do not depend on the machine's thread count; see
+    :func:`contexture_lab.encoders.cpu_single_thread`.
 
     Examples
     --------
@@ -226,38 +270,9 @@ def fit_encoder(ctx, objective: str, d: int, *, seed: int = 0, epochs: int | Non
     batch_size = ctx.n_inputs if batch_size is None else check_int(batch_size, "batch_size",
                                                                    low=2)
     device = get_device(device)
-    rng = np.random.default_rng(seed)
-
-    devices = [device] if device.type == "cuda" else []
-    with torch.random.fork_rng(devices=devices):
-        torch.manual_seed(seed)
-        problem = _Problem(ctx, objective, d, device, rng, tuple(hidden), activation)
-    if problem.full_batch:
-        batch_size = ctx.n_inputs
-    optimiser = torch.optim.Adam(problem.parameters(), lr=lr)
-    history = []
-    uniform = np.allclose(ctx.p_x, 1.0 / ctx.n_inputs)
-    from tqdm.auto import tqdm
-
-    bar = tqdm(range(epochs), desc=objective, disable=not progress, leave=False)
-    for _ in bar:
-        for m in (problem.phi, problem.psi, problem.head):
-            if m is not None:
-                m.train()
-        total, count = 0.0, 0
-        batches = ([np.arange(ctx.n_inputs)] if problem.full_batch
-                   else _batches(ctx, rng, batch_size, uniform))
-        for idx in batches:
-            if idx.size < 2:
-                continue
-            loss = problem.loss(idx)
-            optimiser.zero_grad()
-            loss.backward()
-            optimiser.step()
-            total += float(loss.detach()) * idx.size
-            count += idx.size
-        history.append(total / count)
-        bar.set_postfix(loss=f"{history[-1]:.4f}")
+    with cpu_single_thread(device):
+        problem, history = _train(ctx, objective, d, seed, epochs, device, progress, hidden,
+                                  activation, lr, batch_size)
     return Encoder(problem.phi, psi=problem.psi, head=problem.head, objective=objective, d=d,
                    device=device, history=history, x_width=ctx.x_features.shape[1],
                    a_width=None if ctx.a_features is None else ctx.a_features.shape[1])

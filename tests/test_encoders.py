@@ -5,17 +5,6 @@ import pytest
 import torch
 
 import contexture_lab as cl
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny problems run fastest (and reproducibly) on one thread on a shared machine."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 from contexture_lab.encoders import MLP, RandomFeatureEncoder, median_bandwidth
 
 

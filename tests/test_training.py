@@ -4,17 +4,6 @@ import numpy as np
 import pytest
 
 import contexture_lab as cl
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny problems run fastest (and reproducibly) on one thread on a shared machine."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 from contexture_lab.training import OBJECTIVES, dae_span
 
 # {0,1}^4 with bit flips: s = 0.8 (x4, the single-bit Walsh functions), then 0.64 (x6)
