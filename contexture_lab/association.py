@@ -380,25 +380,21 @@ KNOBS = {
 
 
 def _knn_contexts(X, ks) -> Iterator[tuple[int, Context]]:
-    """KNN contexts for several k from one neighbour search.
+    """KNN contexts for several k from one neighbour search (the P of contexts.knn).
 
-    The same P as :func:`contexture_lab.contexts.knn` up to how ties are broken among
-    equidistant neighbours (digits have many: their pixels take 17 levels), which may
-    depend on how many neighbours a search asks for.
+    :func:`contexture_lab.contexts.knn` orders neighbours by distance, ties broken by the
+    smaller index, so the k nearest are a prefix of the ``max(ks)`` nearest.
     """
-    from sklearn.neighbors import NearestNeighbors
+    from .contexts import _nearest
 
     X = as_float_array(X, "X", ndim=2)
     n = X.shape[0]
     ks = [check_int(k, "k", low=1, high=n - 1) for k in ks]
-    _, idx = NearestNeighbors(n_neighbors=max(ks) + 1).fit(X).kneighbors(X)
+    nearest = _nearest(X, max(ks))
     for k in ks:
-        head = idx[:, :k + 1]
-        not_self = head != np.arange(n)[:, None]
-        keep = np.where(not_self.all(axis=1)[:, None], np.arange(k + 1) < k, not_self)
-        cols = head[keep].reshape(n, k)
         P = sp.csr_matrix((np.full(n * k, 1.0 / (n * k)),
-                           (np.repeat(np.arange(n), k), cols.ravel())), shape=(n, n))
+                           (np.repeat(np.arange(n), k), nearest[:, :k].ravel())),
+                          shape=(n, n))
         yield k, Context(P, x_features=X, a_features=X, name=f"knn (k={k})")
 
 

@@ -30,7 +30,7 @@ def test_sweep_contents_match_direct_computation(build, digits):
     assert sw.parameter == "k" and sw.values.tolist() == KS
     assert sw.singular_values.shape == (5, 16) and sw.left.shape == (5, 300, 16)
     i = sw.index(10)
-    ctx = dict(cl.association.knob_contexts("knn", KS, X=digits.X))[10]
+    ctx = cl.contexts.knn(digits.X, 10)
     ref = cl.contexture(ctx, 16, method="dense")
     np.testing.assert_allclose(sw.singular_values[i], ref.singular_values, atol=1e-8)
     # the probe uses the exact contexture as its encoder

@@ -27,7 +27,7 @@ from .._validation import as_float_array, check_int
 from ..probe import probe_error
 
 #: Bump when what a sweep stores changes, so old cache files are not read.
-CACHE_VERSION = "association-sweep-3"
+CACHE_VERSION = "association-sweep-4"
 
 #: The KNN grid of notebook 05 on digits (k = number of neighbours).
 DIGITS_KS = (1, 2, 3, 5, 8, 12, 20, 30, 50, 80, 130, 200, 350, 600, 1000)
