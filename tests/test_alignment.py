@@ -375,3 +375,30 @@ def test_worst_case_error_matches_theorem_and_search(small_context):
             if ok.any():
                 errs = A.linear_probe_error(ctx, mu[:, :d], H[:, ok])
                 assert errs.max() <= opt + 1e-9
+
+
+def test_rdm_matches_scipy_pdist(pair):
+    from scipy.spatial.distance import pdist
+
+    F, _ = pair
+    Fc = F - F.mean(axis=0)
+    np.testing.assert_allclose(A.rdm(F, "correlation"), pdist(Fc, "correlation"), atol=1e-12)
+    np.testing.assert_allclose(A.rdm(F, "euclidean"), pdist(Fc), atol=1e-10)
+
+
+def test_worst_case_error_input_checks(small_context):
+    ctx, res = small_context
+    s1 = res.singular_values[0]
+    with pytest.raises(ValueError, match="empty"):
+        A.worst_case_error(ctx, res.left[:, :2], 1 - s1 - 0.01)
+    with pytest.raises(ValueError, match="rows"):
+        A.worst_case_error(ctx, res.left[:5, :2], 0.5)
+    # a weak enough requirement admits tasks the encoder misses entirely
+    assert A.worst_case_error(ctx, res.left[:, :2], 1.0) == pytest.approx(1.0, abs=1e-9)
+
+
+def test_mutual_knn_chance_level():
+    rng = np.random.default_rng(21)
+    F, G = rng.standard_normal((400, 5)), rng.standard_normal((400, 5))
+    null = A.permutation_null("mutual_knn", F, G, n_permutations=30, seed=2).null
+    assert null.mean() == pytest.approx(10 / 399, abs=0.01)
