@@ -18,6 +18,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -97,9 +98,12 @@ def lab(extra) -> None:
 def test(extra) -> None:
     ensure_env()
     ensure_chromium()
-    env = {**os.environ, **TEST_ENV}
-    # pytest runs the unit tests, the browser tests and nbval (strict) on every notebook
-    run(PYTHON, "-m", "pytest", "--nbval", "-n", "2", "--dist", "loadfile", *extra, env=env)
+    with tempfile.TemporaryDirectory(prefix="contexture_lab_cache_") as cache:
+        # a fresh sweep cache: stored notebook outputs are checked against fresh numbers
+        env = {**os.environ, **TEST_ENV, "CONTEXTURE_LAB_CACHE": cache}
+        # pytest runs the unit tests, the browser tests and nbval (strict) on every notebook
+        run(PYTHON, "-m", "pytest", "--nbval", "-n", "2", "--dist", "loadfile", *extra,
+            env=env)
 
 
 def bench(extra) -> None:

@@ -23,10 +23,10 @@ from typing import Iterator
 
 import numpy as np
 import scipy.sparse as sp
-import scipy.sparse.linalg as spla
 
 from ._validation import as_float_array, check_float, check_int
 from .context import Context, check_context
+from .spectrum import contexture, support_components
 
 #: Largest M * N for which :func:`kernel_deviation` forms dense row blocks of the kernel.
 MAX_KERNEL_ENTRIES = 25_000_000
@@ -215,33 +215,6 @@ def kernel_deviation(ctx: Context) -> float:
     return float(total)
 
 
-def component_labels(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
-    """Connected components of the bipartite support graph x -- a (edges where P > 0).
-
-    Returns
-    -------
-    x_labels : ndarray of int, shape (N,)
-        Component of each input, numbered 0, 1, ... by first appearance.
-    a_labels : ndarray of int, shape (M,)
-        Component of each context value; -1 for a value without mass.
-    """
-    from scipy.sparse.csgraph import connected_components
-
-    check_context(ctx)
-    n = ctx.n_inputs
-    P = sp.csr_matrix(ctx.P)
-    P.data = np.ones_like(P.data)
-    graph = sp.bmat([[None, P], [P.T, None]], format="csr")
-    _, labels = connected_components(graph, directed=False)
-    _, first, inverse = np.unique(labels[:n], return_index=True, return_inverse=True)
-    rank = np.argsort(np.argsort(first))  # number components by first appearance
-    x_labels = rank[inverse]
-    lookup = dict(zip(labels[:n][first], rank))
-    a_labels = np.array([lookup.get(c, -1) for c in labels[n:]], dtype=int)
-    a_labels[ctx.p_a <= 0] = -1
-    return x_labels, a_labels
-
-
 def n_components(ctx: Context) -> int:
     """Connected components of the bipartite graph x -- a (edges where P(x, a) > 0).
 
@@ -249,7 +222,7 @@ def n_components(ctx: Context) -> int:
     singular value 1 (s_0 included): s_1 = 1 exactly when the support graph is
     disconnected (e.g. a KNN context with very small k "shatters").
     """
-    return int(component_labels(ctx)[0].max()) + 1
+    return int(support_components(ctx)[0].max()) + 1
 
 
 def metrics(s, ctx: Context | None = None, *, beta: float = 1.0,
@@ -268,104 +241,6 @@ def metrics(s, ctx: Context | None = None, *, beta: float = 1.0,
         out["kernel_deviation"] = kernel_deviation(ctx)
         out["n_components"] = n_components(ctx)
     return out
-
-
-# ---------------------------------------------------------------------- top left functions
-def _top_left(Q, u0, d: int, tol: float, seed: int):
-    """Top-d left singular pairs of Q - u0 (Q^T u0)^T for one connected block of Q.
-
-    u0 (unit norm) is the block's constant direction (singular value 1). Small blocks: an
-    exact dense SVD; large ones: Lanczos (``eigsh``) on the Gram operator, applied as
-    Q (Q^T v) so that no N x N matrix is formed.
-    """
-    n = Q.shape[0]
-    v0 = np.asarray(Q.T @ u0).ravel()
-    if min(Q.shape) <= 500 or d + 2 >= n // 2:
-        Qd = Q.toarray() if sp.issparse(Q) else np.asarray(Q)
-        U, s, _ = np.linalg.svd(Qd - np.outer(u0, v0), full_matrices=False)
-        return s[:d], U[:, :d]
-    QT = Q.T.tocsr() if sp.issparse(Q) else Q.T
-    op = spla.LinearOperator(
-        (n, n), dtype=np.float64,
-        matvec=lambda v: Q @ (QT @ np.ravel(v)) - u0 * (u0 @ np.ravel(v)),
-        matmat=lambda V: Q @ (QT @ V) - np.outer(u0, u0 @ V))
-    start = np.random.default_rng(seed).standard_normal(n)
-    w, U = spla.eigsh(op, k=d, which="LA", tol=tol, v0=start, ncv=min(n - 1, 2 * d + 16))
-    order = np.argsort(-w)
-    return np.sqrt(np.clip(w[order], 0.0, 1.0)), U[:, order]
-
-
-def _unit_directions(u_blocks: list, u0: np.ndarray, count: int) -> np.ndarray:
-    """``count`` orthonormal vectors of span(u_blocks) orthogonal to u0 (all have s = 1).
-
-    u_blocks are the components' constant directions (disjoint supports, unit norm) and
-    u0 = sum_c w_c u_c with w_c = sqrt(mass of component c). Helmert vectors in these
-    coordinates: the j-th contrasts component j + 1 with components 1..j (largest first).
-    """
-    w = np.array([u @ u0 for u in u_blocks])
-    order = np.argsort(-w, kind="stable")
-    out = np.zeros((u0.size, count))
-    for j in range(count):
-        head, nxt = order[:j + 1], order[j + 1]
-        coef_head = w[head] * w[nxt]
-        coef_next = -np.sum(w[head] ** 2)
-        norm = np.sqrt(np.sum(coef_head ** 2) + coef_next ** 2)
-        out[:, j] = (sum(c * u_blocks[i] for c, i in zip(coef_head, head))
-                     + coef_next * u_blocks[nxt]) / norm
-    return out
-
-
-def left_contexture(ctx: Context, d: int, *, tol: float = 1e-8, seed: int = 0):
-    """s_1..s_d and the left functions mu_1..mu_d, for sweeps over large sparse contexts.
-
-    Only the left side is computed (what a probe on the contexture needs). A connected
-    context that is small or dense goes to :func:`contexture_lab.contexture` (exact); a
-    large sparse one to Lanczos on T T*. A disconnected context is the direct sum of its
-    components: each is decomposed on its own and the spectra are merged. This matters
-    because Krylov solvers miss copies of a repeated singular value, and a context with
-    c components has s = 1 repeated c times (s_0 included); those directions are built
-    exactly (contrasts of the components' constant functions).
-
-    Returns
-    -------
-    s : ndarray, shape (d,)
-    mu : ndarray, shape (N, d), orthonormal in L2(P_X), with the sign convention of
-        :func:`contexture_lab.contexture` (largest-magnitude entry positive).
-    """
-    from .spectrum import contexture
-
-    check_context(ctx)
-    d = check_int(d, "d", low=1, high=min(ctx.shape) - 1)
-    x_labels, a_labels = component_labels(ctx)
-    n_comp = int(x_labels.max()) + 1
-    if n_comp == 1 and (not ctx.is_sparse or min(ctx.shape) <= 500):
-        res = contexture(ctx, d)
-        return res.singular_values, res.left
-    Q = ctx.normalized()
-    u0 = np.sqrt(ctx.p_x)
-    values, vectors, u_blocks = [], [], []
-    for c in range(n_comp):
-        rows, cols = np.flatnonzero(x_labels == c), np.flatnonzero(a_labels == c)
-        uc = np.zeros(u0.size)
-        uc[rows] = u0[rows] / np.linalg.norm(u0[rows])
-        u_blocks.append(uc)
-        need = min(d, min(rows.size, cols.size) - 1)
-        if need < 1:
-            continue
-        s_c, U_c = _top_left(Q[rows][:, cols], uc[rows], need, tol, seed)
-        values.append(s_c)
-        full = np.zeros((u0.size, need))
-        full[rows] = U_c
-        vectors.append(full)
-    ones = min(d, n_comp - 1)
-    s = np.concatenate([np.ones(ones)] + values)
-    U = np.hstack([_unit_directions(u_blocks, u0, ones)] + vectors)
-    order = np.argsort(-s, kind="stable")[:d]
-    s, U = s[order], U[:, order]
-    rows = np.argmax(np.abs(U), axis=0)
-    signs = np.sign(U[rows, np.arange(U.shape[1])])
-    signs[signs == 0] = 1.0
-    return np.clip(s, 0.0, 1.0), U * signs / u0[:, None]
 
 
 # ---------------------------------------------------------------------- knobs and sweeps
@@ -458,10 +333,10 @@ def sweep(knob: str, values, *, d: int = 32, **data) -> Iterator[SweepPoint]:
     """
     d = check_int(d, "d", low=1)
     for value, ctx in knob_contexts(knob, values, **data):
-        s, mu = left_contexture(ctx, min(d, min(ctx.shape) - 1))
-        yield SweepPoint(value, ctx, s, mu)
+        res = contexture(ctx, min(d, min(ctx.shape) - 1))
+        yield SweepPoint(value, ctx, res.singular_values, res.left)
 
 
-__all__ = ["KNOBS", "SweepPoint", "Tau", "component_labels", "decay_rate",
-           "effective_dimension", "kernel_deviation", "knob_contexts", "left_contexture",
+__all__ = ["KNOBS", "SweepPoint", "Tau", "decay_rate",
+           "effective_dimension", "kernel_deviation", "knob_contexts",
            "metrics", "n_components", "sweep", "tau"]

@@ -93,7 +93,8 @@ def _dense_svd(Q, u0, v0, d):
         w, vecs = scipy.linalg.eigh(G, subset_by_index=[k - d, k - 1], driver="evr")
         w, vecs = w[::-1], vecs[:, ::-1]
         s = np.sqrt(np.clip(w, 0.0, None))
-        if s[-1] > 1e-4:
+        # evr may return fewer pairs than asked under heavy degeneracy: then use the SVD
+        if s.size == d and s[-1] > 1e-4:
             other = (Qd.T @ vecs if wide else Qd @ vecs) / s
             return (s, vecs, other) if wide else (s, other, vecs)
     U, s, Vt = scipy.linalg.svd(Qd, full_matrices=False, lapack_driver="gesdd")
@@ -138,6 +139,102 @@ def _sparse_svd(Q, u0, v0, d, tol, seed):
     s = np.sqrt(np.clip(ritz[order], 0.0, None))
     other = (Q.T @ vecs if wide else Q @ vecs) / np.where(s > 0, s, 1.0)
     return (s, vecs, other) if wide else (s, other, vecs)
+
+
+def support_components(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
+    """Connected components of the bipartite support graph x -- a (edges where P > 0).
+
+    Returns
+    -------
+    x_labels : ndarray of int, shape (N,)
+        Component of each input, numbered 0, 1, ... in order of first appearance.
+    a_labels : ndarray of int, shape (M,)
+        Component of each context value; -1 for a value without mass.
+
+    Each component carries its own constant function, so the number of components is
+    the multiplicity of the singular value 1 (s_0 included).
+    """
+    from scipy.sparse.csgraph import connected_components
+
+    check_context(ctx)
+    n = ctx.n_inputs
+    support = sp.csr_matrix(ctx.P, copy=True)
+    support.data[:] = 1.0
+    graph = sp.bmat([[None, support], [support.T, None]], format="csr")
+    _, labels = connected_components(graph, directed=False)
+    _, first, inverse = np.unique(labels[:n], return_index=True, return_inverse=True)
+    rank = np.empty(first.size, dtype=np.int64)
+    rank[np.argsort(first)] = np.arange(first.size)
+    x_labels = rank[inverse]
+    lookup = np.full(labels.max() + 1, -1, dtype=np.int64)
+    lookup[labels[:n][first]] = rank
+    a_labels = lookup[labels[n:]]
+    a_labels[ctx.p_a <= 0] = -1
+    return x_labels, a_labels
+
+
+def _contrasts(weights: np.ndarray, count: int) -> np.ndarray:
+    """``count`` orthonormal vectors (C, count) orthogonal to ``weights`` (Helmert contrasts).
+
+    The j-th contrasts the (j+1)-th heaviest entry with the j heaviest ones, so the result
+    is deterministic and the first columns involve the largest components.
+    """
+    order = np.argsort(-weights, kind="stable")
+    out = np.zeros((weights.size, count))
+    for j in range(count):
+        head, nxt = order[:j + 1], order[j + 1]
+        out[head, j] = weights[head] * weights[nxt]
+        out[nxt, j] = -np.sum(weights[head] ** 2)
+        out[:, j] /= np.linalg.norm(out[:, j])
+    return out
+
+
+def _sparse_by_component(ctx: Context, Q, d, tol, seed):
+    """Top-d triplets of a sparse Q, one connected component of the support at a time.
+
+    Krylov solvers find only a few copies of a repeated singular value, and a context
+    with C components has s = 1 exactly C times (s_0 included), e.g. a KNN context whose
+    graph shatters. T is the direct sum of its components' operators, so each component is
+    decomposed on its own (dense when small) and the spectra are merged; the C - 1
+    directions with s = 1 besides the constant are contrasts of the components' constants.
+    """
+    u0, v0 = np.sqrt(ctx.p_x), np.sqrt(ctx.p_a)
+    x_labels, a_labels = support_components(ctx)
+    n_comp = int(x_labels.max()) + 1
+    if n_comp == 1:
+        return _sparse_svd(Q, u0, v0, d, tol, seed)
+    Q = sp.csr_matrix(Q)
+    values, lefts, rights = [], [], []
+    u_blocks = np.zeros((u0.size, n_comp))
+    v_blocks = np.zeros((v0.size, n_comp))
+    mass = np.zeros(n_comp)
+    for c in range(n_comp):
+        rows, cols = np.flatnonzero(x_labels == c), np.flatnonzero(a_labels == c)
+        mass[c] = np.sum(ctx.p_x[rows])
+        u_blocks[rows, c] = u0[rows] / np.sqrt(mass[c])
+        v_blocks[cols, c] = v0[cols] / np.sqrt(mass[c])
+        need = min(d, min(rows.size, cols.size) - 1)
+        if need < 1:
+            continue
+        block = Q[rows][:, cols]
+        small = min(block.shape) <= SPARSE_FROM or need >= min(block.shape) // 4
+        solve = _dense_svd if small else _sparse_svd
+        args = () if small else (tol, seed)
+        s_c, U_c, V_c = solve(block, u_blocks[rows, c], v_blocks[cols, c], need, *args)
+        values.append(s_c)
+        lefts.append(sp.csr_matrix((U_c.ravel(), (np.repeat(rows, need),
+                                                  np.tile(np.arange(need), rows.size))),
+                                   shape=(u0.size, need)))
+        rights.append(sp.csr_matrix((V_c.ravel(), (np.repeat(cols, need),
+                                                   np.tile(np.arange(need), cols.size))),
+                                    shape=(v0.size, need)))
+    ones = min(d, n_comp - 1)
+    coef = _contrasts(np.sqrt(mass), ones)
+    s = np.concatenate([np.ones(ones), *values])
+    order = np.argsort(-s, kind="stable")[:d]
+    U = sp.hstack([sp.csr_matrix(u_blocks @ coef), *lefts], format="csc")[:, order]
+    V = sp.hstack([sp.csr_matrix(v_blocks @ coef), *rights], format="csc")[:, order]
+    return s[order], U.toarray(), V.toarray()
 
 
 def _torch_svd(Q, u0, v0, d, device):
@@ -197,7 +294,7 @@ def contexture(ctx: Context, d: int, *, method: str = "auto", tol: float = 1e-10
     if method == "dense":
         s, U, V = _dense_svd(Q, u0, v0, d)
     elif method == "sparse":
-        s, U, V = _sparse_svd(Q, u0, v0, d, tol, seed)
+        s, U, V = _sparse_by_component(ctx, Q, d, tol, seed)
     else:
         s, U, V = _torch_svd(Q, u0, v0, d, device)
     s = np.clip(s, 0.0, None)

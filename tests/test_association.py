@@ -180,54 +180,6 @@ def test_metrics_dict():
     assert set(A.metrics(s)) == {"decay_rate", "tau", "tau_argmin", "effective_dimension"}
 
 
-# ---------------------------------------------------------------------- top left functions
-def test_left_contexture_sparse_path_matches_dense():
-    X = np.random.default_rng(4).normal(size=(700, 4))
-    ctx = cl.contexts.knn(X, 8)
-    s, mu = A.left_contexture(ctx, 10)
-    ref = cl.contexture(ctx, 10, method="dense")
-    np.testing.assert_allclose(s, ref.singular_values, atol=1e-7)
-    gram = mu.T @ (mu * ctx.p_x[:, None])
-    np.testing.assert_allclose(gram, np.eye(10), atol=1e-7)
-    # same span: projecting the reference functions onto mu loses nothing
-    coef = mu.T @ (ref.left * ctx.p_x[:, None])
-    np.testing.assert_allclose(np.sum(coef ** 2, axis=0), np.ones(10), atol=1e-6)
-    assert sp.issparse(ctx.P)
-
-
-def _dense_reference(ctx, d):
-    """Singular values by numpy's full SVD of the deflated Q (an independent route)."""
-    Q = ctx.normalized()
-    Q = Q.toarray() if sp.issparse(Q) else Q
-    return np.linalg.svd(Q - np.outer(np.sqrt(ctx.p_x), np.sqrt(ctx.p_a)),
-                         compute_uv=False)[:d]
-
-
-def test_left_contexture_disconnected_context_keeps_multiplicities():
-    # four far-apart blobs, one of them large enough for the Lanczos path; k = 5 KNN
-    rng = np.random.default_rng(9)
-    X = np.vstack([rng.normal(size=(size, 2)) + 100 * j
-                   for j, size in enumerate([40, 30, 25, 620])])
-    ctx = cl.contexts.knn(X, 5)
-    c = A.n_components(ctx)
-    assert c >= 4
-    s, mu = A.left_contexture(ctx, 12)
-    np.testing.assert_allclose(s, _dense_reference(ctx, 12), atol=1e-8)
-    assert np.sum(s > 1 - 1e-9) == min(12, c - 1)  # Krylov alone would miss copies of 1
-    np.testing.assert_allclose(mu.T @ (mu * ctx.p_x[:, None]), np.eye(12), atol=1e-8)
-    np.testing.assert_allclose(mu.T @ ctx.p_x, 0, atol=1e-10)
-    # each mu_i is a singular function: T T* mu_i = s_i^2 mu_i
-    K = ctx.dual_kernel()
-    np.testing.assert_allclose(K @ (mu * ctx.p_x[:, None]), mu * s ** 2, atol=1e-7)
-
-
-def test_component_labels():
-    P = np.array([[1, 0, 0, 0], [0, 1, 0, 0], [1, 0, 0, 0], [0, 0, 0, 1]]) / 4.0
-    x_labels, a_labels = A.component_labels(cl.Context(P))
-    np.testing.assert_array_equal(x_labels, [0, 1, 0, 2])
-    np.testing.assert_array_equal(a_labels, [0, 1, -1, 2])  # column 2 has no mass
-
-
 # ---------------------------------------------------------------------- knobs
 @pytest.mark.parametrize("ties", [False, True])
 def test_knn_knob_matches_builder(ties):

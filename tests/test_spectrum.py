@@ -108,3 +108,90 @@ def test_bad_method_and_context():
         cl.contexture(np.eye(3) / 3, 1)
     with pytest.raises(ValueError, match="sparse solver needs"):
         cl.contexture(random_context(n=9, m=7), 6, method="sparse")
+
+
+def test_disconnected_context_keeps_every_copy_of_s_equal_one():
+    """Three separate odd rings: s = 1 three times (s_0 included), then each ring's cosines.
+
+    (Odd sizes: a 2-step walk on an even ring splits into two components, even and odd.)
+    """
+    sizes = (1201, 31, 7)
+    W = sp.block_diag([sp.csr_matrix(cl.datasets.ring_graph(n)) for n in sizes], format="csr")
+    ctx = cl.contexts.random_walk(W, 2)
+    x_labels, a_labels = cl.spectrum.support_components(ctx)
+    assert np.bincount(x_labels).tolist() == list(sizes)
+    np.testing.assert_array_equal(x_labels, a_labels)
+    expected = np.sort(np.concatenate(
+        [np.cos(2 * np.pi * np.arange(n) / n) ** 2 for n in sizes]))[::-1][1:21]
+    res = cl.contexture(ctx, 20, method="sparse")
+    np.testing.assert_allclose(res.singular_values, expected, atol=1e-8)
+    assert np.sum(np.abs(res.singular_values - 1.0) < 1e-12) == 2
+    np.testing.assert_allclose(res.left.T @ (ctx.p_x[:, None] * res.left), np.eye(20),
+                               atol=1e-8)
+    np.testing.assert_allclose(ctx.expect(res.right), res.left * res.singular_values,
+                               atol=1e-8)
+    # the two extra unit functions are constant on each ring (contrasts of the rings)
+    for ring in range(3):
+        block = res.left[x_labels == ring][:, :2]
+        np.testing.assert_allclose(block, np.broadcast_to(block[0], block.shape), atol=1e-10)
+
+
+def test_shattered_knn_graph_sparse_matches_dense():
+    X = cl.datasets.load_digits(1200).X
+    ctx = cl.contexts.knn(X, 1)
+    n_comp = int(cl.spectrum.support_components(ctx)[0].max()) + 1
+    assert n_comp > 30                                   # k = 1 shatters the graph
+    sparse = cl.contexture(ctx, 24, method="sparse")
+    np.testing.assert_allclose(sparse.singular_values, 1.0, atol=1e-12)
+    np.testing.assert_allclose(sparse.left.T @ (ctx.p_x[:, None] * sparse.left), np.eye(24),
+                               atol=1e-10)
+    np.testing.assert_allclose(ctx.expect(sparse.right), sparse.left, atol=1e-10)
+
+
+def test_sparse_path_matches_dense_on_a_connected_knn():
+    X = np.random.default_rng(4).normal(size=(700, 4))
+    ctx = cl.contexts.knn(X, 8)
+    res = cl.contexture(ctx, 10, method="sparse")
+    s, mu = res.singular_values, res.left
+    ref = cl.contexture(ctx, 10, method="dense")
+    np.testing.assert_allclose(s, ref.singular_values, atol=1e-7)
+    gram = mu.T @ (mu * ctx.p_x[:, None])
+    np.testing.assert_allclose(gram, np.eye(10), atol=1e-7)
+    # same span: projecting the reference functions onto mu loses nothing
+    coef = mu.T @ (ref.left * ctx.p_x[:, None])
+    np.testing.assert_allclose(np.sum(coef ** 2, axis=0), np.ones(10), atol=1e-6)
+    assert sp.issparse(ctx.P)
+
+
+def _dense_reference(ctx, d):
+    """Singular values by numpy's full SVD of the deflated Q (an independent route)."""
+    Q = ctx.normalized()
+    Q = Q.toarray() if sp.issparse(Q) else Q
+    return np.linalg.svd(Q - np.outer(np.sqrt(ctx.p_x), np.sqrt(ctx.p_a)),
+                         compute_uv=False)[:d]
+
+
+def test_sparse_path_keeps_multiplicities_of_a_disconnected_knn():
+    # four far-apart blobs, one of them large enough for the Lanczos path; k = 5 KNN
+    rng = np.random.default_rng(9)
+    X = np.vstack([rng.normal(size=(size, 2)) + 100 * j
+                   for j, size in enumerate([40, 30, 25, 620])])
+    ctx = cl.contexts.knn(X, 5)
+    c = int(cl.spectrum.support_components(ctx)[0].max()) + 1
+    assert c >= 4
+    res = cl.contexture(ctx, 12, method="sparse")
+    s, mu = res.singular_values, res.left
+    np.testing.assert_allclose(s, _dense_reference(ctx, 12), atol=1e-8)
+    assert np.sum(s > 1 - 1e-9) == min(12, c - 1)  # Krylov alone would miss copies of 1
+    np.testing.assert_allclose(mu.T @ (mu * ctx.p_x[:, None]), np.eye(12), atol=1e-8)
+    np.testing.assert_allclose(mu.T @ ctx.p_x, 0, atol=1e-10)
+    # each mu_i is a singular function: T T* mu_i = s_i^2 mu_i
+    K = ctx.dual_kernel()
+    np.testing.assert_allclose(K @ (mu * ctx.p_x[:, None]), mu * s ** 2, atol=1e-7)
+
+
+def test_support_components():
+    P = np.array([[1, 0, 0, 0], [0, 1, 0, 0], [1, 0, 0, 0], [0, 0, 0, 1]]) / 4.0
+    x_labels, a_labels = cl.spectrum.support_components(cl.Context(P))
+    np.testing.assert_array_equal(x_labels, [0, 1, 0, 2])
+    np.testing.assert_array_equal(a_labels, [0, 1, -1, 2])  # column 2 has no mass

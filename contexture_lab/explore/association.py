@@ -127,8 +127,17 @@ def default_cache_dir() -> Path:
     return Path(base) / "contexture_lab"
 
 
+def _code_fingerprint() -> bytes:
+    """The source of the modules a sweep's numbers come from: edited code, new cache key."""
+    from .. import contexts, probe, spectrum
+
+    return b"".join(Path(m.__file__).read_bytes()
+                    for m in (association, contexts, probe, spectrum))
+
+
 def _cache_key(*parts) -> str:
     digest = hashlib.sha256(CACHE_VERSION.encode())
+    digest.update(_code_fingerprint())
     for part in parts:
         if isinstance(part, np.ndarray):
             digest.update(f"{part.dtype}{part.shape}".encode())
