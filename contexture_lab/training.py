@@ -269,6 +269,10 @@ def fit_encoder(ctx, objective: str, d: int, *, seed: int = 0, epochs: int | Non
     batch_size = default_batch if batch_size is None else batch_size
     batch_size = ctx.n_inputs if batch_size is None else check_int(batch_size, "batch_size",
                                                                    low=2)
+    if isinstance(hidden, (int, np.integer)) or not all(
+            isinstance(h, (int, np.integer)) for h in hidden):
+        raise TypeError(f"hidden must be a tuple of layer widths such as (128, 128), got "
+                        f"{hidden!r}")
     device = get_device(device)
     with cpu_single_thread(device):
         problem, history = _train(ctx, objective, d, seed, epochs, device, progress, hidden,

@@ -95,6 +95,8 @@ def test_cca_is_invariant_to_invertible_linear_maps():
     (lambda: cl.fit_encoder(CUBE, "kise", 0, **FAST), ValueError, "d must be >= 1"),
     (lambda: cl.fit_encoder(CUBE, "kise", 2, epochs=0, **FAST), ValueError, "epochs"),
     (lambda: cl.fit_encoder(np.eye(3), "kise", 2, **FAST), TypeError, "Context"),
+    (lambda: cl.fit_encoder(CUBE, "kise", 2, **{**FAST, "hidden": 64}), TypeError,
+     "tuple of layer widths"),
     (lambda: fit("kise", epochs=1).transform_context(CUBE.a_features), ValueError,
      "only 'svme'"),
     (lambda: fit("kise", epochs=1).transform(np.ones((2, 3))), ValueError, "columns"),
