@@ -42,6 +42,7 @@ def strength_plane(sweep, *, ax=None, pairs=None):
         for op in sweep.operations:
             rows = sweep.path(pair, op)
             ax.plot(x[rows], y[rows], marker=OP_MARKERS[op], ms=4, lw=1,
+                    ls=":" if op == "concatenation" else "-",
                     color=f"C{(n * 3 + list(OP_MARKERS).index(op)) % 10}",
                     label=f"{pair[0]} & {pair[1]}: {op}")
     for name in sweep.parents:
