@@ -4,6 +4,7 @@
     python3 tasks.py lab      # build .venv from the lock file (once) and open JupyterLab
     python3 tasks.py test     # build .venv (once) and run the whole test suite
     python3 tasks.py bench    # build .venv (once) and run the benchmarks
+    python3 tasks.py execute  # maintainers: re-run notebooks and store their outputs
     python3 tasks.py lock     # maintainers: rewrite requirements/lock.txt from .venv
 
 The environment lives in ``.venv`` inside the checkout. It is rebuilt only when
@@ -112,6 +113,12 @@ def bench(extra) -> None:
     run(PYTHON, ROOT / "benchmarks" / "run_all.py", *extra, env=env)
 
 
+def execute(extra) -> None:
+    ensure_env()
+    env = {**os.environ, **TEST_ENV}
+    run(PYTHON, ROOT / "tools" / "execute_notebooks.py", *extra, env=env)
+
+
 def lock(extra) -> None:
     """Rewrite the lock file from the current .venv (after a deliberate upgrade)."""
     out = subprocess.run([PYTHON, "-m", "pip", "freeze", "--all", "--exclude-editable"], check=True,
@@ -128,7 +135,7 @@ def lock(extra) -> None:
     say(f"wrote {LOCK.relative_to(ROOT)} ({len(lines)} packages)")
 
 
-COMMANDS = {"lab": lab, "test": test, "bench": bench, "lock": lock}
+COMMANDS = {"lab": lab, "test": test, "bench": bench, "execute": execute, "lock": lock}
 
 
 def main(argv) -> None:
