@@ -183,6 +183,14 @@ def test_convex_combination_of_three_contexts_and_zero_weight():
                                + 0.5 * _dual_kernel(cs[2].P), atol=1e-12)
 
 
+def test_convex_combination_sparse_if_any_input_is_sparse():
+    dense = cl.contexts.hypercube(2, 0.1)                  # uniform p_x on 4 inputs
+    sparse = cl.contexts.cycle(4, 0.5)
+    mix = mixing.convex_combination([dense, sparse], [0.5, 0.5])
+    assert mix.is_sparse and mix.P.nnz == 16 + 12
+    assert not mixing.convex_combination([dense, dense], [0.5, 0.5]).is_sparse
+
+
 def test_convex_combination_features():
     X = np.arange(12.0).reshape(6, 2)
     c1 = cl.contexts.knn(X, 2)
