@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from ._validation import as_float_array, check_int, check_rng
+from ._validation import as_float_array, check_rng
 
 #: Largest N for which :meth:`Context.dual_kernel` builds the dense N x N Gram matrix.
 MAX_DENSE_KERNEL = 20_000

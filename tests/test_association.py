@@ -4,7 +4,6 @@ from math import comb
 
 import numpy as np
 import pytest
-import scipy.sparse as sp
 
 import contexture_lab as cl
 from contexture_lab import association as A
