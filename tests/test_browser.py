@@ -8,7 +8,8 @@ then move a slider with the keyboard and check that
 - the kernel's explorer received the new value (the next point of the slider's grid),
 - the numbers shown in the readout are the sweep's numbers at that grid point (read from
   the kernel's own sweep arrays, formatted here),
-- the plot (the ipympl canvas) changed, and moving back restores the first image.
+- the plot (the ipympl canvas) changed, shows the very image the kernel's figure holds
+  for the new state, and moving back restores the first image.
 
 Screenshots go to ``artifacts/browser/`` (git-ignored). Needs Debian's ``/usr/bin/chromium``
 (``python3 tasks.py test`` installs it when it runs as root); skipped without it.
@@ -41,6 +42,7 @@ ARTIFACTS = ROOT / "artifacts" / "browser"
 #: Explorer instance in the namespace) and its current control values.
 _FIND = """
 import json
+import numpy as _np
 from contexture_lab.widgets.base import Explorer as _E
 _ex = globals().get("explorer")
 if not isinstance(_ex, _E):
@@ -67,14 +69,13 @@ print(json.dumps({
 #: the grid point and its mixture row shows the sweep's s_1, sum s_i^2, kernel deviation,
 #: tau, decay rate and probe error.
 _MIXING = _FIND + """
-import numpy as np
 _sw = _ex.sweep
 _op = _st["operation"]
 _move = "depth" if _op == "convolution" else "weight"
 _value = {"convex": _st["weight"], "convolution": _st["depth"]}.get(_op)
 _i = _sw.row(_st["pair"], _op, _value)
 _j = _sw.d_index(_st["d"])
-_f = lambda x, n=3: f"{x:.{n}f}" if np.isfinite(x) else "n/a"
+_f = lambda x, n=3: f"{x:.{n}f}" if _np.isfinite(x) else "n/a"
 _row = [_f(_sw.singular_values[_i, 0]), _f(_sw.metrics["sum_s2"][_i], 1),
         _f(_sw.metrics["kernel_deviation"][_i]), _f(_sw.metrics["tau"][_i]),
         _f(_sw.metrics["decay_rate"][_i]), _f(_sw.probe_error[_i, _j])]
@@ -83,6 +84,14 @@ print(json.dumps({
     "options": list(_ex.controls[_move].options),
     "expect": [_sw.label(_i), "mixture " + " ".join(_row),
                f"probe error (d = {int(_st['d'])})"]}))
+"""
+
+
+#: The explorer's figure as the kernel rendered it (the Agg buffer ipympl sends).
+_KERNEL_IMAGE = _FIND + """
+import base64
+_buf = _np.asarray(_ex.canvas.buffer_rgba())
+print(json.dumps({"shape": list(_buf.shape), "rgba": base64.b64encode(_buf.tobytes()).decode()}))
 """
 
 
@@ -131,8 +140,18 @@ def _pixels(png: bytes) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=np.int16)
 
 
-def _changed_fraction(a: bytes, b: bytes) -> float:
-    pa, pb = _pixels(a), _pixels(b)
+def _kernel_pixels(kernel) -> np.ndarray:
+    import base64
+
+    image = kernel_json(kernel, _KERNEL_IMAGE)
+    rgba = np.frombuffer(base64.b64decode(image["rgba"]), dtype=np.uint8)
+    return rgba.reshape(image["shape"])[..., :3].astype(np.int16)
+
+
+def _changed_fraction(a, b) -> float:
+    """Fraction of pixels that differ (PNG bytes or RGB arrays); 1.0 if sizes differ."""
+    pa = _pixels(a) if isinstance(a, bytes) else a
+    pb = _pixels(b) if isinstance(b, bytes) else b
     if pa.shape != pb.shape:
         return 1.0
     return float(np.mean(np.any(np.abs(pa - pb) > 8, axis=-1)))
@@ -215,6 +234,7 @@ def test_explorer_in_the_browser(scenario, lab, browser):
             for phrase in before["expect"]:
                 assert phrase in text0, (phrase, text0)
             image0 = _wait_canvas(canvas)  # the first image, once stable
+            assert _changed_fraction(image0, _kernel_pixels(kernel)) < 0.002
             explorer.screenshot(path=ARTIFACTS / f"{scenario.id}_before.png")
 
             # a student presses an arrow key on the focused slider
@@ -230,6 +250,8 @@ def test_explorer_in_the_browser(scenario, lab, browser):
             image1 = _wait_canvas(canvas, image0, differ=True)
             explorer.screenshot(path=ARTIFACTS / f"{scenario.id}_after.png")
             assert _changed_fraction(image0, image1) > 0.002, "the plot did not change"
+            # what the browser shows is the figure the kernel drew for the new state
+            assert _changed_fraction(image1, _kernel_pixels(kernel)) < 0.002
 
             # and back: the readout and the plot return to the first state
             _press_and_wait(page, "ArrowLeft" if step == 1 else "ArrowRight", readout)
