@@ -3,7 +3,8 @@
 :class:`JupyterLab` starts ``jupyter lab`` from this Python environment on a free loopback
 port, with a private runtime/config/settings folder (nothing of the user's Jupyter set-up
 is read or written), and stops it by its PID. :func:`launch_chromium` starts Debian's
-``/usr/bin/chromium`` through Playwright (never a downloaded browser). :class:`LabPage`
+``/usr/bin/chromium`` (or ``$CONTEXTURE_LAB_CHROMIUM``) through Playwright (never a
+downloaded browser). :class:`LabPage`
 wraps the few things a test does on a notebook: open it, clear and run all cells from the
 menus, wait for the kernel, find widgets, and list error outputs.
 """
@@ -23,7 +24,8 @@ import time
 import urllib.request
 from pathlib import Path
 
-CHROMIUM = Path("/usr/bin/chromium")
+#: Debian's chromium; CONTEXTURE_LAB_CHROMIUM points elsewhere (another Chromium build).
+CHROMIUM = Path(os.environ.get("CONTEXTURE_LAB_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                  "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
@@ -218,7 +220,7 @@ class LabPage:
         return [t.strip() for t in self.page.locator(
             ".jp-CodeCell .jp-InputArea-prompt").all_inner_texts()]
 
-    def run_all(self) -> None:
+    def run_all(self, timeout_ms: float = 600_000) -> None:
         """Edit > Clear Outputs of All Cells, Run > Run All Cells; wait until done.
 
         Done: the kernel is idle and every code cell has an execution count, or a cell
@@ -239,7 +241,7 @@ class LabPage:
                    '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]');
                  return idle && !prompts.some(p => p.includes('*')) &&
                         (prompts.every(p => /^\\[\\d+\\]:$/.test(p)) || failed);
-               }""", polling=500)
+               }""", polling=500, timeout=timeout_ms)
 
     def error_outputs(self) -> list[str]:
         """Texts of stderr outputs that hold a traceback or an error name."""

@@ -12,7 +12,8 @@ then move a slider with the keyboard and check that
   for the new state, and moving back restores the first image.
 
 Screenshots go to ``artifacts/browser/`` (git-ignored). Needs Debian's ``/usr/bin/chromium``
-(``python3 tasks.py test`` installs it when it runs as root); skipped without it.
+(``python3 tasks.py test`` installs it when it runs as root) or another Chromium named by
+``CONTEXTURE_LAB_CHROMIUM``; skipped without one.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ from jupyter_browser import CHROMIUM, JupyterLab, LabPage, kernel_json, launch_c
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(),
     reason=f"{CHROMIUM} not found: install Debian's chromium (apt-get install chromium; "
-           "python3 tasks.py test does it when run as root) to run the browser tests")
+           "python3 tasks.py test does it when run as root) or set CONTEXTURE_LAB_CHROMIUM "
+           "to a Chromium executable to run the browser tests")
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
