@@ -29,6 +29,9 @@ STAMP = VENV / ".contexture_lab_stamp"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 CHROMIUM = Path("/usr/bin/chromium")
+#: PyTorch's index of CPU-only wheels. On Linux, PyPI's torch wheel is the CUDA build
+#: (several GB of nvidia packages); the CPU build of the same version comes from here.
+TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 
 #: Environment for reproducible runs: CPU, a fixed thread count, no GUI backend.
 TEST_ENV = {
@@ -68,12 +71,37 @@ def ensure_env() -> None:
         say(f"creating the virtual environment in {VENV.relative_to(ROOT)}/")
         run(sys.executable, "-m", "venv", VENV)
     say("installing the locked versions (torch is the CPU build pinned in the lock file)")
+    install_torch_cpu()
     run(PYTHON, "-m", "pip", "install", "--disable-pip-version-check", "-q",
         "-r", LOCK)
     run(PYTHON, "-m", "pip", "install", "--disable-pip-version-check", "-q",
         "--no-deps", "--no-build-isolation", "-e", ".")
     STAMP.write_text(wanted)
     say("environment ready")
+
+
+def locked_torch() -> str:
+    for line in LOCK.read_text().splitlines():
+        if line.lower().startswith("torch=="):
+            return line.strip()
+    sys.exit(f"{LOCK} pins no torch version")
+
+
+def install_torch_cpu() -> None:
+    """Install the locked torch as a CPU build before the rest of the lock file.
+
+    A wheel that pip's own configuration already provides offline (a local wheel folder)
+    is used as it is; otherwise, on Linux, the CPU build comes from PyTorch's CPU index.
+    Elsewhere PyPI's wheel is already CPU-only (macOS) or the usual one (Windows).
+    """
+    pin = locked_torch()
+    pip = [str(PYTHON), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
+    offline = subprocess.run(pip + ["--no-index", "--no-deps", pin], cwd=ROOT,
+                             capture_output=True)
+    if offline.returncode == 0 or not sys.platform.startswith("linux"):
+        return
+    say(f"installing {pin} (CPU build) from PyTorch's CPU wheel index")
+    run(*pip, pin, "--extra-index-url", TORCH_CPU_INDEX)
 
 
 def ensure_chromium() -> bool:
@@ -93,7 +121,8 @@ def ensure_chromium() -> bool:
 
 def lab(extra) -> None:
     ensure_env()
-    run(BIN / "jupyter", "lab", "--notebook-dir", ROOT / "notebooks", *extra)
+    as_root = ["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
+    run(BIN / "jupyter", "lab", "--notebook-dir", ROOT / "notebooks", *as_root, *extra)
 
 
 def test(extra) -> None:

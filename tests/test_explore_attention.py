@@ -107,3 +107,13 @@ def test_static_figures_build(sweep):
     assert len(pa.training_figure([1.0, 0.5], np.zeros(5), np.ones(5)).axes) == 2
     assert len(pa.cross_attention_figure(np.full(4, 0.25), [0, 1, 0, 1]).axes) == 1
     matplotlib.pyplot.close("all")
+
+
+def test_explorer_blits_the_same_picture_as_a_full_draw(sweep):
+    ex = cl.widgets.attention_explorer(sweep)
+    ex.canvas.draw()                       # full draw: saves the static background
+    assert ex.blits
+    ex.update(temperature=float(sweep.temperatures[-1]))
+    blitted = np.asarray(ex.canvas.get_renderer().buffer_rgba()).copy()
+    ex.canvas.draw()
+    np.testing.assert_array_equal(blitted, np.asarray(ex.canvas.get_renderer().buffer_rgba()))

@@ -44,6 +44,7 @@ class AttentionExplorer(Explorer):
         self.marker = draw_sweep_curves(ax_curve, sw, i)
         ax_curve.set_title("association vs downstream", fontsize=9)
         figure.tight_layout()
+        self.animated = [self.image, self.line, self.marker]   # blitted: fixed axis limits
 
     def _redraw(self, temperature):
         sw = self.sweep

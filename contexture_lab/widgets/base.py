@@ -146,8 +146,10 @@ class Explorer:
         self._syncing = False
         for widget in self.controls.values():
             widget.observe(self._on_change, names="value")
-        self.widget = ipywidgets.VBox([
-            ipywidgets.HBox(list(self.controls.values())), self.canvas, self.readout])
+        controls_row = ipywidgets.HBox(  # wraps onto more lines instead of squeezing
+            list(self.controls.values()),
+            layout=ipywidgets.Layout(flex_flow="row wrap", align_items="center"))
+        self.widget = ipywidgets.VBox([controls_row, self.canvas, self.readout])
         self._render()
 
     # ------------------------------------------------------------------ hooks
