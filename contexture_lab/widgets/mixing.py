@@ -43,7 +43,7 @@ class MixingExplorer(Explorer):
             "operation": ipywidgets.ToggleButtons(
                 options=list(sweep.operations), description="operation",
                 value=operation or sweep.operations[0],
-                style={"button_width": "95px"}),
+                style={"button_width": "118px"}),
             "weight": ipywidgets.SelectionSlider(options=weights, value=pick(weights, weight),
                                                  description="weight w"),
             "depth": ipywidgets.SelectionSlider(options=depths, value=pick(depths, depth),
