@@ -25,6 +25,7 @@ from threadpoolctl import threadpool_limits
 from .. import association
 from .._validation import as_float_array, check_int
 from ..probe import probe_error
+from ._grid import grid_position
 
 #: Bump when what a sweep stores changes, so old cache files are not read.
 CACHE_VERSION = "association-sweep-4"
@@ -95,11 +96,7 @@ class AssociationSweep:
 
     def d_index(self, d) -> int:
         """Position of an encoder dimension in :attr:`d_values`."""
-        hits = np.flatnonzero(self.d_values == d)
-        if hits.size == 0:
-            raise ValueError(f"d={d!r} is not one of the sweep's d_values "
-                             f"{self.d_values.tolist()}")
-        return int(hits[0])
+        return grid_position(self.d_values, d, "d", "d_values")
 
     def probe_errors(self, y, *, d_values=None, n_per_class: int = 5,
                      n_repeats: int = 5, seed: int = 0) -> np.ndarray:

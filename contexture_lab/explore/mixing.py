@@ -22,6 +22,7 @@ from .. import mixing
 from .._validation import check_choice, check_float, check_int
 from ..context import check_context
 from ..probe import probe_error
+from ._grid import grid_position
 
 #: The operations a sweep can apply, with the grid each one moves along.
 OPERATIONS = {"convex": "weight", "convolution": "depth", "concatenation": None}
@@ -114,11 +115,7 @@ class MixingSweep:
 
     def d_index(self, d) -> int:
         """Position of an encoder dimension in :attr:`d_values`."""
-        hits = np.flatnonzero(self.d_values == d)
-        if hits.size == 0:
-            raise ValueError(f"d={d!r} is not one of the sweep's d_values "
-                             f"{self.d_values.tolist()}")
-        return int(hits[0])
+        return grid_position(self.d_values, d, "d", "d_values")
 
     def label(self, i: int) -> str:
         """A readable label of row ``i``."""
