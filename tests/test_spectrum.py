@@ -195,3 +195,17 @@ def test_support_components():
     x_labels, a_labels = cl.spectrum.support_components(cl.Context(P))
     np.testing.assert_array_equal(x_labels, [0, 1, 0, 2])
     np.testing.assert_array_equal(a_labels, [0, 1, -1, 2])  # column 2 has no mass
+
+
+def test_mixed_precision_sparse_solver_keeps_the_spectrum(monkeypatch):
+    """Single-precision factorisation (used for large contexts) + Rayleigh-Ritz in double."""
+    ctx = cl.contexts.knn(cl.datasets.swiss_roll(2500, random_state=1), 10)
+    double = cl.contexture(ctx, 12, method="sparse")
+    monkeypatch.setattr(cl.spectrum, "MIXED_PRECISION_FROM", 0)
+    mixed = cl.contexture(ctx, 12, method="sparse")
+    np.testing.assert_allclose(mixed.singular_values, double.singular_values, atol=1e-10)
+    w = np.sqrt(ctx.p_x)[:, None]
+    cosines = np.linalg.svd((mixed.left * w).T @ (double.left * w), compute_uv=False)
+    assert cosines.min() > 1 - 1e-8
+    np.testing.assert_allclose(ctx.expect(mixed.right), mixed.left * mixed.singular_values,
+                               atol=1e-5)
