@@ -4,16 +4,18 @@ For n = 2,000 / 20,000 / 100,000 points of a noisy swiss roll (3-D), measures th
 peak memory of building the KNN context (k = 10) and of ``contexture(ctx, d=32)``, next to
 ``SpectralEmbedding(affinity="nearest_neighbors", n_neighbors=10, n_components=32)`` on the
 same points, and the agreement of the two embeddings (mean squared canonical correlation).
-Every measurement runs in a fresh process; "peak MB" is the rise of the process's peak
+Every measurement runs in a fresh process, --repeat times (the table shows medians, as
+timings on a shared machine vary by 10-30 % from run to run); "peak MB" is the rise of the process's peak
 resident memory above what it held once the data and libraries were loaded.
 
-    python benchmarks/bench_engine.py [--sizes 2000 20000 100000] [--out FILE.md]
+    python benchmarks/bench_engine.py [--sizes 2000 20000 100000] [--repeat 3] [--out FILE.md]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import subprocess
 import sys
 import time
@@ -71,9 +73,17 @@ def run_one(kind: str, n: int, workdir: Path) -> dict:
     return json.loads(Path(out).read_text())
 
 
+def median_runs(runs: list[dict]) -> dict:
+    """Median of every number over repeated runs (other fields from the first run)."""
+    return {key: (statistics.median(r[key] for r in runs) if isinstance(value, float) else value)
+            for key, value in runs[0].items()}
+
+
 def main(argv=None) -> str:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[2000, 20000, 100000])
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="fresh processes per measurement; the table shows medians")
     parser.add_argument("--out", type=Path, default=None, help="also write the table here")
     parser.add_argument("--measure", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -94,8 +104,11 @@ def main(argv=None) -> str:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         for n in args.sizes:
-            ours = run_one("contexture", n, tmp)
-            theirs = run_one("spectral_embedding", n, tmp)
+            # interleaved, so both see the same moments of a shared machine
+            pairs = [(run_one("contexture", n, tmp), run_one("spectral_embedding", n, tmp))
+                     for _ in range(args.repeat)]
+            ours = median_runs([p[0] for p in pairs])
+            theirs = median_runs([p[1] for p in pairs])
             agree = cl.alignment.cca_r2(np.load(tmp / f"contexture_{n}.json.npy"),
                                         np.load(tmp / f"spectral_embedding_{n}.json.npy"))
             rows.append(f"| {n:,} | {ours['build_s']:.2f} | {ours['decompose_s']:.2f} "

@@ -9,6 +9,8 @@ solvers) or projected out (sparse solver), so results hold only s_1 >= s_2 >= ..
 
 from __future__ import annotations
 
+import contextlib
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,13 +28,21 @@ DENSE_LIMIT = 3000
 
 METHODS = ("auto", "dense", "sparse", "torch")
 
-#: The sparse solver's shift: sigma = 1 + SHIFT sits just above the largest eigenvalue.
-SHIFT = 1e-3
+#: The sparse solver's shift: sigma = 1 + SHIFT sits just above the largest eigenvalue of
+#: the Gram matrix (1, the constant, projected out), so the wanted eigenvalues near 1 are
+#: well separated after the spectral transformation 1 / (sigma - lambda).
+SHIFT = 1e-5
 
 #: From this many rows of the Gram matrix on, the sparse solver factorises in single
-#: precision: about 1.5 times faster at 100,000 points, singular values still to ~1e-12
-#: (double-precision Rayleigh-Ritz), singular functions to ~1e-6 instead of ~1e-10.
-MIXED_PRECISION_FROM = 50_000
+#: precision and stops ARPACK at a relative tolerance of 1e-6: singular values still to
+#: ~1e-12 (double-precision Rayleigh-Ritz), singular functions to ~1e-6 instead of ~1e-10.
+MIXED_PRECISION_FROM = 10_000
+
+#: From this many rows on, the sparse solver runs BLAS on one thread (see _sparse_svd).
+SERIAL_BLAS_FROM = 10_000
+
+#: ARPACK's tolerance in mixed precision (a single-precision solve cannot do better).
+MIXED_TOL = 1e-6
 
 
 @dataclass(frozen=True)
@@ -106,51 +116,78 @@ def _dense_svd(Q, u0, v0, d):
     return s[:d], U[:, :d], Vt[:d].T
 
 
+@functools.cache
+def _blas_threads():
+    """The process's BLAS thread pools (found once: scanning the loaded libraries is slow)."""
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
 def _sparse_svd(Q, u0, v0, d, tol, seed):
     """Top-d singular triplets of a sparse Q without forming any dense N x N matrix.
 
-    The smaller Gram matrix G = Q Q^T (or Q^T Q) is formed as a *sparse* product and its top
-    eigenpairs are found by ARPACK in shift-invert mode around sigma slightly above 1 (the
-    largest possible eigenvalue), where the singular values of KNN and graph contexts
-    cluster; plain Lanczos converges very slowly there. The constant pair (s_0 = 1) is
-    removed by a Rayleigh-Ritz step against the known vector u0 (or v0).
+    The smaller Gram matrix G = F F^T (F = Q or Q^T) is formed as a *sparse* product and its
+    top eigenpairs are found by ARPACK in shift-invert mode around sigma slightly above 1
+    (the largest possible eigenvalue), where the singular values of KNN and graph contexts
+    cluster; plain Lanczos converges very slowly there. The known top eigenvector (the
+    constant, s_0 = 1) is projected out of the operator, so ARPACK looks for d pairs, and a
+    final Rayleigh-Ritz step in double precision gives the singular values and the other
+    side's functions from one sparse product W = F^T basis.
     """
     Q = sp.csr_matrix(Q)
     wide = Q.shape[0] <= Q.shape[1]
-    G = (Q @ Q.T if wide else Q.T @ Q).tocsc()
+    F = Q if wide else Q.T.tocsr()
+    Ft = F.T.tocsr()
     known = u0 if wide else v0
-    n = G.shape[0]
-    rng = np.random.default_rng(seed)
-    start = rng.standard_normal(n)
-    start -= known * (known @ start) / (known @ known)
-    k = d + 1
+    known = known / np.linalg.norm(known)
+    n = F.shape[0]
     sigma = 1.0 + SHIFT
-    # G - sigma I is symmetric negative definite: a symmetric-mode LU with a minimum-degree
-    # ordering on A^T + A has far less fill-in than the default column ordering
-    # Large problems factorise in single precision (half the memory traffic per solve);
-    # the Rayleigh-Ritz step below, in double precision, restores the singular values to
-    # ~1e-12, while the functions keep an error of ~1e-6 (see MIXED_PRECISION_FROM).
+    # sigma I - G is symmetric positive definite: a symmetric-mode LU without pivoting and a
+    # minimum-degree ordering on its pattern has far less fill-in than the default column
+    # ordering. Large problems factorise in single precision (half the memory traffic per
+    # solve); the Rayleigh-Ritz step below restores the singular values to ~1e-12.
     mixed = n >= MIXED_PRECISION_FROM
     dtype = np.float32 if mixed else np.float64
-    lu = spla.splu((G - sigma * sp.identity(n, format="csc")).tocsc().astype(dtype),
-                   permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0,
-                   options={"SymmetricMode": True})
-    inverse = spla.LinearOperator(
-        G.shape, dtype=np.float64,
-        matvec=lambda x: lu.solve(np.asarray(x, dtype=dtype).ravel()).astype(np.float64))
-    w, vecs = spla.eigsh(G, k=k, sigma=sigma, which="LM", OPinv=inverse, v0=start,
-                         tol=max(tol, 1e-6) if mixed else tol,
-                         ncv=min(n - 1, max(2 * k + 1, k + 20)))
+    shifted = F @ Ft
+    shifted.data *= -1.0
+    shifted.setdiag(shifted.diagonal() + sigma)  # every diagonal entry is stored (> 0)
+    # symmetric, so its CSR arrays are also its CSC arrays
+    shifted = sp.csc_matrix((shifted.data.astype(dtype), shifted.indices, shifted.indptr),
+                            shape=shifted.shape)
+
+    def inverse_on_complement(x):
+        """(sigma I - G)^-1 on the complement of the known eigenvector (0 on it)."""
+        x = np.asarray(x, dtype=np.float64).ravel()
+        x = x - known * (known @ x)
+        y = lu.solve(x.astype(dtype, copy=False)).astype(np.float64)
+        return y - known * (known @ y)
+
+    rng = np.random.default_rng(seed)
+    start = rng.standard_normal(n)
+    start -= known * (known @ start)
+    # one BLAS thread for large problems: ARPACK's vector operations between the (serial)
+    # triangular solves only lose time to thread hand-offs (twice as slow on 2 cores)
+    serial = (_blas_threads().limit(limits=1, user_api="blas") if n >= SERIAL_BLAS_FROM
+              else contextlib.nullcontext())
+    with serial:
+        lu = spla.splu(shifted, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0,
+                       options={"SymmetricMode": True})
+        operator = spla.LinearOperator((n, n), dtype=np.float64, matvec=inverse_on_complement)
+        _, vecs = spla.eigsh(operator, k=d, which="LA", v0=start,
+                             tol=max(tol, MIXED_TOL) if mixed else tol,
+                             ncv=min(n - 1, d + max(16, d // 2)))
     # Rayleigh-Ritz in the span of the returned vectors, orthogonal to the known one
-    unit = known / np.linalg.norm(known)
-    projected = vecs - np.outer(unit, unit @ vecs)
-    left, sv, _ = np.linalg.svd(projected, full_matrices=False)
-    basis = left[:, sv > 1e-8]
-    ritz, rot = np.linalg.eigh(basis.T @ (G @ basis))
+    # (re-orthonormalised by a Cholesky QR, as their span is all that is used)
+    basis = vecs - np.outer(known, known @ vecs)
+    basis = scipy.linalg.solve_triangular(np.linalg.cholesky(basis.T @ basis), basis.T,
+                                          lower=True).T
+    W = Ft @ basis
+    ritz, rot = np.linalg.eigh(W.T @ W)
     order = np.argsort(-ritz)[:d]
-    vecs = basis @ rot[:, order]
     s = np.sqrt(np.clip(ritz[order], 0.0, None))
-    other = (Q.T @ vecs if wide else Q @ vecs) / np.where(s > 0, s, 1.0)
+    vecs = basis @ rot[:, order]
+    other = (W @ rot[:, order]) / np.where(s > 0, s, 1.0)
     return (s, vecs, other) if wide else (s, other, vecs)
 
 

@@ -202,6 +202,7 @@ def test_mixed_precision_sparse_solver_keeps_the_spectrum(monkeypatch):
     ctx = cl.contexts.knn(cl.datasets.swiss_roll(2500, random_state=1), 10)
     double = cl.contexture(ctx, 12, method="sparse")
     monkeypatch.setattr(cl.spectrum, "MIXED_PRECISION_FROM", 0)
+    monkeypatch.setattr(cl.spectrum, "SERIAL_BLAS_FROM", 0)  # and one BLAS thread
     mixed = cl.contexture(ctx, 12, method="sparse")
     np.testing.assert_allclose(mixed.singular_values, double.singular_values, atol=1e-10)
     w = np.sqrt(ctx.p_x)[:, None]
