@@ -9,7 +9,6 @@ solvers) or projected out (sparse solver), so results hold only s_1 >= s_2 >= ..
 
 from __future__ import annotations
 
-import contextlib
 import functools
 from dataclasses import dataclass
 
@@ -37,9 +36,6 @@ SHIFT = 1e-5
 #: precision and stops ARPACK at a relative tolerance of 1e-6: singular values still to
 #: ~1e-12 (double-precision Rayleigh-Ritz), singular functions to ~1e-6 instead of ~1e-10.
 MIXED_PRECISION_FROM = 10_000
-
-#: From this many rows on, the sparse solver runs BLAS on one thread (see _sparse_svd).
-SERIAL_BLAS_FROM = 10_000
 
 #: ARPACK's tolerance in mixed precision (a single-precision solve cannot do better).
 MIXED_TOL = 1e-6
@@ -149,9 +145,7 @@ def _sparse_svd(Q, u0, v0, d, tol, seed):
     # solve); the Rayleigh-Ritz step below restores the singular values to ~1e-12.
     mixed = n >= MIXED_PRECISION_FROM
     dtype = np.float32 if mixed else np.float64
-    shifted = F @ Ft
-    shifted.data *= -1.0
-    shifted.setdiag(shifted.diagonal() + sigma)  # every diagonal entry is stored (> 0)
+    shifted = sigma * sp.identity(n, format="csr") - F @ Ft
     # symmetric, so its CSR arrays are also its CSC arrays
     shifted = sp.csc_matrix((shifted.data.astype(dtype), shifted.indices, shifted.indptr),
                             shape=shifted.shape)
@@ -166,11 +160,9 @@ def _sparse_svd(Q, u0, v0, d, tol, seed):
     rng = np.random.default_rng(seed)
     start = rng.standard_normal(n)
     start -= known * (known @ start)
-    # one BLAS thread for large problems: ARPACK's vector operations between the (serial)
-    # triangular solves only lose time to thread hand-offs (twice as slow on 2 cores)
-    serial = (_blas_threads().limit(limits=1, user_api="blas") if n >= SERIAL_BLAS_FROM
-              else contextlib.nullcontext())
-    with serial:
+    # one BLAS thread: ARPACK's vector operations between the (serial) triangular solves
+    # only lose time to thread hand-offs (up to twice as slow on 2 cores)
+    with _blas_threads().limit(limits=1, user_api="blas"):
         lu = spla.splu(shifted, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0,
                        options={"SymmetricMode": True})
         operator = spla.LinearOperator((n, n), dtype=np.float64, matvec=inverse_on_complement)

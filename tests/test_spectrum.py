@@ -202,7 +202,6 @@ def test_mixed_precision_sparse_solver_keeps_the_spectrum(monkeypatch):
     ctx = cl.contexts.knn(cl.datasets.swiss_roll(2500, random_state=1), 10)
     double = cl.contexture(ctx, 12, method="sparse")
     monkeypatch.setattr(cl.spectrum, "MIXED_PRECISION_FROM", 0)
-    monkeypatch.setattr(cl.spectrum, "SERIAL_BLAS_FROM", 0)  # and one BLAS thread
     mixed = cl.contexture(ctx, 12, method="sparse")
     np.testing.assert_allclose(mixed.singular_values, double.singular_values, atol=1e-10)
     w = np.sqrt(ctx.p_x)[:, None]
@@ -210,3 +209,17 @@ def test_mixed_precision_sparse_solver_keeps_the_spectrum(monkeypatch):
     assert cosines.min() > 1 - 1e-8
     np.testing.assert_allclose(ctx.expect(mixed.right), mixed.left * mixed.singular_values,
                                atol=1e-5)
+
+
+@pytest.mark.parametrize("shape", [(2400, 1200), (1200, 2400)])
+def test_sparse_path_on_tall_and_wide_contexts(shape):
+    """The sparse solver works on the smaller Gram matrix of either side."""
+    n, m = shape
+    rows = np.concatenate([np.arange(n), np.random.default_rng(0).integers(0, n, 6 * n)])
+    cols = np.concatenate([np.arange(n) % m, np.random.default_rng(1).integers(0, m, 6 * n)])
+    P = sp.csr_matrix((np.ones(rows.size), (rows, cols)), shape=shape)
+    ctx = cl.Context(P / P.sum())
+    res = cl.contexture(ctx, 8, method="sparse")
+    np.testing.assert_allclose(res.singular_values, _dense_reference(ctx, 8), atol=1e-10)
+    np.testing.assert_allclose(ctx.expect(res.right), res.left * res.singular_values, atol=1e-8)
+    np.testing.assert_allclose(res.left.T @ (res.left * ctx.p_x[:, None]), np.eye(8), atol=1e-8)
