@@ -155,7 +155,9 @@ def main(argv=None) -> str:
         sizes = ["2000", "20000"] + ([] if args.quick else ["100000"])
         parts += ["## Contexture engine against scikit-learn's SpectralEmbedding", "",
                   f"KNN context (k = {bench_engine.K}), d = {bench_engine.D}, noisy swiss "
-                  "roll; each cell is a fresh process (see `benchmarks/bench_engine.py`).",
+                  "roll; each cell is the median of three fresh processes, ours and theirs "
+                  "interleaved, each after an untimed warm-up run on "
+                  f"{bench_engine.WARM_UP} points (see `benchmarks/bench_engine.py`).",
                   "", bench_engine.main(["--sizes", *sizes]), ""]
     if "import" in args.only:
         print("import time ...", flush=True)
