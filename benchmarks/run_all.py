@@ -40,15 +40,6 @@ IMPORT_SNIPPET = ("import sys, time; t = time.perf_counter(); import contexture_
                   "if m in sys.modules])")
 
 
-def pin_two_cores() -> str:
-    """Pin this process (and so its children) to two cores when there are more."""
-    cores = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
-    if len(cores) > 2:
-        os.sched_setaffinity(0, cores[:2])
-        return "2 (pinned)"
-    return str(len(cores) or os.cpu_count())
-
-
 def machine(cores: str) -> str:
     cpu = platform.processor() or platform.machine()
     try:
@@ -69,40 +60,6 @@ def machine(cores: str) -> str:
     return (f"{stamp}, commit `{commit}`; {cpu}, CPU cores: {cores}; Python "
             f"{platform.python_version()}, torch {version('torch')}, "
             f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}")
-
-
-def widget_section(steps: int = 100) -> str:
-    """Median and 95th percentile of an explorer step (compute + redraw)."""
-    lines = ["| explorer | steps | median (ms) | p95 (ms) | set-up (s) |",
-             "|---|---:|---:|---:|---:|"]
-    import time
-
-    import tempfile
-
-    for name, factory in bench_widgets.FACTORIES.items():
-        try:
-            # set-up with an empty sweep cache: a first open (later opens read the cache)
-            with tempfile.TemporaryDirectory() as cache:
-                saved = os.environ.get("CONTEXTURE_LAB_CACHE")
-                os.environ["CONTEXTURE_LAB_CACHE"] = cache
-                try:
-                    t0 = time.perf_counter()
-                    explorer = factory()
-                    setup = time.perf_counter() - t0
-                finally:
-                    if saved is None:
-                        del os.environ["CONTEXTURE_LAB_CACHE"]
-                    else:
-                        os.environ["CONTEXTURE_LAB_CACHE"] = saved
-        except (ImportError, AttributeError) as exc:
-            lines.append(f"| {name} | not available ({type(exc).__name__}) | | | |")
-            continue
-        ms = 1000 * bench_widgets.time_steps(explorer, bench_widgets.random_steps(explorer,
-                                                                                   steps))
-        lines.append(f"| {name} | {ms.size} | {np.median(ms):.1f} | "
-                     f"{np.percentile(ms, 95):.1f} | {setup:.1f} |")
-        print(lines[-1], flush=True)
-    return "\n".join(lines)
 
 
 def import_section(repeats: int = 5) -> str:
@@ -129,7 +86,7 @@ def main(argv=None) -> str:
     parser.add_argument("--no-write", action="store_true",
                         help="print only; do not write benchmarks/RESULTS.md")
     args = parser.parse_args(argv)
-    cores = pin_two_cores()
+    cores = bench_widgets.pin_two_cores()
     os.environ.setdefault("CONTEXTURE_LAB_DEVICE", "cpu")
     command = " ".join(["python3 tasks.py bench", *(argv if argv is not None else sys.argv[1:])])
     parts = ["# Benchmarks", "",
@@ -149,7 +106,7 @@ def main(argv=None) -> str:
                   "(100 seeded random steps; see `benchmarks/bench_widgets.py`). Set-up = "
                   "building the explorer with an empty sweep cache: a first open (the association "
                   "explorer's sweep is read from the on-disk cache afterwards).", "",
-                  widget_section(), ""]
+                  bench_widgets.table(), ""]
     if "engine" in args.only:
         print("engine ...", flush=True)
         sizes = ["2000", "20000"] + ([] if args.quick else ["100000"])
