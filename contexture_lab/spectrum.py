@@ -307,7 +307,9 @@ def contexture(ctx: Context, d: int, *, method: str = "auto", tol: float = 1e-10
         for sparse contexts with min(N, M) > SPARSE_FROM (dense ones: > DENSE_LIMIT) and
         d < min(N, M) / 4, else dense.
     tol : float
-        Relative tolerance of the sparse solver.
+        Relative tolerance of the sparse solver (ARPACK); from MIXED_PRECISION_FROM rows on,
+        where it factorises in single precision, at least MIXED_TOL (singular values stay
+        accurate to ~1e-12 through a double-precision Rayleigh-Ritz step, functions ~1e-6).
     seed : int
         Seed of the sparse solver's start vector (results are deterministic).
     device : str or torch.device, optional
