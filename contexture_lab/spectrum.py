@@ -160,8 +160,9 @@ def _sparse_svd(Q, u0, v0, d, tol, seed):
     rng = np.random.default_rng(seed)
     start = rng.standard_normal(n)
     start -= known * (known @ start)
-    # one BLAS thread: ARPACK's vector operations between the (serial) triangular solves
-    # only lose time to thread hand-offs (up to twice as slow on 2 cores)
+    # one BLAS thread: ARPACK's vector operations between the (serial) triangular solves,
+    # and the small dense steps after them, only lose time to thread hand-offs (up to
+    # twice as slow on 2 cores)
     with _blas_threads().limit(limits=1, user_api="blas"):
         lu = spla.splu(shifted, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0,
                        options={"SymmetricMode": True})
@@ -169,8 +170,15 @@ def _sparse_svd(Q, u0, v0, d, tol, seed):
         _, vecs = spla.eigsh(operator, k=d, which="LA", v0=start,
                              tol=max(tol, MIXED_TOL) if mixed else tol,
                              ncv=min(n - 1, d + max(16, d // 2)))
-    # Rayleigh-Ritz in the span of the returned vectors, orthogonal to the known one
-    # (re-orthonormalised by a Cholesky QR, as their span is all that is used)
+        return _rayleigh_ritz(vecs, known, Ft, d, wide)
+
+
+def _rayleigh_ritz(vecs, known, Ft, d, wide):
+    """Singular triplets from the span of ``vecs`` (n, d), orthogonal to ``known``.
+
+    The span is re-orthonormalised (Cholesky QR); with W = F^T basis, the eigenpairs of
+    W^T W give s^2 and the rotation, and W rot / s gives the other side's vectors.
+    """
     basis = vecs - np.outer(known, known @ vecs)
     basis = scipy.linalg.solve_triangular(np.linalg.cholesky(basis.T @ basis), basis.T,
                                           lower=True).T
