@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._threads import one_thread
 from ._validation import as_float_array, check_choice, check_float, check_int, check_rng
 from .context import check_context
 
@@ -497,13 +498,11 @@ def permutation_null(metric, F, G, *, n_permutations: int = 200, seed=0,
         raise TypeError(f"metric must be callable or one of {sorted(METRICS)}, got "
                         f"{type(metric).__name__}")
     alternative = check_choice(alternative or default, "alternative", ("greater", "less"))
-    from threadpoolctl import threadpool_limits
-
     F, G = _pair(F, G)
     n_permutations = check_int(n_permutations, "n_permutations", low=1)
     rng = check_rng(seed)
     # many small products: one BLAS thread avoids the cost of waking the others each call
-    with threadpool_limits(1):
+    with one_thread():
         statistic = float(metric(F, G))
         null = np.array([metric(F, G[rng.permutation(G.shape[0])])
                          for _ in range(n_permutations)], dtype=float)

@@ -9,7 +9,6 @@ solvers) or projected out (sparse solver), so results hold only s_1 >= s_2 >= ..
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,6 +16,7 @@ import scipy.linalg
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
+from ._threads import one_thread
 from ._validation import check_choice, check_int
 from .context import Context, check_context
 
@@ -112,14 +112,6 @@ def _dense_svd(Q, u0, v0, d):
     return s[:d], U[:, :d], Vt[:d].T
 
 
-@functools.cache
-def _blas_threads():
-    """The process's BLAS thread pools (found once: scanning the loaded libraries is slow)."""
-    from threadpoolctl import ThreadpoolController
-
-    return ThreadpoolController()
-
-
 def _sparse_svd(Q, u0, v0, d, tol, seed):
     """Top-d singular triplets of a sparse Q without forming any dense N x N matrix.
 
@@ -160,10 +152,10 @@ def _sparse_svd(Q, u0, v0, d, tol, seed):
     rng = np.random.default_rng(seed)
     start = rng.standard_normal(n)
     start -= known * (known @ start)
-    # one BLAS thread: ARPACK's vector operations between the (serial) triangular solves,
+    # one thread: ARPACK's vector operations between the (serial) triangular solves,
     # and the small dense steps after them, only lose time to thread hand-offs (up to
     # twice as slow on 2 cores)
-    with _blas_threads().limit(limits=1, user_api="blas"):
+    with one_thread():
         lu = spla.splu(shifted, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0,
                        options={"SymmetricMode": True})
         operator = spla.LinearOperator((n, n), dtype=np.float64, matvec=inverse_on_complement)

@@ -20,9 +20,9 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from .. import association
+from .._threads import one_thread
 from .._validation import as_float_array, check_int
 from ..probe import probe_error
 from ._grid import grid_position
@@ -232,7 +232,7 @@ def build_sweep(knob: str, values, *, y=None, d: int = 32, d_values=(2, 4, 8, 16
     spectra, lefts, pxs, rows = [], [], [], []
     # Lanczos and the kernel blocks are many modest BLAS calls; a second BLAS thread made
     # this loop 2-3x *slower* on a busy, shared 2-core machine (threads spin-waiting)
-    with threadpool_limits(1):
+    with one_thread():
         for point in association.sweep(knob, values, d=d, **data):
             s = np.full(d, np.nan)
             s[:point.singular_values.size] = point.singular_values
