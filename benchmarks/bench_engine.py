@@ -122,8 +122,8 @@ def main(argv=None) -> str:
             theirs = median_runs([p[1] for p in pairs])
             agree = cl.alignment.cca_r2(np.load(tmp / f"contexture_{n}.json.npy"),
                                         np.load(tmp / f"spectral_embedding_{n}.json.npy"))
-            rows.append(f"| {n:,} | {ours['build_s']:.2f} | {ours['decompose_s']:.2f} "
-                        f"({ours['method']}) | {ours['peak_mb']:.0f} | {theirs['total_s']:.2f} "
+            rows.append(f"| {n:,} | {ours['build_s']:.3f} | {ours['decompose_s']:.3f} "
+                        f"({ours['method']}) | {ours['peak_mb']:.0f} | {theirs['total_s']:.3f} "
                         f"| {theirs['peak_mb']:.0f} | {agree:.3f} |")
             print(rows[-1], flush=True)
     table = "\n".join(rows)
