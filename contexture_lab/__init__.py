@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import importlib
 
-from . import contexts, exercises
+from . import contexts, degeneracy, exercises
 from .context import Context
+from .degeneracy import DegenerateSpanWarning, scrambled
 from .spectrum import Contexture, contexture
 
 __version__ = "0.1.0"
@@ -43,5 +44,6 @@ def __getattr__(name):
     raise AttributeError(f"module 'contexture_lab' has no attribute {name!r}")
 
 
-__all__ = ["Context", "Contexture", "contexture", "contexts", "exercises", "fit_encoder",
+__all__ = ["Context", "Contexture", "DegenerateSpanWarning", "contexture", "contexts",
+           "degeneracy", "exercises", "scrambled", "fit_encoder",
            "get_device", *sorted(_LAZY_MODULES)]

@@ -27,6 +27,7 @@ import numpy as np
 
 from ._validation import as_float_array, check_float, check_int, check_rng
 from .context import Context, check_context
+from .degeneracy import maybe_scramble
 
 
 # ---------------------------------------------------------------------- tensors and checks
@@ -452,7 +453,9 @@ def graph_eigenvectors(W, d: int) -> tuple[np.ndarray, np.ndarray]:
     d = check_int(d, "d", low=1, high=n - 1)
     r = 1.0 / np.sqrt(degree)
     lam, U = np.linalg.eigh(W * r[:, None] * r[None, :])
-    lam, U = lam[::-1][1:d + 1], U[:, ::-1][:, 1:d + 1]
+    lam, U = lam[::-1][1:], U[:, ::-1][:, 1:]
+    (U,) = maybe_scramble(lam, U)
+    lam, U = lam[:d], U[:, :d]
     pi = degree / degree.sum()
     return lam, U / np.sqrt(pi)[:, None]
 

@@ -20,11 +20,15 @@ concatenated embeddings of separately trained encoders).
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import scipy.sparse as sp
 
 from ._validation import as_float_array, check_int, check_probability_vector
 from .context import Context, check_context
+from . import degeneracy
+from .degeneracy import maybe_scramble
 
 #: :func:`concatenate` refuses to build more stored entries than this (memory guard).
 MAX_CONCAT_ENTRIES = 30_000_000
@@ -287,13 +291,23 @@ def dual_contexture(ctx: Context, d: int, *, gram=None):
     if G.shape != (n, n):
         raise ValueError(f"gram has shape {G.shape}; expected ({n}, {n})")
     root = np.sqrt(ctx.p_x)
-    w, U = scipy.linalg.eigh(G - np.outer(root, root), subset_by_index=[n - d, n - 1],
-                             driver="evr")
-    w, U = w[::-1], U[:, ::-1]
+    G = G - np.outer(root, root)
+    k = min(d + 1, n - 1)       # one more, to see whether the cluster of s_d is cut
+    while True:
+        w, U = scipy.linalg.eigh(G, subset_by_index=[n - k, n - 1], driver="evr")
+        w, U = np.sqrt(np.clip(w[::-1], 0.0, 1.0)), U[:, ::-1]
+        if k == n - 1 or w[d - 1] - w[-1] > degeneracy.tolerance(w):
+            break
+        k = n - 1
+    if k > d and w[d - 1] - w[d] <= degeneracy.tolerance(w):
+        warnings.warn(degeneracy.describe(w, d, complete=k == n - 1),
+                      degeneracy.DegenerateSpanWarning, stacklevel=2)
+    (U,) = maybe_scramble(w, U)
+    w, U = w[:d], U[:, :d]
     rows = np.argmax(np.abs(U), axis=0)
     signs = np.sign(U[rows, np.arange(d)])
     signs[signs == 0] = 1.0
-    return np.sqrt(np.clip(w, 0.0, 1.0)), U * signs / root[:, None]
+    return w, U * signs / root[:, None]
 
 
 # ---------------------------------------------------------------------- training

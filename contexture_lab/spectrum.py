@@ -9,6 +9,7 @@ solvers) or projected out (sparse solver), so results hold only s_1 >= s_2 >= ..
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,9 +17,11 @@ import scipy.linalg
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
+from . import degeneracy
 from ._threads import one_thread
 from ._validation import check_choice, check_int
 from .context import Context, check_context
+from .degeneracy import DegenerateSpanWarning
 
 #: ``method="auto"`` uses the sparse solver for sparse contexts with min(N, M) above
 #: SPARSE_FROM, and for dense ones above DENSE_LIMIT (when d is small against min(N, M)).
@@ -26,6 +29,9 @@ SPARSE_FROM = 1000
 DENSE_LIMIT = 3000
 
 METHODS = ("auto", "dense", "sparse", "torch")
+
+#: What :func:`contexture` does when the top-d span is not unique (s_d = s_{d+1}).
+ON_DEGENERATE = ("warn", "ignore")
 
 #: The sparse solver's shift: sigma = 1 + SHIFT sits just above the largest eigenvalue of
 #: the Gram matrix (1, the constant, projected out), so the wanted eigenvalues near 1 are
@@ -59,6 +65,13 @@ class Contexture:
         The marginals, for inner products in L2(P_X) and L2(P_A).
     method : str
         The solver that produced the result.
+    gap : float
+        s_d - s_{d+1} (s_{d+1} = 0 past the last non-constant pair; NaN where the sparse
+        solver cannot compute s_{d+1}, at d = min(N, M) - 2).
+    unique : bool
+        Whether the top-d span is determined: False when s_d and s_{d+1} are equal within
+        :data:`contexture_lab.degeneracy.RTOL` times s_1 (then any d functions of that
+        cluster are an equally valid answer; THEORY.md section 1).
     """
 
     singular_values: np.ndarray
@@ -67,6 +80,8 @@ class Contexture:
     p_x: np.ndarray
     p_a: np.ndarray
     method: str
+    gap: float = float("nan")
+    unique: bool = True
 
     @property
     def d(self) -> int:
@@ -293,8 +308,18 @@ def _torch_svd(Q, u0, v0, d, device):
     return (s[:d].cpu().numpy(), U[:, :d].cpu().numpy(), Vh[:d].T.cpu().numpy())
 
 
+def _solve(method, ctx, Q, k, tol, seed, device):
+    """Top-k triplets (s, U, V) of the deflated Q with the chosen solver."""
+    u0, v0 = np.sqrt(ctx.p_x), np.sqrt(ctx.p_a)
+    if method == "dense":
+        return _dense_svd(Q, u0, v0, k)
+    if method == "sparse":
+        return _sparse_by_component(ctx, Q, k, tol, seed)
+    return _torch_svd(Q, u0, v0, k, device)
+
+
 def contexture(ctx: Context, d: int, *, method: str = "auto", tol: float = 1e-10,
-               seed: int = 0, device=None) -> Contexture:
+               seed: int = 0, device=None, on_degenerate: str = "warn") -> Contexture:
     """Decompose a context: the top-d singular values and functions of T.
 
     Parameters
@@ -316,41 +341,71 @@ def contexture(ctx: Context, d: int, *, method: str = "auto", tol: float = 1e-10
         Seed of the sparse solver's start vector (results are deterministic).
     device : str or torch.device, optional
         Only for ``method="torch"``; defaults to :func:`contexture_lab.get_device`.
+    on_degenerate : {"warn", "ignore"}
+        What to do when s_d = s_{d+1} (the top-d span is not unique): "warn" issues a
+        :class:`~contexture_lab.degeneracy.DegenerateSpanWarning` naming the cluster and the
+        nearest d values that end at a gap. Either way the result's ``unique`` is False.
 
     Returns
     -------
     Contexture
+        With ``gap`` = s_d - s_{d+1} and ``unique``. Under the scramble switch
+        (:func:`contexture_lab.degeneracy.scrambled`) the functions of every cluster of
+        equal singular values are rotated by a seeded random orthogonal matrix first.
     """
     check_context(ctx)
     check_choice(method, "method", METHODS)
+    check_choice(on_degenerate, "on_degenerate", ON_DEGENERATE)
     n_min = min(ctx.shape)
     d = check_int(d, "d", low=1)
     if d > n_min - 1:
         raise ValueError(f"d={d} is too large for a context of shape {ctx.shape}: at most "
                          f"min(N, M) - 1 = {n_min - 1} non-constant singular functions exist")
     Q = ctx.normalized()
-    u0 = np.sqrt(ctx.p_x)
-    v0 = np.sqrt(ctx.p_a)
     if method == "auto":
         large = n_min > (SPARSE_FROM if ctx.is_sparse else DENSE_LIMIT)
         method = "sparse" if large and d < n_min // 4 else "dense"
     if method == "sparse" and d >= n_min - 1:
         raise ValueError(f"the sparse solver needs d < min(N, M) - 1 = {n_min - 1}, got "
                          f"d={d}; use method='dense'")
-    if method == "dense":
-        s, U, V = _dense_svd(Q, u0, v0, d)
-    elif method == "sparse":
-        s, U, V = _sparse_by_component(ctx, Q, d, tol, seed)
-    else:
-        s, U, V = _torch_svd(Q, u0, v0, d, device)
+    # one pair more than asked, to see whether s_d = s_{d+1}; while the cluster of s_d
+    # runs past what was computed, compute more (a whole cluster is needed to describe
+    # it and to scramble it)
+    limit = n_min - 2 if method == "sparse" else n_min - 1
+    k = min(d + 1, limit)
+    s, U, V = _solve(method, ctx, Q, k, tol, seed, device)
     s = np.clip(s, 0.0, None)
+    eq = degeneracy.tolerance(s)
+    while s.size > d and s.size < limit and s[d - 1] - s[-1] <= eq:
+        k = limit if method != "sparse" else min(limit, 2 * k + 8)
+        s, U, V = _solve(method, ctx, Q, k, tol, seed, device)
+        s = np.clip(s, 0.0, None)
+    if s.size > d:
+        s_next = float(s[d])
+    elif d == n_min - 1:      # nothing follows on a square context; zeros on the longer side
+        s_next = None if ctx.shape[0] == ctx.shape[1] else 0.0
+    else:                     # the sparse solver at d = min(N, M) - 2: s_{d+1} unknown
+        s_next = float("nan")
+    gap = float(s[d - 1]) - (0.0 if s_next is None else s_next)
+    unique = s_next is None or not s[d - 1] - s_next <= eq
+    if not unique and on_degenerate == "warn":
+        values = s if s.size > d else np.append(s, s_next)
+        text = degeneracy.describe(values, d, tol=eq, complete=s.size == n_min - 1)
+        warnings.warn(text, DegenerateSpanWarning, stacklevel=2)
+    U, V = degeneracy.maybe_scramble(s, U, V, tol=eq)
+    s, U, V = s[:d], U[:, :d], V[:, :d]
+    u0, v0 = np.sqrt(ctx.p_x), np.sqrt(ctx.p_a)
     inv_root = np.zeros_like(v0)
     inv_root[v0 > 0] = 1.0 / v0[v0 > 0]
     left, right = _sign_fix(U / u0[:, None], V * inv_root[:, None])
     return Contexture(singular_values=s, left=left, right=right, p_x=ctx.p_x.copy(),
-                      p_a=ctx.p_a.copy(), method=method)
+                      p_a=ctx.p_a.copy(), method=method, gap=gap, unique=unique)
 
 
 def singular_values(ctx: Context, k: int, **kwargs) -> np.ndarray:
-    """s_1..s_k of T (s_0 = 1 excluded), shape (k,); same options as :func:`contexture`."""
+    """s_1..s_k of T (s_0 = 1 excluded), shape (k,); same options as :func:`contexture`.
+
+    Singular values are determined even inside a cluster, so this never warns.
+    """
+    kwargs.setdefault("on_degenerate", "ignore")
     return contexture(ctx, k, **kwargs).singular_values

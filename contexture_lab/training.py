@@ -16,6 +16,7 @@ import torch
 from . import objectives as obj
 from ._validation import as_float_array, check_float, check_int
 from .context import Context, check_context
+from .degeneracy import maybe_scramble
 from .device import get_device
 from .encoders import MLP, Encoder, cpu_single_thread
 
@@ -297,7 +298,8 @@ def dae_span(ctx, d: int) -> np.ndarray:
     d = check_int(d, "d", low=1, high=H.shape[1])
     G = ctx.expect(H - ctx.p_a @ H)                       # (N, q) = T h~
     G = G - ctx.p_x @ G
-    U, _, _ = np.linalg.svd(G * np.sqrt(ctx.p_x)[:, None], full_matrices=False)
+    U, s, _ = np.linalg.svd(G * np.sqrt(ctx.p_x)[:, None], full_matrices=False)
+    (U,) = maybe_scramble(s, U)
     return U[:, :d] / np.sqrt(ctx.p_x)[:, None]
 
 

@@ -126,15 +126,19 @@ def default_cache_dir() -> Path:
 
 def _code_fingerprint() -> bytes:
     """The source of the modules a sweep's numbers come from: edited code, new cache key."""
-    from .. import contexts, probe, spectrum
+    from .. import contexts, degeneracy, probe, spectrum
 
     return b"".join(Path(m.__file__).read_bytes()
-                    for m in (association, contexts, probe, spectrum))
+                    for m in (association, contexts, degeneracy, probe, spectrum))
 
 
 def _cache_key(*parts) -> str:
+    from ..degeneracy import scramble_seed
+
     digest = hashlib.sha256(CACHE_VERSION.encode())
     digest.update(_code_fingerprint())
+    # a sweep computed under the scramble switch is not the plain one
+    digest.update(f"scramble={scramble_seed()}".encode())
     for part in parts:
         if isinstance(part, np.ndarray):
             digest.update(f"{part.dtype}{part.shape}".encode())
