@@ -6,7 +6,15 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 
-#: Modest sizes keep notebooks small and diff-friendly.
+#: Okabe & Ito's palette (Color Universal Design, 2008): told apart under the common colour
+#: vision deficiencies; the line styles repeat with it, so lines never differ by colour alone.
+OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
+             "#000000")
+LINE_STYLES = ("-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1, 1, 1)), (0, (1, 2)),
+               (0, (8, 2, 2, 2)))
+
+#: Modest sizes keep notebooks small and diff-friendly; inline figures are stored at twice
+#: the pixel density (retina), and fonts are sized to be read on a projected screen.
 LAB_STYLE = {
     "figure.figsize": (6.4, 3.4),
     "figure.dpi": 72,
@@ -15,7 +23,15 @@ LAB_STYLE = {
     "axes.spines.right": False,
     "axes.grid": True,
     "grid.alpha": 0.3,
-    "font.size": 10,
+    "font.size": 10.5,
+    "axes.titlesize": 11,
+    "axes.labelsize": 10.5,
+    "legend.fontsize": 9,
+    "legend.framealpha": 0.85,
+    "xtick.labelsize": 9.5,
+    "ytick.labelsize": 9.5,
+    "axes.prop_cycle": mpl.cycler(color=OKABE_ITO, linestyle=LINE_STYLES),
+    "image.cmap": "viridis",
     "svg.hashsalt": "contexture_lab",
 }
 
@@ -26,8 +42,19 @@ def lab_style():
 
 
 def use_lab_style() -> None:
-    """Apply :data:`LAB_STYLE` for the rest of the session (call once in a notebook)."""
+    """Apply :data:`LAB_STYLE` for the rest of the session (call once in a notebook).
+
+    In a Jupyter kernel, inline figures are also stored as retina PNGs (twice the pixels
+    of their nominal size), crisp on high-resolution screens and projectors.
+    """
     mpl.rcParams.update(LAB_STYLE)
+    try:
+        from IPython import get_ipython
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+    except ImportError:       # plain Python: nothing inline to configure
+        return
+    if get_ipython() is not None:
+        set_matplotlib_formats("retina")
 
 
 def spectrum(s, *, ax=None, label=None, log=False, include_s0=True, **kwargs):
@@ -67,7 +94,9 @@ def image_grid(values, image_shape, *, titles=None, ncols=None, cmap="RdBu_r",
                symmetric=True, figsize=None):
     """Draw each column of ``values`` (n_pixels, k) as an image of ``image_shape``.
 
-    Used for singular functions of a context on pixels, or for averages over inputs.
+    Used for singular functions of a context on pixels, or for averages over inputs. Each
+    image is scaled to its own largest magnitude (symmetric maps: blue negative, red
+    positive); one colourbar says so.
     """
     values = np.asarray(values, dtype=float)
     if values.ndim == 1:
@@ -83,17 +112,30 @@ def image_grid(values, image_shape, *, titles=None, ncols=None, cmap="RdBu_r",
             continue
         img = values[:, j].reshape(image_shape)
         lim = np.abs(img).max() or 1.0
-        ax.imshow(img, cmap=cmap, vmin=-lim if symmetric else None,
-                  vmax=lim if symmetric else None)
+        mappable = ax.imshow(img / lim, cmap=cmap, vmin=-1.0 if symmetric else None,
+                             vmax=1.0)
         if titles is not None:
-            ax.set_title(titles[j], fontsize=8)
+            ax.set_title(titles[j], fontsize=8.5)
     fig.tight_layout()
+    _shared_colorbar(fig, axes, mappable, symmetric)
     return fig
+
+
+def _shared_colorbar(fig, axes, mappable, symmetric):
+    """One colourbar beside a grid of panels each scaled to its own maximum magnitude."""
+    ticks = [-1, 0, 1] if symmetric else [0, 1]
+    bar = fig.colorbar(mappable, ax=axes.ravel().tolist(), shrink=0.8, pad=0.02,
+                       fraction=0.03, ticks=ticks)
+    bar.ax.set_yticklabels(["$-$max", "0", "+max"] if symmetric else ["0", "max"])
+    bar.ax.tick_params(labelsize=8)
 
 
 def graph_functions(W, functions, layout, *, titles=None, cmap="RdBu_r", node_size=40,
                     figsize=None):
-    """Draw each column of ``functions`` (n, k) as node colours on a graph layout (n, 2)."""
+    """Draw each column of ``functions`` (n, k) as node colours on a graph layout (n, 2).
+
+    Each panel is scaled to its own largest magnitude; one colourbar says so.
+    """
     functions = np.asarray(functions, dtype=float)
     if functions.ndim == 1:
         functions = functions[:, None]
@@ -107,11 +149,13 @@ def graph_functions(W, functions, layout, *, titles=None, cmap="RdBu_r", node_si
         lim = np.abs(f).max() or 1.0
         for r, c in zip(rows, cols):
             ax.plot(layout[[r, c], 0], layout[[r, c], 1], color="0.8", lw=0.6, zorder=1)
-        ax.scatter(layout[:, 0], layout[:, 1], c=f, cmap=cmap, vmin=-lim, vmax=lim,
-                   s=node_size, edgecolors="0.3", linewidths=0.4, zorder=2)
+        mappable = ax.scatter(layout[:, 0], layout[:, 1], c=f / lim, cmap=cmap, vmin=-1.0,
+                              vmax=1.0, s=node_size, edgecolors="0.3", linewidths=0.4,
+                              zorder=2)
         ax.set_aspect("equal")
         ax.axis("off")
         if titles is not None:
             ax.set_title(titles[j], fontsize=9)
     fig.tight_layout()
+    _shared_colorbar(fig, axes, mappable, True)
     return fig
