@@ -2,6 +2,7 @@
 """One entry point for setting up and using contexture_lab (needs only Python >= 3.11).
 
     python3 tasks.py lab      # build .venv from the lock file (once) and open JupyterLab
+    python3 tasks.py reset 03 # put back the original of one notebook in your working copy
     python3 tasks.py test     # build .venv (once) and run the whole test suite
     python3 tasks.py bench    # build .venv (once) and run the benchmarks
     python3 tasks.py execute  # maintainers: re-run notebooks and store their outputs
@@ -20,6 +21,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -29,6 +31,9 @@ STAMP = VENV / ".contexture_lab_stamp"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 CHROMIUM = Path("/usr/bin/chromium")
+#: The user's working copy (git-ignored): notebooks copied once, never overwritten, so the
+#: tracked notebooks change only through ``tasks.py execute``; the docs beside them.
+WORKSPACE = ROOT / "my-lab"
 #: PyTorch's index of CPU-only wheels. On Linux, PyPI's torch wheel is the CUDA build
 #: (several GB of nvidia packages); the CPU build of the same version comes from here.
 TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
@@ -46,6 +51,14 @@ TEST_ENV = {
 
 def say(message: str) -> None:
     print(f"[tasks] {message}", flush=True)
+
+
+def shown(path: Path) -> str:
+    """``path`` relative to the checkout when inside it."""
+    try:
+        return str(path.relative_to(ROOT))
+    except ValueError:
+        return str(path)
 
 
 def run(*args, env=None) -> None:
@@ -70,9 +83,12 @@ def ensure_env() -> None:
     if not PYTHON.exists():
         say(f"creating the virtual environment in {VENV.relative_to(ROOT)}/")
         run(sys.executable, "-m", "venv", VENV)
-    say("installing the locked versions (torch is the CPU build pinned in the lock file)")
+    pins = sum(1 for line in LOCK.read_text().splitlines() if "==" in line)
+    say(f"installing {pins} locked packages into {VENV.relative_to(ROOT)}/ (about 1.7 GB on "
+        "disk, torch's CPU build the largest): usually 2-5 minutes, once; pip lists each "
+        "package as it goes")
     install_torch_cpu()
-    run(PYTHON, "-m", "pip", "install", "--disable-pip-version-check", "-q",
+    run(PYTHON, "-m", "pip", "install", "--disable-pip-version-check", "--progress-bar", "off",
         "-r", LOCK)
     run(PYTHON, "-m", "pip", "install", "--disable-pip-version-check", "-q",
         "--no-deps", "--no-build-isolation", "-e", ".")
@@ -100,7 +116,7 @@ def install_torch_cpu() -> None:
                              capture_output=True)
     if offline.returncode == 0 or not sys.platform.startswith("linux"):
         return
-    say(f"installing {pin} (CPU build) from PyTorch's CPU wheel index")
+    say(f"installing {pin} (CPU build, about 200 MB) from PyTorch's CPU wheel index")
     run(*pip, pin, "--extra-index-url", TORCH_CPU_INDEX)
 
 
@@ -119,10 +135,59 @@ def ensure_chromium() -> bool:
     return False
 
 
+def prepare_workspace() -> None:
+    """Create the working copy: each notebook copied once (a student's work is never
+    overwritten), the docs refreshed beside them so the lab's file browser reaches them."""
+    notebooks = WORKSPACE / "notebooks"
+    notebooks.mkdir(parents=True, exist_ok=True)
+    new = []
+    for source in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        if not (notebooks / source.name).exists():
+            shutil.copy2(source, notebooks / source.name)
+            new.append(source.name)
+    if new:
+        say(f"copied {len(new)} notebook(s) into {shown(notebooks)}/ (your working "
+            "copy; `python3 tasks.py reset NN` puts back the original of one)")
+    docs = WORKSPACE / "docs"
+    docs.mkdir(exist_ok=True)
+    for source in sorted((ROOT / "docs").glob("*.md")):
+        target = docs / source.name
+        if target.exists():
+            target.chmod(0o644)
+        shutil.copy2(source, target)
+        target.chmod(0o444)   # reference, not a place to take notes
+
+
 def lab(extra) -> None:
     ensure_env()
+    prepare_workspace()
     as_root = ["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
-    run(BIN / "jupyter", "lab", "--notebook-dir", ROOT / "notebooks", *as_root, *extra)
+    start = "--ServerApp.default_url=/lab/tree/notebooks/00_start_here.ipynb"
+    run(BIN / "jupyter", "lab", "--notebook-dir", WORKSPACE, start, *as_root, *extra)
+
+
+def reset(extra) -> None:
+    """Put back the original of one notebook (by number or name); the old copy is kept."""
+    if len(extra) != 1:
+        sys.exit("usage: python3 tasks.py reset NN   (e.g. 03, or 03_alignment_relations)")
+    wanted = extra[0].removesuffix(".ipynb")
+    found = [p for p in sorted((ROOT / "notebooks").glob("*.ipynb"))
+             if p.stem == wanted or p.stem.startswith(f"{wanted}_")]
+    if len(found) != 1:
+        names = ", ".join(p.stem for p in sorted((ROOT / "notebooks").glob("*.ipynb")))
+        sys.exit(f"no single notebook matches {wanted!r}; the notebooks are: {names}")
+    source = found[0]
+    target = WORKSPACE / "notebooks" / source.name
+    if target.exists():
+        backups = WORKSPACE / "backups"
+        backups.mkdir(parents=True, exist_ok=True)
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        kept = backups / f"{source.stem}-{stamp}.ipynb"
+        shutil.move(target, kept)
+        say(f"your previous copy is kept as {shown(kept)}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(source, target)
+    say(f"{shown(target)} is the original again")
 
 
 #: The extra nbval passes of ``tasks.py test``: every stored output must also come out of a
@@ -182,7 +247,7 @@ def lock(extra) -> None:
     say(f"wrote {LOCK.relative_to(ROOT)} ({len(lines)} packages)")
 
 
-COMMANDS = {"lab": lab, "test": test, "bench": bench, "execute": execute, "lock": lock}
+COMMANDS = {"lab": lab, "reset": reset, "test": test, "bench": bench, "execute": execute, "lock": lock}
 
 
 def main(argv) -> None:
