@@ -368,16 +368,17 @@ def contexture(ctx: Context, d: int, *, method: str = "auto", tol: float = 1e-10
     if method == "sparse" and d >= n_min - 1:
         raise ValueError(f"the sparse solver needs d < min(N, M) - 1 = {n_min - 1}, got "
                          f"d={d}; use method='dense'")
-    # one pair more than asked, to see whether s_d = s_{d+1}; while the cluster of s_d
-    # runs past what was computed, compute more (a whole cluster is needed to describe
-    # it and to scramble it)
+    # one pair more than asked, to see whether s_d = s_{d+1}. When the cluster of s_d runs
+    # past what was computed, compute more: once (to name the d that closes it), and under
+    # the scramble switch until the whole cluster is in (it must be rotated as a whole)
     limit = n_min - 2 if method == "sparse" else n_min - 1
     k = min(d + 1, limit)
     s, U, V = _solve(method, ctx, Q, k, tol, seed, device)
     s = np.clip(s, 0.0, None)
     eq = degeneracy.tolerance(s)
-    while s.size > d and s.size < limit and s[d - 1] - s[-1] <= eq:
-        k = limit if method != "sparse" else min(limit, 2 * k + 8)
+    rounds = np.inf if degeneracy.scramble_seed() is not None else 1
+    while rounds > 0 and s.size > d and s.size < limit and s[d - 1] - s[-1] <= eq:
+        k, rounds = min(limit, 2 * k + 8), rounds - 1
         s, U, V = _solve(method, ctx, Q, k, tol, seed, device)
         s = np.clip(s, 0.0, None)
     if s.size > d:
