@@ -54,6 +54,7 @@ uses ``%matplotlib inline`` for its static figures, and it is never shown twice.
 from __future__ import annotations
 
 import html
+import re
 import sys
 import warnings
 
@@ -149,7 +150,8 @@ class Explorer:
         controls_row = ipywidgets.HBox(  # wraps onto more lines instead of squeezing
             list(self.controls.values()),
             layout=ipywidgets.Layout(flex_flow="row wrap", align_items="center"))
-        self.widget = ipywidgets.VBox([controls_row, self.canvas, self.readout])
+        self.widget = ExplorerBox([controls_row, self.canvas, self.readout])
+        self.widget.offline_text = offline_text(type(self).__name__)
         self._render()
 
     # ------------------------------------------------------------------ hooks
@@ -228,4 +230,24 @@ class Explorer:
         return self.widget._repr_mimebundle_(**kwargs)
 
 
-__all__ = ["Explorer", "interactive_canvas"]
+def offline_text(class_name: str) -> str:
+    """What a viewer without a kernel shows in place of an explorer (a sentence)."""
+    words = re.sub(r"(?<!^)(?=[A-Z])", " ", class_name).lower()
+    return (f"[Interactive {words}: it needs a running Python kernel. Open this notebook in "
+            "JupyterLab (python3 tasks.py lab) and run it from the top; the static figure "
+            "after this cell shows the same numbers.]")
+
+
+class ExplorerBox(ipywidgets.VBox):
+    """An explorer's container; without a live kernel it reads as a sentence, not a repr."""
+
+    offline_text = "[Interactive explorer: it needs a running Python kernel.]"
+
+    def _repr_mimebundle_(self, **kwargs):
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if bundle:
+            bundle["text/plain"] = self.offline_text
+        return bundle
+
+
+__all__ = ["Explorer", "ExplorerBox", "interactive_canvas", "offline_text"]

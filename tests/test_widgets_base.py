@@ -1,0 +1,25 @@
+"""What an explorer cell shows where no kernel runs (a static viewer, a stored notebook)."""
+
+import numpy as np
+import pytest
+
+pytest.importorskip("ipywidgets")
+
+from contexture_lab.widgets.base import ExplorerBox, offline_text  # noqa: E402
+
+
+def test_offline_text_names_the_explorer_and_how_to_open_it():
+    text = offline_text("AssociationExplorer")
+    assert text.startswith("[Interactive association explorer:")
+    assert "kernel" in text and "tasks.py lab" in text
+
+
+def test_box_reads_as_the_sentence_and_keeps_the_widget_view():
+    box = ExplorerBox([])
+    box.offline_text = offline_text("MixingExplorer")
+    bundle = box._repr_mimebundle_()
+    assert bundle["text/plain"] == box.offline_text
+    assert "VBox" not in bundle["text/plain"]
+    view = bundle["application/vnd.jupyter.widget-view+json"]
+    assert view["model_id"] == box.model_id
+    assert np.isscalar(view["version_major"])
