@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import sys
+
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
@@ -53,8 +56,37 @@ def use_lab_style() -> None:
         from matplotlib_inline.backend_inline import set_matplotlib_formats
     except ImportError:       # plain Python: nothing inline to configure
         return
-    if get_ipython() is not None:
-        set_matplotlib_formats("retina")
+    shell = get_ipython()
+    if shell is None:
+        return
+    set_matplotlib_formats("retina")
+    if os.environ.get(CHECK_FIGURES_ENV, "") not in ("", "0"):
+        _check_inline_figures(shell)
+
+
+#: With this environment variable set to 1, every inline figure of a notebook is checked
+#: for overlapping or clipped text and legends on data before it is shown; findings are
+#: printed to stderr, which nbval reports as a changed output.
+CHECK_FIGURES_ENV = "CONTEXTURE_LAB_CHECK_FIGURES"
+
+
+def _check_inline_figures(shell) -> None:
+    from matplotlib.figure import Figure
+
+    from .figure_check import problems
+
+    formatter = shell.display_formatter.formatters["image/png"]
+    show = formatter.lookup_by_type(Figure)
+    if getattr(show, "checks_layout", False):
+        return
+
+    def checked(fig):
+        for problem in problems(fig, inside_figure=False):
+            print(f"figure check: {problem}", file=sys.stderr)
+        return show(fig)
+
+    checked.checks_layout = True
+    formatter.for_type(Figure, checked)
 
 
 def spectrum(s, *, ax=None, label=None, log=False, include_s0=True, **kwargs):
@@ -104,8 +136,8 @@ def image_grid(values, image_shape, *, titles=None, ncols=None, cmap="RdBu_r",
     k = values.shape[1]
     ncols = ncols or min(k, 8)
     nrows = int(np.ceil(k / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=figsize or (1.3 * ncols, 1.45 * nrows),
-                             squeeze=False)
+    fig, axes = plt.subplots(nrows, ncols, figsize=figsize or (1.3 * ncols + 0.6, 1.45 * nrows),
+                             squeeze=False, layout="constrained")
     for j, ax in enumerate(axes.ravel()):
         ax.axis("off")
         if j >= k:
@@ -116,7 +148,6 @@ def image_grid(values, image_shape, *, titles=None, ncols=None, cmap="RdBu_r",
                              vmax=1.0)
         if titles is not None:
             ax.set_title(titles[j], fontsize=8.5)
-    fig.tight_layout()
     _shared_colorbar(fig, axes, mappable, symmetric)
     return fig
 
@@ -124,8 +155,8 @@ def image_grid(values, image_shape, *, titles=None, ncols=None, cmap="RdBu_r",
 def _shared_colorbar(fig, axes, mappable, symmetric):
     """One colourbar beside a grid of panels each scaled to its own maximum magnitude."""
     ticks = [-1, 0, 1] if symmetric else [0, 1]
-    bar = fig.colorbar(mappable, ax=axes.ravel().tolist(), shrink=0.8, pad=0.02,
-                       fraction=0.03, ticks=ticks)
+    bar = fig.colorbar(mappable, ax=axes.ravel().tolist(), shrink=0.8, pad=0.01,
+                       aspect=15, ticks=ticks)
     bar.ax.set_yticklabels(["$-$max", "0", "+max"] if symmetric else ["0", "max"])
     bar.ax.tick_params(labelsize=8)
 
@@ -142,13 +173,14 @@ def graph_functions(W, functions, layout, *, titles=None, cmap="RdBu_r", node_si
     layout = np.asarray(layout, dtype=float)
     W = np.asarray(W.toarray() if hasattr(W, "toarray") else W)
     k = functions.shape[1]
-    fig, axes = plt.subplots(1, k, figsize=figsize or (2.6 * k, 2.6), squeeze=False)
+    fig, axes = plt.subplots(1, k, figsize=figsize or (2.6 * k + 0.6, 2.6), squeeze=False,
+                             layout="constrained")
     rows, cols = np.nonzero(np.triu(W))
     for j, ax in enumerate(axes.ravel()):
         f = functions[:, j]
         lim = np.abs(f).max() or 1.0
         for r, c in zip(rows, cols):
-            ax.plot(layout[[r, c], 0], layout[[r, c], 1], color="0.8", lw=0.6, zorder=1)
+            ax.plot(layout[[r, c], 0], layout[[r, c], 1], color="0.75", ls="-", lw=0.6, zorder=1)
         mappable = ax.scatter(layout[:, 0], layout[:, 1], c=f / lim, cmap=cmap, vmin=-1.0,
                               vmax=1.0, s=node_size, edgecolors="0.3", linewidths=0.4,
                               zorder=2)
@@ -156,6 +188,5 @@ def graph_functions(W, functions, layout, *, titles=None, cmap="RdBu_r", node_si
         ax.axis("off")
         if titles is not None:
             ax.set_title(titles[j], fontsize=9)
-    fig.tight_layout()
     _shared_colorbar(fig, axes, mappable, True)
     return fig

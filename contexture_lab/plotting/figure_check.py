@@ -1,0 +1,139 @@
+"""Layout checks for a drawn figure: overlapping text, text off the figure, legends on data.
+
+matplotlib knows where every piece of text lands once a figure is drawn
+(``Text.get_window_extent``); these checks read those boxes, so a figure is judged as a
+reader would see it, in pixels:
+
+- two texts (tick labels, axis labels, titles, legend entries, annotations, colourbar labels)
+  whose boxes overlap;
+- text that falls partly outside the figure (it would be clipped in a fixed-size canvas,
+  such as an explorer's);
+- a legend whose box covers plotted data points (lines and scatter markers of its axes).
+
+:func:`problems` returns one sentence per finding; the test suite runs it on every figure the
+plotting layer and the notebooks make (``tests/test_figures.py`` and the nbval pass with
+``CONTEXTURE_LAB_CHECK_FIGURES=1``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.collections import PathCollection
+from matplotlib.legend import Legend
+from matplotlib.lines import Line2D
+from matplotlib.text import Text
+
+#: Boxes that overlap by at most this many pixels in either direction are not reported
+#: (antialiasing and glyph padding).
+SLACK_PX = 1.0
+
+
+def _drawn_tick_labels(axis):
+    """The tick labels an axis actually draws (ticks inside the view interval)."""
+    try:
+        ticks = axis._update_ticks()   # matplotlib's own list of ticks to draw
+    except AttributeError:             # pragma: no cover - other matplotlib versions
+        ticks = axis.get_major_ticks()
+    labels = []
+    for tick in ticks:
+        for label in (tick.label1, tick.label2):
+            if label.get_visible() and label.get_text().strip():
+                labels.append(label)
+    return labels
+
+
+def _texts(fig):
+    """Every visible, non-empty text of the figure, tick labels as drawn."""
+    found = []
+    for ax in fig.get_axes():
+        if not ax.get_visible() or not ax.axison:
+            axes_texts = [ax.title, ax._left_title, ax._right_title]
+        else:
+            axes_texts = [ax.title, ax._left_title, ax._right_title, ax.xaxis.label,
+                          ax.yaxis.label, *_drawn_tick_labels(ax.xaxis),
+                          *_drawn_tick_labels(ax.yaxis)]
+        axes_texts += list(ax.texts)
+        legend = ax.get_legend()
+        if legend is not None and legend.get_visible():
+            axes_texts += list(legend.get_texts())
+            if legend.get_title().get_text():
+                axes_texts.append(legend.get_title())
+        found += axes_texts
+    found += list(fig.texts)
+    if getattr(fig, "_suptitle", None) is not None:
+        found.append(fig._suptitle)
+    for legend in fig.legends:
+        found += list(legend.get_texts())
+    return [t for t in dict.fromkeys(found)
+            if isinstance(t, Text) and t.get_visible() and t.get_text().strip()]
+
+
+def _overlap(a, b) -> bool:
+    return (min(a.x1, b.x1) - max(a.x0, b.x0) > SLACK_PX
+            and min(a.y1, b.y1) - max(a.y0, b.y0) > SLACK_PX)
+
+
+def _name(text: Text) -> str:
+    return repr(text.get_text()[:40])
+
+
+def _legend_covers(legend: Legend, ax, renderer) -> int:
+    """How many data points of ``ax`` lie inside the legend's box."""
+    box = legend.get_window_extent(renderer)
+    count = 0
+    for artist in ax.get_children():
+        if not artist.get_visible():
+            continue
+        if isinstance(artist, Line2D) and artist.get_label() != "_nolegend_":
+            xy = np.column_stack([np.asarray(artist.get_xdata(), float),
+                                  np.asarray(artist.get_ydata(), float)])
+            points = artist.get_transform().transform(xy) if xy.size else xy
+        elif isinstance(artist, PathCollection):
+            points = artist.get_offset_transform().transform(artist.get_offsets())
+        else:
+            continue
+        if not len(points):
+            continue
+        points = points[np.isfinite(points).all(axis=1)]
+        inside = ((points[:, 0] > box.x0) & (points[:, 0] < box.x1)
+                  & (points[:, 1] > box.y0) & (points[:, 1] < box.y1))
+        count += int(inside.sum())
+    return count
+
+
+def problems(fig, *, inside_figure: bool = True) -> list[str]:
+    """Layout problems of ``fig`` as sentences (empty when the figure is clean).
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+    inside_figure : bool
+        Report text that falls outside the figure. Off for figures saved with
+        ``bbox_inches="tight"`` (as Jupyter's inline backend does), which grow to hold it.
+    """
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    texts = _texts(fig)
+    boxes = [t.get_window_extent(renderer) for t in texts]
+    out = []
+    for i in range(len(texts)):
+        for j in range(i + 1, len(texts)):
+            if _overlap(boxes[i], boxes[j]):
+                out.append(f"text {_name(texts[i])} overlaps text {_name(texts[j])}")
+    if inside_figure:
+        frame = fig.bbox
+        for text, box in zip(texts, boxes):
+            if (box.x0 < frame.x0 - SLACK_PX or box.y0 < frame.y0 - SLACK_PX
+                    or box.x1 > frame.x1 + SLACK_PX or box.y1 > frame.y1 + SLACK_PX):
+                out.append(f"text {_name(text)} falls outside the figure")
+    for ax in fig.get_axes():
+        legend = ax.get_legend()
+        if legend is not None and legend.get_visible():
+            covered = _legend_covers(legend, ax, renderer)
+            if covered:
+                out.append(f"the legend of axes {ax.get_title()!r} covers {covered} data "
+                           "point(s)")
+    return out
+
+
+__all__ = ["SLACK_PX", "problems"]

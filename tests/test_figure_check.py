@@ -1,0 +1,71 @@
+"""The layout check finds overlapping text, text off the figure and legends on data."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+import contexture_lab as cl  # noqa: E402
+from contexture_lab.plotting.figure_check import problems  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def lab_style():
+    with cl.plotting.lab_style():
+        yield
+    plt.close("all")
+
+
+def test_a_clean_figure_has_no_problems():
+    fig, ax = plt.subplots()
+    ax.plot(np.arange(10), np.arange(10) ** 2, label="squares")
+    ax.set_xlabel("x")
+    ax.set_ylabel("y")
+    ax.legend(loc="upper left")
+    fig.tight_layout()
+    assert problems(fig) == []
+
+
+def test_crowded_tick_labels_are_found():
+    fig, ax = plt.subplots(figsize=(2.0, 2.0))
+    ax.set_xticks(np.arange(30))
+    ax.set_xticklabels([f"label {i}" for i in range(30)])
+    found = problems(fig)
+    assert any("overlaps" in p and "label" in p for p in found)
+
+
+def test_text_outside_the_figure_is_found_unless_the_figure_is_cropped_tight():
+    fig, ax = plt.subplots()
+    ax.text(1.5, 0.5, "far right", transform=ax.transAxes)
+    assert any("'far right' falls outside" in p for p in problems(fig))
+    assert problems(fig, inside_figure=False) == []
+
+
+def test_a_legend_on_the_data_is_found():
+    fig, ax = plt.subplots()
+    x = np.linspace(0, 1, 200)
+    ax.plot(x, np.full_like(x, 0.95), label="a line along the top")
+    ax.set_ylim(0, 1)
+    ax.legend(loc="upper left")
+    found = problems(fig)
+    assert any("legend" in p and "covers" in p for p in found)
+
+
+def test_core_plots_are_clean():
+    rng = np.random.default_rng(0)
+    fig, ax = plt.subplots()
+    cl.plotting.spectrum_comparison({"A": np.sort(rng.random(20))[::-1],
+                                     "B": np.sort(rng.random(20))[::-1] / 2}, ax=ax)
+    fig.tight_layout()
+    assert problems(fig) == []
+    fig = cl.plotting.image_grid(rng.normal(size=(64, 8)), (8, 8),
+                                 titles=[f"$\\mu_{i + 1}$" for i in range(8)], figsize=(9, 1.6))
+    assert problems(fig) == []
+    W = cl.datasets.grid_graph(3, 3)
+    layout = np.column_stack([np.arange(9) % 3, np.arange(9) // 3]).astype(float)
+    fig = cl.plotting.graph_functions(W, rng.normal(size=(9, 3)), layout,
+                                      titles=["f1", "f2", "f3"])
+    assert problems(fig) == []
