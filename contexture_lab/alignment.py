@@ -3,9 +3,10 @@
 Two families live here.
 
 *Sample metrics* take feature matrices F (n, p) and G (n, q) whose rows are the same n
-inputs, centre the columns, and say how alike the two representations are:
-:func:`cca_r2`, :func:`svcca`, :func:`linear_cka`, :func:`rbf_cka` (both with a debiased
-HSIC variant), :func:`mutual_knn`, :func:`rsa` and :func:`procrustes_distance`.
+inputs and say how alike the two representations are: :func:`cca_r2`, :func:`svcca`,
+:func:`linear_cka`, :func:`rbf_cka` (both with a debiased HSIC variant) and
+:func:`procrustes_distance` centre the columns first; :func:`mutual_knn` (cosine
+neighbours) and :func:`rsa` (standard correlation RDMs of the raw rows) do not.
 :func:`permutation_null` turns any of them into a test ("is 0.3 high?").
 
 *Population quantities* take a :class:`~contexture_lab.Context` and functions on its N
@@ -346,31 +347,53 @@ def recovery(features, result, k: int = 10) -> dict:
 
 
 # ---------------------------------------------------------------------------- RSA, Procrustes
-def rdm(F, metric: str = "correlation") -> np.ndarray:
-    """Upper triangle (condensed, length n (n-1) / 2) of a representational dissimilarity matrix.
+def rdm(F, metric: str = "correlation", *, centre_columns: bool = False) -> np.ndarray:
+    """Upper triangle of a representational dissimilarity matrix (RDM) over the rows of F.
 
-    ``metric="correlation"``: 1 - Pearson correlation between the rows of the centred
-    features (needs >= 2 features and no constant row); ``"euclidean"``: row distances.
-    Entries are ordered like :func:`scipy.spatial.distance.pdist`.
+    Parameters
+    ----------
+    F : array-like, shape (n, p) or (n,)
+        n patterns (one per input), p features each.
+    metric : {"correlation", "euclidean"}
+        ``"correlation"``: 1 - Pearson correlation between two rows, each row centred over
+        its own p features: the standard RSA dissimilarity (Kriegeskorte et al. 2008), the
+        same as ``scipy.spatial.distance.pdist(F, metric="correlation")`` and rsatoolbox's
+        correlation RDM on the raw patterns. Needs p >= 2 and no row that is constant across
+        its features. ``"euclidean"``: distances between the rows.
+    centre_columns : bool, default False
+        First subtract from each feature its mean over the n patterns (the mean pattern,
+        sometimes called cocktail-blank removal). Not the standard RSA: it changes the
+        correlation RDM, because a row's correlation depends on offsets shared by all rows;
+        it leaves Euclidean distances unchanged.
+
+    Returns
+    -------
+    ndarray, shape (n (n - 1) / 2,)
+        Dissimilarities of the pairs (i, j), i < j, in the order of
+        :func:`scipy.spatial.distance.pdist`.
     """
     F = as_float_array(F, "F", ndim=(1, 2))
     F = F[:, None] if F.ndim == 1 else F
     check_choice(metric, "metric", ("correlation", "euclidean"))
-    Fc = F - F.mean(axis=0)
+    if not isinstance(centre_columns, (bool, np.bool_)):
+        raise TypeError(f"centre_columns must be True or False, got {centre_columns!r}")
     iu = np.triu_indices(F.shape[0], k=1)
     if metric == "euclidean":
+        Fc = F - F.mean(axis=0)   # distances ignore offsets; centring only helps accuracy
         sq = np.sum(Fc * Fc, axis=1)
         return np.sqrt(np.maximum(sq[:, None] + sq[None, :] - 2 * Fc @ Fc.T, 0.0)[iu])
     if F.shape[1] < 2:
         raise ValueError("the correlation RDM needs at least 2 features (a correlation "
                          "across one feature is undefined); use metric='euclidean'")
-    Z = Fc - Fc.mean(axis=1, keepdims=True)
+    patterns = F - F.mean(axis=0) if centre_columns else F
+    Z = patterns - patterns.mean(axis=1, keepdims=True)
     norms = np.linalg.norm(Z, axis=1)
-    flat = np.flatnonzero(norms <= _CONSTANT_RTOL * max(np.abs(Fc).max(), 1e-300))
+    flat = np.flatnonzero(norms <= _CONSTANT_RTOL * max(np.abs(patterns).max(), 1e-300))
     if flat.size:
-        raise ValueError(f"{flat.size} row(s) of the centred features are constant "
-                         f"(first: row {flat[0]}); their correlation with other rows is "
-                         "undefined; use metric='euclidean'")
+        what = "column-centred patterns" if centre_columns else "patterns"
+        raise ValueError(f"{flat.size} row(s) of the {what} are constant across their "
+                         f"features (first: row {flat[0]}); their correlation with other "
+                         "rows is undefined; use metric='euclidean'")
     Z /= norms[:, None]
     return 1.0 - np.clip((Z @ Z.T)[iu], -1.0, 1.0)
 
@@ -385,18 +408,41 @@ def _spearman(a, b):
     return 0.0 if denom == 0 else float(np.clip(ra @ rb / denom, -1.0, 1.0))
 
 
-def rsa(F, G, *, metric: str = "correlation") -> float:
+def rsa(F, G, *, metric: str = "correlation", centre_columns: bool = False) -> float:
     """Representational similarity analysis: Spearman correlation between the two RDMs.
 
-    The RDM of each side is 1 - correlation between its rows (see :func:`rdm`); the score
-    compares their upper triangles by rank. In [-1, 1]; invariant to any monotone change of
-    the dissimilarities. Two RDMs without any spread (all equal) give 0. Raises
-    ``ValueError`` for a constant representation.
+    Each side's RDM comes from :func:`rdm` (by default 1 - Pearson correlation between
+    its raw rows, the standard definition); the score is the Spearman rank correlation of
+    the two upper triangles, as ``scipy.stats.spearmanr(pdist(F, "correlation"),
+    pdist(G, "correlation"))``. Invariant to any monotone change of the dissimilarities,
+    *not* to rotations of the features (each row is centred over its features).
+
+    Parameters
+    ----------
+    F : array-like, shape (n, p)
+    G : array-like, shape (n, q)
+        The same n inputs, one per row.
+    metric : {"correlation", "euclidean"}
+        Dissimilarity between rows, see :func:`rdm`.
+    centre_columns : bool, default False
+        Centre each feature over the n inputs before the correlation RDM (see :func:`rdm`);
+        not the standard RSA.
+
+    Returns
+    -------
+    float in [-1, 1]; 0 when an RDM has no spread (all dissimilarities equal).
+
+    Raises
+    ------
+    ValueError
+        For a constant representation (all rows equal), or a row without spread across its
+        features under ``metric="correlation"``.
     """
     F, G = _pair(F, G)
     _require_variance(F, "F", "RSA")
     _require_variance(G, "G", "RSA")
-    return _spearman(rdm(F, metric), rdm(G, metric))
+    return _spearman(rdm(F, metric, centre_columns=centre_columns),
+                     rdm(G, metric, centre_columns=centre_columns))
 
 
 def procrustes_distance(F, G) -> float:

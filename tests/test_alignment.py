@@ -155,11 +155,14 @@ def test_mutual_knn_against_brute_force(pair):
 # ---------------------------------------------------------------------------- RSA, Procrustes
 def test_rsa_against_scipy(pair):
     F, G = pair
-    Fc, Gc = F - F.mean(axis=0), G - G.mean(axis=0)
     iu = np.triu_indices(F.shape[0], k=1)
-    rdm_f, rdm_g = 1 - np.corrcoef(Fc)[iu], 1 - np.corrcoef(Gc)[iu]
+    rdm_f, rdm_g = 1 - np.corrcoef(F)[iu], 1 - np.corrcoef(G)[iu]
     expected = scipy.stats.spearmanr(rdm_f, rdm_g).statistic
     assert A.rsa(F, G) == pytest.approx(expected, abs=1e-10)
+    Fc, Gc = F - F.mean(axis=0), G - G.mean(axis=0)
+    rdm_f, rdm_g = 1 - np.corrcoef(Fc)[iu], 1 - np.corrcoef(Gc)[iu]
+    expected = scipy.stats.spearmanr(rdm_f, rdm_g).statistic
+    assert A.rsa(F, G, centre_columns=True) == pytest.approx(expected, abs=1e-10)
     # a monotone change of the features' scale along rows leaves the RDM ranks unchanged
     assert A.rsa(F, F) == pytest.approx(1.0)
     with pytest.raises(ValueError, match="at least 2 features"):
@@ -382,8 +385,49 @@ def test_rdm_matches_scipy_pdist(pair):
 
     F, _ = pair
     Fc = F - F.mean(axis=0)
-    np.testing.assert_allclose(A.rdm(F, "correlation"), pdist(Fc, "correlation"), atol=1e-12)
-    np.testing.assert_allclose(A.rdm(F, "euclidean"), pdist(Fc), atol=1e-10)
+    np.testing.assert_allclose(A.rdm(F, "correlation"), pdist(F, "correlation"), atol=1e-12)
+    np.testing.assert_allclose(A.rdm(F, "correlation", centre_columns=True),
+                               pdist(Fc, "correlation"), atol=1e-12)
+    np.testing.assert_allclose(A.rdm(F, "euclidean"), pdist(F), atol=1e-10)
+    np.testing.assert_allclose(A.rdm(F, "euclidean", centre_columns=True), pdist(F),
+                               atol=1e-10)
+
+
+def _rsa_data():
+    """Random patterns with per-feature offsets (where column-centring matters)."""
+    rng = np.random.default_rng(31)
+    F = rng.standard_normal((40, 6)) + 2.0 * rng.standard_normal(6)
+    G = F[:, :4] @ rng.standard_normal((4, 5)) + rng.standard_normal((40, 5)) + 1.5
+    return F, G
+
+
+def test_rsa_default_is_standard_rsa():
+    from scipy.spatial.distance import pdist
+
+    F, G = _rsa_data()
+    expected = scipy.stats.spearmanr(pdist(F, "correlation"), pdist(G, "correlation"))
+    assert A.rsa(F, G) == pytest.approx(expected.statistic, abs=1e-12)
+    np.testing.assert_allclose(A.rdm(G), pdist(G, "correlation"), atol=1e-12)
+    flat = F.copy()
+    flat[3] = 5.0                      # a pattern without spread across its features
+    with pytest.raises(ValueError, match=r"row\(s\) of the patterns are constant"):
+        A.rdm(flat)
+
+
+def test_rsa_centre_columns_is_another_definition():
+    from scipy.spatial.distance import pdist
+
+    F, G = _rsa_data()
+    Fc, Gc = F - F.mean(axis=0), G - G.mean(axis=0)
+    expected = scipy.stats.spearmanr(pdist(Fc, "correlation"), pdist(Gc, "correlation"))
+    centred = A.rsa(F, G, centre_columns=True)
+    assert centred == pytest.approx(expected.statistic, abs=1e-12)
+    assert abs(centred - A.rsa(F, G)) > 0.05
+    assert np.max(np.abs(A.rdm(F, centre_columns=True) - A.rdm(F))) > 0.5
+    # identical for column-centred input: the keyword only removes the mean pattern
+    assert A.rsa(Fc, Gc) == pytest.approx(centred, abs=1e-12)
+    with pytest.raises(TypeError, match="centre_columns"):
+        A.rdm(F, centre_columns="yes")
 
 
 def test_worst_case_error_input_checks(small_context):
