@@ -13,10 +13,21 @@ spectral_contrastive      two inputs sharing a context, x -> a -> x+           m
 non_contrastive           same pairs; Cov constrained by var/cov penalties     mu_1..mu_d
 svme                      (x, a) with a ~ P+(.|x); Phi on X, Psi on A          mu_1..mu_d
 kise                      a batch of x and the batch Gram of k_X+              mu_1..mu_d
-laplacian                 graph edges (x, a), A a node of the same graph       graph eigvecs
+laplacian                 graph edges (x, a), A a node of the same graph       see below
 supervised                (x, a): predict a one-hot of a, class-balanced       mu_1..mu_d
 dae                       (x, a): reconstruct a's features from Phi(x)         a reweighting
 ========================  ===================================================  ==============
+
+Why (THEORY.md section 4). Under Cov(Phi) = I, ``non_contrastive``, ``svme``, ``kise`` (with
+the dual kernel) and ``supervised`` equal a constant minus the sum of the eigenvalues s_i^2
+of TT* that Phi captures. ``spectral_contrastive`` is not of that form: it is an
+Eckart-Young low-rank objective ([ICML] App. A.4), minimised by Phi = (s_1 mu_1, ...,
+s_d mu_d) up to rotation, with minimum -1/2 sum_{i<=d} s_i^4. ``laplacian`` is the quadratic
+form Phi^T (D_x + D_a - P - P^T) Phi (P the joint matrix, D_x, D_a its marginals on the
+diagonal): its minimiser under Cov(Phi) = I solves a generalised eigenproblem with D_x, which
+is the contexture for an undirected graph with P_X proportional to degree ([ICML] Thm 12),
+and only close to it for a directed context such as KNN. ``dae`` learns the contexture
+reweighted by a linear kernel (:func:`contexture_lab.training.dae_span`).
 
 Every embedding is centred over the batch before it enters a loss: the constant function
 (s_0 = 1) is then never learned, so d dimensions go to mu_1..mu_d.
@@ -139,14 +150,27 @@ def non_contrastive(z, z_pos, *, var_weight: float = VAR_WEIGHT,
     return invariance + _penalty((z, z_pos), None, var_weight, cov_weight)
 
 
-def svme(phi, psi, *, var_weight: float = VAR_WEIGHT, cov_weight: float = COV_WEIGHT):
+#: Where :func:`svme` puts its anti-collapse terms: on the input encoder (the source's
+#: placement, the default) or on the context encoder (a variant).
+SVME_PLACEMENTS = ("phi", "psi")
+
+
+def svme(phi, psi, *, anti_collapse: str = "phi", var_weight: float = VAR_WEIGHT,
+         cov_weight: float = COV_WEIGHT):
     """The dissertation's two-encoder objective (SVME) for a sampled context.
 
     ``E||Phi~(x) - Psi~(a)||^2`` over pairs a ~ P+(.|x) (``~`` = centred over the batch),
-    plus variance/covariance terms on Psi. For a fixed Psi the best Phi is the conditional
-    mean T Psi (x -> E[Psi(A) | x]), so Phi cannot collapse unless Psi does, and the loss
-    becomes d - ||T Psi||^2: the minimiser has Psi = nu_1..nu_d (up to rotation) and
-    Phi = T Psi = (s_1 mu_1, ..., s_d mu_d) -- the duality Phi = T Psi.
+    plus variance/covariance terms that keep one encoder from collapsing.
+
+    * ``anti_collapse="phi"`` (default): the terms act on the centred Phi, as in the
+      dissertation (THEORY.md section 4; the author's ``knowledge/learner.py`` applies its
+      VICReg terms to the centred Phi). For a fixed Phi the best Psi is the conditional mean
+      T* Phi (a -> E[Phi(X) | a]), and under Cov(Phi) = I the loss is
+      d - ||T* Phi~||^2 = sum_j (1 - s_j^2) over the directions captured: the minimiser has
+      Phi = mu_1..mu_d (up to rotation) and Psi = T* Phi = (s_1 nu_1, ..., s_d nu_d).
+    * ``anti_collapse="psi"`` (a variant, not the source's): the terms act on Psi. Then the
+      best Phi for a fixed Psi is T Psi, the minimiser has Psi = nu_1..nu_d and
+      Phi = T Psi = (s_1 mu_1, ..., s_d mu_d): the same span of Phi, another scaling.
 
     Parameters
     ----------
@@ -154,16 +178,22 @@ def svme(phi, psi, *, var_weight: float = VAR_WEIGHT, cov_weight: float = COV_WE
         Phi(x_i), the input encoder.
     psi : Tensor, shape (b, d)
         Psi(a_i), the context encoder, at one a_i ~ P+(.|x_i) per row.
+    anti_collapse : {"phi", "psi"}
+        The encoder that carries the variance/covariance terms.
     var_weight, cov_weight : float
-        Weights of the anti-collapse terms on Psi.
+        Weights of :func:`variance_covariance_penalty`.
 
     Returns
     -------
     Tensor, shape ().
     """
     _check_pair(phi, psi, ("phi", "psi"))
+    if anti_collapse not in SVME_PLACEMENTS:
+        raise ValueError(f"anti_collapse must be one of {SVME_PLACEMENTS}, got "
+                         f"{anti_collapse!r}")
     distance = ((centre(phi) - centre(psi)) ** 2).sum(dim=1).mean()
-    return distance + _penalty((psi,), None, var_weight, cov_weight)
+    constrained = phi if anti_collapse == "phi" else psi
+    return distance + _penalty((constrained,), None, var_weight, cov_weight)
 
 
 def kise(z, gram, weights=None, *, var_weight: float = VAR_WEIGHT,
@@ -220,8 +250,13 @@ def laplacian(z, z_neighbour, *, var_weight: float = VAR_WEIGHT,
 
     Returns
     -------
-    Tensor, shape (). For a symmetric graph context the minimiser spans the eigenvectors of
-    D^-1 W with the largest eigenvalues, i.e. the contexture when no eigenvalue is negative.
+    Tensor, shape (). In the population the distance term is
+    tr Phi^T (D_x + D_a - P - P^T) Phi (P the N x N joint matrix, D_x, D_a its marginals on
+    the diagonal), so under Cov(Phi) = I the minimiser spans the generalised eigenvectors
+    (L v = lambda D_x v) with the d smallest non-zero eigenvalues. For a symmetric graph
+    context (P_X proportional to degree) these are the eigenvectors of D^-1 W with the
+    largest eigenvalues, i.e. the contexture when none of them is negative ([ICML] Thm 12);
+    for a directed context (a KNN graph) they are close to the contexture, not equal to it.
     """
     _check_pair(z, z_neighbour, ("z", "z_neighbour"))
     distance = ((z - z_neighbour) ** 2).sum(dim=1).mean()
@@ -298,5 +333,5 @@ def dae(reconstruction, target):
     return ((reconstruction - target) ** 2).sum(dim=1).mean()
 
 
-__all__ = ["centre", "dae", "kise", "laplacian", "non_contrastive", "spectral_contrastive",
-           "supervised", "svme", "variance_covariance_penalty"]
+__all__ = ["SVME_PLACEMENTS", "centre", "dae", "kise", "laplacian", "non_contrastive",
+           "spectral_contrastive", "supervised", "svme", "variance_covariance_penalty"]

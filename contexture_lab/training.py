@@ -55,8 +55,10 @@ class _ReverseSampler:
 class _Problem:
     """Everything one training run needs: tensors on the device, networks, a batch loss."""
 
-    def __init__(self, ctx, objective, d, device, rng, hidden, activation):
+    def __init__(self, ctx, objective, d, device, rng, hidden, activation,
+                 anti_collapse="phi"):
         self.ctx, self.d, self.device, self.rng = ctx, d, device, rng
+        self.anti_collapse = anti_collapse
         self.net_kwargs = {"hidden": hidden, "activation": activation}
         self.X = self._tensor(ctx.x_features)
         self.phi = self._mlp(ctx.x_features, d)
@@ -106,7 +108,8 @@ class _Problem:
         self.A = self._needs_a_features("svme")
         self.psi = self._mlp(self.ctx.a_features, self.d)
         self.loss = lambda idx: obj.svme(self.phi(self.X[idx]),
-                                         self.psi(self.A[self._context(idx)]))
+                                         self.psi(self.A[self._context(idx)]),
+                                         anti_collapse=self.anti_collapse)
 
     def _setup_kise(self):
         self.full_batch = True
@@ -166,13 +169,14 @@ def _batches(ctx, rng, batch_size, uniform):
 
 
 def _train(ctx, objective, d, seed, epochs, device, progress, hidden, activation, lr,
-           batch_size):
+           batch_size, anti_collapse):
     """The training loop of :func:`fit_encoder` (inputs already validated)."""
     rng = np.random.default_rng(seed)
     devices = [device] if device.type == "cuda" else []
     with torch.random.fork_rng(devices=devices):
         torch.manual_seed(seed)
-        problem = _Problem(ctx, objective, d, device, rng, tuple(hidden), activation)
+        problem = _Problem(ctx, objective, d, device, rng, tuple(hidden), activation,
+                           anti_collapse)
     if problem.full_batch:
         batch_size = ctx.n_inputs
     optimiser = torch.optim.Adam(problem.parameters(), lr=lr)
@@ -205,7 +209,7 @@ def _train(ctx, objective, d, seed, epochs, device, progress, hidden, activation
 def fit_encoder(ctx, objective: str, d: int, *, seed: int = 0, epochs: int | None = None,
                 device=None, progress: bool = True, hidden=(128, 128),
                 activation: str = "relu", lr: float = 3e-3,
-                batch_size: int | None = None) -> Encoder:
+                batch_size: int | None = None, anti_collapse: str | None = None) -> Encoder:
     """Train an MLP encoder Phi (d outputs) on a context with one of the objectives.
 
     Parameters
@@ -233,6 +237,11 @@ def fit_encoder(ctx, objective: str, d: int, *, seed: int = 0, epochs: int | Non
     batch_size : int, optional
         Inputs per step; default from :data:`DEFAULTS` [objective] (the whole input set for
         some). ``"kise"`` always trains full-batch on the exact population objective.
+    anti_collapse : {"phi", "psi"}, optional
+        Only for ``"svme"``: the encoder that carries the variance/covariance terms.
+        ``"phi"`` (the default) is the dissertation's placement (then Psi -> T* Phi);
+        ``"psi"`` is a variant that puts them on the context encoder (then Phi -> T Psi).
+        Both learn span{mu_1..mu_d}; see :func:`contexture_lab.objectives.svme`.
 
     Returns
     -------
@@ -274,10 +283,18 @@ def fit_encoder(ctx, objective: str, d: int, *, seed: int = 0, epochs: int | Non
             isinstance(h, (int, np.integer)) for h in hidden):
         raise TypeError(f"hidden must be a tuple of layer widths such as (128, 128), got "
                         f"{hidden!r}")
+    if anti_collapse is None:
+        anti_collapse = "phi"
+    elif objective != "svme":
+        raise ValueError(f"anti_collapse chooses the encoder of 'svme' that carries the "
+                         f"anti-collapse terms; objective {objective!r} has one placement only")
+    elif anti_collapse not in obj.SVME_PLACEMENTS:
+        raise ValueError(f"anti_collapse must be one of {obj.SVME_PLACEMENTS}, got "
+                         f"{anti_collapse!r}")
     device = get_device(device)
     with cpu_single_thread(device):
         problem, history = _train(ctx, objective, d, seed, epochs, device, progress, hidden,
-                                  activation, lr, batch_size)
+                                  activation, lr, batch_size, anti_collapse)
     return Encoder(problem.phi, psi=problem.psi, head=problem.head, objective=objective, d=d,
                    device=device, history=history, x_width=ctx.x_features.shape[1],
                    a_width=None if ctx.a_features is None else ctx.a_features.shape[1])
@@ -288,8 +305,12 @@ def dae_span(ctx, d: int) -> np.ndarray:
 
     Reconstructing h(A) = ``a_features`` from Phi(x) with a linear decoder (and bias) is
     solved by the top-d left singular functions (in L2(P_X)) of x -> E[h~(A) | x], h~ the
-    centred features: the contexture with each direction reweighted by the linear kernel on
-    A. Returned orthonormal in L2(P_X), mean zero.
+    centred features, i.e. the top-d eigenfunctions of T K_A T* (K_A the linear kernel
+    <h~(a), h~(a')> on A) instead of those of TT*. With c_i = <nu_i, h~> (a row of the
+    cross-Gram C between the right singular functions and the features), T K_A T* acts on
+    the mu_i through the matrix S C C^T S: only when C C^T is diagonal does each mu_i simply
+    keep its own weight s_i ||c_i||; in general the directions mix, and this function
+    computes the exact span. Returned orthonormal in L2(P_X), mean zero.
     """
     ctx = check_context(ctx)
     if ctx.a_features is None:

@@ -62,7 +62,10 @@ def test_non_contrastive_svme_laplacian_against_numpy():
     dist = np.mean(np.sum((Z - ZP) ** 2, axis=1))
     got = obj.non_contrastive(t(Z), t(ZP), var_weight=2.0, cov_weight=0.5).item()
     assert got == pytest.approx(dist_c + penalty_np(Z, 2, .5) + penalty_np(ZP, 2, .5))
+    # SVME: the anti-collapse terms act on Phi (the source's placement) unless asked for Psi
     got = obj.svme(t(Z), t(ZP), var_weight=2.0, cov_weight=0.5).item()
+    assert got == pytest.approx(dist_c + penalty_np(Z, 2, .5))
+    got = obj.svme(t(Z), t(ZP), anti_collapse="psi", var_weight=2.0, cov_weight=0.5).item()
     assert got == pytest.approx(dist_c + penalty_np(ZP, 2, .5))
     got = obj.laplacian(t(Z), t(ZP), var_weight=2.0, cov_weight=0.5).item()
     assert got == pytest.approx(dist + penalty_np(Z, 2, .5))
@@ -88,6 +91,38 @@ def test_kise_against_numpy_and_minimiser():
     assert best == pytest.approx(np.sum(1 - res.singular_values ** 2), abs=1e-9)
     other = cl.contexture(ctx, 4).left[:, 2:]
     assert obj.kise(t(other), gram, px).item() > best + 0.1
+
+
+# {0,1}^4 with bit flips 0.1: s = 0.8 four times, then 0.64: a clear gap after d = 4
+CUBE = cl.contexts.hypercube(4, 0.1)
+
+
+def _svme(anti_collapse):
+    enc = cl.fit_encoder(CUBE, "svme", 4, epochs=300, anti_collapse=anti_collapse,
+                         device="cpu", progress=False, hidden=(32,))
+    phi, psi = enc.transform(CUBE.x_features), enc.transform_context(CUBE.a_features)
+    return phi - CUBE.p_x @ phi, psi - CUBE.p_a @ psi
+
+
+def test_svme_both_placements_learn_the_same_span():
+    top = cl.contexture(CUBE, 4)
+    assert top.unique and top.gap == pytest.approx(0.8 - 0.64)
+    s2 = top.singular_values ** 2                     # 0.64 each
+    rel = lambda F, G, p: np.sqrt(p @ np.sum((F - G) ** 2, axis=1) / (p @ np.sum(F ** 2, axis=1)))
+    variance = lambda F, p: np.mean(p @ F ** 2)       # mean coordinate variance under p
+    # default, the source's placement: Cov(Phi) = I, Psi = T* Phi = (s_i nu_i)
+    phi, psi = _svme("phi")
+    assert cl.alignment.cca_r2(phi, top.left) > 0.95
+    assert variance(phi, CUBE.p_x) == pytest.approx(1.0, abs=0.1)
+    assert variance(psi, CUBE.p_a) == pytest.approx(s2.mean(), abs=0.1)
+    assert rel(psi, CUBE.expect_adjoint(phi), CUBE.p_a) < 0.2
+    # variant: Cov(Psi) = I, Phi = T Psi = (s_i mu_i); same span of Phi
+    phi_v, psi_v = _svme("psi")
+    assert cl.alignment.cca_r2(phi_v, top.left) > 0.95
+    assert variance(psi_v, CUBE.p_a) == pytest.approx(1.0, abs=0.1)
+    assert variance(phi_v, CUBE.p_x) == pytest.approx(s2.mean(), abs=0.1)
+    assert rel(phi_v, CUBE.expect(psi_v), CUBE.p_x) < 0.2
+    assert cl.alignment.cca_r2(phi, phi_v) > 0.9
 
 
 def test_supervised_one_hot_and_soft_targets():
@@ -116,6 +151,11 @@ def test_dae():
     (lambda: obj.spectral_contrastive(Z, ZP), "torch.Tensor"),
     (lambda: obj.non_contrastive(t(Z[0]), t(ZP[0])), "2-D"),
     (lambda: obj.svme(t(Z[:1]), t(ZP[:1])), "at least 2"),
+    (lambda: obj.svme(t(Z), t(ZP), anti_collapse="both"), "anti_collapse must be one of"),
+    (lambda: cl.fit_encoder(CUBE, "svme", 2, anti_collapse="A", progress=False),
+     "anti_collapse must be one of"),
+    (lambda: cl.fit_encoder(CUBE, "kise", 2, anti_collapse="psi", progress=False),
+     "has one placement only"),
     (lambda: obj.kise(t(Z), t(np.eye(5))), r"\(6, 6\)"),
     (lambda: obj.supervised(t(Z), torch.tensor([0, 1, 2, 3, 4, 5])), r"\[0, 2\]"),
     (lambda: obj.supervised(t(Z), t(np.ones((6, 2)))), "shape"),

@@ -45,7 +45,7 @@ def test_global_torch_rng_is_untouched():
 
 
 def test_svme_duality_phi_equals_t_psi():
-    enc = fit("svme", epochs=300)
+    enc = fit("svme", epochs=300, anti_collapse="psi")   # the variant with Phi = T Psi
     phi = enc.transform(CUBE.x_features)
     t_psi = CUBE.expect(enc.transform_context(CUBE.a_features))
     phi, t_psi = phi - CUBE.p_x @ phi, t_psi - CUBE.p_x @ t_psi
