@@ -23,12 +23,28 @@ from nbclient import NotebookClient
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def merge_streams(outputs: list) -> list:
+    """One output per run of consecutive stdout (or stderr) chunks: how a kernel splits
+    its prints into messages depends on timing, never on what was printed."""
+    merged = []
+    for out in outputs:
+        last = merged[-1] if merged else None
+        if (out.get("output_type") == "stream" and last is not None
+                and last.get("output_type") == "stream" and last.get("name") == out.get("name")):
+            last["text"] = "".join(last["text"]) + "".join(out["text"])
+        else:
+            merged.append(out)
+    return merged
+
+
 def normalise(nb) -> None:
     """Drop volatile metadata so that a re-run diff shows only real changes."""
     nb.metadata.pop("widgets", None)
     for i, cell in enumerate(nb.cells):
         cell.id = f"cell-{i:02d}"
         cell.metadata.pop("execution", None)
+        if cell.cell_type == "code":
+            cell.outputs = merge_streams(cell.outputs)
 
 
 def execute(path: Path, timeout: int = 600) -> float:
