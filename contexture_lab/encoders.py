@@ -149,7 +149,10 @@ class Encoder:
         """Psi at the given context values: (m, q) features -> (m, d) numpy array.
 
         Only for ``objective="svme"``, the one objective with an encoder on A. Use it to
-        check the duality Phi = T Psi: ``ctx.expect(enc.transform_context(ctx.a_features))``.
+        check the duality: with the anti-collapse terms on Phi (the default) the best Psi is
+        Psi = T* Phi (``ctx.expect_adjoint(enc.transform(ctx.x_features))``); with them on
+        Psi (``anti_collapse="psi"``) the best Phi is Phi = T Psi
+        (``ctx.expect(enc.transform_context(ctx.a_features))``).
         """
         if self.psi is None:
             raise ValueError(f"objective {self.objective!r} trains no context encoder Psi; "
