@@ -192,11 +192,14 @@ def reset(extra) -> None:
 
 #: The extra nbval passes of ``tasks.py test``: every stored output must also come out of a
 #: run that rotates each cluster of equal singular values at random (THEORY.md section 1)
-#: and of a run on one BLAS thread. A cell that changes prints a number the maths leaves open.
+#: and of a run on one thread with other CPU kernels. A cell that changes prints a number the
+#: maths leaves open (or one that rounding does not protect from float noise).
 NBVAL_VARIANTS = {
     "scrambled degenerate bases": {"CONTEXTURE_LAB_SCRAMBLE": "1"},
-    "one BLAS thread": {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-                        "OPENBLAS_NUM_THREADS": "1"},
+    # one thread, and torch's and MKL's AVX2 code paths (what a laptop without AVX-512 runs)
+    "one thread, AVX2 kernels": {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+                                 "OPENBLAS_NUM_THREADS": "1", "ATEN_CPU_CAPABILITY": "avx2",
+                                 "MKL_ENABLE_INSTRUCTIONS": "AVX2"},
 }
 
 

@@ -24,6 +24,13 @@ from .context import check_context
 ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "gelu": nn.GELU, "silu": nn.SiLU}
 
 
+#: Encoders train and run in double precision. In single precision the printed results of a
+#: training run (an R2 to three decimals, a variance) moved in the third decimal between
+#: torch's AVX2 and AVX-512 kernels on one machine; in double precision they do not, so
+#: stored notebook outputs hold on other CPUs. Small networks: the cost is modest.
+DTYPE = torch.float64
+
+
 class MLP(nn.Module):
     """Multilayer perceptron ``in_features -> hidden... -> out_features``.
 
@@ -51,8 +58,9 @@ class MLP(nn.Module):
         self.output = nn.Linear(widths[-1], out_features)
         mean = np.zeros(in_features) if mean is None else np.asarray(mean, dtype=float)
         scale = np.ones(in_features) if scale is None else np.asarray(scale, dtype=float)
-        self.register_buffer("mean", torch.as_tensor(mean, dtype=torch.float32))
-        self.register_buffer("scale", torch.as_tensor(scale, dtype=torch.float32))
+        self.register_buffer("mean", torch.as_tensor(mean, dtype=DTYPE))
+        self.register_buffer("scale", torch.as_tensor(scale, dtype=DTYPE))
+        self.to(DTYPE)
 
     @classmethod
     def for_features(cls, features: np.ndarray, out_features: int, **kwargs) -> "MLP":
@@ -109,7 +117,7 @@ def _run(module, features, name, width, device, layers=False, chunk=8192):
     outs = []
     with torch.no_grad(), cpu_single_thread(device):
         for lo in range(0, features.shape[0], chunk):
-            x = torch.as_tensor(features[lo:lo + chunk], dtype=torch.float32, device=device)
+            x = torch.as_tensor(features[lo:lo + chunk], dtype=DTYPE, device=device)
             y = module.layer_outputs(x) if layers else [module(x)]
             outs.append([t.double().cpu().numpy() for t in y])
     return [np.concatenate(parts, axis=0) for parts in zip(*outs)]

@@ -18,7 +18,7 @@ from ._validation import as_float_array, check_float, check_int
 from .context import Context, check_context
 from .degeneracy import maybe_scramble
 from .device import get_device
-from .encoders import MLP, Encoder, cpu_single_thread
+from .encoders import DTYPE, MLP, Encoder, cpu_single_thread
 
 OBJECTIVES = ("spectral_contrastive", "non_contrastive", "svme", "kise", "laplacian",
               "supervised", "dae")
@@ -67,7 +67,7 @@ class _Problem:
 
     # ------------------------------------------------------------------ helpers
     def _tensor(self, array):
-        return torch.as_tensor(array, dtype=torch.float32, device=self.device)
+        return torch.as_tensor(array, dtype=DTYPE, device=self.device)
 
     def _mlp(self, features, out):
         return MLP.for_features(features, out, **self.net_kwargs).to(self.device)
@@ -126,7 +126,7 @@ class _Problem:
 
     def _setup_supervised(self):
         m = self.ctx.n_contexts
-        self.head = _zero_linear(self.d, m).to(self.device)
+        self.head = _zero_linear(self.d, m).to(self.device, DTYPE)
         n_classes = int((self.ctx.p_a > 0).sum())
         scale = np.zeros(m)
         scale[self.ctx.p_a > 0] = 1.0 / np.sqrt(n_classes * self.ctx.p_a[self.ctx.p_a > 0])
@@ -139,7 +139,7 @@ class _Problem:
 
     def _setup_dae(self):
         self.A = self._needs_a_features("dae")
-        self.head = torch.nn.Linear(self.d, self.A.shape[1], bias=True).to(self.device)
+        self.head = torch.nn.Linear(self.d, self.A.shape[1], bias=True).to(self.device, DTYPE)
         self.loss = lambda idx: obj.dae(self.head(self.phi(self.X[idx])),
                                         self.A[self._context(idx)])
 

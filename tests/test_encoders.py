@@ -5,19 +5,19 @@ import pytest
 import torch
 
 import contexture_lab as cl
-from contexture_lab.encoders import MLP, RandomFeatureEncoder, median_bandwidth
+from contexture_lab.encoders import DTYPE, MLP, RandomFeatureEncoder, median_bandwidth
 
 
 def test_mlp_shapes_layers_and_standardisation():
     X = np.random.default_rng(0).normal(3.0, 2.0, size=(20, 5))
     net = MLP.for_features(X, 4, hidden=(8, 6), activation="tanh")
-    x = torch.as_tensor(X, dtype=torch.float32)
+    x = torch.as_tensor(X, dtype=DTYPE)
     layers = net.layer_outputs(x)
     assert [tuple(h.shape) for h in layers] == [(20, 8), (20, 6), (20, 4)]
     assert torch.allclose(layers[-1], net(x))
     # the first layer sees standardised inputs
     z = (x - net.mean) / net.scale
-    assert torch.allclose(z.mean(0), torch.zeros(5), atol=1e-5)
+    assert torch.allclose(z.mean(0), torch.zeros(5, dtype=DTYPE), atol=1e-12)
     assert torch.allclose(layers[0], torch.tanh(net.hidden_layers[0][0](z)))
     assert tuple(MLP(5, 3, hidden=())(x).shape) == (20, 3)
     with pytest.raises(ValueError, match="activation"):
