@@ -64,7 +64,7 @@ def draw_sweep_curves(ax, sweep, index: int = 0):
     ax.set_yscale("log")
     ax.set_xlabel("temperature")
     ax.set_ylabel(r"$\sum_i s_i^2$ and participation ratio", color="C0")
-    ax.legend(fontsize=7, loc="lower left")
+    ax.legend(fontsize=7, loc="upper right")
     twin = ax.twinx()
     twin.errorbar(t, sweep.probe_error, yerr=sweep.probe_spread, color="C3", marker="s",
                   ms=3, capsize=2, label=f"probe error (top {sweep.d})")
