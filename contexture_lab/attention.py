@@ -10,9 +10,11 @@ channel is the expectation operator T applied to one value function. This module
 that context (:func:`attention_context`, :func:`multi_head_contexts`,
 :func:`self_attention_context`), stacks fixed layers (:func:`stack_attention`, a
 convolution of contexts), measures over-smoothing (:func:`token_spread`,
-:func:`over_smoothing`), reproduces in-context learning of a graph from a random walk
-(:func:`random_walk_tokens`, :func:`walk_context`, :func:`graph_learning`) and trains a
-small attention layer on a toy task (:class:`AttentionLayer`, :func:`cluster_sequences`).
+:func:`over_smoothing`), builds an analogy (our reading) to in-context learning of a graph
+from a random walk (:func:`random_walk_tokens`, :func:`walk_context`,
+:func:`graph_learning`; Park et al., ICLR 2025, measure the effect itself on a real LLM's
+activations) and trains a small attention layer on a toy task (:class:`AttentionLayer`,
+:func:`cluster_sequences`).
 
 Attention scores are computed with torch on :func:`contexture_lab.get_device` (float64);
 every returned :class:`~contexture_lab.Context` holds numpy arrays.
@@ -440,6 +442,12 @@ def walk_context(walk, n_nodes: int, *, window: int = 1, smoothing: float = 1.0)
 def graph_eigenvectors(W, d: int) -> tuple[np.ndarray, np.ndarray]:
     """Top-d non-constant eigenpairs of the random walk D^-1 W, largest eigenvalue first.
 
+    Graphs with symmetries have repeated eigenvalues (a 4 x 4 grid: lambda_1 = lambda_2),
+    so only the span of a whole cluster is determined; the vectors of a cluster come back
+    in an arbitrary basis of it (rotated under :func:`contexture_lab.scrambled`). Compare
+    spans (R2_CCA) with a d that ends at a gap, and use
+    :meth:`GraphLearning.aligned_layouts` to draw them.
+
     Returns
     -------
     eigenvalues : ndarray, shape (d,)
@@ -471,6 +479,8 @@ class GraphLearning:
     alignment : ndarray, shape (K,)             R2_CCA with the graph's top-d eigenvectors
     visited : ndarray of int, shape (K,)        distinct nodes seen in each prefix
     graph_layout : ndarray, shape (n, d)        the graph's top-d random-walk eigenvectors
+                                                (any basis of their span where eigenvalues
+                                                repeat)
     walk : ndarray of int, shape (max(lengths),)
     """
 
@@ -481,16 +491,45 @@ class GraphLearning:
     graph_layout: np.ndarray
     walk: np.ndarray
 
+    def aligned_layouts(self) -> tuple[np.ndarray, np.ndarray]:
+        """Layouts in a common orientation for drawing, fixed by spans alone.
+
+        The graph's eigenvectors are rotated (orthogonal Procrustes) to best match the
+        longest walk's layout; each walk layout is then rotated to best match that. An
+        orthogonal map changes neither a span nor R2_CCA, only the picture's orientation;
+        the graph panel no longer depends on the basis returned inside a repeated
+        eigenvalue (G Q gives the same result as G for every orthogonal Q).
+
+        Returns
+        -------
+        layouts : ndarray, shape (K, n, d)
+        graph_layout : ndarray, shape (n, d)
+        """
+        longest = self.layouts[int(np.argmax(self.lengths))]
+        graph = self.graph_layout @ _procrustes(self.graph_layout, longest)
+        layouts = np.array([L @ _procrustes(L, graph) for L in self.layouts])
+        return layouts, graph
+
+
+def _procrustes(A, B) -> np.ndarray:
+    """The orthogonal R (d, d) minimising ||A R - B||_F: the polar factor of A^T B."""
+    U, _, Vt = np.linalg.svd(A.T @ B)
+    return U @ Vt
+
 
 def graph_learning(W, lengths, *, d: int = 2, window: int = 1, smoothing: float = 1.0,
                    random_state=0) -> GraphLearning:
-    """In-context learning of a graph (after Park et al. 2025) without a large model.
+    """An analogy (our reading) to in-context learning of a graph, with no model at all.
 
-    One random walk on W is drawn; for each prefix length the context of the walk seen so
-    far (:func:`walk_context`) is decomposed, and its top-d singular functions are compared
-    with the graph's top-d random-walk eigenvectors by R2_CCA (1 = same span). Our reading
-    of THEORY.md section 7: a model that learns this context's contexture places the tokens
-    at the graph's eigenvector coordinates once enough of the walk is seen.
+    One random walk on W is drawn; for each prefix length the co-occurrence context of the
+    walk seen so far (:func:`walk_context`) is decomposed, and its top-d singular functions
+    are compared with the graph's top-d random-walk eigenvectors by R2_CCA (1 = same span).
+    The empirical context converges to the lazy random walk by the law of large numbers,
+    and the alignment rises with the number of nodes visited (``visited``): a node not seen
+    yet attends uniformly and has no coordinates. Park et al. (ICLR 2025,
+    arXiv:2501.00070) measure the effect itself on a real LLM (principal components of
+    Llama-3.1-8B's activations); this function does not reproduce that. Choose ``d`` at a
+    gap of the graph's eigenvalues (a 4 x 4 grid: d = 2 closes lambda_1 = lambda_2).
 
     Parameters
     ----------

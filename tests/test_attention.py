@@ -134,7 +134,7 @@ def test_large_temperature_approaches_the_independent_context():
 
 def test_singular_values_shrink_monotonically_with_temperature():
     X = _unit_tokens()
-    s1 = [cl.contexture(at.attention_context(X, X, t), 1).singular_values[0]
+    s1 = [cl.spectrum.singular_values(at.attention_context(X, X, t), 1)[0]
           for t in (0.01, 0.1, 1.0, 10.0)]
     assert np.all(np.diff(s1) < 0)
 
@@ -176,8 +176,8 @@ def test_composite_singular_values_are_bounded_by_the_layers(stack):
                                @ chain[2].conditional(), st.composite().conditional(),
                                atol=1e-12)
     k = 6
-    s = cl.contexture(st.composite(), k).singular_values
-    per_layer = [cl.contexture(c, k).singular_values for c in chain]
+    s = cl.spectrum.singular_values(st.composite(), k)        # values only: ties near 0
+    per_layer = [cl.spectrum.singular_values(c, k) for c in chain]
     # s_k(AB) <= s_k(A) s_1(B) and s_k(AB) <= s_1(A) s_k(B)
     assert np.all(s <= per_layer[0] * per_layer[1][0] * per_layer[2][0] + 1e-12)
     assert np.all(s <= per_layer[0][0] * per_layer[1][0] * per_layer[2] + 1e-12)
@@ -248,6 +248,30 @@ def test_long_walks_recover_the_graph_eigenvectors():
     assert res.layouts.shape == (2, 16, 2)
     assert res.visited[0] <= 5 and res.visited[1] == 16
     assert res.alignment[0] < 0.6 < 0.99 < res.alignment[1]
+
+
+def test_aligned_layouts_depend_on_spans_only():
+    W = cl.datasets.grid_graph(4, 4)
+    lam, _ = at.graph_eigenvectors(W, 3)
+    assert lam[0] - lam[1] < 1e-12 < lam[1] - lam[2]       # a tied pair, closed at d = 2
+    res = at.graph_learning(W, [40, 3000], d=2, random_state=0)
+    with cl.scrambled(5):
+        rot = at.graph_learning(W, [40, 3000], d=2, random_state=0)
+    assert np.abs(res.graph_layout - rot.graph_layout).max() > 0.1   # the basis moved
+    np.testing.assert_allclose(rot.alignment, res.alignment, atol=1e-10)
+    (L, G), (L2, G2) = res.aligned_layouts(), rot.aligned_layouts()
+    np.testing.assert_allclose(G2, G, atol=1e-10)
+    np.testing.assert_allclose(L2, L, atol=1e-10)
+    # an orthogonal map: same Gram matrix, and G is the graph layout rotated towards the
+    # longest walk's (no other rotation of the graph layout is closer to it)
+    np.testing.assert_allclose(G @ G.T, res.graph_layout @ res.graph_layout.T, atol=1e-10)
+    for theta in np.linspace(0, 2 * np.pi, 13):
+        c, s = np.cos(theta), np.sin(theta)
+        for R in (np.array([[c, -s], [s, c]]), np.array([[c, s], [s, -c]])):
+            other = G @ R
+            assert np.linalg.norm(G - res.layouts[1]) <= np.linalg.norm(other - res.layouts[1]) + 1e-12
+    for k in range(2):
+        np.testing.assert_allclose(L[k] @ L[k].T, res.layouts[k] @ res.layouts[k].T, atol=1e-10)
 
 
 # ---------------------------------------------------------------------- a trained layer

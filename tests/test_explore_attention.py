@@ -44,6 +44,7 @@ def test_sweep_arrays_line_up(sweep, data):
     assert sweep.singular_values.shape == (T, 35)
     assert sweep.attention.shape == (T, 36, 36) and sweep.attention.dtype == np.float32
     assert sweep.probe_error.shape == sweep.effective_dimension.shape == (T,)
+    assert sweep.total_association.shape == sweep.probe_spread.shape == sweep.split.shape == (T,)
     np.testing.assert_array_equal(sweep.labels, np.sort(y))
     np.testing.assert_allclose(sweep.attention.sum(axis=2), 1.0, atol=1e-5)
     # the stored matrix is the attention of the label-sorted tokens
@@ -52,14 +53,72 @@ def test_sweep_arrays_line_up(sweep, data):
     np.testing.assert_allclose(sweep.attention[2], ref, atol=1e-6)
 
 
-def test_effective_dimension_is_the_squared_frobenius_norm_minus_one(sweep, data):
+def test_total_association_is_the_chi_square_dependence(sweep, data):
     X, y = data
     U = xa.unit_tokens(X)[np.argsort(y, kind="stable")]
     for i, t in enumerate(sweep.temperatures):
-        Q = at.attention_context(U, U, t).normalized()
-        np.testing.assert_allclose(sweep.effective_dimension[i], np.sum(Q ** 2) - 1, atol=1e-8)
-    assert np.all(np.diff(sweep.effective_dimension) < 0)   # hotter = weaker association
-    assert sweep.effective_dimension[0] > 30 and sweep.effective_dimension[-1] < 0.2
+        ctx = at.attention_context(U, U, t)
+        indep = np.outer(ctx.p_x, ctx.p_a)
+        chi2 = np.sum((ctx.P - indep) ** 2 / indep)
+        np.testing.assert_allclose(sweep.total_association[i], chi2, atol=1e-8)
+        np.testing.assert_allclose(sweep.total_association[i],
+                                   np.sum(ctx.normalized() ** 2) - 1, atol=1e-8)
+    assert np.all(np.diff(sweep.total_association) < 0)   # hotter = weaker association
+    assert sweep.total_association[0] > 30 and sweep.total_association[-1] < 0.2
+
+
+def test_effective_dimension_is_the_participation_ratio(sweep):
+    s2 = sweep.singular_values ** 2
+    np.testing.assert_allclose(sweep.effective_dimension,
+                               s2.sum(axis=1) ** 2 / (s2 ** 2).sum(axis=1), rtol=1e-12)
+    assert np.all(sweep.effective_dimension <= sweep.singular_values.shape[1] + 1e-9)
+
+
+def test_flat_spectrum_probe_is_a_mean_over_random_bases():
+    rng = np.random.default_rng(1)
+    y = np.repeat(np.arange(3), 8)
+    X = rng.standard_normal((24, 10))
+    U = xa.unit_tokens(X)
+    # t -> 0: every token attends to itself, s_1 = ... = s_23 = 1
+    sw = xa.temperature_sweep(U, y, [1e-4, 1.0], d=4, n_per_class=2, n_bases=6, device="cpu")
+    assert sw.split.tolist() == [True, False]
+    assert sw.probe_spread[0] > 0 and sw.probe_spread[1] == 0
+    with cl.scrambled(3):
+        rot = xa.temperature_sweep(U, y, [1e-4, 1.0], d=4, n_per_class=2, n_bases=6,
+                                   device="cpu")
+    np.testing.assert_array_equal(rot.probe_error, sw.probe_error)
+    np.testing.assert_array_equal(rot.probe_spread, sw.probe_spread)
+    # a random 4-dimensional subspace of every non-constant function carries little about
+    # the labels (here none do): the mean error is near the chance level 2/3
+    assert abs(sw.probe_error[0] - 2 / 3) < 0.2
+
+
+def test_cluster_probe_error_is_basis_free_and_exact_at_a_gap():
+    rng = np.random.default_rng(2)
+    n = 30
+    y = np.repeat(np.arange(3), 10)
+    # a label context with 3 classes: s_1 = s_2 = 1, then 0, so d = 2 ends at a gap
+    res = cl.contexture(cl.contexts.label(y), 2)
+    mean, spread, split = xa.cluster_probe_error(res, y, 2)
+    assert not split and spread == 0.0
+    assert mean == cl.probe.probe_error(res.left, y)
+    # a tied cluster given by hand (s_3..s_8 = 0.5, cut at d = 4): rotating its basis
+    # changes nothing
+    from contexture_lab.spectrum import Contexture
+    p = np.full(n, 1.0 / n)
+    F = np.linalg.qr(np.c_[np.ones(n), rng.standard_normal((n, 8))])[0][:, 1:] * np.sqrt(n)
+    vals = np.r_[0.9, 0.7, np.full(6, 0.5)]
+    R = np.linalg.qr(rng.standard_normal((6, 6)))[0]
+    G = F.copy()
+    G[:, 2:] = F[:, 2:] @ R
+    make = lambda L: Contexture(singular_values=vals, left=L, right=L, p_x=p, p_a=p,
+                                method="dense")
+    a = xa.cluster_probe_error(make(F), y, 4, n_bases=5, n_per_class=2)
+    b = xa.cluster_probe_error(make(G), y, 4, n_bases=5, n_per_class=2)
+    assert a[2] and b[2]
+    np.testing.assert_allclose(a[:2], b[:2], atol=1e-12)
+    with pytest.raises(ValueError, match="n_bases"):
+        xa.cluster_probe_error(make(F), y, 4, n_bases=1)
 
 
 def test_index_finds_the_nearest_grid_temperature(sweep):
@@ -88,6 +147,7 @@ def test_explorer_update_indexes_into_the_sweep(sweep):
     np.testing.assert_allclose(ex.marker.get_xdata(), [0.3, 0.3])
     assert f"{sweep.probe_error[3]:.3f}" in ex.readout.value
     assert f"{sweep.effective_dimension[3]:.2f}" in ex.readout.value
+    assert f"{sweep.total_association[3]:.2f}" in ex.readout.value
     ex.controls["temperature"].value = float(sweep.temperatures[0])   # a slider step
     np.testing.assert_allclose(ex.line.get_ydata(), sweep.singular_values[0][:ex.k])
     with pytest.raises(ValueError, match="unknown control"):

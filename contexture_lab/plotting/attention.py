@@ -48,22 +48,28 @@ def draw_spectrum(ax, s, k: int = 40, **kwargs):
 
 
 def draw_sweep_curves(ax, sweep, index: int = 0):
-    """Effective dimension (left axis, log) and probe error (right axis) against temperature.
+    """Total association and effective dimension (left axis, log) and probe error (right
+    axis) against temperature.
 
-    Returns the vertical marker line (move it with ``set_xdata``).
+    The probe error is drawn with its spread over random completions of a split cluster
+    (an error bar of one standard deviation; none where d ends at a gap). Returns the
+    vertical marker line (move it with ``set_xdata``).
     """
     t = sweep.temperatures
-    ax.plot(t, np.maximum(sweep.effective_dimension, 1e-3), color="C0", marker="o", ms=3,
-            label=r"effective dimension $\sum_i s_i^2$")
+    ax.plot(t, np.maximum(sweep.total_association, 1e-3), color="C0", marker="o", ms=3,
+            label=r"total association $\sum_i s_i^2$")
+    ax.plot(t, sweep.effective_dimension, color="C2", marker="^", ms=3, ls="--",
+            label="effective dimension (participation ratio)")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("temperature")
-    ax.set_ylabel("effective dimension", color="C0")
+    ax.set_ylabel(r"$\sum_i s_i^2$ and participation ratio", color="C0")
+    ax.legend(fontsize=7, loc="upper right")
     twin = ax.twinx()
-    twin.plot(t, sweep.probe_error, color="C3", marker="s", ms=3,
-              label=f"probe error (top {sweep.d})")
+    twin.errorbar(t, sweep.probe_error, yerr=sweep.probe_spread, color="C3", marker="s",
+                  ms=3, capsize=2, label=f"probe error (top {sweep.d})")
     twin.set_ylabel("probe error", color="C3")
-    twin.set_ylim(0, max(0.5, 1.1 * sweep.probe_error.max()))
+    twin.set_ylim(0, max(0.5, 1.1 * float(np.max(sweep.probe_error + sweep.probe_spread))))
     twin.grid(False)
     twin.spines["right"].set_visible(True)
     return ax.axvline(t[index], color="0.3", ls="--", lw=1)
@@ -90,7 +96,7 @@ def temperature_panels(sweep, temperatures, *, k: int = 40, figsize=(10, 3.2)):
 
 
 def sweep_summary(sweep, *, figsize=(6.4, 3.2)):
-    """Effective dimension and probe error against temperature (the U-shape)."""
+    """Total association, effective dimension and probe error against temperature."""
     fig, ax = plt.subplots(figsize=figsize)
     draw_sweep_curves(ax, sweep).remove()
     fig.tight_layout()
@@ -143,25 +149,35 @@ def graph_learning_figure(result, W, show, *, figsize=(10, 2.8)):
     """2-D layouts (mu_1, mu_2) of the walk context for a few walk lengths, then the graph's.
 
     ``show`` lists indices into ``result.lengths``; the last panel is the exact eigenvector
-    layout. Node colour = node index (the same node has the same colour in every panel).
+    layout. Every panel is drawn in the common orientation of
+    :meth:`~contexture_lab.attention.GraphLearning.aligned_layouts` (a rotation or
+    reflection, which changes no span). Node colour = node index (the same node has the
+    same colour in every panel).
     """
+    layouts, graph = result.aligned_layouts()
     fig, axes = plt.subplots(1, len(show) + 1, figsize=figsize)
     for ax, i in zip(axes, show):
-        _draw_layout(ax, W, result.layouts[i][:, :2],
+        _draw_layout(ax, W, layouts[i][:, :2],
                      f"T = {result.lengths[i]}, R2 = {result.alignment[i]:.2f}")
-    _draw_layout(axes[-1], W, result.graph_layout[:, :2], "graph eigenvectors")
+    _draw_layout(axes[-1], W, graph[:, :2], "graph eigenvectors")
     fig.tight_layout()
     return fig
 
 
 def alignment_curve(result, *, ax=None, figsize=(5, 3)):
-    """R2_CCA between the walk context's top functions and the graph's, against walk length."""
+    """R2_CCA between the walk context's top functions and the graph's, and the fraction of
+    nodes the walk has visited, against walk length."""
     if ax is None:
         _, ax = plt.subplots(figsize=figsize)
-    ax.semilogx(result.lengths, result.alignment, marker="o")
+    n = result.graph_layout.shape[0]
+    ax.semilogx(result.lengths, result.alignment, marker="o",
+                label=r"$R^2_{CCA}$ with graph eigenvectors")
+    ax.semilogx(result.lengths, np.asarray(result.visited) / n, marker="s", ls="--",
+                color="C1", label=f"fraction of the {n} nodes seen")
     ax.set_xlabel("walk length T (tokens seen)")
-    ax.set_ylabel(r"$R^2_{CCA}$ with graph eigenvectors")
+    ax.set_ylabel("alignment, coverage")
     ax.set_ylim(0, 1.05)
+    ax.legend(fontsize=7, loc="lower right")
     return ax
 
 
