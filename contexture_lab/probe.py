@@ -127,6 +127,12 @@ class ProbeResult:
         Squared error ``||onehot(y) - probe(x)||^2`` averaged the same ways.
     effective_n : ndarray, shape (n_repeats,)
         Effective sample size (sum w)^2 / sum w^2 of the fitting weights (= n unweighted).
+    weight_norm : ndarray, shape (n_repeats,)
+        Frobenius norm ||W||_F of the fitted weights (bias excluded).
+    min_eigenvalue : ndarray, shape (n_repeats,)
+        Smallest eigenvalue of the draws' (weighted) feature covariance, the matrix that
+        :func:`fit_ridge` adds ``alpha`` to (clipped at 0). It is 0 once d is at least
+        the number of distinct labelled inputs: the probe can then interpolate them.
     n, d : int
         Labelled samples per draw and feature dimension used.
     """
@@ -136,6 +142,8 @@ class ProbeResult:
     train_mse: np.ndarray
     test_mse: np.ndarray
     effective_n: np.ndarray
+    weight_norm: np.ndarray
+    min_eigenvalue: np.ndarray
     n: int
     d: int
 
@@ -264,10 +272,20 @@ def linear_probe(features, y, n: int, *, d: int | None = None, alpha: float = 1e
         W, b = fit_ridge(F[draw], onehot[draw], alpha, sample_weight=w)
         train = _errors(F[draw], codes[draw], onehot[draw], W, b, np.full(n, 1.0 / n))
         test = _errors(F, codes, onehot, W, b, q)
-        rows.append((*train, *test, n if w is None else effective_sample_size(w)))
-    tr_err, tr_mse, te_err, te_mse, n_eff = np.array(rows).T
+        rows.append((*train, *test, n if w is None else effective_sample_size(w),
+                     np.linalg.norm(W), _min_covariance_eigenvalue(F[draw], w)))
+    tr_err, tr_mse, te_err, te_mse, n_eff, w_norm, min_eig = np.array(rows).T
     return ProbeResult(train_error=tr_err, test_error=te_err, train_mse=tr_mse,
-                       test_mse=te_mse, effective_n=n_eff, n=n, d=F.shape[1])
+                       test_mse=te_mse, effective_n=n_eff, weight_norm=w_norm,
+                       min_eigenvalue=min_eig, n=n, d=F.shape[1])
+
+
+def _min_covariance_eigenvalue(F, weights) -> float:
+    """Smallest eigenvalue of the (weighted) covariance of the rows of F, clipped at 0."""
+    w = np.full(F.shape[0], 1.0) if weights is None else weights
+    w = w / w.sum()
+    Fc = F - w @ F
+    return max(float(np.linalg.eigvalsh((Fc * w[:, None]).T @ Fc)[0]), 0.0)
 
 
 def population_probe(features, y, *, d: int | None = None, distribution=None,
