@@ -18,11 +18,13 @@ probability vector of length N. Test errors are exact expectations under such a 
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 
+from . import degeneracy
 from ._validation import (as_float_array, check_float, check_int, check_probability_vector,
                           check_rng)
 from .context import Context, check_context
@@ -190,13 +192,23 @@ def _encode_labels(y, n_rows: int):
 
 
 def _features(features, d) -> np.ndarray:
-    """Features as (N, d): an array or a Contexture (its left functions), first d columns."""
+    """Features as (N, d): an array or a Contexture (its left functions), first d columns.
+
+    For a Contexture, a d that cuts a cluster of equal singular values (s_d = s_{d+1}) gets a
+    :class:`~contexture_lab.degeneracy.DegenerateSpanWarning`: the first d columns are then
+    one arbitrary choice among equally valid ones.
+    """
+    s = None
     if hasattr(features, "left") and hasattr(features, "singular_values"):
+        s = np.asarray(features.singular_values, dtype=np.float64)
         features = features.left
     F = as_float_array(features, "features", ndim=2)
     if d is None:
         return F
     d = check_int(d, "d", low=1, high=F.shape[1])
+    if s is not None and d < s.size and s[d - 1] - s[d] <= degeneracy.tolerance(s):
+        warnings.warn(degeneracy.describe(s, d), degeneracy.DegenerateSpanWarning,
+                      stacklevel=3)
     return F[:, :d]
 
 

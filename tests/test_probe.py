@@ -250,3 +250,21 @@ def test_probe_error_against_an_independent_split(task):
         ref = Ridge(alpha=1e-3 * train.size).fit(F[train], np.eye(3)[y[train]])
         errors.append(np.mean(ref.predict(F[test]).argmax(1) != y[test]))
     assert got == pytest.approx(np.mean(errors), abs=1e-12)
+
+
+def test_a_contexture_cut_inside_a_cluster_warns():
+    # hypercube {0,1}^4, flip 0.1: s = 0.8 four times (order 1), then 0.64 six times
+    cube = cl.contexts.hypercube(4, 0.1)
+    res = cl.contexture(cube, 10)
+    y = cube.x_features[:, 0]
+    with pytest.warns(cl.DegenerateSpanWarning, match="s_2 = s_3"):
+        probe.population_probe(res, y, d=2)
+    with pytest.warns(cl.DegenerateSpanWarning, match="Use d = 4"):
+        probe.linear_probe(res, y, 8, d=6, n_repeats=1)
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        # d = 4 ends the first order; the task (the first bit) lies in it: zero error
+        assert probe.population_probe(res, y, d=4, alpha=0.0) == pytest.approx((0.0, 0.0),
+                                                                               abs=1e-20)
+        probe.linear_probe(res.left, y, 8, d=2, n_repeats=1)     # plain arrays: no check
