@@ -190,9 +190,10 @@ def cycle(n: int, p: float) -> Context:
 def hypercube(n_bits: int, flip: float) -> Context:
     """{0,1}^n_bits, X uniform, each bit of A flipped independently with probability ``flip``.
 
-    Singular values (1 - 2 flip)^k with multiplicity C(n_bits, k) (Walsh functions);
-    flip = 0 is A = X, flip = 1/2 is independence. Dense, 2^n_bits x 2^n_bits;
-    features are the bits.
+    Singular values |1 - 2 flip|^k with multiplicity C(n_bits, k) (Walsh functions of
+    degree k; the eigenvalues (1 - 2 flip)^k are negative for flip > 1/2 and odd k);
+    flip = 0 is A = X, flip = 1/2 is independence, flip = 1 is A = X with every bit
+    negated. Dense, 2^n_bits x 2^n_bits; features are the bits.
     """
     n_bits = check_int(n_bits, "n_bits", low=1, high=12)
     flip = check_float(flip, "flip", low=0.0, high=1.0)

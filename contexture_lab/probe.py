@@ -18,11 +18,13 @@ probability vector of length N. Test errors are exact expectations under such a 
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 
+from . import degeneracy
 from ._validation import (as_float_array, check_float, check_int, check_probability_vector,
                           check_rng)
 from .context import Context, check_context
@@ -127,6 +129,12 @@ class ProbeResult:
         Squared error ``||onehot(y) - probe(x)||^2`` averaged the same ways.
     effective_n : ndarray, shape (n_repeats,)
         Effective sample size (sum w)^2 / sum w^2 of the fitting weights (= n unweighted).
+    weight_norm : ndarray, shape (n_repeats,)
+        Frobenius norm ||W||_F of the fitted weights (bias excluded).
+    min_eigenvalue : ndarray, shape (n_repeats,)
+        Smallest eigenvalue of the draws' (weighted) feature covariance, the matrix that
+        :func:`fit_ridge` adds ``alpha`` to (clipped at 0). It is 0 once d is at least
+        the number of distinct labelled inputs: the probe can then interpolate them.
     n, d : int
         Labelled samples per draw and feature dimension used.
     """
@@ -136,6 +144,8 @@ class ProbeResult:
     train_mse: np.ndarray
     test_mse: np.ndarray
     effective_n: np.ndarray
+    weight_norm: np.ndarray
+    min_eigenvalue: np.ndarray
     n: int
     d: int
 
@@ -182,13 +192,23 @@ def _encode_labels(y, n_rows: int):
 
 
 def _features(features, d) -> np.ndarray:
-    """Features as (N, d): an array or a Contexture (its left functions), first d columns."""
+    """Features as (N, d): an array or a Contexture (its left functions), first d columns.
+
+    For a Contexture, a d that cuts a cluster of equal singular values (s_d = s_{d+1}) gets a
+    :class:`~contexture_lab.degeneracy.DegenerateSpanWarning`: the first d columns are then
+    one arbitrary choice among equally valid ones.
+    """
+    s = None
     if hasattr(features, "left") and hasattr(features, "singular_values"):
+        s = np.asarray(features.singular_values, dtype=np.float64)
         features = features.left
     F = as_float_array(features, "features", ndim=2)
     if d is None:
         return F
     d = check_int(d, "d", low=1, high=F.shape[1])
+    if s is not None and d < s.size and s[d - 1] - s[d] <= degeneracy.tolerance(s):
+        warnings.warn(degeneracy.describe(s, d), degeneracy.DegenerateSpanWarning,
+                      stacklevel=3)
     return F[:, :d]
 
 
@@ -264,10 +284,20 @@ def linear_probe(features, y, n: int, *, d: int | None = None, alpha: float = 1e
         W, b = fit_ridge(F[draw], onehot[draw], alpha, sample_weight=w)
         train = _errors(F[draw], codes[draw], onehot[draw], W, b, np.full(n, 1.0 / n))
         test = _errors(F, codes, onehot, W, b, q)
-        rows.append((*train, *test, n if w is None else effective_sample_size(w)))
-    tr_err, tr_mse, te_err, te_mse, n_eff = np.array(rows).T
+        rows.append((*train, *test, n if w is None else effective_sample_size(w),
+                     np.linalg.norm(W), _min_covariance_eigenvalue(F[draw], w)))
+    tr_err, tr_mse, te_err, te_mse, n_eff, w_norm, min_eig = np.array(rows).T
     return ProbeResult(train_error=tr_err, test_error=te_err, train_mse=tr_mse,
-                       test_mse=te_mse, effective_n=n_eff, n=n, d=F.shape[1])
+                       test_mse=te_mse, effective_n=n_eff, weight_norm=w_norm,
+                       min_eigenvalue=min_eig, n=n, d=F.shape[1])
+
+
+def _min_covariance_eigenvalue(F, weights) -> float:
+    """Smallest eigenvalue of the (weighted) covariance of the rows of F, clipped at 0."""
+    w = np.full(F.shape[0], 1.0) if weights is None else weights
+    w = w / w.sum()
+    Fc = F - w @ F
+    return max(float(np.linalg.eigvalsh((Fc * w[:, None]).T @ Fc)[0]), 0.0)
 
 
 def population_probe(features, y, *, d: int | None = None, distribution=None,

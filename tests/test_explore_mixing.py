@@ -32,6 +32,16 @@ def _frobenius_sum_s2(ctx):
     return float(Q.multiply(Q).sum() if ctx.is_sparse else np.sum(Q ** 2)) - 1.0
 
 
+def test_a_probe_dimension_inside_a_cluster_warns():
+    # hypercube {0,1}^4: s = 1 - 2 flip four times (order 1); d = 2 cuts it, d = 4 ends it
+    ctx = cl.contexts.hypercube(4, 0.1)
+    y = ctx.x_features[:, 0]
+    with pytest.warns(cl.DegenerateSpanWarning, match="probe dimension 2: s_2 = s_3"):
+        em.analyse(ctx, y, d=10, d_values=(2, 4), n_per_class=4, n_repeats=1)
+    row = em.analyse(ctx, y, d=10, d_values=(4,), n_per_class=4, n_repeats=1)
+    # the task (the first bit) lies in the order-1 span: the probe on d = 4 is exact
+    assert row["probe_error"][0] == pytest.approx(0.0)
+
 def test_rows_match_direct_computation(sweep, parents):
     ctxs, y = parents
     mix = mixing.convex_combination([ctxs["KNN-3"], ctxs["KNN-60"]], [0.5, 0.5])

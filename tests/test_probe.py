@@ -57,6 +57,31 @@ def test_linear_probe_one_repeat_against_sklearn(task):
     assert res.n == 12 and res.d == 3 and res.effective_n[0] == pytest.approx(12.0)
 
 
+def test_probe_weight_norm_and_design_eigenvalue_against_sklearn_and_numpy(task):
+    F, y = task
+    q = probe.shift_by_class(y, [0.7, 0.2, 0.1], 0.8)
+    for weighted in (False, True):
+        res = probe.linear_probe(F, y, 25, n_repeats=1, seed=9, alpha=0.01, test_distribution=q,
+                                 importance_weighted=weighted)
+        draw = np.random.default_rng(9).choice(90, size=25, replace=True, p=np.full(90, 1 / 90))
+        w = q[draw] * 90 if weighted else np.ones(25)
+        ref = Ridge(alpha=0.01 * w.sum()).fit(F[draw], np.eye(3)[y[draw]], sample_weight=w)
+        assert res.weight_norm[0] == pytest.approx(np.linalg.norm(ref.coef_), rel=1e-9)
+        cov = np.cov(F[draw].T, aweights=w, bias=True)
+        assert res.min_eigenvalue[0] == pytest.approx(np.linalg.eigvalsh(cov)[0], rel=1e-9)
+
+
+def test_design_eigenvalue_vanishes_once_d_reaches_the_distinct_draws():
+    rng = np.random.default_rng(4)
+    F, y = rng.normal(size=(200, 30)), rng.integers(0, 3, 200)
+    # 12 draws (at most 12 distinct rows) span at most 11 centred directions of d >= 12
+    for d in (12, 30):
+        res = probe.linear_probe(F, y, 12, d=d, n_repeats=4, seed=3)
+        assert np.all(res.min_eigenvalue < 1e-12)
+    # many more draws than features: the covariance is close to the identity
+    many = probe.linear_probe(F, y, 150, d=5, n_repeats=4, seed=3)
+    assert np.all(many.min_eigenvalue > 0.3)
+
 def test_probe_result_statistics(task):
     F, y = task
     res = probe.linear_probe(F, y, 20, n_repeats=6, seed=1)
@@ -225,3 +250,21 @@ def test_probe_error_against_an_independent_split(task):
         ref = Ridge(alpha=1e-3 * train.size).fit(F[train], np.eye(3)[y[train]])
         errors.append(np.mean(ref.predict(F[test]).argmax(1) != y[test]))
     assert got == pytest.approx(np.mean(errors), abs=1e-12)
+
+
+def test_a_contexture_cut_inside_a_cluster_warns():
+    # hypercube {0,1}^4, flip 0.1: s = 0.8 four times (order 1), then 0.64 six times
+    cube = cl.contexts.hypercube(4, 0.1)
+    res = cl.contexture(cube, 10)
+    y = cube.x_features[:, 0]
+    with pytest.warns(cl.DegenerateSpanWarning, match="s_2 = s_3"):
+        probe.population_probe(res, y, d=2)
+    with pytest.warns(cl.DegenerateSpanWarning, match="Use d = 4"):
+        probe.linear_probe(res, y, 8, d=6, n_repeats=1)
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        # d = 4 ends the first order; the task (the first bit) lies in it: zero error
+        assert probe.population_probe(res, y, d=4, alpha=0.0) == pytest.approx((0.0, 0.0),
+                                                                               abs=1e-20)
+        probe.linear_probe(res.left, y, 8, d=2, n_repeats=1)     # plain arrays: no check

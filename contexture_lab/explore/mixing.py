@@ -14,11 +14,12 @@ number of context values (pairs) is far larger than N.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
-from .. import mixing
+from .. import degeneracy, mixing
 from .._validation import check_choice, check_float, check_int
 from ..context import check_context
 from ..probe import probe_error
@@ -184,6 +185,10 @@ def analyse(ctx, y, *, d: int = 32, d_values=(4, 8, 16, 32), n_per_class: int = 
     ``gram`` is :func:`contexture_lab.mixing.normalized_gram` of ``ctx`` when already
     known (for a convex combination it is the weighted sum of the parents').
 
+    A probe dimension in ``d_values`` that cuts a cluster of equal singular values gets a
+    :class:`~contexture_lab.degeneracy.DegenerateSpanWarning` (its error would depend on an
+    arbitrary basis of the cluster).
+
     Returns a dict with ``singular_values`` (d,), ``metrics`` (:data:`METRICS` and those
     of :func:`contexture_lab.association.metrics`), ``probe_error`` (len(d_values),),
     ``left`` (N, d), the exact contexture, and ``gram`` (N, N).
@@ -201,6 +206,10 @@ def analyse(ctx, y, *, d: int = 32, d_values=(4, 8, 16, 32), n_per_class: int = 
     outer = np.outer(root, root)
     row["kernel_deviation"] = float(np.sum(np.abs(G - outer) * outer))
     row["n_components"] = association.n_components(ctx)
+    for k in d_values:
+        if k < d and s[k - 1] - s[k] <= degeneracy.tolerance(s):
+            warnings.warn(f"probe dimension {k}: " + degeneracy.describe(s, k),
+                          degeneracy.DegenerateSpanWarning, stacklevel=2)
     errors = np.array([probe_error(mu[:, :k], y, n_per_class=n_per_class,
                                    n_repeats=n_repeats, seed=seed) for k in d_values])
     return {"singular_values": s, "metrics": row, "probe_error": errors, "left": mu,
