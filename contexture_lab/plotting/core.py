@@ -54,14 +54,19 @@ def use_lab_style() -> None:
     try:
         from IPython import get_ipython
         from matplotlib_inline.backend_inline import set_matplotlib_formats
+        from matplotlib_inline.config import InlineBackend
     except ImportError:       # plain Python: nothing inline to configure
         return
     shell = get_ipython()
     if shell is None:
         return
+    # the configuration survives a later %matplotlib inline, which re-reads it
+    InlineBackend.instance(parent=shell).figure_formats = {"retina"}
     set_matplotlib_formats("retina")
     if os.environ.get(CHECK_FIGURES_ENV, "") not in ("", "0"):
         _check_inline_figures(shell)
+        # %matplotlib inline re-registers the figure formatter: check again before each cell
+        shell.events.register("pre_run_cell", lambda *_: _check_inline_figures(shell))
 
 
 #: With this environment variable set to 1, every inline figure of a notebook is checked
@@ -81,8 +86,11 @@ def _check_inline_figures(shell) -> None:
         return
 
     def checked(fig):
-        for problem in problems(fig, inside_figure=False):
+        found = problems(fig, inside_figure=False)
+        for problem in found[:3]:
             print(f"figure check: {problem}", file=sys.stderr)
+        if len(found) > 3:
+            print(f"figure check: ... and {len(found) - 3} more", file=sys.stderr)
         return show(fig)
 
     checked.checks_layout = True
