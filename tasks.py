@@ -8,7 +8,7 @@
     python3 tasks.py lock     # maintainers: rewrite requirements/lock.txt from .venv, and
                               # binder/requirements.txt and binder/runtime.txt from the lock
     python3 tasks.py test-binder  # build a fresh environment from binder/ as Binder does,
-                              # import the package, nbval one notebook (a few minutes)
+                              # import the package, nbval notebook 00 (a few minutes)
 
 The environment lives in ``.venv`` inside the checkout. It is rebuilt only when
 ``requirements/lock.txt`` or ``pyproject.toml`` changed (a hash is kept in ``.venv``), so
@@ -229,45 +229,57 @@ def lock(extra) -> None:
     say(f"wrote {BINDER_REQUIREMENTS.relative_to(ROOT)} and {BINDER_RUNTIME.relative_to(ROOT)}")
 
 
+#: Time limits (s) of the ``tasks.py test-binder`` steps, so that a hung download or kernel
+#: fails the command instead of stalling CI; a few times what they take on a busy 2-core machine.
+BINDER_TEST_LIMITS = {"install": 1200, "post_build": 300, "check": 120, "notebook": 600}
+
+
 def test_binder(extra) -> None:
     """Build a fresh environment from binder/ the way Binder does; import; nbval one notebook.
 
     The steps repo2docker takes for binder/requirements.txt and binder/postBuild, in a new
     virtual environment with nothing preinstalled: ``pip install --no-cache-dir -r
-    binder/requirements.txt``, then ``./binder/postBuild`` from the repository root. Then
-    ``pip check``, an import of the installed package and nbval on one notebook. pip's own
+    binder/requirements.txt``, then ``binder/postBuild`` from the repository root. Then
+    ``pip check``, an import of the installed package and of torch (which must be the CPU
+    build), and nbval on the notebook Binder's link opens (or on the notebooks given). pip's own
     configuration (index, local wheels) applies, as it does for ``.venv``; a host it cannot
     reach (PyTorch's index, offline) is given up after one retry instead of five.
     What only Binder can show: its build on its servers, its base image, its resource limits.
     """
     start = time.monotonic()
+    notebooks = extra or [BINDER_NOTEBOOK.relative_to(ROOT)]
     with tempfile.TemporaryDirectory(prefix="contexture_lab_binder_") as tmp:
         env_dir = Path(tmp) / "env"
         bin_dir = env_dir / ("Scripts" if os.name == "nt" else "bin")
-        say(f"fresh virtual environment in {env_dir}")
-        run(sys.executable, "-m", "venv", env_dir)
         env = {key: value for key, value in os.environ.items()
                if key not in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME")}
         env.update(PATH=f"{bin_dir}{os.pathsep}{env['PATH']}", VIRTUAL_ENV=str(env_dir),
                    PIP_RETRIES="1")
+
+        def step(limit, *args, **kwargs):
+            return subprocess.run([str(a) for a in args], check=True, cwd=ROOT, env=env,
+                                  timeout=BINDER_TEST_LIMITS[limit], **kwargs)
+
+        say(f"fresh virtual environment in {env_dir}")
+        run(sys.executable, "-m", "venv", env_dir)
         say("Binder's pip step: pip install --no-cache-dir -r binder/requirements.txt")
-        run(bin_dir / "pip", "install", "--no-cache-dir", "-r",
-            BINDER_REQUIREMENTS.relative_to(ROOT), env=env)
+        step("install", bin_dir / "pip", "install", "--no-cache-dir", "-r",
+             BINDER_REQUIREMENTS.relative_to(ROOT))
         say("binder/postBuild")
-        run(BINDER / "postBuild", env=env)
-        run(bin_dir / "python", "-m", "pip", "check", env=env)
-        found = subprocess.run(
-            [bin_dir / "python", "-c", "import contexture_lab; print(contexture_lab.__file__)"],
-            check=True, cwd=tempfile.gettempdir(), env=env, capture_output=True, text=True,
-        ).stdout.strip()
-        if Path(found).resolve().parent != ROOT / "contexture_lab":
-            sys.exit(f"the Binder environment imports contexture_lab from {found}, "
-                     f"expected {ROOT / 'contexture_lab'}")
+        step("post_build", BINDER / "postBuild")
+        step("check", bin_dir / "python", "-m", "pip", "check")
+        found = step("check", bin_dir / "python", "-c",
+                     "import contexture_lab, torch; "
+                     "print(contexture_lab.__file__, torch.__version__, torch.version.cuda)",
+                     capture_output=True, text=True).stdout.split()
+        say(f"imported contexture_lab from {found[0]}, torch {found[1]} (CUDA: {found[2]})")
+        if Path(found[0]).resolve().parent != ROOT / "contexture_lab" or found[2] != "None":
+            sys.exit(f"expected the package from {ROOT / 'contexture_lab'} and a CPU-only torch")
         with tempfile.TemporaryDirectory(prefix="contexture_lab_cache_") as cache:
-            say(f"nbval on {BINDER_NOTEBOOK.relative_to(ROOT)} in the Binder environment")
-            run(bin_dir / "python", "-m", "pytest", "--nbval", "--nbval-current-env",
-                "-p", "no:cacheprovider", "-q", BINDER_NOTEBOOK.relative_to(ROOT), *extra,
-                env={**env, **TEST_ENV, "CONTEXTURE_LAB_CACHE": cache})
+            env.update(TEST_ENV, CONTEXTURE_LAB_CACHE=cache)
+            say("nbval in the Binder environment: " + " ".join(map(str, notebooks)))
+            step("notebook", bin_dir / "python", "-m", "pytest", "--nbval",
+                 "--nbval-current-env", "-p", "no:cacheprovider", "-q", *notebooks)
     say(f"Binder environment tested in {time.monotonic() - start:.0f} s")
 
 

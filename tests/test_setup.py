@@ -83,9 +83,14 @@ def test_binder_runtime_is_the_python_of_environment_yml():
     assert m, f"binder/runtime.txt should read python-3.X, found {runtime!r}"
     conda = yaml.safe_load((ROOT / "environment.yml").read_text())
     assert f"python={m.group(1)}" in conda["dependencies"]
-    assert load_tasks().binder_runtime(f"{m.group(1)}.7") == runtime
     requires = re.search(r'requires-python = ">=3\.(\d+)"', (ROOT / "pyproject.toml").read_text())
     assert int(m.group(1).split(".")[1]) >= int(requires.group(1))
+
+
+def test_binder_runtime_names_major_and_minor_only():
+    tasks = load_tasks()
+    assert tasks.binder_runtime("3.11.7") == "python-3.11\n"
+    assert tasks.binder_runtime("3.12.10") == "python-3.12\n"
 
 
 def test_environment_yml_takes_only_python_and_pip_from_conda():
@@ -100,7 +105,8 @@ def test_environment_yml_takes_only_python_and_pip_from_conda():
 
 def test_binder_installs_the_package():
     post = (BINDER / "postBuild").read_text()
-    installs = [line for line in post.splitlines() if "pip install" in line]
+    installs = [line for line in post.splitlines()
+                if "pip install" in line and not line.startswith("#")]
     assert len(installs) == 1 and re.search(r"pip install .*--no-deps .*-e \.$", installs[0])
     assert (BINDER / "postBuild").stat().st_mode & 0o111
 
