@@ -176,8 +176,7 @@ def execute(extra) -> None:
 
 
 LOCK_HEADER = ("# Every version the lab installs (python3 tasks.py lock rewrites this file).\n"
-               "# torch is the CPU build. binder/requirements.txt is generated from this file;\n"
-               "# environment.yml installs it through pip.\n")
+               "# torch is the CPU build; environment.yml and binder/ pin the same versions.\n")
 
 
 def binder_requirements(lock_text: str) -> str:
@@ -275,9 +274,9 @@ def test_binder(extra) -> None:
         step("post_build", BINDER / "postBuild")
         step("check", bin_dir / "python", "-m", "pip", "check")
         found = step("check", bin_dir / "python", "-c",
-                     "import contexture_lab, torch; "
-                     "print(contexture_lab.__file__, torch.__version__, torch.version.cuda)",
-                     capture_output=True, text=True).stdout.split()
+                     "import contexture_lab, torch; print(contexture_lab.__file__, "
+                     "torch.__version__, torch.version.cuda, sep='\\n')",
+                     capture_output=True, text=True).stdout.splitlines()
         say(f"imported contexture_lab from {found[0]}, torch {found[1]} (CUDA: {found[2]})")
         if Path(found[0]).resolve().parent != ROOT / "contexture_lab" or found[2] != "None":
             sys.exit(f"expected the package from {ROOT / 'contexture_lab'} and a CPU-only torch")
