@@ -92,7 +92,7 @@ def decay_rate(s, *, method: str = "nls", floor: float = 1e-12) -> float:
     - ``method="nls"`` (default, [ICML] App. F.1.1): non-linear least squares on s_i^2,
       lambda = arg min_{lambda >= 0} sum_i (s_i^2 - exp(-lambda i))^2 (a one-dimensional
       search: a log grid of lambda, refined by bounded Brent). The largest s_i weigh most.
-    - ``method="log-linear"`` (a different estimator, the lab's former default): linear least
+    - ``method="log-linear"`` (a different estimator, not the paper's): linear least
       squares on log s_i^2, ``lambda = -sum_i i log s_i^2 / sum_i i^2``; every s_i weighs
       alike on a log scale, so the small tail weighs as much as the head.
 
@@ -289,9 +289,10 @@ def metrics(s, ctx: Context | None = None, *, beta: float = 1.0,
             d0: int | None = None) -> dict:
     """All label-free measures of one context in a dict.
 
-    Keys: ``decay_rate``, ``tau`` (value; inf/nan at the extremes), ``tau_argmin`` (its
-    arg-min d, -1 at the extremes), ``effective_dimension`` and, when ``ctx`` is given, ``kernel_deviation`` and
-    ``n_components``.
+    Keys: ``decay_rate`` (non-linear least squares, the default of :func:`decay_rate`),
+    ``tau`` (value; inf/nan at the extremes), ``tau_argmin`` (its arg-min d, -1 at the
+    extremes), ``effective_dimension`` and, when ``ctx`` is given, ``kernel_deviation``
+    and ``n_components``. Pass s_1..s_512 where the context has them (tau's d0).
     """
     t = tau(s, beta=beta, d0=d0)
     out = {"decay_rate": decay_rate(s), "tau": t.value,

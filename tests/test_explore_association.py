@@ -120,10 +120,15 @@ def test_seeded_bases_span_the_cluster_and_are_orthonormal():
         P_ref = ref[:, start:stop] @ ref[:, start:stop].T
         P_got = mu[:, start:stop] @ mu[:, start:stop].T
         np.testing.assert_allclose(P_got, P_ref, atol=1e-10)
-    # the probe at d = 2 is the mean over 5 bases: the first is the one stored
+    # the probe at d = 2 is the mean over 5 seeded bases (the first is the one stored)
+    spec = ea.top_singular_values(ctx, 15)
+    bases, clusters = ea._functions(ctx, spec, 12, 5)
+    assert clusters == [(0, 4), (4, 10), (10, 14)] and len(bases) == 5
+    np.testing.assert_allclose(bases[0], mu, atol=1e-12)
+    errs = [cl.probe.probe_error(B[:, :2], np.arange(16) % 2, n_per_class=3) for B in bases]
     j = sw.d_index(2)
-    first = cl.probe.probe_error(mu[:, :2], np.arange(16) % 2, n_per_class=3)
-    assert sw.probe_error[1, j] != pytest.approx(first, abs=1e-12) or sw.probe_spread[1, j] == 0
+    assert sw.probe_error[1, j] == pytest.approx(np.mean(errs))
+    assert sw.probe_spread[1, j] == pytest.approx(np.std(errs, ddof=1))
 
 
 def test_memory_and_disk_cache(build, tmp_path):

@@ -64,8 +64,8 @@ class AssociationExplorer(Explorer):
         s = sw.singular_values[i]
         error = _fmt(sw.probe_error[i, j])
         if not sw.unique[i, j] and np.isfinite(sw.probe_error[i, j]):
-            error += (f" &plusmn; {sw.probe_spread[i, j]:.3f} (s<sub>d</sub> = s<sub>d+1</sub>: "
-                      "mean over random bases of the cluster)")
+            error += (f" &plusmn; {sw.probe_spread[i, j]:.3f} (s<sub>d</sub> = "
+                      "s<sub>d+1</sub>: mean over random bases of the cluster)")
         if np.isfinite(m["tau"]):
             tau_text = f"{m['tau']:.3f} (at d = {int(m['tau_argmin'])})"
         elif np.isinf(m["tau"]):
