@@ -4,11 +4,14 @@ Weak association (A nearly independent of X) collapses the spectrum onto s_0 = 1
 association (A nearly equal to X) makes it flat. The label-free measures below read the
 strength from the spectrum s_1 >= s_2 >= ... (s_0 = 1 excluded, as everywhere in the lab):
 
-- :func:`decay_rate`: lambda of the least-squares fit log s_i^2 = -lambda i (large = weak);
+- :func:`decay_rate`: lambda of the least-squares fit s_i^2 = exp(-lambda i) (large = weak),
+  by non-linear least squares on s_i^2 as in [ICML] App. F.1.1 (``method="log-linear"``:
+  the linear fit of log s_i^2, a different estimator);
 - :func:`kernel_deviation`: E |k_X+(X, X') - 1| over independent X, X' ~ P_X (small = weak);
 - :func:`tau`: tau_d = 1 / (1 - s_{d+1}^2) + beta sum_{i<=d} s_i^2 / sum_{i<=d0} s_i^2,
   tau = min_d tau_d (lower is better; it blows up when s_{d+1} -> 1 for every d);
-- :func:`effective_dimension`: the participation ratio (sum s_i^2)^2 / sum s_i^4;
+- :func:`effective_dimension`: the participation ratio (sum s_i^2)^2 / sum s_i^4 (the lab's
+  own measure, not one from the sources);
 - :func:`n_components`: connected components of the support of P (= multiplicity of s = 1).
 
 Knobs move the strength (:data:`KNOBS`): KNN ``k``, RBF ``bandwidth``, random-walk
@@ -24,10 +27,13 @@ from typing import Iterator
 import numpy as np
 import scipy.sparse as sp
 
-from ._validation import as_float_array, check_float, check_int
+from ._validation import as_float_array, check_choice, check_float, check_int
 from .context import Context, check_context
 from .spectrum import contexture, support_components
 
+#: The default normalising dimension d0 of :func:`tau`: [ICML] tried 512 to 8192 and chose 512
+#: (THEORY.md section 5).
+TAU_D0 = 512
 #: Largest M * N for which :func:`kernel_deviation` forms dense row blocks of the kernel.
 MAX_KERNEL_ENTRIES = 25_000_000
 #: Rows of the kernel formed at once by :func:`kernel_deviation` (dense path).
@@ -46,28 +52,74 @@ def _spectrum(s, name: str = "s") -> np.ndarray:
 
 
 # ---------------------------------------------------------------------- spectrum measures
-def decay_rate(s, *, floor: float = 1e-12) -> float:
-    """Decay rate lambda of the spectrum: least squares of log s_i^2 = -lambda i.
+#: Estimators of :func:`decay_rate`.
+DECAY_METHODS = ("nls", "log-linear")
 
-    The fit has no intercept, because the model s_i^2 = exp(-lambda i) already passes
-    through s_0^2 = 1 at i = 0, so ``lambda = -sum_i i log s_i^2 / sum_i i^2``.
+
+def _nls_objective(lam: float, s2: np.ndarray, i: np.ndarray) -> float:
+    return float(np.sum((s2 - np.exp(-lam * i)) ** 2))
+
+
+def _decay_nls(s2: np.ndarray) -> float:
+    """arg min over lambda in [0, inf] of sum_i (s_i^2 - exp(-lambda i))^2, i = 1..k."""
+    from scipy.optimize import minimize_scalar
+
+    i = np.arange(1, s2.size + 1, dtype=float)
+    # the objective can have several local minima: scan a log grid of lambda from far below
+    # the slowest resolvable decay (1 / k) to far above the fastest (s_1^2 = e^-50), then
+    # refine the best grid point between its neighbours (Brent, bounded)
+    grid = np.geomspace(1e-6 / s2.size, 50.0, 600)
+    values = np.array([_nls_objective(lam, s2, i) for lam in grid])
+    at_zero, at_inf = np.sum((s2 - 1.0) ** 2), np.sum(s2 ** 2)
+    best = int(np.argmin(values))
+    if at_zero <= values[best] and at_zero <= at_inf:
+        return 0.0
+    if at_inf < values[best]:
+        return float("inf")
+    lo = grid[best - 1] if best > 0 else 0.0
+    hi = grid[best + 1] if best + 1 < grid.size else grid[-1]
+    res = minimize_scalar(_nls_objective, bounds=(lo, hi), args=(s2, i), method="bounded",
+                          options={"xatol": 1e-12 * max(grid[best], 1e-300)})
+    return float(res.x) if res.fun <= values[best] else float(grid[best])
+
+
+def decay_rate(s, *, method: str = "nls", floor: float = 1e-12) -> float:
+    """Decay rate lambda of the spectrum: a least-squares fit of s_i^2 = exp(-lambda i).
+
+    Two estimators of the same model (which passes through s_0^2 = 1 at i = 0, so it has
+    no intercept), i = 1..k:
+
+    - ``method="nls"`` (default, [ICML] App. F.1.1): non-linear least squares on s_i^2,
+      lambda = arg min_{lambda >= 0} sum_i (s_i^2 - exp(-lambda i))^2 (a one-dimensional
+      search: a log grid of lambda, refined by bounded Brent). The largest s_i weigh most.
+    - ``method="log-linear"`` (a different estimator, not the paper's): linear least
+      squares on log s_i^2, ``lambda = -sum_i i log s_i^2 / sum_i i^2``; every s_i weighs
+      alike on a log scale, so the small tail weighs as much as the head.
+
+    Both return lambda exactly for an exact exponential spectrum s_i^2 = exp(-lambda i) and
+    differ otherwise (e.g. s^2 = (1/2, 1/2): nls (2/3) log 2, log-linear (3/5) log 2).
 
     Parameters
     ----------
     s : array-like, shape (k,)
         s_1 >= s_2 >= ... (s_0 = 1 excluded); sorted here in decreasing order.
+    method : {"nls", "log-linear"}, default "nls"
     floor : float, default 1e-12
-        Values with s_i^2 <= floor carry no usable logarithm and are left out of the fit
-        (their indices i are kept for the others).
+        Only for ``"log-linear"``: values with s_i^2 <= floor carry no usable logarithm
+        and are left out of the fit (their indices i are kept for the others).
 
     Returns
     -------
     float
-        lambda >= 0; 0 for a flat spectrum of ones (A = X), ``inf`` when every s_i^2 is
-        below ``floor`` (A independent of X: no decay left to fit).
+        lambda >= 0; 0 for a flat spectrum of ones (A = X), ``inf`` when every s_i is 0
+        (``"log-linear"``: every s_i^2 below ``floor``; A independent of X: no decay left
+        to fit).
     """
     s = np.sort(_spectrum(s))[::-1]
+    check_choice(method, "method", DECAY_METHODS)
     floor = check_float(floor, "floor", low=0.0, low_open=True)
+    if method == "nls":
+        return _decay_nls(s ** 2)
     i = np.arange(1, s.size + 1, dtype=float)
     keep = s ** 2 > floor
     if not keep.any():
@@ -78,8 +130,12 @@ def decay_rate(s, *, floor: float = 1e-12) -> float:
 def effective_dimension(s) -> float:
     """Participation ratio of the spectrum: (sum_i s_i^2)^2 / sum_i s_i^4 (s_0 excluded).
 
-    Equals m when m singular values are equal and the rest 0 (A = X on n values: n - 1;
-    a label context with C classes: C - 1), and 0 for an independent context.
+    The lab's own measure, not one from the sources ([ICML] and the dissertation use the
+    decay rate, the kernel deviation and tau); "effective dimension" means this ratio
+    throughout the lab. It equals m when m singular values are equal and the rest 0
+    (A = X on n values: n - 1; a label context with C classes: C - 1), and 0 for an
+    independent context. Computed from the values given: pass the same number of them
+    when comparing contexts.
     """
     s2 = _spectrum(s) ** 2
     total4 = np.sum(s2 ** 2)
@@ -136,7 +192,11 @@ def tau(s, beta: float = 1.0, d0: int | None = None, *, one_tol: float = 1e-9) -
         s_1 >= s_2 >= ... (s_0 = 1 excluded); sorted here in decreasing order.
     beta : float >= 0, default 1.0
     d0 : int, optional
-        Normalising dimension, 1 <= d0 <= k; default min(k, 512).
+        Normalising dimension, 1 <= d0 <= k; default min(k, :data:`TAU_D0`) = min(k, 512),
+        the choice of [ICML] (which tried d0 from 512 to 8192). Pass s_1..s_512 where the
+        context has that many: tau from a few dozen values is another number (on digits
+        with a KNN context d0 = 32 makes k = 2 look like a strong extreme; with 512 values
+        it is finite).
     one_tol : float
         s^2 within this of 1 counts as 1.
 
@@ -153,7 +213,7 @@ def tau(s, beta: float = 1.0, d0: int | None = None, *, one_tol: float = 1e-9) -
     if s.size < 2:
         raise ValueError(f"tau needs at least 2 singular values (s_1 and s_2), got {s.size}")
     beta = check_float(beta, "beta", low=0.0)
-    d0 = min(s.size, 512) if d0 is None else check_int(d0, "d0", low=1, high=s.size)
+    d0 = min(s.size, TAU_D0) if d0 is None else check_int(d0, "d0", low=1, high=s.size)
     s2 = np.minimum(s ** 2, 1.0)
     D = min(d0, s.size - 1)
     total = np.sum(s2[:d0])
@@ -229,9 +289,10 @@ def metrics(s, ctx: Context | None = None, *, beta: float = 1.0,
             d0: int | None = None) -> dict:
     """All label-free measures of one context in a dict.
 
-    Keys: ``decay_rate``, ``tau`` (value; inf/nan at the extremes), ``tau_argmin`` (its
-    arg-min d, -1 at the extremes), ``effective_dimension`` and, when ``ctx`` is given, ``kernel_deviation`` and
-    ``n_components``.
+    Keys: ``decay_rate`` (non-linear least squares, the default of :func:`decay_rate`),
+    ``tau`` (value; inf/nan at the extremes), ``tau_argmin`` (its arg-min d, -1 at the
+    extremes), ``effective_dimension`` and, when ``ctx`` is given, ``kernel_deviation``
+    and ``n_components``. Pass s_1..s_512 where the context has them (tau's d0).
     """
     t = tau(s, beta=beta, d0=d0)
     out = {"decay_rate": decay_rate(s), "tau": t.value,
@@ -337,6 +398,6 @@ def sweep(knob: str, values, *, d: int = 32, **data) -> Iterator[SweepPoint]:
         yield SweepPoint(value, ctx, res.singular_values, res.left)
 
 
-__all__ = ["KNOBS", "SweepPoint", "Tau", "decay_rate",
+__all__ = ["DECAY_METHODS", "KNOBS", "SweepPoint", "TAU_D0", "Tau", "decay_rate",
            "effective_dimension", "kernel_deviation", "knob_contexts",
            "metrics", "n_components", "sweep", "tau"]

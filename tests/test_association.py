@@ -22,8 +22,8 @@ def hamming_weights(n_bits):
 
 # ---------------------------------------------------------------------- decay rate
 @pytest.mark.parametrize("n_bits,flip", [(4, 0.1), (6, 0.2), (7, 0.35)])
-def test_decay_rate_hypercube_closed_form(n_bits, flip):
-    # log s_i^2 = 2 k_i log r, so the fit through the origin gives
+def test_decay_rate_log_linear_hypercube_closed_form(n_bits, flip):
+    # log s_i^2 = 2 k_i log r, so the linear fit through the origin gives
     # lambda = -2 log r * sum_i i k_i / sum_i i^2
     i = np.arange(1, 2 ** n_bits)
     k = hamming_weights(n_bits)
@@ -34,21 +34,78 @@ def test_decay_rate_hypercube_closed_form(n_bits, flip):
     assert closed == pytest.approx(lstsq, rel=1e-12)
     # the spectrum computed by the SVD of the context
     s = cl.contexture(cl.contexts.hypercube(n_bits, flip), 2 ** n_bits - 1).singular_values
-    assert A.decay_rate(s) == pytest.approx(closed, rel=1e-8)
+    assert A.decay_rate(s, method="log-linear") == pytest.approx(closed, rel=1e-8)
+
+
+@pytest.mark.parametrize("lam,k", [(0.003, 512), (0.05, 40), (0.7, 12), (3.0, 5)])
+@pytest.mark.parametrize("method", A.DECAY_METHODS)
+def test_decay_rate_exact_exponential_spectrum(lam, k, method):
+    # s_i^2 = exp(-lambda i) exactly: both estimators return lambda
+    s = np.exp(-lam * np.arange(1, k + 1) / 2)
+    assert A.decay_rate(s, method=method) == pytest.approx(lam, rel=1e-7)
+
+
+def test_decay_rate_estimators_differ_on_a_noisy_spectrum_closed_forms():
+    # s^2 = (1/2, 1/2). Log-linear: lambda = -(1 + 2) log(1/2) / (1 + 4) = (3/5) log 2.
+    # Non-linear: d/dq [(1/2 - q)^2 + (1/2 - q^2)^2] = 0 with q = e^-lambda gives
+    # 2 q^3 + (1 - 2 * 1/2) q - 1/2 = 0, q = 4^(-1/3), lambda = (2/3) log 2.
+    s = np.sqrt([0.5, 0.5])
+    assert A.decay_rate(s, method="log-linear") == pytest.approx(0.6 * np.log(2), rel=1e-12)
+    assert A.decay_rate(s) == pytest.approx(2 / 3 * np.log(2), rel=1e-8)
+    assert A.decay_rate(s, method="nls") == A.decay_rate(s)  # nls is the default
+
+
+def test_decay_rate_nls_against_cubic_roots():
+    # k = 2 in general: the stationary points solve 2 q^3 + (1 - 2 y2) q - y1 = 0
+    # (independent: numpy's polynomial roots, the best real root in (0, 1))
+    for y1, y2 in [(0.8, 0.3), (0.6, 0.55), (0.9, 0.05)]:
+        roots = np.roots([2.0, 0.0, 1 - 2 * y2, -y1])
+        q = roots[np.isreal(roots)].real
+        q = q[(q > 0) & (q < 1)]
+        q = q[np.argmin((y1 - q) ** 2 + (y2 - q ** 2) ** 2)]
+        assert A.decay_rate(np.sqrt([y1, y2])) == pytest.approx(-np.log(q), rel=1e-8)
+        lin = -(np.log(y1) + 2 * np.log(y2)) / 5
+        assert A.decay_rate(np.sqrt([y1, y2]), method="log-linear") == pytest.approx(lin)
+
+
+def test_decay_rate_nls_noisy_exponential_against_brute_force():
+    # an exponential head on a noisy floor: the log-linear fit follows the floor, the
+    # non-linear one the head; nls = the minimiser of its objective on a fine grid
+    rng = np.random.default_rng(3)
+    i = np.arange(1, 201)
+    s2 = 0.9 * np.exp(-0.05 * i) + 0.01 * np.exp(rng.normal(0, 0.5, i.size))
+    s = np.sort(np.sqrt(np.clip(s2, 0, 1)))[::-1]
+    got = A.decay_rate(s)
+    grid = np.linspace(0.001, 0.2, 200_001)
+    objective = ((s[None, :] ** 2 - np.exp(-grid[:, None] * i[None, :])) ** 2).sum(axis=1)
+    assert got == pytest.approx(grid[np.argmin(objective)], abs=2e-6)
+    lin = A.decay_rate(s, method="log-linear")
+    assert lin == pytest.approx(-np.sum(i * np.log(s ** 2)) / np.sum(i ** 2))
+    assert got > 1.5 * lin
 
 
 def test_decay_rate_scales_with_log_of_correlation():
     s1, s2 = hypercube_spectrum(5, 0.05), hypercube_spectrum(5, 0.3)
-    assert A.decay_rate(s1) / A.decay_rate(s2) == pytest.approx(np.log(0.9) / np.log(0.4))
+    ratio = A.decay_rate(s1, method="log-linear") / A.decay_rate(s2, method="log-linear")
+    assert ratio == pytest.approx(np.log(0.9) / np.log(0.4))
 
 
-def test_decay_rate_extremes_and_order():
-    assert A.decay_rate(np.ones(10)) == 0.0
-    assert A.decay_rate(np.zeros(10)) == np.inf
+@pytest.mark.parametrize("method", A.DECAY_METHODS)
+def test_decay_rate_extremes(method):
+    assert A.decay_rate(np.ones(10), method=method) == 0.0
+    assert A.decay_rate(np.zeros(10), method=method) == np.inf
+
+
+def test_decay_rate_order_and_floor():
     # unsorted input is sorted first; a hand example: s^2 = e^-1, e^-2 -> lambda = 1
-    assert A.decay_rate(np.exp([-1.0, -0.5])) == pytest.approx(1.0)
-    # zeros are left out of the fit, their indices are kept for the others
-    assert A.decay_rate([np.exp(-0.5), 0.0]) == pytest.approx(1.0)
+    for method in A.DECAY_METHODS:
+        assert A.decay_rate(np.exp([-1.0, -0.5]), method=method) == pytest.approx(1.0)
+    # log-linear: zeros are left out of the fit, their indices are kept for the others
+    assert A.decay_rate([np.exp(-0.5), 0.0], method="log-linear") == pytest.approx(1.0)
+    # nls uses them: (e^-1 - q)^2 + q^4 is minimised below lambda = 1's q = e^-1
+    assert A.decay_rate([np.exp(-0.5), 0.0]) > 1.0
+    with pytest.raises(ValueError, match="method"):
+        A.decay_rate([0.5], method="linear")
 
 
 @pytest.mark.parametrize("bad", [[1.5, 0.2], [0.5, np.nan], [], [[0.5]]])
@@ -115,6 +172,10 @@ def test_effective_dimension_hypercube(n_bits, flip):
 
 
 def test_effective_dimension_extremes():
+    # the lab's own measure: the participation ratio (sum s^2)^2 / sum s^4
+    s = np.array([0.9, 0.5, 0.1])
+    assert A.effective_dimension(s) == pytest.approx((0.81 + 0.25 + 0.01) ** 2
+                                                     / (0.81 ** 2 + 0.25 ** 2 + 0.01 ** 2))
     assert A.effective_dimension(np.ones(7)) == pytest.approx(7)
     assert A.effective_dimension(np.r_[np.ones(3), np.zeros(5)]) == pytest.approx(3)
     assert A.effective_dimension(np.zeros(4)) == 0.0

@@ -17,8 +17,9 @@ KS = [1, 3, 10, 30, 100]
 @pytest.fixture(scope="module")
 def sweep():
     digits = cl.datasets.load_digits(300, random_state=1)
+    # d0 = 100: at k = 1 the 189 singular values equal to 1 fill it (tau blows up)
     return ea.build_sweep("knn", KS, X=digits.X, y=digits.y, d=16, d_values=(2, 8, 16),
-                          image_features=digits.X, image_shape=(8, 8), n_images=4,
+                          d0=100, image_features=digits.X, image_shape=(8, 8), n_images=4,
                           cache=False)
 
 
@@ -67,9 +68,15 @@ def test_slider_change_redraws(ex, sweep):
     assert "k = 3" in ex.readout.value
 
 
-def test_extreme_is_reported(ex):
-    ex.update(k=1)
-    assert "blows up" in ex.readout.value and "components: " in ex.readout.value
+def test_extreme_is_reported(ex, sweep):
+    ex.update(k=1, d=8)
+    text = ex.readout.value
+    assert "blows up" in text and "d<sub>0</sub> = 100" in text and "components: 190" in text
+    # d = 8 cuts the cluster of ones: the error is a mean over bases, with its spread
+    i, j = sweep.index(1), sweep.d_index(8)
+    assert f"{sweep.probe_error[i, j]:.3f} &plusmn; {sweep.probe_spread[i, j]:.3f}" in text
+    ex.update(k=100)
+    assert "&plusmn;" not in ex.readout.value
 
 
 def test_bad_updates(ex):

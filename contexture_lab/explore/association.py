@@ -1,10 +1,20 @@
 """Precomputed association sweeps behind :func:`contexture_lab.widgets.association_explorer`.
 
 A sweep turns a knob (THEORY.md section 5) over a grid and stores, for every knob value,
-everything a slider step shows: the spectrum s_1..s_d, the top left singular functions,
-the label-free association measures, the connected components and the downstream error
-of a ridge probe that uses the exact contexture mu_1..mu_d as its encoder. A slider step
-then only indexes arrays.
+everything a slider step shows: the spectrum s_1..s_d0 (d0 = 512 where the context has
+that many, as [ICML] computes tau), the top left singular functions, the label-free
+association measures, the connected components and the downstream error of a ridge probe
+that uses the exact contexture mu_1..mu_d as its encoder. A slider step then only indexes
+arrays.
+
+Repeated singular values. Where s_d = s_{d+1} the top-d span is not determined (a KNN
+graph in 63 pieces has s = 1 sixty-two times). Every cluster of equal singular values among
+the stored functions is therefore given a *seeded random basis* that does not depend on the
+basis a solver returned: the L2(P_X)-projections of seeded standard Gaussian vectors onto the
+cluster's eigenspace, Gram-Schmidt orthonormalised. A probe error at a d inside a cluster is
+the mean over ``n_bases`` such bases (its spread is stored too); at a d that ends at a gap it
+is the plain error of the unique span. Nothing stored depends on the solver's, the thread
+count's or the scramble switch's choice of basis.
 
 Sweeps are cached in memory and on disk (``.npz`` keyed by a hash of every input), so
 opening a notebook a second time is fast. The folder is ``$CONTEXTURE_LAB_CACHE`` if set,
@@ -21,14 +31,16 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import association
+import scipy.sparse as sp
+
+from .. import association, degeneracy
 from .._threads import one_thread
 from .._validation import as_float_array, check_int
 from ..probe import probe_error
 from ._grid import grid_position
 
 #: Bump when what a sweep stores changes, so old cache files are not read.
-CACHE_VERSION = "association-sweep-4"
+CACHE_VERSION = "association-sweep-5"
 
 #: The KNN grid of notebook 05 on digits (k = number of neighbours).
 DIGITS_KS = (1, 2, 3, 5, 8, 12, 20, 30, 50, 80, 130, 200, 350, 600, 1000)
@@ -36,6 +48,11 @@ DIGITS_KS = (1, 2, 3, 5, 8, 12, 20, 30, 50, 80, 130, 200, 350, 600, 1000)
 #: Metric names stored per knob value (see :func:`contexture_lab.association.metrics`).
 METRICS = ("decay_rate", "kernel_deviation", "tau", "tau_argmin", "effective_dimension",
            "n_components")
+
+#: A sparse context with more stored entries per row than this has its functions computed
+#: by the dense solver: ARPACK's shift-invert factorisation of a nearly dense Gram matrix
+#: costs several times a dense eigensolver (digits, k = 1000: 5.5 s of CPU against 0.7 s).
+DENSE_FROM_ROW_ENTRIES = 20
 
 _MEMORY: dict[str, "AssociationSweep"] = {}
 
@@ -50,10 +67,17 @@ class AssociationSweep:
         One of :data:`contexture_lab.association.KNOBS`.
     values : ndarray, shape (V,)
         Knob values.
+    spectrum : ndarray, shape (V, K)
+        s_1..s_d0 per knob value, d0 = min(512, min(N, M) - 1), K the largest of them
+        (NaN-padded where a context has fewer); the label-free measures are computed from it.
     singular_values : ndarray, shape (V, d)
-        s_1..s_d per knob value (NaN-padded where a context has fewer).
+        s_1..s_d, the first d columns of ``spectrum`` (those of the stored functions).
     left : ndarray, shape (V, N, d)
-        Left singular functions mu_1..mu_d (orthonormal in L2(P_X)).
+        Left singular functions mu_1..mu_d (orthonormal in L2(P_X)); inside a cluster of
+        equal singular values the seeded random basis of seed 0 (see the module).
+    in_cluster : ndarray of bool, shape (V, d)
+        Whether mu_i belongs to a cluster of equal singular values (its basis is then a
+        seeded random one, not determined by the context).
     p_x : ndarray, shape (V, N)
         The marginal of X per knob value.
     metrics : dict of str -> ndarray, shape (V,)
@@ -61,7 +85,12 @@ class AssociationSweep:
     d_values : ndarray of int, shape (D,)
         Encoder dimensions of the probe.
     probe_error : ndarray, shape (V, D)
-        Test error of the ridge probe on mu_1..mu_d (NaN without labels).
+        Test error of the ridge probe on mu_1..mu_d (NaN without labels); where d cuts a
+        cluster, the mean over ``n_bases`` seeded random bases of it.
+    probe_spread : ndarray, shape (V, D)
+        Standard deviation of that error over the bases (0 where the top-d span is unique).
+    unique : ndarray of bool, shape (V, D)
+        Whether the top-d span is unique (s_d > s_{d+1}).
     labels : ndarray, shape (N,) or None
         The probe's task.
     images : ndarray, shape (V, n_pixels, n_images) or None
@@ -71,12 +100,16 @@ class AssociationSweep:
 
     knob: str
     values: np.ndarray
+    spectrum: np.ndarray
     singular_values: np.ndarray
     left: np.ndarray
+    in_cluster: np.ndarray
     p_x: np.ndarray
     metrics: dict
     d_values: np.ndarray
     probe_error: np.ndarray
+    probe_spread: np.ndarray
+    unique: np.ndarray
     labels: np.ndarray | None
     images: np.ndarray | None
     image_shape: tuple | None
@@ -85,6 +118,16 @@ class AssociationSweep:
     def parameter(self) -> str:
         """The knob's parameter name (k, bandwidth, steps, flip, temperature)."""
         return association.KNOBS[self.knob][0]
+
+    @property
+    def best_error(self) -> np.ndarray:
+        """err_d*: the probe error at the best d of :attr:`d_values` per knob value, (V,)
+        (the target of [ICML]'s correlations; NaN without labels)."""
+        err = self.probe_error
+        out = np.full(err.shape[0], np.nan)
+        ok = np.isfinite(err).any(axis=1)
+        out[ok] = np.nanmin(err[ok], axis=1)
+        return out
 
     def index(self, value) -> int:
         """Position of a knob value on the grid (``ValueError`` if it is not on it)."""
@@ -100,19 +143,159 @@ class AssociationSweep:
 
     def probe_errors(self, y, *, d_values=None, n_per_class: int = 5,
                      n_repeats: int = 5, seed: int = 0) -> np.ndarray:
-        """Probe error of another task ``y`` (N,) on the stored functions, (V, D)."""
+        """Probe error of another task ``y`` (N,) on the stored functions, (V, D).
+
+        Only at d values that end at a gap (elsewhere NaN): the stored functions carry one
+        seeded basis of each cluster, and the sweep's other bases are not kept.
+        """
         d_values = self.d_values if d_values is None else np.asarray(d_values)
-        return _probe_grid(self.left, y, d_values, n_per_class, n_repeats, seed)
+        out = np.full((self.left.shape[0], len(d_values)), np.nan)
+        for v, mu in enumerate(self.left):
+            s = self.spectrum[v]
+            for j, d in enumerate(d_values):
+                if d <= mu.shape[1] and np.isfinite(mu[:, :d]).all() and _ends_at_gap(s, d):
+                    out[v, j] = probe_error(mu[:, :d], y, n_per_class=n_per_class,
+                                            n_repeats=n_repeats, seed=seed)
+        return out
 
 
-def _probe_grid(left, y, d_values, n_per_class, n_repeats, seed) -> np.ndarray:
-    out = np.full((left.shape[0], len(d_values)), np.nan)
-    for v, mu in enumerate(left):
-        for j, d in enumerate(d_values):
-            if d <= mu.shape[1] and np.isfinite(mu[:, :d]).all():
-                out[v, j] = probe_error(mu[:, :d], y, n_per_class=n_per_class,
-                                        n_repeats=n_repeats, seed=seed)
+def _ends_at_gap(s, d: int) -> bool:
+    """Whether s_d > s_{d+1} (True when s_{d+1} is not there: nothing follows)."""
+    s = np.asarray(s)
+    s = s[np.isfinite(s)]
+    return d >= s.size or s[d - 1] - s[d] > degeneracy.tolerance(s)
+
+
+# ---------------------------------------------------------------------- one knob value
+def _blocks(ctx):
+    """The dense blocks of the normalised Q, one per connected component of the support."""
+    from ..spectrum import support_components
+
+    Q = ctx.normalized()
+    x_labels, a_labels = support_components(ctx)
+    n_comp = int(x_labels.max()) + 1
+    if n_comp == 1:
+        yield Q.toarray() if sp.issparse(Q) else np.asarray(Q, dtype=float)
+        return
+    Q = sp.csr_matrix(Q)
+    rows = np.argsort(x_labels, kind="stable")
+    cols = np.argsort(a_labels, kind="stable")
+    cols = cols[a_labels[cols] >= 0]
+    Q = Q[rows][:, cols].tocsr()
+    r_cut = np.searchsorted(x_labels[rows], np.arange(n_comp + 1))
+    c_cut = np.searchsorted(a_labels[cols], np.arange(n_comp + 1))
+    for c in range(n_comp):
+        yield Q[r_cut[c]:r_cut[c + 1], c_cut[c]:c_cut[c + 1]].toarray()
+
+
+def top_singular_values(ctx, k: int) -> np.ndarray:
+    """s_1..s_k of a context's T (s_0 = 1 excluded), values only, shape (k,).
+
+    T is the direct sum of its support components' operators, so each component's dense
+    block B is decomposed on its own: the eigenvalues of the smaller Gram matrix B B^T
+    (LAPACK, values only; the top k + 1 of a large block), merged and sorted. No singular
+    function is formed, which makes this several times cheaper than
+    :func:`contexture_lab.spectrum.contexture` for hundreds of values or pieces. Values
+    are determined even inside a cluster, so nothing here depends on a basis.
+    """
+    import scipy.linalg
+
+    n_max = min(ctx.shape) - 1
+    k = check_int(k, "k", low=1, high=n_max)
+    parts = []
+    for B in _blocks(ctx):
+        G = B @ B.T if B.shape[0] <= B.shape[1] else B.T @ B
+        n = G.shape[0]
+        if n > 4 * (k + 1):
+            w = scipy.linalg.eigvalsh(G, subset_by_index=[n - k - 1, n - 1], driver="evr")
+        else:
+            w = scipy.linalg.eigvalsh(G)
+        parts.append(np.sqrt(np.clip(w, 0.0, None)))
+    s = np.sort(np.concatenate(parts))[::-1]
+    # s[0] is s_0 = 1, the constant; a component's constant beyond it is an s_i = 1
+    out = np.zeros(k)
+    out[:min(k, s.size - 1)] = np.minimum(s[1:k + 1], 1.0)
     return out
+
+
+def _piece_projector(ctx):
+    """L2(P_X)-projection onto the eigenspace of s = 1 (s_0 excluded): functions constant
+    on each piece of the support, orthogonal to the constant."""
+    from ..spectrum import support_components
+
+    x_labels, _ = support_components(ctx)
+    p = ctx.p_x
+    S = sp.csr_matrix((p, (x_labels, np.arange(p.size))),
+                      shape=(int(x_labels.max()) + 1, p.size))   # S[c, x] = p_x [x in c]
+    mass = np.asarray(S.sum(axis=1)).ravel()
+
+    def project(G):
+        means = (S @ G) / mass[:, None]          # E[g | piece]
+        return means[x_labels] - p @ G            # minus E[g]: orthogonal to the constant
+    return project
+
+
+def _seeded_basis(project, n_cols: int, p_x, seed: int, start: int) -> np.ndarray:
+    """n_cols orthonormal functions (L2(P_X)) of a cluster's eigenspace: Gram-Schmidt of
+    the projections of seeded Gaussians; the same for every basis the solver returned."""
+    rng = np.random.default_rng([seed, start])
+    F = project(rng.standard_normal((p_x.size, n_cols)))
+    w = np.sqrt(p_x)
+    Qm, R = np.linalg.qr(w[:, None] * F)
+    signs = np.where(np.diag(R) < 0, -1.0, 1.0)
+    inv_w = np.divide(1.0, w, out=np.zeros_like(w), where=w > 0)
+    return Qm * signs * inv_w[:, None]
+
+
+def _functions(ctx, spec, nd: int, n_bases: int):
+    """Top-nd functions under each of ``n_bases`` seeded bases of the clusters, and the
+    clusters (start, stop) they touch. Returns (list of (N, nd) arrays, clusters)."""
+    from ..spectrum import DENSE_LIMIT, contexture
+
+    n_max = min(ctx.shape) - 1
+    ones = association.n_components(ctx) - 1
+    p = ctx.p_x
+    if ones >= nd:  # every stored function lies in the s = 1 eigenspace (the pieces)
+        project = _piece_projector(ctx)
+        stop = ones
+        bases = [_seeded_basis(project, nd, p, b, 0) for b in range(n_bases)]
+        return bases, [(0, stop)]
+    values = spec
+    hi = degeneracy.closes_at(values, nd)[1] if nd < values.size else nd
+    if hi >= values.size and values.size < n_max:  # a cluster runs past what is known
+        values = top_singular_values(ctx, n_max)
+        hi = degeneracy.closes_at(values, nd)[1] if nd < values.size else nd
+    method = ("dense" if ctx.is_sparse and ctx.P.nnz > DENSE_FROM_ROW_ENTRIES * ctx.shape[0]
+              and min(ctx.shape) <= DENSE_LIMIT else "auto")
+    res = contexture(ctx, max(hi, nd), method=method, on_degenerate="ignore")
+    U = res.left
+    clusters = [c for c in degeneracy.clusters(res.singular_values) if c[0] < nd]
+    bases = []
+    for b in range(n_bases):
+        V = U.copy()
+        for start, stop in clusters:
+            Uc = U[:, start:stop]
+            project = lambda G, Uc=Uc: Uc @ (Uc.T @ (p[:, None] * G))  # noqa: E731
+            V[:, start:stop] = _seeded_basis(project, stop - start, p, b, start)
+        bases.append(V[:, :nd])
+        if not clusters:
+            break
+    return bases, clusters
+
+
+def _probe_row(bases, spec, y, d_values, n_per_class, n_repeats, seed):
+    """Probe error (mean over bases where d cuts a cluster) and its spread, (D,) each."""
+    err = np.full(len(d_values), np.nan)
+    spread = np.zeros(len(d_values))
+    for j, d in enumerate(d_values):
+        if d > bases[0].shape[1]:
+            continue
+        use = bases[:1] if _ends_at_gap(spec, d) else bases
+        errs = [probe_error(B[:, :d], y, n_per_class=n_per_class, n_repeats=n_repeats,
+                            seed=seed) for B in use]
+        err[j] = np.mean(errs)
+        spread[j] = np.std(errs, ddof=1) if len(errs) > 1 else 0.0
+    return err, spread
 
 
 def default_cache_dir() -> Path:
@@ -129,7 +312,8 @@ def _code_fingerprint() -> bytes:
     from .. import contexts, degeneracy, probe, spectrum
 
     return b"".join(Path(m.__file__).read_bytes()
-                    for m in (association, contexts, degeneracy, probe, spectrum))
+                    for m in (association, contexts, degeneracy, probe, spectrum))\
+        + Path(__file__).read_bytes()
 
 
 def _cache_key(*parts) -> str:
@@ -176,19 +360,22 @@ def _load(path: Path) -> AssociationSweep | None:
         return None
     metrics = {k[len("metric_"):]: arrays.pop(k) for k in list(arrays) if
                k.startswith("metric_")}
-    return AssociationSweep(
-        knob=str(arrays["knob"]), values=arrays["values"],
-        singular_values=arrays["singular_values"], left=arrays["left"], p_x=arrays["p_x"],
-        metrics=metrics, d_values=arrays["d_values"], probe_error=arrays["probe_error"],
-        labels=arrays.get("labels"), images=arrays.get("images"),
-        image_shape=tuple(int(v) for v in arrays["image_shape"])
-        if "image_shape" in arrays else None)
+    shape = arrays.pop("image_shape", None)
+    try:
+        return AssociationSweep(
+            **{f.name: arrays.get(f.name) for f in fields(AssociationSweep)
+               if f.name not in ("knob", "metrics", "image_shape")},
+            knob=str(arrays["knob"]), metrics=metrics,
+            image_shape=None if shape is None else tuple(int(v) for v in shape))
+    except KeyError:
+        return None
 
 
 def build_sweep(knob: str, values, *, y=None, d: int = 32, d_values=(2, 4, 8, 16, 32),
-                image_features=None, image_shape=None, n_images: int = 6,
-                n_per_class: int = 5, n_repeats: int = 5, seed: int = 0, beta: float = 1.0,
-                cache: bool = True, cache_dir=None, **data) -> AssociationSweep:
+                d0: int = association.TAU_D0, n_bases: int = 5, image_features=None,
+                image_shape=None, n_images: int = 6, n_per_class: int = 5,
+                n_repeats: int = 5, seed: int = 0, beta: float = 1.0, cache: bool = True,
+                cache_dir=None, **data) -> AssociationSweep:
     """Precompute an :class:`AssociationSweep` (or read it from the cache).
 
     Parameters
@@ -198,9 +385,15 @@ def build_sweep(knob: str, values, *, y=None, d: int = 32, d_values=(2, 4, 8, 16
     y : array-like, shape (N,), optional
         Labels of the probe's task; without them ``probe_error`` is NaN.
     d : int
-        Number of singular pairs kept per knob value (capped by the context's size).
+        Number of singular functions kept per knob value (capped by the context's size).
     d_values : sequence of int
         Encoder dimensions at which the probe is evaluated (each <= d).
+    d0 : int, default 512
+        Number of singular values kept per knob value (capped by the context's size); the
+        label-free measures, tau's normaliser included, are computed from them.
+    n_bases : int, default 5
+        Seeded random bases of a cluster of equal singular values over which the probe
+        error is averaged where d cuts the cluster (see the module).
     image_features : array-like, shape (N, n_pixels), optional
         Features in which to show the top ``n_images`` functions as E[X mu_i(X)].
     image_shape : tuple, optional
@@ -208,21 +401,23 @@ def build_sweep(knob: str, values, *, y=None, d: int = 32, d_values=(2, 4, 8, 16
     n_per_class, n_repeats, seed
         Of :func:`contexture_lab.probe.probe_error`.
     beta : float
-        Of :func:`contexture_lab.association.tau` (d0 = d).
+        Of :func:`contexture_lab.association.tau`.
     cache : bool
         Read and write the memory and disk caches.
     cache_dir : path-like, optional
         Defaults to :func:`default_cache_dir`.
     """
     d = check_int(d, "d", low=2)
+    d0 = check_int(d0, "d0", low=2)
+    n_bases = check_int(n_bases, "n_bases", low=2)
     d_values = np.array([check_int(v, "d_values entry", low=1, high=d) for v in d_values])
     n_images = check_int(n_images, "n_images", low=1, high=d)
     values = list(values)
     y = None if y is None else np.asarray(y)
     feats = None if image_features is None else as_float_array(image_features,
                                                                "image_features", ndim=2)
-    key = _cache_key(knob, values, y, d, d_values, feats, image_shape, n_images,
-                     n_per_class, n_repeats, seed, beta, sorted(data),
+    key = _cache_key(knob, values, y, d, d_values, d0, n_bases, feats, image_shape,
+                     n_images, n_per_class, n_repeats, seed, beta, sorted(data),
                      *[np.asarray(data[k]) if not hasattr(data[k], "toarray") else data[k]
                        for k in sorted(data)])
     path = Path(cache_dir or default_cache_dir()) / f"{key}.npz"
@@ -233,31 +428,48 @@ def build_sweep(knob: str, values, *, y=None, d: int = 32, d_values=(2, 4, 8, 16
         if hit is not None:
             _MEMORY[key] = hit
             return hit
-    spectra, lefts, pxs, rows = [], [], [], []
-    # Lanczos and the kernel blocks are many modest BLAS calls; a second BLAS thread made
+    V, D = len(values), d_values.size
+    spectra, lefts, flags, pxs, rows = [], [], [], [], []
+    errors, spreads = np.full((V, D), np.nan), np.zeros((V, D))
+    unique = np.ones((V, D), dtype=bool)
+    # LAPACK and the kernel blocks are many modest BLAS calls; a second BLAS thread made
     # this loop 2-3x *slower* on a busy, shared 2-core machine (threads spin-waiting)
     with one_thread():
-        for point in association.sweep(knob, values, d=d, **data):
-            s = np.full(d, np.nan)
-            s[:point.singular_values.size] = point.singular_values
-            mu = np.full((point.left.shape[0], d), np.nan)
-            mu[:, :point.left.shape[1]] = point.left
-            spectra.append(s)
+        for v, (_, ctx) in enumerate(association.knob_contexts(knob, values, **data)):
+            n_max = min(ctx.shape) - 1
+            spec = top_singular_values(ctx, min(d0, n_max))
+            nd = min(d, n_max)
+            bases, clusters = _functions(ctx, spec, nd, n_bases)
+            mu = np.full((ctx.shape[0], d), np.nan)
+            mu[:, :nd] = bases[0]
+            flag = np.zeros(d, dtype=bool)
+            for start, stop in clusters:
+                flag[start:min(stop, nd)] = True
+            unique[v] = [_ends_at_gap(spec, int(dv)) for dv in d_values]
+            if y is not None:
+                errors[v], spreads[v] = _probe_row(bases, spec, y, d_values, n_per_class,
+                                                   n_repeats, seed)
+            spectra.append(spec)
             lefts.append(mu)
-            pxs.append(point.context.p_x)
-            rows.append(association.metrics(point.singular_values, point.context, beta=beta))
+            flags.append(flag)
+            pxs.append(ctx.p_x)
+            rows.append(association.metrics(spec, ctx, beta=beta))
     left = np.stack(lefts)
     p_x = np.stack(pxs)
+    spectrum = np.full((V, max(s.size for s in spectra)), np.nan)
+    for v, spec in enumerate(spectra):
+        spectrum[v, :spec.size] = spec
     images = None
     if feats is not None:
         images = np.einsum("vn,np,vnk->vpk", p_x, feats, np.nan_to_num(left[:, :, :n_images]))
-    errors = (np.full((len(values), d_values.size), np.nan) if y is None else
-              _probe_grid(left, y, d_values, n_per_class, n_repeats, seed))
     sweep = AssociationSweep(
-        knob=knob, values=np.asarray(values, dtype=float), singular_values=np.stack(spectra),
-        left=left, p_x=p_x,
-        metrics={m: np.array([row[m] for row in rows], dtype=float) for m in METRICS},
-        d_values=d_values, probe_error=errors, labels=y, images=images,
+        knob=knob, values=np.asarray(values, dtype=float), spectrum=spectrum,
+        singular_values=np.pad(spectrum[:, :d], ((0, 0), (0, max(0, d - spectrum.shape[1]))),
+                               constant_values=np.nan), left=left, in_cluster=np.stack(flags),
+        p_x=p_x, metrics={m: np.array([row[m] for row in rows], dtype=float)
+                          for m in METRICS},
+        d_values=d_values, probe_error=errors, probe_spread=spreads, unique=unique,
+        labels=y, images=images,
         image_shape=None if image_shape is None else tuple(image_shape))
     if cache:
         _MEMORY[key] = sweep
@@ -266,33 +478,47 @@ def build_sweep(knob: str, values, *, y=None, d: int = 32, d_values=(2, 4, 8, 16
 
 
 def digits_knn_sweep(ks=DIGITS_KS, *, d: int = 32, d_values=(2, 4, 8, 16, 32),
-                     n_per_class: int = 5, seed: int = 0, cache: bool = True,
-                     cache_dir=None) -> AssociationSweep:
+                     d0: int = association.TAU_D0, n_per_class: int = 5, seed: int = 0,
+                     cache: bool = True, cache_dir=None) -> AssociationSweep:
     """The KNN sweep on all 1,797 digits of notebook 05: probe on ``n_per_class`` labels."""
     from ..datasets import load_digits
 
     digits = load_digits()
-    return build_sweep("knn", ks, X=digits.X, y=digits.y, d=d, d_values=d_values,
+    return build_sweep("knn", ks, X=digits.X, y=digits.y, d=d, d_values=d_values, d0=d0,
                        image_features=digits.X, image_shape=(8, 8),
                        n_per_class=n_per_class, seed=seed, cache=cache, cache_dir=cache_dir)
 
 
-def correlations(sweep: AssociationSweep, d=None) -> dict:
+def correlations(sweep: AssociationSweep, d=None, *, values=None) -> dict:
     """Pearson correlation of each label-free measure with the probe error over the sweep.
 
-    Knob values where a measure is not finite (tau at an extreme) are left out.
-    ``d`` picks the probe's encoder dimension (default: the largest of ``d_values``).
+    Parameters
+    ----------
+    sweep : AssociationSweep
+    d : int, optional
+        The probe's encoder dimension; default None: err_d*, the error at the best d of
+        ``sweep.d_values`` per knob value (:attr:`AssociationSweep.best_error`), the
+        target of [ICML]'s correlations.
+    values : sequence, optional
+        Only these knob values (default: all). A correlation over a handful of knob values
+        can hinge on one of them: compare subsets before reading anything into it.
+
+    Knob values where a measure is not finite (tau at an extreme) are left out; fewer than
+    3 points left gives NaN.
     """
-    j = sweep.d_values.size - 1 if d is None else sweep.d_index(d)
-    err = sweep.probe_error[:, j]
+    err = sweep.best_error if d is None else sweep.probe_error[:, sweep.d_index(d)]
+    keep = np.ones(sweep.values.size, dtype=bool)
+    if values is not None:
+        keep = np.zeros_like(keep)
+        keep[[sweep.index(v) for v in values]] = True
     out = {}
     for name in ("decay_rate", "kernel_deviation", "tau", "effective_dimension"):
         m = sweep.metrics[name]
-        ok = np.isfinite(m) & np.isfinite(err)
+        ok = np.isfinite(m) & np.isfinite(err) & keep
         out[name] = (float(np.corrcoef(m[ok], err[ok])[0, 1]) if ok.sum() >= 3
                      and np.ptp(m[ok]) > 0 else float("nan"))
     return out
 
 
 __all__ = ["AssociationSweep", "CACHE_VERSION", "DIGITS_KS", "METRICS", "build_sweep",
-           "correlations", "default_cache_dir", "digits_knn_sweep"]
+           "correlations", "default_cache_dir", "digits_knn_sweep", "top_singular_values"]

@@ -85,9 +85,12 @@ def metric_curves(sweep, *, ax=None):
 
 
 def metrics_against_error(sweep, correlations: dict, *, d=None):
-    """One scatter per label-free measure against the probe error, r in each title."""
-    j = sweep.d_values.size - 1 if d is None else sweep.d_index(d)
-    err = sweep.probe_error[:, j]
+    """One scatter per label-free measure against the probe error, r in each title.
+
+    ``d=None`` (default) plots err_d*, the error at the best d per knob value (the target
+    of :func:`contexture_lab.explore.association.correlations` by default).
+    """
+    err = sweep.best_error if d is None else sweep.probe_error[:, sweep.d_index(d)]
     fig, axes = plt.subplots(1, len(METRIC_LABELS), figsize=(10, 2.6), sharey=True)
     for ax, (name, label) in zip(axes, METRIC_LABELS.items()):
         m = sweep.metrics[name]
@@ -97,7 +100,7 @@ def metrics_against_error(sweep, correlations: dict, *, d=None):
             ax.set_xscale("log")
         ax.set_xlabel(label + (" (log scale)" if name == "tau" else ""))
         ax.set_title(f"r = {correlations[name]:.2f}", fontsize=9)
-    axes[0].set_ylabel(f"probe error (d = {sweep.d_values[j]})")
+    axes[0].set_ylabel("probe error at the best d" if d is None else f"probe error (d = {d})")
     fig.suptitle(f"one dot per knob value; colour: {sweep.parameter} on a log scale "
                  "(dark = small, yellow = large)", fontsize=8)
     fig.tight_layout()
@@ -203,6 +206,9 @@ class AssociationPanels:
 
         ax = self.ax_metrics
         metric_curves(sweep, ax=ax)
+        # a fixed place: "best" would follow the moving knob line, so a blitted frame and a
+        # full redraw would put the legend in different places
+        ax.legend(fontsize=7, loc="upper center")
         self.knob_line = ax.axvline(sweep.values[0], color="C3", lw=1, ls="--")
         ax.set_title("label-free measures", fontsize=9)
 

@@ -62,16 +62,21 @@ class AssociationExplorer(Explorer):
         m = {name: values[i] for name, values in sw.metrics.items()}
         d = int(sw.d_values[j])
         s = sw.singular_values[i]
+        error = _fmt(sw.probe_error[i, j])
+        if not sw.unique[i, j] and np.isfinite(sw.probe_error[i, j]):
+            error += (f" &plusmn; {sw.probe_spread[i, j]:.3f} (s<sub>d</sub> = "
+                      "s<sub>d+1</sub>: mean over random bases of the cluster)")
         if np.isfinite(m["tau"]):
             tau_text = f"{m['tau']:.3f} (at d = {int(m['tau_argmin'])})"
         elif np.isinf(m["tau"]):
-            tau_text = "blows up: every s<sub>d+1</sub> = 1 (strong extreme)"
+            tau_text = (f"blows up: s<sub>d+1</sub> = 1 for every d up to d<sub>0</sub> = "
+                        f"{int(np.isfinite(sw.spectrum[i]).sum())} (strong extreme)")
         else:
             tau_text = "undefined: all s<sub>i</sub> = 0 (independent)"
         return (f"<b>{sw.parameter} = {state[sw.parameter]}</b>, d = {d} &nbsp;|&nbsp; "
                 f"components: {int(m['n_components'])} &nbsp;|&nbsp; "
                 f"s<sub>1</sub> = {_fmt(s[0])}, s<sub>d</sub> = {_fmt(s[d - 1])} "
-                f"&nbsp;|&nbsp; probe error: {_fmt(sw.probe_error[i, j])}<br>"
+                f"&nbsp;|&nbsp; probe error: {error}<br>"
                 f"decay rate {_fmt(m['decay_rate'])}, kernel deviation "
                 f"{_fmt(m['kernel_deviation'])}, effective dimension "
                 f"{_fmt(m['effective_dimension'], 1)}, &tau; = {tau_text}")
