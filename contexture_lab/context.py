@@ -24,6 +24,15 @@ def _inverse(values: np.ndarray) -> np.ndarray:
     return out
 
 
+def _shares_memory(a, b) -> bool:
+    """Whether array or sparse matrix ``a`` uses the memory of ``b``."""
+    if sp.issparse(a):
+        return sp.issparse(b) and any(np.may_share_memory(getattr(a, k), getattr(b, k))
+                                      for k in ("data", "indices", "indptr")
+                                      if hasattr(b, k))
+    return isinstance(b, np.ndarray) and np.may_share_memory(a, b)
+
+
 class Context:
     """A finite context: the joint distribution of an input X and a context variable A.
 
@@ -53,6 +62,7 @@ class Context:
 
     def __init__(self, P, x_features=None, a_features=None, *, normalize: bool = False,
                  name: str | None = None):
+        given = P
         P = as_float_array(P, "P", ndim=2, allow_sparse=True)
         n, m = P.shape
         if n == 0 or m == 0:
@@ -70,6 +80,8 @@ class Context:
         elif abs(total - 1.0) > 1e-8:
             raise ValueError(f"P sums to {total:.10g}; a joint distribution must sum to 1 "
                              "(pass normalize=True to rescale non-negative weights)")
+        elif _shares_memory(P, given):  # the caller's array: editing it must not edit ctx
+            P = P.copy()
         if sp.issparse(P):
             P = sp.csr_matrix(P)
             P.eliminate_zeros()
@@ -89,7 +101,10 @@ class Context:
     def _check_features(features, count, name, what):
         if features is None:
             return None
+        given = features
         features = as_float_array(features, name, ndim=(1, 2))
+        if _shares_memory(features, given):
+            features = features.copy()
         if features.ndim == 1:
             features = features[:, None]
         if features.shape[0] != count:
