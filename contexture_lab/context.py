@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from ._validation import as_float_array, check_rng
+from ._validation import as_float_array, check_rng, power_of_two_scale
 
 #: Largest N for which :meth:`Context.dual_kernel` builds the dense N x N Gram matrix.
 MAX_DENSE_KERNEL = 20_000
@@ -71,6 +71,9 @@ class Context:
         if (data < 0).any():
             raise ValueError(f"P has {int((data < 0).sum())} negative entr(ies) (min "
                              f"{data.min():.3g}); a joint distribution must be >= 0")
+        if normalize:  # exact (a power of two): a total near 1e308 cannot overflow
+            P = P / power_of_two_scale(P)
+            data = P.data if sp.issparse(P) else P
         total = float(data.sum())
         if total <= 0:
             raise ValueError("P has no mass (all entries are zero); expected a joint "

@@ -19,7 +19,7 @@ import scipy.sparse.linalg as spla
 
 from . import degeneracy
 from ._threads import one_thread
-from ._validation import check_choice, check_float, check_int
+from ._validation import as_float_array, check_choice, check_float, check_int
 from .context import Context, check_context
 from .degeneracy import DegenerateSpanWarning
 
@@ -89,7 +89,7 @@ class Contexture:
 
     def coefficients(self, f) -> np.ndarray:
         """Coefficients <f, mu_i> in L2(P_X) of f, shape (N,) or (N, k) -> (d,) or (d, k)."""
-        f = np.asarray(f, dtype=np.float64)
+        f = as_float_array(f, "f", ndim=(1, 2))
         if f.shape[0] != self.left.shape[0]:
             raise ValueError(f"f has {f.shape[0]} rows; expected {self.left.shape[0]}")
         weighted = f * (self.p_x if f.ndim == 1 else self.p_x[:, None])
