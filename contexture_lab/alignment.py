@@ -391,7 +391,9 @@ def rdm(F, metric: str = "correlation") -> np.ndarray:
     iu = np.triu_indices(F.shape[0], k=1)
     if metric == "euclidean":
         sq = np.sum(Fc * Fc, axis=1)
-        return np.sqrt(np.maximum(sq[:, None] + sq[None, :] - 2 * Fc @ Fc.T, 0.0)[iu])
+        dist2 = np.maximum(sq[:, None] + sq[None, :] - 2 * Fc @ Fc.T, 0.0)
+        dist2[dist2 <= 1e-12 * (sq[:, None] + sq[None, :])] = 0.0  # duplicates: exactly 0
+        return np.sqrt(dist2[iu])
     if F.shape[1] < 2:
         raise ValueError("the correlation RDM needs at least 2 features (a correlation "
                          "across one feature is undefined); use metric='euclidean'")

@@ -108,13 +108,15 @@ def test_similarity_metrics_range_and_rescaling(pair):
     rotation = np.linalg.qr(np.random.default_rng(1).standard_normal((F.shape[1],) * 2))[0]
     for name, (metric, low, high) in RANGES.items():
         value = metric(F, G)
+        # sqrt(2 - 2 ||X^T Y||_*) near 0 turns round-off 1e-16 into 1e-8
+        tol = 1e-7 if name == "procrustes" else 1e-9
         assert np.isfinite(value), name
         assert low - 1e-12 <= value <= high + 1e-12, (name, value)
-        assert metric(G, F) == pytest.approx(value, abs=1e-9), name         # symmetric
+        assert metric(G, F) == pytest.approx(value, abs=tol), name         # symmetric
         for scale in (1e-150, 1e150):
-            assert metric(F * scale, G) == pytest.approx(value, abs=1e-9), (name, scale)
+            assert metric(F * scale, G) == pytest.approx(value, abs=tol), (name, scale)
         if name in ("cca_r2", "linear_cka", "procrustes", "rbf_cka", "rsa"):
-            assert metric(F @ rotation, G) == pytest.approx(value, abs=1e-9), name
+            assert metric(F @ rotation, G) == pytest.approx(value, abs=tol), name
 
 
 @settings(max_examples=12, deadline=None, derandomize=True,
