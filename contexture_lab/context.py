@@ -42,7 +42,9 @@ class Context:
         Joint probabilities P+(x, a). Entries must be finite and >= 0 and sum to 1
         (pass ``normalize=True`` to divide non-negative weights by their total). Every
         row needs positive mass (each x must have a context); a column without mass is
-        allowed and simply never drawn. Sparse input stays sparse (CSR).
+        allowed and simply never drawn. Sparse input stays sparse (CSR). The context keeps
+        its own copy, so editing the caller's array later changes neither P nor the
+        marginals (features are kept as given, shared with the caller).
     x_features : array-like, shape (N, p), optional
         Features of the inputs, read by neural encoders.
     a_features : array-like, shape (M, q), optional
@@ -104,10 +106,7 @@ class Context:
     def _check_features(features, count, name, what):
         if features is None:
             return None
-        given = features
         features = as_float_array(features, name, ndim=(1, 2))
-        if _shares_memory(features, given):
-            features = features.copy()
         if features.ndim == 1:
             features = features[:, None]
         if features.shape[0] != count:
