@@ -82,7 +82,8 @@ CASES = [
     ("contexture tol text", lambda: cl.contexture(SPARSE_CTX, 3, method="sparse", tol="abc"),
      TypeError, "tol must be a real number"),
     ("contexture tol NaN", lambda: cl.contexture(SPARSE_CTX, 3, method="sparse",
-                                                 tol=float("nan")), ValueError, "tol must be finite"),
+                                                 tol=float("nan")),
+     ValueError, "tol must be finite"),
     ("contexture tol negative", lambda: cl.contexture(CTX, 2, tol=-1.0), ValueError, "tol"),
     ("contexture seed", lambda: cl.contexture(CTX, 2, seed=-1), ValueError, "seed"),
     ("rbf_cka sigma triple", lambda: al.rbf_cka(F, G, sigma=(1, 2, 3)), ValueError,
@@ -301,3 +302,102 @@ def test_dtype_mismatches_are_handled():
     int32 = torch.tensor([0, 1, 2, 1], dtype=torch.int32)
     assert objectives.supervised(out, int32) == pytest.approx(
         float(objectives.supervised(out, int32.long())))
+
+
+# -------------------------------------------------------------------- common checks
+# Every public function that takes arrays, fed each kind of bad array in its first array
+# argument (scikit-learn's common checks): complex -> TypeError, NaN or 3-D -> ValueError.
+_S = np.array([0.9, 0.5, 0.2, 0.1])
+_F20 = RNG.standard_normal((20, 3))
+_G20 = RNG.standard_normal((20, 2))
+_K20 = _F20 @ _F20.T
+_CTX20 = cl.contexts.knn(_F20, 3)
+_Y20 = np.arange(20) % 2
+_P20 = np.full(20, 1 / 20)
+_W5 = np.ones((5, 5)) - np.eye(5)
+
+
+def _common_funcs():
+    from contexture_lab import association as asn
+    from contexture_lab import estimation, mixing
+    s, F, G, K, ctx, y, p, W = _S, _F20, _G20, _K20, _CTX20, _Y20, _P20, _W5
+    return {
+        "decay_rate": lambda a: asn.decay_rate(a(s)),
+        "effective_dimension": lambda a: asn.effective_dimension(a(s)),
+        "tau": lambda a: asn.tau(a(s)),
+        "association.metrics": lambda a: asn.metrics(a(s)),
+        "canonical_correlations": lambda a: al.canonical_correlations(a(F), G),
+        "hsic": lambda a: al.hsic(a(K), K),
+        "cka": lambda a: al.cka(a(K), K),
+        "centre_whiten": lambda a: al.centre_whiten(a(F)),
+        "knn_indices": lambda a: al.knn_indices(a(F), 3),
+        "rdm": lambda a: al.rdm(a(F)),
+        "recovery": lambda a: al.recovery(a(F), F),
+        "permutation_null": lambda a: al.permutation_null("cca_r2", a(F), G,
+                                                          n_permutations=3),
+        "compare": lambda a: al.compare(a(F), G, ["cca_r2"], n_permutations=3),
+        "compatibility": lambda a: al.compatibility(ctx, a(F[:, 0])),
+        "ratio_trace": lambda a: al.ratio_trace(ctx, a(F)),
+        "linear_probe_error": lambda a: al.linear_probe_error(ctx, a(F), F[:, 0]),
+        "theorem_eps_range": lambda a: al.theorem_eps_range(a(s)),
+        "optimal_worst_case_error": lambda a: al.optimal_worst_case_error(a(s), 2, 0.3),
+        "worst_case_error": lambda a: al.worst_case_error(ctx, a(F), 0.3),
+        "fit_ridge": lambda a: probe.fit_ridge(a(F), y),
+        "probe_error": lambda a: probe.probe_error(a(F), y, n_per_class=3),
+        "linear_probe": lambda a: probe.linear_probe(a(F), y, 10),
+        "population_probe": lambda a: probe.population_probe(a(F), y),
+        "importance_weights": lambda a: probe.importance_weights(a(p), p),
+        "effective_sample_size": lambda a: probe.effective_sample_size(a(p)),
+        "total_variation": lambda a: probe.total_variation(a(p), p),
+        "shift_by_feature": lambda a: probe.shift_by_feature(a(F[:, 0]), 1.0),
+        "shifted_context": lambda a: probe.shifted_context(ctx, a(p)),
+        "stationary_distribution": lambda a: at.stationary_distribution(a(np.eye(3))),
+        "attention_context": lambda a: at.attention_context(a(F), F, device="cpu"),
+        "multi_head_contexts": lambda a: at.multi_head_contexts(a(F[:, :2]), F[:, :2], 2,
+                                                                device="cpu"),
+        "self_attention_context": lambda a: at.self_attention_context(a(F), np.eye(3),
+                                                                      device="cpu"),
+        "token_spread": lambda a: at.token_spread(a(F)),
+        "graph_eigenvectors": lambda a: at.graph_eigenvectors(a(W), 2),
+        "random_walk_tokens": lambda a: at.random_walk_tokens(a(W), 5),
+        "dual_contexture gram": lambda a: mixing.dual_contexture(ctx, 2, gram=a(np.eye(20))),
+        "median_bandwidth": lambda a: encoders.median_bandwidth(a(F)),
+        "estimation.build_context": lambda a: estimation.build_context(a(F)),
+        "knn": lambda a: cl.contexts.knn(a(F), 3),
+        "rbf": lambda a: cl.contexts.rbf(a(F), 1.0),
+        "random_walk": lambda a: cl.contexts.random_walk(a(W)),
+        "independent": lambda a: cl.contexts.independent(a(np.array([0.5, 0.5])), [0.5, 0.5]),
+        "Context": lambda a: cl.Context(a(np.full((2, 2), 0.25))),
+        "expect": lambda a: ctx.expect(a(F)),
+        "coefficients": lambda a: cl.contexture(ctx, 2, on_degenerate="ignore").coefficients(
+            a(F[:, 0])),
+    }
+
+
+def _complex(x):
+    return np.asarray(x) + 0j
+
+
+def _with_nan(x):
+    x = np.array(x, dtype=float)
+    x.flat[0] = np.nan
+    return x
+
+
+def _three_d(x):
+    return np.asarray(x)[..., None, None]
+
+
+COMMON = [(name, kind, make, error) for name in _common_funcs()
+          for kind, make, error in (("complex", _complex, TypeError),
+                                    ("NaN", _with_nan, ValueError),
+                                    ("3-D", _three_d, ValueError))]
+
+
+@pytest.mark.parametrize("name, kind, make, error", COMMON,
+                         ids=[f"{c[0]}-{c[1]}" for c in COMMON])
+def test_common_checks(name, kind, make, error):
+    call = _common_funcs()[name]
+    with pytest.raises(error) as info:
+        call(make)
+    assert len(str(info.value)) > 20          # a message, not a bare exception
