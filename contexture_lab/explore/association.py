@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import association
-from .._cache import damaged, default_cache_dir, load_arrays, save_arrays
+from .._cache import CacheWarning, damaged, default_cache_dir, load_arrays, save_arrays
 from .._threads import one_thread
 from .._validation import as_float_array, check_int
 from ..probe import probe_error
@@ -307,5 +307,5 @@ def correlations(sweep: AssociationSweep, d=None) -> dict:
     return out
 
 
-__all__ = ["AssociationSweep", "CACHE_VERSION", "DIGITS_KS", "METRICS", "build_sweep",
-           "correlations", "default_cache_dir", "digits_knn_sweep"]
+__all__ = ["AssociationSweep", "CACHE_VERSION", "CacheWarning", "DIGITS_KS", "METRICS",
+           "build_sweep", "correlations", "default_cache_dir", "digits_knn_sweep"]
