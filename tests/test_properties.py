@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 import contexture_lab as cl
 from contexture_lab import alignment as al
 
-SETTINGS = settings(max_examples=30, deadline=None, derandomize=True,
+SETTINGS = settings(max_examples=30, deadline=None, derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -119,7 +119,7 @@ def test_similarity_metrics_range_and_rescaling(pair):
             assert metric(F @ rotation, G) == pytest.approx(value, abs=tol), name
 
 
-@settings(max_examples=12, deadline=None, derandomize=True,
+@settings(max_examples=12, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(0, 2 ** 32 - 1), st.integers(40, 120), st.integers(2, 8),
        st.integers(1, 5))
