@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 import warnings
 import zipfile
 from pathlib import Path
@@ -154,9 +155,10 @@ _READER = textwrap.dedent("""
     import os, sys, time, warnings, numpy as np
     from contexture_lab._cache import load_arrays
     warnings.simplefilter("error")
-    path, stop = sys.argv[1], time.time() + float(sys.argv[2])
-    reads = 0
-    while time.time() < stop:
+    path, ready, stop = sys.argv[1], sys.argv[2], sys.argv[3]
+    open(ready, "w").close()
+    reads, deadline = 0, time.time() + 120
+    while not os.path.exists(stop) and time.time() < deadline:
         if not os.path.exists(path):
             continue
         arrays = load_arrays(path, required=("x", "tag"))
@@ -169,23 +171,29 @@ _READER = textwrap.dedent("""
 
 
 def test_two_builders_and_a_reader_never_expose_a_partial_file(tmp_path):
-    path = tmp_path / "shared.npz"
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    path, ready, stop = folder / "shared.npz", tmp_path / "ready", tmp_path / "stop"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    seconds = "2.5"
-    procs = [subprocess.Popen([sys.executable, "-c", _BUILDER, str(path), str(t), seconds],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                              env=env) for t in (1, 2)]
-    procs.append(subprocess.Popen([sys.executable, "-c", _READER, str(path), "3.0"],
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                  env=env))
-    outputs = [p.communicate(timeout=60) for p in procs]
-    for p, (out, err) in zip(procs, outputs):
-        assert p.returncode == 0, err
+    run = dict(stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    reader = subprocess.Popen([sys.executable, "-c", _READER, str(path), str(ready),
+                               str(stop)], **run)
+    for _ in range(600):                       # the reader reads before anyone writes
+        if ready.exists() or reader.poll() is not None:
+            break
+        time.sleep(0.1)
+    builders = [subprocess.Popen([sys.executable, "-c", _BUILDER, str(path), str(t), "2.5"],
+                                 **run) for t in (1, 2)]
+    outputs = [b.communicate(timeout=120) for b in builders]
+    stop.touch()
+    outputs.append(reader.communicate(timeout=120))
+    for proc, (out, err) in zip([*builders, reader], outputs):
+        assert proc.returncode == 0, err
     writes = [int(out) for out, _ in outputs[:2]]
     reads = int(outputs[2][0])
     assert min(writes) > 3 and reads > 3, (writes, reads)
     # what is left is one complete file and no temporary
-    assert [p.name for p in tmp_path.iterdir()] == ["shared.npz"]
+    assert [p.name for p in folder.iterdir()] == ["shared.npz"]
     assert load_arrays(path, required=("x", "tag")) is not None
 
 
