@@ -30,6 +30,8 @@ def _shares_memory(a, b) -> bool:
         return sp.issparse(b) and any(np.may_share_memory(getattr(a, k), getattr(b, k))
                                       for k in ("data", "indices", "indptr")
                                       if hasattr(b, k))
+    if hasattr(b, "detach"):  # a torch tensor: its numpy view shares the memory
+        return True
     return isinstance(b, np.ndarray) and np.may_share_memory(a, b)
 
 

@@ -276,6 +276,10 @@ def test_context_keeps_its_own_copy():
     sparse_ctx = cl.Context(S)
     S.data[0] = 0.9
     assert sparse_ctx.P[0, 0] == 0.25 and sparse_ctx.p_x[0] == 0.5
+    T = torch.tensor(P)
+    torch_ctx = cl.Context(T)
+    T[0, 0] = 0.5
+    assert torch_ctx.P[0, 0] == 0.25
 
 
 def test_dae_span_within_the_rank():
