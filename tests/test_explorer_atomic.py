@@ -144,3 +144,26 @@ def test_unknown_control_checked_before_anything_moves():
     with pytest.raises(ValueError, match="unknown control"):
         ex.update(x=4, z=1)
     _assert_same(_snapshot(ex), before)
+
+
+def test_200_random_steps_never_leave_a_half_applied_state(association_ex):
+    ex = association_ex
+    rng = np.random.default_rng(0)
+    ks, ds = [2, 5, 20], [2, 4, 8]
+    expected = dict(ex.state)
+    failures = 0
+    for _ in range(200):
+        step = {"k": int(rng.choice(ks + [3])), "d": int(rng.choice(ds + [5]))}
+        if rng.random() < 0.3:
+            step.pop("k" if rng.random() < 0.5 else "d")
+        try:
+            ex.update(**step)
+            expected.update(step)
+        except ValueError:
+            failures += 1
+        assert ex.state == expected
+        assert f"k = {expected['k']}</b>, d = {expected['d']} " in ex.readout.value
+        i = ex.sweep.index(expected["k"])
+        np.testing.assert_array_equal(ex.panels.spectrum_line.get_ydata(),
+                                      ex.sweep.singular_values[i])
+    assert 20 < failures < 180          # both kinds of step were exercised
