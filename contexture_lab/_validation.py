@@ -12,18 +12,27 @@ def as_float_array(values, name: str, *, ndim: int | tuple[int, ...] | None = No
                    allow_sparse: bool = False):
     """Return ``values`` as a finite float64 array (or CSR matrix if allowed).
 
-    Raises ``TypeError`` for non-numeric input and ``ValueError`` for a wrong number of
-    dimensions or for NaN / infinite entries, naming ``name`` in the message.
+    Raises ``TypeError`` for non-numeric input (complex numbers and text included: they
+    are never cast silently) and ``ValueError`` for a wrong number of dimensions or for
+    NaN / infinite entries, naming ``name`` in the message.
     """
     if sp.issparse(values):
         if not allow_sparse:
             raise TypeError(f"{name} must be a dense array, got a scipy.sparse matrix")
+        _check_real_dtype(values.dtype, name)
         out = sp.csr_matrix(values, dtype=np.float64)
         data = out.data
         shape_ndim = 2
     else:
         if hasattr(values, "detach"):  # a torch tensor
             values = values.detach().cpu().numpy()
+        if not isinstance(values, np.ndarray):
+            try:
+                values = np.asarray(values)
+            except (TypeError, ValueError) as exc:
+                raise TypeError(f"{name} must be numeric array-like, got "
+                                f"{type(values).__name__} ({exc})") from None
+        _check_real_dtype(values.dtype, name)
         try:
             out = np.asarray(values, dtype=np.float64)
         except (TypeError, ValueError) as exc:
@@ -41,6 +50,29 @@ def as_float_array(values, name: str, *, ndim: int | tuple[int, ...] | None = No
         raise ValueError(f"{name} contains {int(bad.sum())} NaN or infinite value(s); "
                          "expected finite numbers")
     return out
+
+
+def _check_real_dtype(dtype, name: str) -> None:
+    """Refuse complex numbers, text and dates (numpy would cast or parse them silently)."""
+    kind = np.dtype(dtype).kind
+    if kind == "c":
+        raise TypeError(f"{name} has complex dtype {dtype}; expected real numbers (pass "
+                        "the real part, e.g. np.real(...), if the imaginary part is zero)")
+    if kind in "USMmV":
+        raise TypeError(f"{name} has non-numeric dtype {dtype}; expected real numbers")
+
+
+def power_of_two_scale(values) -> float:
+    """A power of two near max |values| (1.0 for all zeros): dividing by it is exact.
+
+    Scale-invariant computations divide by it first, so that squares and products of
+    entries neither overflow (|x| near 1e300) nor underflow (|x| near 1e-300).
+    """
+    data = values.data if sp.issparse(values) else np.asarray(values)
+    top = float(np.max(np.abs(data))) if data.size else 0.0
+    if not top > 0 or not np.isfinite(top):
+        return 1.0
+    return float(np.ldexp(1.0, int(np.frexp(top)[1]) - 1))  # max |values / scale| in [1, 2)
 
 
 def check_int(value, name: str, *, low: int | None = None, high: int | None = None) -> int:

@@ -28,7 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._threads import one_thread
-from ._validation import as_float_array, check_choice, check_float, check_int, check_rng
+from ._validation import (as_float_array, check_choice, check_float, check_int, check_rng,
+                          power_of_two_scale)
 from .context import check_context
 
 #: Relative size below which a centred representation counts as constant.
@@ -49,7 +50,17 @@ def _pair(F, G):
                          "the same inputs, one per row")
     if F.shape[0] < 2:
         raise ValueError(f"need at least 2 rows to compare representations, got {F.shape[0]}")
+    for name, M in (("F", F), ("G", G)):
+        if M.shape[1] == 0:
+            raise ValueError(f"{name} has shape {M.shape}: no feature columns; expected at "
+                             "least one")
     return F, G
+
+
+def _unit_scale(*arrays):
+    """Each array divided by a power of two near its largest |entry| (exact): metrics that
+    are invariant to isotropic scaling stay so from 1e-300 to 1e300 (no over/underflow)."""
+    return tuple(M / power_of_two_scale(M) for M in arrays)
 
 
 def _centred(F):
@@ -87,7 +98,7 @@ def _orthonormal_basis(F, rtol=1e-10):
 # ---------------------------------------------------------------------------- CCA family
 def canonical_correlations(F, G) -> np.ndarray:
     """Canonical correlations of centred F and G, descending, length min(rank F, rank G)."""
-    F, G = _pair(F, G)
+    F, G = _unit_scale(*_pair(F, G))
     Uf, Ug = _orthonormal_basis(F), _orthonormal_basis(G)
     if Uf.shape[1] == 0 or Ug.shape[1] == 0:
         return np.zeros(0)
@@ -150,7 +161,7 @@ def svcca(F, G, dims=None, *, keep_variance: float = 0.99) -> float:
     -------
     float in [0, 1]; 0 when a side is constant.
     """
-    F, G = _pair(F, G)
+    F, G = _unit_scale(*_pair(F, G))
     keep_variance = check_float(keep_variance, "keep_variance", low=0.0, high=1.0,
                                 low_open=True)
     dims_f, dims_g = _svcca_dims(dims)
@@ -239,7 +250,7 @@ def linear_cka(F, G, *, debiased: bool = False) -> float:
     of either side, *not* to other invertible linear maps (CCA is). In [0, 1]; 0 when a
     side is constant. ``debiased=True`` uses the unbiased HSIC (n >= 4, value in [-1, 1]).
     """
-    F, G = _pair(F, G)
+    F, G = _unit_scale(*_pair(F, G))
     X, fx = _centred(F)
     Y, fy = _centred(G)
     if not (fx and fy):
@@ -256,6 +267,8 @@ def linear_cka(F, G, *, debiased: bool = False) -> float:
 def _rbf_gram(X, sigma, name):
     sq = np.sum(X * X, axis=1)
     dist2 = np.maximum(sq[:, None] + sq[None, :] - 2 * X @ X.T, 0.0)
+    # below the formula's round-off a distance is 0 (duplicated rows), at every scale
+    dist2[dist2 <= 1e-12 * (sq[:, None] + sq[None, :])] = 0.0
     np.fill_diagonal(dist2, 0.0)
     if sigma is None:
         positive = dist2[np.triu_indices_from(dist2, k=1)]
@@ -286,7 +299,12 @@ def rbf_cka(F, G, sigma=None, *, debiased: bool = False) -> float:
     float in [0, 1] (biased); 0 when a side is constant.
     """
     F, G = _pair(F, G)
+    if isinstance(sigma, (tuple, list)) and len(sigma) != 2:
+        raise ValueError(f"sigma must be a float or a pair (sigma_F, sigma_G), got {sigma!r}")
     sf, sg = sigma if isinstance(sigma, (tuple, list)) else (sigma, sigma)
+    # the median bandwidth is scale-free: rescale (exactly) where it is used
+    F = F / power_of_two_scale(F) if sf is None else F
+    G = G / power_of_two_scale(G) if sg is None else G
     K = _rbf_gram(F - F.mean(axis=0), sf, "F")
     L = _rbf_gram(G - G.mean(axis=0), sg, "G")
     return cka(K, L, debiased=debiased)
@@ -304,8 +322,10 @@ def knn_indices(F, k: int, chunk: int = 2048) -> np.ndarray:
     F = as_float_array(F, "F", ndim=2)
     n = F.shape[0]
     k = check_int(k, "k", low=1)
+    chunk = check_int(chunk, "chunk", low=1)
     if k >= n:
         raise ValueError(f"k={k} must be smaller than the number of rows n={n}")
+    F = F / power_of_two_scale(F)  # exact; row norms neither overflow nor underflow
     norms = np.linalg.norm(F, axis=1, keepdims=True)
     Fn = np.divide(F, norms, out=np.zeros_like(F), where=norms > 0)
     out = np.empty((n, k), dtype=np.int64)
@@ -325,14 +345,25 @@ def mutual_knn(F, G, k: int = 10) -> float:
     Rows are L2-normalised and neighbours found by inner product, self excluded. No
     centring inside; to measure recovery of a contexture, centre and whiten first
     (:func:`centre_whiten`). In [0, 1]; about k / (n - 1) for unrelated representations.
+    A side whose normalised rows are all equal (e.g. constant features) has no neighbour
+    structure (every candidate ties) and scores 0.
     """
-    F, G = _pair(F, G)
+    F, G = _unit_scale(*_pair(F, G))
+    if _same_directions(F) or _same_directions(G):
+        return 0.0
     a, b = knn_indices(F, k), knn_indices(G, k)
     n = a.shape[0]
     hits = np.zeros((n, n), dtype=bool)
     hits[np.arange(n)[:, None], a] = True
     overlap = hits[np.arange(n)[:, None], b].sum(axis=1)
     return float(np.mean(overlap) / k)
+
+
+def _same_directions(F) -> bool:
+    """Whether every row of F, L2-normalised, is the same vector (zero rows count as 0)."""
+    norms = np.linalg.norm(F, axis=1, keepdims=True)
+    Fn = np.divide(F, norms, out=np.zeros_like(F), where=norms > 0)
+    return bool(np.ptp(Fn, axis=0).max() <= 1e-12)
 
 
 def recovery(features, result, k: int = 10) -> dict:
@@ -381,7 +412,9 @@ def rdm(F, metric: str = "correlation", *, centre_columns: bool = False) -> np.n
     if metric == "euclidean":
         Fc = F - F.mean(axis=0)   # distances ignore offsets; centring only helps accuracy
         sq = np.sum(Fc * Fc, axis=1)
-        return np.sqrt(np.maximum(sq[:, None] + sq[None, :] - 2 * Fc @ Fc.T, 0.0)[iu])
+        dist2 = np.maximum(sq[:, None] + sq[None, :] - 2 * Fc @ Fc.T, 0.0)
+        dist2[dist2 <= 1e-12 * (sq[:, None] + sq[None, :])] = 0.0  # duplicates: exactly 0
+        return np.sqrt(dist2[iu])
     if F.shape[1] < 2:
         raise ValueError("the correlation RDM needs at least 2 features (a correlation "
                          "across one feature is undefined); use metric='euclidean'")
@@ -438,7 +471,7 @@ def rsa(F, G, *, metric: str = "correlation", centre_columns: bool = False) -> f
         For a constant representation (all rows equal), or a row without spread across its
         features under ``metric="correlation"``.
     """
-    F, G = _pair(F, G)
+    F, G = _unit_scale(*_pair(F, G))
     _require_variance(F, "F", "RSA")
     _require_variance(G, "G", "RSA")
     return _spearman(rdm(F, metric, centre_columns=centre_columns),
@@ -452,7 +485,7 @@ def procrustes_distance(F, G) -> float:
     with zero columns). Equals min over orthogonal R of ||X R - Y||_F; 0 iff one side is a
     rotation and isotropic scaling of the other. Raises ``ValueError`` for a constant side.
     """
-    F, G = _pair(F, G)
+    F, G = _unit_scale(*_pair(F, G))
     X = _require_variance(F, "F", "the Procrustes distance")
     Y = _require_variance(G, "G", "the Procrustes distance")
     X = X / np.linalg.norm(X)
@@ -615,8 +648,11 @@ def _l2_basis(ctx, features, rtol=1e-10):
     if Phi.shape[0] != ctx.n_inputs:
         raise ValueError(f"features has {Phi.shape[0]} rows; expected {ctx.n_inputs}, one "
                          "row per input of the context")
+    Phi = Phi / power_of_two_scale(Phi)   # exact; the span is all that matters
     Phic = Phi - ctx.p_x @ Phi
     root = np.sqrt(ctx.p_x)[:, None]
+    if np.linalg.norm(root * Phic) <= _CONSTANT_RTOL * np.linalg.norm(root * Phi):
+        return np.zeros((Phi.shape[0], 0))   # constant features span nothing but constants
     U, _ = _svd_basis(root * Phic, rtol)
     return U / root
 

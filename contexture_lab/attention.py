@@ -27,7 +27,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import as_float_array, check_float, check_int, check_rng
+from ._validation import (as_float_array, check_float, check_int, check_rng,
+                          power_of_two_scale)
 from .context import Context, check_context
 from .degeneracy import maybe_scramble
 
@@ -38,6 +39,8 @@ def _as_tensor(values, name: str, device, ndim=2):
     import torch
 
     if isinstance(values, torch.Tensor):
+        if values.is_complex():
+            raise TypeError(f"{name} has complex dtype {values.dtype}; expected real numbers")
         allowed = (ndim,) if isinstance(ndim, int) else ndim
         if values.ndim not in allowed:
             want = " or ".join(f"{k}-D" for k in allowed)
@@ -71,6 +74,15 @@ def _softmax_conditional(q, k, temperature: float):
     import torch
 
     scores = (q @ k.T) / (temperature * math.sqrt(q.shape[1]))
+    if not bool(torch.isfinite(scores).all()):
+        raw = q @ k.T
+        if not bool(torch.isfinite(raw).all()):
+            raise ValueError("the scores <q_i, k_j> overflow float64 (largest |query| "
+                             f"{float(q.abs().max()):.3g}, |key| {float(k.abs().max()):.3g}); "
+                             "rescale the queries and keys")
+        # a tiny temperature: shift each row by its maximum first (-inf, never NaN)
+        shifted = raw - raw.max(dim=1, keepdim=True).values
+        scores = shifted / (temperature * math.sqrt(q.shape[1]))
     return torch.softmax(scores, dim=1)
 
 
@@ -85,6 +97,19 @@ def stationary_distribution(conditional) -> np.ndarray:
     if n != m:
         raise ValueError(f"a stationary distribution needs a square conditional, got shape "
                          f"{C.shape} (queries and keys must be the same tokens)")
+    if n == 0:
+        raise ValueError("conditional is empty; expected a square row-stochastic matrix")
+    if (C < 0).any():
+        raise ValueError(f"conditional has {int((C < 0).sum())} negative entr(ies); a "
+                         "row-stochastic matrix has entries >= 0")
+    rows = C.sum(axis=1)
+    off = np.abs(rows - 1.0)
+    if off.max() > 1e-8:
+        hint = (" (it sums to 1 overall: this looks like a joint distribution P; pass its "
+                "conditional, ctx.conditional())" if abs(C.sum() - 1.0) <= 1e-8 else "")
+        raise ValueError(f"conditional is not row-stochastic: row {int(np.argmax(off))} sums "
+                         f"to {rows[np.argmax(off)]:.6g}, expected every row to sum to 1"
+                         f"{hint}")
     A = np.vstack([C.T - np.eye(n), np.ones((1, n))])
     b = np.zeros(n + 1)
     b[-1] = 1.0
@@ -109,6 +134,7 @@ def _query_weights(weights, conditional):
     if (w <= 0).any():
         raise ValueError(f"weights has {int((w <= 0).sum())} entr(ies) <= 0; every query "
                          "needs a positive weight")
+    w = w / power_of_two_scale(w)  # exact; weights near 1e308 cannot overflow the sum
     return w / w.sum()
 
 

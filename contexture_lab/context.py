@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from ._validation import as_float_array, check_rng
+from ._validation import as_float_array, check_rng, power_of_two_scale
 
 #: Largest N for which :meth:`Context.dual_kernel` builds the dense N x N Gram matrix.
 MAX_DENSE_KERNEL = 20_000
@@ -24,6 +24,17 @@ def _inverse(values: np.ndarray) -> np.ndarray:
     return out
 
 
+def _shares_memory(a, b) -> bool:
+    """Whether array or sparse matrix ``a`` uses the memory of ``b``."""
+    if sp.issparse(a):
+        return sp.issparse(b) and any(np.may_share_memory(getattr(a, k), getattr(b, k))
+                                      for k in ("data", "indices", "indptr")
+                                      if hasattr(b, k))
+    if hasattr(b, "detach"):  # a torch tensor: its numpy view shares the memory
+        return True
+    return isinstance(b, np.ndarray) and np.may_share_memory(a, b)
+
+
 class Context:
     """A finite context: the joint distribution of an input X and a context variable A.
 
@@ -33,7 +44,9 @@ class Context:
         Joint probabilities P+(x, a). Entries must be finite and >= 0 and sum to 1
         (pass ``normalize=True`` to divide non-negative weights by their total). Every
         row needs positive mass (each x must have a context); a column without mass is
-        allowed and simply never drawn. Sparse input stays sparse (CSR).
+        allowed and simply never drawn. Sparse input stays sparse (CSR). The context keeps
+        its own copy, so editing the caller's array later changes neither P nor the
+        marginals (features are kept as given, shared with the caller).
     x_features : array-like, shape (N, p), optional
         Features of the inputs, read by neural encoders.
     a_features : array-like, shape (M, q), optional
@@ -53,6 +66,7 @@ class Context:
 
     def __init__(self, P, x_features=None, a_features=None, *, normalize: bool = False,
                  name: str | None = None):
+        given = P
         P = as_float_array(P, "P", ndim=2, allow_sparse=True)
         n, m = P.shape
         if n == 0 or m == 0:
@@ -61,6 +75,9 @@ class Context:
         if (data < 0).any():
             raise ValueError(f"P has {int((data < 0).sum())} negative entr(ies) (min "
                              f"{data.min():.3g}); a joint distribution must be >= 0")
+        if normalize:  # exact (a power of two): a total near 1e308 cannot overflow
+            P = P / power_of_two_scale(P)
+            data = P.data if sp.issparse(P) else P
         total = float(data.sum())
         if total <= 0:
             raise ValueError("P has no mass (all entries are zero); expected a joint "
@@ -70,6 +87,8 @@ class Context:
         elif abs(total - 1.0) > 1e-8:
             raise ValueError(f"P sums to {total:.10g}; a joint distribution must sum to 1 "
                              "(pass normalize=True to rescale non-negative weights)")
+        elif _shares_memory(P, given):  # the caller's array: editing it must not edit ctx
+            P = P.copy()
         if sp.issparse(P):
             P = sp.csr_matrix(P)
             P.eliminate_zeros()

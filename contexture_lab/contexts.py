@@ -11,7 +11,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._validation import (as_float_array, check_float, check_int,
-                          check_probability_vector)
+                          check_probability_vector, power_of_two_scale)
 from .context import Context
 
 #: Dense builders (rbf, hypercube) refuse to build more entries than this.
@@ -36,7 +36,21 @@ def label(y, *, x_features=None) -> Context:
         raise ValueError(f"y must be 1-D (one label per sample), got shape {y.shape}")
     if y.size == 0:
         raise ValueError("y is empty; expected at least one label")
-    classes, codes = np.unique(y, return_inverse=True)
+    if y.dtype.kind == "c":
+        raise TypeError(f"y has complex dtype {y.dtype}; expected class labels (integers, "
+                        "strings, ...)")
+    missing = (np.isnan(y) if y.dtype.kind == "f" else
+               np.array([v is None or (isinstance(v, float) and v != v) for v in y])
+               if y.dtype.kind == "O" else np.zeros(y.size, dtype=bool))
+    if missing.any():
+        raise ValueError(f"y has {int(missing.sum())} missing label(s) (NaN or None; first "
+                         f"at index {int(np.argmax(missing))}); every sample needs a class")
+    try:
+        classes, codes = np.unique(y, return_inverse=True)
+    except TypeError as exc:
+        kinds = sorted({type(v).__name__ for v in y})
+        raise TypeError(f"y mixes label types {kinds} that cannot be ordered ({exc}); "
+                        "expected labels of one type") from None
     n = y.size
     P = sp.csr_matrix((np.full(n, 1.0 / n), (np.arange(n), codes)), shape=(n, classes.size))
     ctx = Context(P, x_features=x_features, name=f"label ({classes.size} classes)")
@@ -59,6 +73,7 @@ def _nearest(X, k: int) -> np.ndarray:
 
     n = X.shape[0]
     m = min(n, k + 1 + _TIE_CANDIDATES)
+    X = X / power_of_two_scale(X)  # exact: the same neighbours for X * 1e-300 or X * 1e300
     dist, idx = NearestNeighbors(n_neighbors=m).fit(X).kneighbors(X)
     scale = dist.max() if dist.max() > 0 else 1.0
     key = np.round(dist / scale, 9)
@@ -90,6 +105,8 @@ def knn(X, k: int) -> Context:
     n = X.shape[0]
     if n < 2:
         raise ValueError(f"X has {n} point(s); a KNN context needs at least 2")
+    if X.shape[1] == 0:
+        raise ValueError(f"X has shape {X.shape}: no features; expected at least one column")
     k = check_int(k, "k", low=1)
     if k >= n:
         raise ValueError(f"k={k} must be smaller than the number of points n={n} "
@@ -118,9 +135,16 @@ def rbf(X, bandwidth: float) -> Context:
     if n * n > MAX_DENSE_ENTRIES:
         raise ValueError(f"an RBF context on {n} points needs a dense {n} x {n} matrix; at "
                          f"most {int(np.sqrt(MAX_DENSE_ENTRIES))} points are supported")
-    sq = np.sum(X * X, axis=1)
-    dist2 = np.maximum(sq[:, None] + sq[None, :] - 2 * X @ X.T, 0.0)
-    logits = -dist2 / (2 * bandwidth ** 2)
+    # divide points and bandwidth by the same power of two (exact), so that squared
+    # distances neither overflow nor underflow, and bandwidth**2 is never formed
+    scale = power_of_two_scale(X)
+    X_s = X / scale
+    sq = np.sum(X_s * X_s, axis=1)
+    dist2 = np.maximum(sq[:, None] + sq[None, :] - 2 * X_s @ X_s.T, 0.0)
+    np.fill_diagonal(dist2, 0.0)  # exactly: a point's own logit stays finite
+    with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
+        h = bandwidth / scale
+        logits = np.where(dist2 > 0, -(dist2 / h) / h / 2, 0.0)
     logits -= logits.max(axis=1, keepdims=True)
     W = np.exp(logits)
     P = W / W.sum(axis=1, keepdims=True) / n
@@ -129,6 +153,7 @@ def rbf(X, bandwidth: float) -> Context:
 
 def _check_graph(W):
     W = as_float_array(W, "W", ndim=2, allow_sparse=True)
+    W = W / power_of_two_scale(W)  # exact; degrees of weights near 1e308 cannot overflow
     n, m = W.shape
     if n != m:
         raise ValueError(f"W must be a square adjacency matrix, got shape {W.shape}")
@@ -145,12 +170,25 @@ def _check_graph(W):
     return W, degree
 
 
+def _matrix_power(A, power: int):
+    """A^power (dense or sparse) by repeated squaring: about 2 log2(power) products."""
+    result = None
+    while True:
+        if power & 1:
+            result = A if result is None else result @ A
+        power >>= 1
+        if not power:
+            return result
+        A = A @ A
+
+
 def random_walk(W, steps: int = 1) -> Context:
     """A = node reached after ``steps`` steps of the random walk on the graph W from X.
 
     X follows the stationary distribution pi (proportional to degree), so
     P = diag(pi) (D^-1 W)^steps, which is symmetric. Singular values are |lambda_i|^steps,
-    where lambda_i are the eigenvalues of D^-1 W: more steps, weaker association.
+    where lambda_i are the eigenvalues of D^-1 W: more steps, weaker association. The
+    power is taken by repeated squaring, so even a million steps cost about 40 products.
 
     Parameters
     ----------
@@ -162,9 +200,7 @@ def random_walk(W, steps: int = 1) -> Context:
     steps = check_int(steps, "steps", low=1)
     sparse = sp.issparse(W)
     step = (sp.diags(1.0 / degree) @ W).tocsr() if sparse else W / degree[:, None]
-    M = step
-    for _ in range(steps - 1):
-        M = M @ step
+    M = _matrix_power(step, steps)
     pi = degree / degree.sum()
     P = (sp.diags(pi) @ M).tocsr() if sparse else M * pi[:, None]
     P = (P + P.T) / 2  # symmetric in exact arithmetic; remove rounding asymmetry

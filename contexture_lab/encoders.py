@@ -240,6 +240,12 @@ class RandomFeatureEncoder:
         X = ctx.x_features
         rng = check_rng(self.random_state)
         self.bandwidth_ = self.bandwidth or median_bandwidth(X, random_state=rng)
+        if not self.bandwidth_ > 0:
+            same = bool(np.ptp(X, axis=0).max() == 0) if X.shape[0] else True
+            raise ValueError("the context's x_features are all identical; random features "
+                             "cannot tell the inputs apart" if same else
+                             "the median distance between inputs is 0 (more than half of "
+                             "the pairs coincide); pass bandwidth=... explicitly")
         self.weights_ = rng.normal(scale=1.0 / self.bandwidth_, size=(X.shape[1],
                                                                       self.n_features))
         self.offsets_ = rng.uniform(0.0, 2 * np.pi, size=self.n_features)
@@ -253,7 +259,12 @@ class RandomFeatureEncoder:
         Y = np.asarray(ctx.P.T @ Zc)                     # (M, m): sum_x P(x, a) z~(x)
         A = Y.T @ (Y * inv_pa[:, None])
         m = self.n_features
-        vals, vecs = scipy.linalg.eigh((A + A.T) / 2, cov, subset_by_index=[m - d, m - 1])
+        try:
+            vals, vecs = scipy.linalg.eigh((A + A.T) / 2, cov, subset_by_index=[m - d, m - 1])
+        except np.linalg.LinAlgError as exc:
+            raise ValueError(f"the random features' covariance is singular ({exc}); use a "
+                             f"positive ridge (got ridge={self.ridge:g}) or fewer "
+                             "features") from None
         order = np.argsort(vals)[::-1]
         self.eigenvalues_ = vals[order]
         self.components_ = vecs[:, order]

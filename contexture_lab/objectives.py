@@ -42,12 +42,23 @@ VAR_WEIGHT = 10.0
 COV_WEIGHT = 10.0
 
 
+def _check_embedding(t, name: str, *, min_rows: int = 1) -> None:
+    """A 2-D real floating-point tensor with ``min_rows`` rows and at least one column."""
+    if not isinstance(t, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor, got {type(t).__name__}")
+    if t.ndim != 2:
+        raise ValueError(f"{name} must be 2-D (batch, dim), got shape {tuple(t.shape)}")
+    if not t.dtype.is_floating_point:
+        raise TypeError(f"{name} has dtype {t.dtype}; expected a real floating-point tensor "
+                        "(e.g. torch.float32 or torch.float64)")
+    if t.shape[0] < min_rows or t.shape[1] == 0:
+        raise ValueError(f"{name} has shape {tuple(t.shape)}; expected at least {min_rows} "
+                         "row(s) and one column")
+
+
 def _check_pair(z, z_pos, names=("z", "z_pos")):
     for t, name in zip((z, z_pos), names):
-        if not isinstance(t, torch.Tensor):
-            raise TypeError(f"{name} must be a torch.Tensor, got {type(t).__name__}")
-        if t.ndim != 2:
-            raise ValueError(f"{name} must be 2-D (batch, dim), got shape {tuple(t.shape)}")
+        _check_embedding(t, name)
     if z.shape != z_pos.shape:
         raise ValueError(f"{names[0]} has shape {tuple(z.shape)} and {names[1]} "
                          f"{tuple(z_pos.shape)}; expected the same (batch, dim)")
@@ -59,9 +70,15 @@ def _weights(weights, b, like):
     """Batch weights (b,) summing to 1; uniform when ``weights`` is None."""
     if weights is None:
         return torch.full((b,), 1.0 / b, dtype=like.dtype, device=like.device)
+    if isinstance(weights, torch.Tensor) and weights.is_complex():
+        raise TypeError(f"weights has complex dtype {weights.dtype}; expected real numbers")
     weights = torch.as_tensor(weights, dtype=like.dtype, device=like.device)
     if weights.shape != (b,):
         raise ValueError(f"weights must have shape ({b},), got {tuple(weights.shape)}")
+    if not bool(torch.isfinite(weights).all()) or bool((weights < 0).any()) \
+            or not float(weights.sum()) > 0:
+        raise ValueError("weights must be finite, >= 0 and have a positive sum; got values in "
+                         f"[{float(weights.min()):.3g}, {float(weights.max()):.3g}]")
     return weights / weights.sum()
 
 
@@ -80,6 +97,8 @@ def variance_covariance_penalty(z, weights=None, eps: float = 1e-4):
     they approximate the constraint Cov(Phi) = I. ``weights`` (b,) turn the batch into a
     weighted sample (e.g. the marginal p_x in full-batch training).
     """
+    # an unweighted covariance needs two rows (the unbiased b / (b - 1) factor)
+    _check_embedding(z, "z", min_rows=1 if weights is not None else 2)
     b, d = z.shape
     w = _weights(weights, b, z)
     zc = z - w @ z
@@ -223,10 +242,14 @@ def kise(z, gram, weights=None, *, var_weight: float = VAR_WEIGHT,
     if not isinstance(z, torch.Tensor) or z.ndim != 2:
         raise ValueError(f"z must be a 2-D torch.Tensor (batch, dim), got "
                          f"{getattr(z, 'shape', type(z).__name__)}")
+    _check_embedding(z, "z", min_rows=1 if weights is not None else 2)
     b = z.shape[0]
     if not isinstance(gram, torch.Tensor) or gram.shape != (b, b):
         raise ValueError(f"gram must be a ({b}, {b}) torch.Tensor matching the batch, got "
                          f"{tuple(getattr(gram, 'shape', ())) or type(gram).__name__}")
+    if gram.is_complex():
+        raise TypeError(f"gram has complex dtype {gram.dtype}; expected real numbers")
+    gram = gram.to(z.dtype)   # a float64 kernel with float32 embeddings (or the reverse)
     w = _weights(weights, b, z)
     zc = z - w @ z
     norm = (w * (zc ** 2).sum(dim=1)).sum()
@@ -289,10 +312,14 @@ def supervised(outputs, targets, class_scale=None):
     if not isinstance(outputs, torch.Tensor) or outputs.ndim != 2:
         raise ValueError("outputs must be a 2-D torch.Tensor (batch, classes), got "
                          f"{getattr(outputs, 'shape', type(outputs).__name__)}")
+    _check_embedding(outputs, "outputs")
     b, m = outputs.shape
     scale = (torch.ones(m, dtype=outputs.dtype, device=outputs.device) if class_scale is None
              else torch.as_tensor(class_scale, dtype=outputs.dtype, device=outputs.device))
     targets = torch.as_tensor(targets, device=outputs.device)
+    if targets.is_complex() or targets.dtype == torch.bool:
+        raise TypeError(f"targets has dtype {targets.dtype}; expected integer class indices "
+                        "or floating-point probabilities")
     if targets.dtype.is_floating_point:
         if targets.shape != (b, m):
             raise ValueError(f"probability targets must have shape ({b}, {m}), got "
@@ -305,7 +332,7 @@ def supervised(outputs, targets, class_scale=None):
         if b and (targets.min() < 0 or targets.max() >= m):
             raise ValueError(f"class indices must lie in [0, {m - 1}], got values in "
                              f"[{int(targets.min())}, {int(targets.max())}]")
-        probs = torch.nn.functional.one_hot(targets, m).to(outputs.dtype)
+        probs = torch.nn.functional.one_hot(targets.long(), m).to(outputs.dtype)
     # E_a ||o - c_a e_a||^2 = ||o||^2 - 2 sum_a q_a c_a o_a + sum_a q_a c_a^2
     weighted = probs * scale
     return ((outputs ** 2).sum(dim=1) - 2 * (weighted * outputs).sum(dim=1)

@@ -70,6 +70,8 @@ def fit_ridge(features, targets, alpha: float = 1e-3, sample_weight=None):
         raise ValueError(f"targets have {Y.shape[0]} rows; expected {F.shape[0]} (one per row "
                          "of features)")
     alpha = check_float(alpha, "alpha", low=0.0)
+    if F.shape[0] == 0:
+        raise ValueError("features has no rows; a ridge fit needs at least one sample")
     if sample_weight is None:
         total = F.shape[0]
         mu_f, mu_y = F.mean(axis=0), Y.mean(axis=0)
@@ -81,8 +83,14 @@ def fit_ridge(features, targets, alpha: float = 1e-3, sample_weight=None):
         mu_f, mu_y = w @ F / total, w @ Y / total
         Fc, Yc = F - mu_f, Y - mu_y
         wFc = Fc * w[:, None]
-    A = wFc.T @ Fc + alpha * total * np.eye(F.shape[1])
-    W = np.linalg.lstsq(A, wFc.T @ Yc, rcond=None)[0]
+    with np.errstate(over="ignore", invalid="ignore"):  # checked just below
+        A = wFc.T @ Fc + alpha * total * np.eye(F.shape[1])
+        rhs = wFc.T @ Yc
+    if not (np.isfinite(A).all() and np.isfinite(rhs).all()):
+        raise ValueError(f"the ridge normal equations overflow float64 (largest |feature| "
+                         f"{np.abs(F).max():.3g}, |target| {np.abs(Y).max():.3g}); rescale "
+                         "the features (alpha is a penalty at their scale)")
+    W = np.linalg.lstsq(A, rhs, rcond=None)[0]
     return W, mu_y - mu_f @ W
 
 

@@ -19,7 +19,7 @@ import scipy.sparse.linalg as spla
 
 from . import degeneracy
 from ._threads import one_thread
-from ._validation import check_choice, check_int
+from ._validation import as_float_array, check_choice, check_float, check_int
 from .context import Context, check_context
 from .degeneracy import DegenerateSpanWarning
 
@@ -89,7 +89,7 @@ class Contexture:
 
     def coefficients(self, f) -> np.ndarray:
         """Coefficients <f, mu_i> in L2(P_X) of f, shape (N,) or (N, k) -> (d,) or (d, k)."""
-        f = np.asarray(f, dtype=np.float64)
+        f = as_float_array(f, "f", ndim=(1, 2))
         if f.shape[0] != self.left.shape[0]:
             raise ValueError(f"f has {f.shape[0]} rows; expected {self.left.shape[0]}")
         weighted = f * (self.p_x if f.ndim == 1 else self.p_x[:, None])
@@ -126,7 +126,35 @@ def _dense_svd(Q, u0, v0, d):
             other = (Qd.T @ vecs if wide else Qd @ vecs) / s
             return (s, vecs, other) if wide else (s, other, vecs)
     U, s, Vt = scipy.linalg.svd(Qd, full_matrices=False, lapack_driver="gesdd")
-    return s[:d], U[:, :d], Vt[:d].T
+    U, V = U[:, :d], Vt[:d].T
+    if max(np.abs(u0 @ U).max(), np.abs(v0 @ V).max()) > 1e-8:
+        # vectors of (near-)zero singular values may contain the constant (an independent
+        # context, where every s = 0): decompose on the complements of u0 and v0 instead
+        return _complement_svd(Qd, u0, v0, d)
+    return s[:d], U, V
+
+
+def _householder(u):
+    """Unit w with (I - 2 w w^T) u = -e_1 for a unit vector u with u[0] >= 0."""
+    w = u.copy()
+    w[0] += 1.0
+    return w / np.linalg.norm(w)
+
+
+def _complement_svd(Qd, u0, v0, d):
+    """Top-d SVD of the deflated Qd restricted to u0's and v0's orthogonal complements.
+
+    Householder reflections H, K map u0, v0 to -e_1; the SVD of (H Qd K)[1:, 1:] mapped
+    back gives singular vectors orthogonal to u0 and v0 by construction, also for s = 0.
+    """
+    w, z = _householder(u0), _householder(v0)
+    R = Qd - 2.0 * np.outer(w, w @ Qd)
+    R = R - 2.0 * np.outer(R @ z, z)
+    U, s, Vt = scipy.linalg.svd(R[1:, 1:], full_matrices=False, lapack_driver="gesdd")
+    U, V = U[:, :d], Vt[:d].T
+    U = np.vstack([np.zeros((1, U.shape[1])), U])
+    V = np.vstack([np.zeros((1, V.shape[1])), V])
+    return s[:d], U - 2.0 * np.outer(w, w @ U), V - 2.0 * np.outer(z, z @ V)
 
 
 def _sparse_svd(Q, u0, v0, d, tol, seed):
@@ -356,6 +384,8 @@ def contexture(ctx: Context, d: int, *, method: str = "auto", tol: float = 1e-10
     check_context(ctx)
     check_choice(method, "method", METHODS)
     check_choice(on_degenerate, "on_degenerate", ON_DEGENERATE)
+    tol = check_float(tol, "tol", low=0.0)
+    seed = check_int(seed, "seed", low=0)
     n_min = min(ctx.shape)
     d = check_int(d, "d", low=1)
     if d > n_min - 1:

@@ -185,7 +185,7 @@ def _train(ctx, objective, d, seed, epochs, device, progress, hidden, activation
     from tqdm.auto import tqdm
 
     bar = tqdm(range(epochs), desc=objective, disable=not progress, leave=False)
-    for _ in bar:
+    for epoch in bar:
         for m in (problem.phi, problem.psi, problem.head):
             if m is not None:
                 m.train()
@@ -196,10 +196,16 @@ def _train(ctx, objective, d, seed, epochs, device, progress, hidden, activation
             if idx.size < 2:
                 continue
             loss = problem.loss(idx)
+            value = float(loss.detach())
+            if not np.isfinite(value):
+                raise ValueError(
+                    f"training diverged: the {objective} loss is {value} in epoch {epoch + 1} "
+                    f"of {epochs} (lr={lr:g}, previous epoch's mean loss "
+                    f"{history[-1] if history else float('nan'):.4g}); lower lr")
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
-            total += float(loss.detach()) * idx.size
+            total += value * idx.size
             count += idx.size
         history.append(total / count)
         bar.set_postfix(loss=f"{history[-1]:.4f}")
@@ -271,6 +277,9 @@ def fit_encoder(ctx, objective: str, d: int, *, seed: int = 0, epochs: int | Non
         raise ValueError("the context has no x_features, so there is nothing for an encoder to "
                          "read; build it with features (e.g. cl.contexts.knn(X, k)) or call "
                          "ctx.with_features(x_features=X)")
+    if ctx.n_inputs < 2:
+        raise ValueError(f"the context has {ctx.n_inputs} input; training needs at least 2 "
+                         "(the losses centre over a batch of inputs)")
     d = check_int(d, "d", low=1)
     seed = check_int(seed, "seed", low=0)
     default_epochs, default_batch = DEFAULTS[objective]
@@ -320,6 +329,11 @@ def dae_span(ctx, d: int) -> np.ndarray:
     G = ctx.expect(H - ctx.p_a @ H)                       # (N, q) = T h~
     G = G - ctx.p_x @ G
     U, s, _ = np.linalg.svd(G * np.sqrt(ctx.p_x)[:, None], full_matrices=False)
+    rank = int(np.sum(s > 1e-10 * s[0])) if s.size and s[0] > 0 else 0
+    if d > rank:   # beyond the rank the directions are arbitrary (constant included)
+        raise ValueError(f"d={d} exceeds the {rank} direction(s) that x -> E[h(A) | x] spans "
+                         f"for this context (N = {ctx.n_inputs}, {H.shape[1]} a_features); "
+                         f"expected d <= {rank}")
     (U,) = maybe_scramble(s, U)
     return U[:, :d] / np.sqrt(ctx.p_x)[:, None]
 

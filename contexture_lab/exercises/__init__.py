@@ -169,8 +169,24 @@ def call(func, *args):
 
 
 def compare_arrays(got, expected, *, atol: float = 1e-6, what: str = "answer"):
-    """Checker helper: (passed, message) comparing arrays of the same shape."""
-    got = np.asarray(got, dtype=float)
+    """Checker helper: (passed, message) comparing arrays of the same shape.
+
+    A complex or non-numeric answer never passes (numpy would drop an imaginary part or
+    parse text silently); it fails with a message saying what was found.
+    """
+    raw = np.asarray(got)
+    if np.iscomplexobj(raw):
+        return False, (f"{what} has complex values (dtype {raw.dtype}); expected real "
+                       "numbers (a complex answer is never accepted)")
+    if raw.dtype.kind not in "biuf":
+        try:
+            raw = raw.astype(float) if raw.dtype.kind == "O" else None
+        except (TypeError, ValueError):
+            raw = None
+        if raw is None:
+            return False, (f"{what} is not numeric (got {type(got).__name__} of dtype "
+                           f"{np.asarray(got).dtype}); expected real numbers")
+    got = np.asarray(raw, dtype=float)
     expected = np.asarray(expected, dtype=float)
     if got.shape != expected.shape:
         return False, f"{what} has shape {got.shape}; expected shape {expected.shape}"

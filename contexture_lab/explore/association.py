@@ -17,15 +17,15 @@ is the plain error of the unique span. Nothing stored depends on the solver's, t
 count's or the scramble switch's choice of basis.
 
 Sweeps are cached in memory and on disk (``.npz`` keyed by a hash of every input), so
-opening a notebook a second time is fast. The folder is ``$CONTEXTURE_LAB_CACHE`` if set,
-else ``$XDG_CACHE_HOME/contexture_lab`` or ``~/.cache/contexture_lab``; pass
-``cache=False`` to recompute.
+opening a notebook a second time is fast; files are written atomically and checked when
+read, and a damaged one is recomputed (:mod:`contexture_lab._cache`). The folder is
+``$CONTEXTURE_LAB_CACHE`` if set, else ``$XDG_CACHE_HOME/contexture_lab`` or
+``~/.cache/contexture_lab``; pass ``cache=False`` to recompute.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -34,6 +34,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .. import association, degeneracy
+from .._cache import CacheWarning, damaged, default_cache_dir, load_arrays, save_arrays
 from .._threads import one_thread
 from .._validation import as_float_array, check_int
 from ..probe import probe_error
@@ -298,15 +299,6 @@ def _probe_row(bases, spec, y, d_values, n_per_class, n_repeats, seed):
     return err, spread
 
 
-def default_cache_dir() -> Path:
-    """``$CONTEXTURE_LAB_CACHE``, else ``$XDG_CACHE_HOME/contexture_lab``, else
-    ``~/.cache/contexture_lab``."""
-    if os.environ.get("CONTEXTURE_LAB_CACHE"):
-        return Path(os.environ["CONTEXTURE_LAB_CACHE"])
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "contexture_lab"
-
-
 def _code_fingerprint() -> bytes:
     """The source of the modules a sweep's numbers come from: edited code, new cache key."""
     from .. import contexts, degeneracy, probe, spectrum
@@ -336,6 +328,7 @@ def _cache_key(*parts) -> str:
 
 
 def _save(sweep: AssociationSweep, path: Path) -> None:
+    """Write ``sweep`` atomically (a read-only folder: one warning, memory cache only)."""
     arrays = {}
     for f in fields(sweep):
         value = getattr(sweep, f.name)
@@ -343,20 +336,44 @@ def _save(sweep: AssociationSweep, path: Path) -> None:
             arrays.update({f"metric_{k}": v for k, v in value.items()})
         elif value is not None:
             arrays[f.name] = np.asarray(value)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp.npz")
-        np.savez(tmp, **arrays)
-        tmp.replace(path)
-    except OSError:  # a read-only home (some hosted notebooks): keep the memory cache only
-        pass
+    save_arrays(path, arrays)
+
+
+#: Arrays every stored sweep has.
+_REQUIRED = ("knob", "values", "spectrum", "singular_values", "left", "in_cluster", "p_x",
+             "d_values", "probe_error", "probe_spread", "unique",
+             *(f"metric_{m}" for m in METRICS))
+
+
+def _check_shapes(a: dict) -> str | None:
+    """What is inconsistent about the stored arrays ``a``, or None."""
+    if a["values"].ndim != 1 or a["p_x"].ndim != 2 or a["singular_values"].ndim != 2 \
+            or a["d_values"].ndim != 1 or a["spectrum"].ndim != 2:
+        return ("values, p_x, spectrum, singular_values or d_values has the wrong number of "
+                "dimensions")
+    V, N = a["values"].shape[0], a["p_x"].shape[1]
+    d, D = a["singular_values"].shape[1], a["d_values"].shape[0]
+    want = {"knob": (), "values": (V,), "spectrum": (V, a["spectrum"].shape[1]),
+            "singular_values": (V, d), "left": (V, N, d), "in_cluster": (V, d),
+            "p_x": (V, N), "d_values": (D,), "probe_error": (V, D), "probe_spread": (V, D),
+            "unique": (V, D), "labels": (N,),
+            **{f"metric_{m}": (V,) for m in METRICS}}
+    for name, shape in want.items():
+        if name in a and a[name].shape != shape:
+            return f"{name} has shape {a[name].shape}, expected {shape}"
+    if "images" in a and (a["images"].ndim != 3 or a["images"].shape[0] != V):
+        return f"images has shape {a['images'].shape}, expected ({V}, n_pixels, n_images)"
+    return None
 
 
 def _load(path: Path) -> AssociationSweep | None:
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            arrays = {key: data[key] for key in data.files}
-    except (OSError, ValueError):
+    """The sweep stored at ``path``; None (one warning) when the file is damaged."""
+    arrays = load_arrays(path, required=_REQUIRED)
+    if arrays is None:
+        return None
+    problem = _check_shapes(arrays)
+    if problem is not None:
+        damaged(path, problem)
         return None
     metrics = {k[len("metric_"):]: arrays.pop(k) for k in list(arrays) if
                k.startswith("metric_")}
@@ -520,5 +537,6 @@ def correlations(sweep: AssociationSweep, d=None, *, values=None) -> dict:
     return out
 
 
-__all__ = ["AssociationSweep", "CACHE_VERSION", "DIGITS_KS", "METRICS", "build_sweep",
-           "correlations", "default_cache_dir", "digits_knn_sweep", "top_singular_values"]
+__all__ = ["AssociationSweep", "CACHE_VERSION", "CacheWarning", "DIGITS_KS", "METRICS",
+           "build_sweep", "correlations", "default_cache_dir", "digits_knn_sweep",
+           "top_singular_values"]

@@ -21,6 +21,10 @@ class AttentionExplorer(Explorer):
     """
 
     def __init__(self, sweep, temperature=None, *, k: int = 40):
+        from ..explore.attention import TemperatureSweep
+
+        if not isinstance(sweep, TemperatureSweep):
+            raise TypeError(f"sweep must be a TemperatureSweep, got {type(sweep).__name__}")
         self.sweep = sweep
         self.k = min(k, sweep.singular_values.shape[1])
         temps = sweep.temperatures

@@ -175,20 +175,29 @@ class Explorer:
     def update(self, **knobs) -> "Explorer":
         """Set controls by name and redraw once (what moving the sliders does).
 
-        Unknown names raise ``ValueError``; a value a control cannot take raises the
-        control's own ``TraitError``/``ValueError`` (e.g. a value off a selection grid).
+        All or nothing: unknown names raise ``ValueError`` before anything changes; a value
+        a control cannot take (e.g. off a selection grid) or a combination the explorer
+        cannot show raises ``ValueError`` and leaves every control, the figure and the
+        readout as they were before the call.
         """
         unknown = sorted(set(knobs) - set(self.controls))
         if unknown:
             raise ValueError(f"unknown control(s) {unknown}; this explorer has "
                              f"{sorted(self.controls)}")
-        self._syncing = True
+        before = self.state
+        rendering = False
         try:
-            for name, value in knobs.items():
-                self.controls[name].value = value
-        finally:
-            self._syncing = False
-        self._render()
+            self._syncing = True
+            try:
+                for name, value in knobs.items():
+                    self._set(name, value)
+            finally:
+                self._syncing = False
+            rendering = True
+            self._render()
+        except BaseException:
+            self._restore(before, redraw=rendering)
+            raise
         return self
 
     def show_text(self, text: str) -> None:
@@ -197,7 +206,44 @@ class Explorer:
 
     # ------------------------------------------------------------------ internals
     def _on_change(self, change) -> None:
-        if not self._syncing:
+        if self._syncing:
+            return
+        try:
+            self._render()
+        except BaseException:  # a browser step the explorer cannot show: step back
+            self._restore({**self.state, self._name_of(change["owner"]): change["old"]},
+                          redraw=True)
+            raise
+
+    def _name_of(self, widget) -> str:
+        return next(name for name, w in self.controls.items() if w is widget)
+
+    def _set(self, name: str, value) -> None:
+        """Set one control, turning the widget's own ``TraitError`` into a ``ValueError``."""
+        from traitlets import TraitError
+
+        widget = self.controls[name]
+        try:
+            widget.value = value
+        except TraitError as exc:
+            options = getattr(widget, "options", None)
+            if options is not None:
+                options = [o[1] if isinstance(o, tuple) else o for o in options]
+            expected = (f"one of {list(options)}" if options is not None else
+                        f"a value this {type(widget).__name__} accepts")
+            raise ValueError(f"{name}={value!r} is not a value of the {name!r} control "
+                             f"({exc}); expected {expected}") from None
+
+    def _restore(self, state: dict, *, redraw: bool) -> None:
+        """Put every control back to ``state`` (no callbacks) and redraw it if asked."""
+        self._syncing = True
+        try:
+            for name, value in state.items():
+                if self.controls[name].value != value:
+                    self.controls[name].value = value
+        finally:
+            self._syncing = False
+        if redraw:
             self._render()
 
     def _on_draw(self, event) -> None:
