@@ -255,7 +255,9 @@ def as_number(got, *, what: str = "answer") -> float:
     """A student's answer as one finite real number, or :class:`Rejected`."""
     if isinstance(got, (bool, np.bool_)):
         raise Rejected(f"{what} is {got}, a True/False value; expected a number")
-    if not isinstance(got, (str, bytes)) and got is not None and not callable(got):
+    if got is None or callable(got) or _text_in(got):
+        as_array(got, what=what)                 # rejects with the plain sentence
+    else:
         try:
             ndim = np.ndim(got)
         except ValueError:                      # ragged nesting: as_array says so
