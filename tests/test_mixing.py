@@ -326,7 +326,12 @@ def test_dual_contexture_matches_the_svd_of_q():
     s, mu = mixing.dual_contexture(cat, 5)
     np.testing.assert_allclose(s, _all_singular_values(cat)[1:6], atol=1e-10)
     ref = cl.contexture(cat, 5, method="dense")
-    np.testing.assert_allclose(np.abs(mu), np.abs(ref.left), atol=1e-8)
+    # distinct singular values: the same functions, with contexture's sign convention
+    # (the largest-magnitude value of each mu_i is positive)
+    assert np.min(-np.diff(_all_singular_values(cat)[:7])) > 0.03
+    np.testing.assert_allclose(mu, ref.left, atol=1e-8)
+    rows = np.argmax(np.abs(mu), axis=0)
+    assert np.all(mu[rows, np.arange(5)] > 0)
     np.testing.assert_allclose(mu.T @ (p_x[:, None] * mu), np.eye(5), atol=1e-10)
     np.testing.assert_allclose(p_x @ mu, 0.0, atol=1e-10)
     G = mixing.normalized_gram(cat)
