@@ -62,14 +62,14 @@ def _compatibility_cases():
     n = 12
     x = np.arange(n)
     rng = np.random.default_rng(31)
-    cases = [(contexture(cycle(n, 0.3), n - 1, on_degenerate="ignore"),
+    cases = [(contexture(cycle(n, 0.3), n - 1),
               [np.cos(2 * np.pi * x / n) + 3.0,
                2 * np.cos(2 * np.pi * x / n) + np.sin(2 * np.pi * 4 * x / n) + 1.0,
                rng.standard_normal(n) + 2.0])]
     P = rng.random((7, 9)) ** 3 * np.exp(2 * rng.standard_normal((7, 1)))
-    # the full spectrum is needed (all six non-constant functions): values only, their sum
-    # over a cluster does not depend on the basis
-    res = contexture(Context(P / P.sum()), 6, method="dense", on_degenerate="ignore")
+    # the full spectrum (all six non-constant functions): rho sums over every cluster, so
+    # it does not depend on a basis inside one
+    res = contexture(Context(P / P.sum()), 6, method="dense")
     cases.append((res, [rng.standard_normal(7) - 1.5, np.arange(7.0) ** 2]))
     return cases
 

@@ -111,8 +111,7 @@ def _check_unit_count(func):
     # counts them as components
     for ctx in (contexts.knn(X, 1), contexts.knn(X, 2), contexts.label(np.arange(30) % 3),
                 _weakly_linked(0.1, extra=1), _weakly_linked(1e-4)):
-        s = contexture(ctx, min(ctx.shape) - 1, method="dense",
-                       on_degenerate="ignore").singular_values
+        s = contexture(ctx, min(ctx.shape) - 1, method="dense").singular_values
         expected = n_components(ctx)
         got = as_whole_number(call(func, s), what=f"the count for {ctx.name}")
         if got != expected:
