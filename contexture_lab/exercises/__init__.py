@@ -139,8 +139,9 @@ def check(name: str, answer) -> Feedback:
     """Check ``answer`` for exercise ``name``; returns :class:`Feedback`.
 
     Never raises on an answer, whatever it is or does (a wrong value, a wrong type, an
-    error inside a student's function): the feedback says what went wrong. Only an
-    unknown ``name`` raises ``ValueError``, with the list of every exercise. In instructor
+    error inside a student's function): the feedback says what went wrong. Only the name
+    can make it raise: ``ValueError`` for an unknown one, with the list of every exercise
+    (``TypeError`` if it is not a string). In instructor
     mode an unsolved answer (the placeholder, or a function returning it) is replaced by
     the reference solution.
     """
