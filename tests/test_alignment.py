@@ -55,6 +55,10 @@ def test_cca_and_svcca_half_shared_span():
     np.testing.assert_allclose(A.canonical_correlations(F, G), [1.0, 0.0], atol=1e-12)
     assert A.cca_r2(F, G) == pytest.approx(0.5, abs=1e-12)
     assert A.svcca(F, G, dims=2) == pytest.approx(0.5, abs=1e-12)
+    # widths 1 and 3: the mean runs over min(p, q) = 1 pair, so a contained span scores 1
+    assert A.cca_r2(X[:, :1], X) == pytest.approx(1.0, abs=1e-12)
+    assert A.cca_r2(X, X[:, [0, 1]] @ [[1.0, 2.0], [0.5, -1.0]]) == pytest.approx(1.0,
+                                                                                abs=1e-12)
 
 
 def test_cca_invariant_to_any_invertible_map(pair):

@@ -228,3 +228,16 @@ def test_sparse_path_on_tall_and_wide_contexts(shape):
     np.testing.assert_allclose(res.singular_values, _dense_reference(ctx, 8), atol=1e-10)
     np.testing.assert_allclose(ctx.expect(res.right), res.left * res.singular_values, atol=1e-8)
     np.testing.assert_allclose(res.left.T @ (res.left * ctx.p_x[:, None]), np.eye(8), atol=1e-8)
+
+
+def test_gap_and_uniqueness_against_the_closed_form_spectrum():
+    # hypercube {0,1}^4, flip 0.1: s = 0.8 (x4), 0.64 (x6), 0.512 (x4), 0.4096
+    ctx = cl.contexts.hypercube(4, 0.1)
+    res = cl.contexture(ctx, 4)
+    assert res.unique and res.gap == pytest.approx(0.8 - 0.64, abs=1e-12)
+    res = cl.contexture(ctx, 10)
+    assert res.unique and res.gap == pytest.approx(0.64 - 0.512, abs=1e-12)
+    with pytest.warns(cl.DegenerateSpanWarning):
+        cut = cl.contexture(ctx, 2)
+    assert not cut.unique and cut.gap == pytest.approx(0.0, abs=1e-12)
+    assert not cl.contexture(ctx, 5, on_degenerate="ignore").unique
