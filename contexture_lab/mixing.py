@@ -268,7 +268,7 @@ def dual_contexture(ctx: Context, d: int, *, gram=None):
     is the route for a concatenation, whose M (pairs of values) can be far larger than N,
     so that a dense SVD of Q is out of reach. The constant pair (s_0 = 1, u_0 = sqrt(p_x))
     is deflated first, as in :func:`contexture_lab.contexture`, with the same sign
-    convention (largest-magnitude entry of each u_i positive).
+    convention (the largest-magnitude value of each mu_i positive).
 
     Parameters
     ----------
@@ -303,11 +303,11 @@ def dual_contexture(ctx: Context, d: int, *, gram=None):
         warnings.warn(degeneracy.describe(w, d, complete=k == n - 1),
                       degeneracy.DegenerateSpanWarning, stacklevel=2)
     (U,) = maybe_scramble(w, U)
-    w, U = w[:d], U[:, :d]
-    rows = np.argmax(np.abs(U), axis=0)
-    signs = np.sign(U[rows, np.arange(d)])
+    w, mu = w[:d], U[:, :d] / root[:, None]
+    rows = np.argmax(np.abs(mu), axis=0)
+    signs = np.sign(mu[rows, np.arange(d)])
     signs[signs == 0] = 1.0
-    return w, U * signs / root[:, None]
+    return w, mu * signs
 
 
 # ---------------------------------------------------------------------- training

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import scipy.linalg
+import scipy.spatial
 import scipy.stats
 
 import contexture_lab as cl
@@ -54,6 +55,10 @@ def test_cca_and_svcca_half_shared_span():
     np.testing.assert_allclose(A.canonical_correlations(F, G), [1.0, 0.0], atol=1e-12)
     assert A.cca_r2(F, G) == pytest.approx(0.5, abs=1e-12)
     assert A.svcca(F, G, dims=2) == pytest.approx(0.5, abs=1e-12)
+    # widths 1 and 3: the mean runs over min(p, q) = 1 pair, so a contained span scores 1
+    assert A.cca_r2(X[:, :1], X) == pytest.approx(1.0, abs=1e-12)
+    assert A.cca_r2(X, X[:, [0, 1]] @ [[1.0, 2.0], [0.5, -1.0]]) == pytest.approx(1.0,
+                                                                                abs=1e-12)
 
 
 def test_cca_invariant_to_any_invertible_map(pair):
@@ -163,11 +168,22 @@ def test_rsa_against_scipy(pair):
     rdm_f, rdm_g = 1 - np.corrcoef(Fc)[iu], 1 - np.corrcoef(Gc)[iu]
     expected = scipy.stats.spearmanr(rdm_f, rdm_g).statistic
     assert A.rsa(F, G, centre_columns=True) == pytest.approx(expected, abs=1e-10)
-    # a monotone change of the features' scale along rows leaves the RDM ranks unchanged
-    assert A.rsa(F, F) == pytest.approx(1.0)
+    # invariances of the correlation RDM: a positive scale, an offset and a reordering of
+    # the features leave every row correlation (so every rank) unchanged; a feature-wise
+    # rescaling does not
+    perm = np.random.default_rng(4).permutation(F.shape[1])
+    assert A.rsa(F, 3.0 * F[:, perm] - 2.0) == pytest.approx(1.0, abs=1e-12)
+    assert A.rsa(F, F * np.arange(1.0, F.shape[1] + 1)) < 0.99
+    # the Euclidean RDM is invariant to rotations and a positive scale
+    R = np.linalg.qr(np.random.default_rng(5).standard_normal((F.shape[1],) * 2))[0]
+    assert A.rsa(F, 2.0 * F @ R, metric="euclidean") == pytest.approx(1.0, abs=1e-12)
     with pytest.raises(ValueError, match="at least 2 features"):
         A.rsa(F[:, 0], G[:, 0])
-    assert -1.0 <= A.rsa(F[:, 0], G[:, 0], metric="euclidean") <= 1.0
+    # one feature: the Euclidean RDM is |f_i - f_j|; Spearman by scipy
+    expected_1d = scipy.stats.spearmanr(scipy.spatial.distance.pdist(F[:, :1]),
+                                        scipy.spatial.distance.pdist(G[:, :1])).statistic
+    assert A.rsa(F[:, 0], G[:, 0], metric="euclidean") == pytest.approx(expected_1d,
+                                                                         abs=1e-10)
 
 
 def test_procrustes_against_scipy(pair):
@@ -227,7 +243,12 @@ def test_constant_features_clear_error_or_zero(name):
         with pytest.raises(ValueError, match="no variance"):
             metric(F, C)
     elif name == "mutual_knn":
-        assert 0.0 <= metric(F, C) <= 1.0
+        # every row of C ties with every other: the neighbours are the tie rule's k other
+        # rows, and the score is their overlap with F's neighbours, counted here
+        a, b = A.knn_indices(F, 10), A.knn_indices(C, 10)
+        assert all(i not in row and len(set(row)) == 10 for i, row in enumerate(b))
+        overlap = np.mean([len(set(x) & set(y)) for x, y in zip(a, b)]) / 10
+        assert metric(F, C) == pytest.approx(overlap, abs=1e-12)
     else:
         assert metric(F, C) == 0.0
         assert metric(C, C) == 0.0
@@ -258,8 +279,17 @@ def test_permutation_null(pair):
     assert weak.alternative == "less"
     assert weak.p_value == pytest.approx((1 + np.sum(weak.null <= weak.statistic)) / 100)
     assert weak.p_value > 0.05
-    table = A.compare(F, G, ["cca_r2", "rsa"], n_permutations=9)
-    assert set(table) == {"cca_r2", "rsa"}
+    table = A.compare(F, G, ["cca_r2", "rsa", "procrustes"], n_permutations=9, seed=3)
+    assert list(table) == ["cca_r2", "rsa", "procrustes"]
+    for name, metric in (("cca_r2", A.cca_r2), ("rsa", A.rsa),
+                         ("procrustes", A.procrustes_distance)):
+        # each entry: the metric, and its null over the same seeded shuffles of G's rows
+        rng = np.random.default_rng(3)
+        null = [metric(F, G[rng.permutation(G.shape[0])]) for _ in range(9)]
+        assert table[name].statistic == pytest.approx(metric(F, G), abs=1e-12)
+        np.testing.assert_allclose(table[name].null, null, atol=1e-12)
+    assert table["procrustes"].alternative == "less" and table["rsa"].alternative == "greater"
+    assert table["cca_r2"].p_value == pytest.approx(0.1)      # 1 / (1 + 9): nothing beats F
     with pytest.raises(ValueError, match="unknown metric"):
         A.permutation_null("cosine", F, G)
 
@@ -445,4 +475,5 @@ def test_mutual_knn_chance_level():
     rng = np.random.default_rng(21)
     F, G = rng.standard_normal((400, 5)), rng.standard_normal((400, 5))
     null = A.permutation_null("mutual_knn", F, G, n_permutations=30, seed=2).null
-    assert null.mean() == pytest.approx(10 / 399, abs=0.01)
+    # 30 shuffles: the spread of one null value is 0.0026, of their mean 0.0005
+    assert null.mean() == pytest.approx(10 / 399, abs=0.002)

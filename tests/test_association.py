@@ -235,8 +235,14 @@ def test_metrics_dict():
     ctx = cl.contexts.hypercube(4, 0.2)
     s = cl.contexture(ctx, 15).singular_values
     m = A.metrics(s, ctx)
-    assert m["decay_rate"] == A.decay_rate(s) and m["n_components"] == 1
-    assert m["tau"] == A.tau(s).value and m["tau_argmin"] == A.tau(s).d
+    # closed forms: s = 0.6^k with multiplicity C(4, k); sum_i i k_i = 310, sum_i i^2 = 1240
+    assert m["decay_rate"] == pytest.approx(-2 * np.log(0.6) * 310 / 1240, rel=1e-12)
+    assert m["n_components"] == 1
+    # tau_d is smallest at d = 1 (1/(1 - 0.36) + 0.36 / total = 1.711; d = 4 gives 1.744)
+    total = 1.36 ** 4 - 1                      # sum_S 0.36^|S| over non-empty S
+    assert m["tau"] == pytest.approx(1 / (1 - 0.36) + 0.36 / total, rel=1e-12)
+    assert m["tau_argmin"] == 1
+    assert m["effective_dimension"] == pytest.approx(total ** 2 / (1.1296 ** 4 - 1), rel=1e-12)
     assert set(A.metrics(s)) == {"decay_rate", "tau", "tau_argmin", "effective_dimension"}
 
 

@@ -23,8 +23,20 @@ def test_label_context_spectrum():
 
 
 def test_label_context_with_more_classes_than_d_has_zero_rest():
-    ctx = cl.contexts.label(np.array([0, 1, 2, 0, 1, 2]), x_features=np.eye(6))
-    assert cl.Context(ctx.P.toarray()).shape == (6, 3)
+    y = np.array([0, 1, 2, 0, 1, 2])
+    ctx = cl.contexts.label(y, x_features=np.eye(6))
+    P = ctx.P.toarray()
+    assert cl.Context(P).shape == (6, 3)
+    # T T* on the 6 inputs: eigenvalue 1 on the 3 class indicators, exactly 0 on the rest
+    Q = P / np.sqrt(np.outer(P.sum(axis=1), P.sum(axis=0)))
+    np.testing.assert_allclose(np.linalg.eigvalsh(Q @ Q.T)[::-1], [1, 1, 1, 0, 0, 0],
+                               atol=1e-12)
+    res = cl.contexture(ctx, 2)
+    np.testing.assert_allclose(res.singular_values, [1, 1], atol=1e-12)
+    # a function that averages to zero within every class is orthogonal to the whole
+    # contexture: it lies in the zero rest
+    f = np.array([1.0, 2.0, -3.0, -1.0, -2.0, 3.0])
+    np.testing.assert_allclose(res.coefficients(f), 0.0, atol=1e-12)
     with pytest.raises(ValueError, match="at most min"):
         cl.contexture(ctx, 3)
 

@@ -1,5 +1,6 @@
 """The one place that decides the torch device."""
 
+import numpy as np
 import pytest
 import torch
 
@@ -47,8 +48,45 @@ def test_cuda_index_out_of_range(monkeypatch):
         cl.get_device()
 
 
-def test_torch_decomposition_runs_on_the_chosen_device():
+def _recording_svd(monkeypatch):
+    """torch.linalg.svd, recording the device and dtype of every matrix it is given."""
+    seen = []
+    original = torch.linalg.svd
+
+    def svd(A, *args, **kwargs):
+        seen.append((A.device, A.dtype))
+        return original(A, *args, **kwargs)
+
+    monkeypatch.setattr(torch.linalg, "svd", svd)
+    return seen
+
+
+@pytest.mark.parametrize("choice", ["environment", "argument"])
+def test_torch_decomposition_runs_on_the_chosen_device(monkeypatch, choice):
     ctx = cl.contexts.cycle(10, 0.4)
-    res = cl.contexture(ctx, 3, method="torch")   # active device: CUDA if present, else CPU
+    expected = cl.get_device()                    # CUDA if present (or as set), else CPU
+    seen = _recording_svd(monkeypatch)
+    if choice == "argument":
+        # the argument wins over the environment variable
+        monkeypatch.setenv("CONTEXTURE_LAB_DEVICE", "cuda" if expected.type == "cpu" else "cpu")
+        res = cl.contexture(ctx, 3, method="torch", device=expected)
+    else:
+        res = cl.contexture(ctx, 3, method="torch")
     assert res.method == "torch"
-    assert res.singular_values[0] == pytest.approx(0.6 + 0.4 * 0.8090169943749475)
+    assert seen and {(dev.type, dtype) for dev, dtype in seen} == {(expected.type,
+                                                                    torch.float64)}
+    assert res.singular_values[0] == pytest.approx(0.6 + 0.4 * np.cos(2 * np.pi / 10),
+                                                   abs=1e-12)
+
+
+def test_describe_device(monkeypatch):
+    from contexture_lab.device import describe_device
+
+    monkeypatch.setenv("CONTEXTURE_LAB_DEVICE", "cpu")
+    assert describe_device() == "cpu"
+    if torch.cuda.is_available():
+        name = torch.cuda.get_device_name(0)
+        assert describe_device("cuda:0") == f"cuda:0 ({name})"
+    else:
+        with pytest.raises(ValueError, match="no CUDA device"):
+            describe_device("cuda")

@@ -68,17 +68,28 @@ def test_eigenvalue_error_decreases_with_m_on_a_smooth_example():
                                n_repeats=3, seed=0)
     assert np.all(np.diff(res.mae) < 0) and res.mae[-1] == pytest.approx(0.0, abs=1e-12)
     assert res.mae[0] > 1e-3
-    # the error is the mean absolute difference of squared singular values
-    full = cl.contexture(cl.contexts.rbf(X, 0.3), 6).singular_values
-    np.testing.assert_allclose(res.reference, full ** 2, atol=1e-12)
-    manual = np.abs(res.estimates - full ** 2).mean(axis=2)
-    np.testing.assert_allclose(res.errors, manual, atol=1e-15)
-    np.testing.assert_allclose(res.mae_std, manual.std(axis=1), atol=1e-15)
-    # the fits behind the estimates: one per (m, repeat), each on m distinct inputs
-    for m, row, est_row in zip(res.ms, res.fits, res.estimates):
-        assert len(row) == 3 and all(f.indices.size == m and f.left.shape == (240, 6)
-                                     for f in row)
-        np.testing.assert_array_equal([f.eigenvalues for f in row], est_row)
+    # independently: the documented subsets (one Generator(seed), m by m, repeat by repeat)
+    # and numpy's full SVD of each subset's Q; the error is the mean |s_est^2 - s_ref^2|
+    def eigenvalues(P):
+        p_x, p_a = P.sum(axis=1), P.sum(axis=0)
+        return np.linalg.svd(P / np.sqrt(np.outer(p_x, p_a)), compute_uv=False)[1:7] ** 2
+
+    full = eigenvalues(cl.contexts.rbf(X, 0.3).P)
+    np.testing.assert_allclose(res.reference, full, atol=1e-12)
+    rng = np.random.default_rng(0)
+    manual = np.empty((4, 3))
+    for i, (m, row) in enumerate(zip(res.ms, res.fits)):
+        assert len(row) == 3
+        for r, f in enumerate(row):
+            subset = np.sort(rng.choice(240, size=m, replace=False))
+            np.testing.assert_array_equal(f.indices, subset)
+            assert f.left.shape == (240, 6)
+            estimate = eigenvalues(cl.contexts.rbf(X[subset], 0.3).P)
+            np.testing.assert_allclose(res.estimates[i, r], estimate, atol=1e-10)
+            manual[i, r] = np.mean(np.abs(estimate - full))
+    np.testing.assert_allclose(res.errors, manual, atol=1e-10)
+    np.testing.assert_allclose(res.mae, manual.mean(axis=1), atol=1e-10)
+    np.testing.assert_allclose(res.mae_std, manual.std(axis=1), atol=1e-10)
 
 
 def test_knn_eigenvalues_from_few_points_decay_faster(blobs):

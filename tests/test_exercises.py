@@ -1,5 +1,9 @@
 """The exercise framework: placeholders fail helpfully, instructor mode fills solutions."""
 
+import os
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -82,3 +86,103 @@ def test_every_exercise_both_ways(name, monkeypatch):
     for answer in unsolved:
         filled = cl.exercises.check(name, answer)
         assert filled.passed and filled.used_solution, repr(filled)
+
+
+# ------------------------------------------------------------------ answers of the wrong kind
+def _spoiled(solution, transform):
+    """The reference solution with its result passed through ``transform``."""
+    def answer(*args):
+        out = solution(*args)
+        if isinstance(out, tuple):
+            return (transform(out[0]),) + out[1:]
+        return transform(out)
+    return answer
+
+
+JUNK_RESULTS = {
+    "complex": (lambda out: np.asarray(out) + 1j, "complex"),
+    "NaN": (lambda out: np.asarray(out, dtype=float) * np.nan, "NaN"),
+    "text": (lambda out: str(out), "text"),
+    "a list of text": (lambda out: [str(v) for v in np.ravel(out)], "text"),
+    "None": (lambda out: None, "None"),
+    "booleans": (lambda out: np.asarray(out) > 0, "True/False"),
+}
+
+
+@pytest.mark.parametrize("junk", sorted(JUNK_RESULTS))
+@pytest.mark.parametrize("name", all_exercise_names())
+def test_answers_of_the_wrong_kind_are_rejected_in_a_plain_sentence(name, junk, monkeypatch):
+    monkeypatch.delenv(ex.ENV_VAR, raising=False)
+    solution = cl.exercises.solution(name)
+    transform, phrase = JUNK_RESULTS[junk]
+    answer = _spoiled(solution, transform) if callable(solution) else transform(solution)
+    fb = cl.exercises.check(name, answer)
+    assert not fb.passed, (name, junk)
+    assert "raised" not in fb.message and phrase in fb.message, fb.message
+
+
+@pytest.mark.parametrize("name", all_exercise_names())
+def test_a_value_where_a_function_is_expected_and_vice_versa(name, monkeypatch):
+    monkeypatch.delenv(ex.ENV_VAR, raising=False)
+    solution = cl.exercises.solution(name)
+    if callable(solution):
+        fb = cl.exercises.check(name, 3.0)
+        assert not fb.passed and "asks for a function" in fb.message, fb.message
+    else:
+        fb = cl.exercises.check(name, lambda: solution)
+        assert not fb.passed and "is a function" in fb.message, fb.message
+
+
+def _zero_inputs_after(solution):
+    """The reference solution, which then overwrites every array it was given."""
+    def answer(*args):
+        out = solution(*args)
+        out = tuple(np.array(o, copy=True) for o in out) if isinstance(out, tuple) \
+            else np.array(out, copy=True)
+        for a in args:
+            if isinstance(a, np.ndarray) and a.flags.writeable:
+                a[...] = 0
+            elif hasattr(a, "left") and hasattr(a, "p_x"):
+                a.left[...] = 0
+                a.p_x[...] = 0
+        return out
+    return answer
+
+
+@pytest.mark.parametrize("name", [n for n in all_exercise_names()
+                                  if callable(cl.exercises.solution(n))])
+def test_an_answer_that_overwrites_its_inputs_is_judged_on_its_result(name, monkeypatch):
+    """The checker hands out copies and computes its references first: a correct answer that
+    reuses (here: zeroes) its input buffers still passes, and cannot fake a pass either."""
+    monkeypatch.delenv(ex.ENV_VAR, raising=False)
+    fb = cl.exercises.check(name, _zero_inputs_after(cl.exercises.solution(name)))
+    assert fb.passed, repr(fb)
+
+
+NEAR_MISS = re.compile(r"you gave (\S+?)[;,] expected (\S+?)(?:\s|$)")
+
+
+@pytest.mark.parametrize("name", all_exercise_names())
+def test_a_near_miss_never_reads_as_you_gave_x_expected_x(name, monkeypatch):
+    monkeypatch.delenv(ex.ENV_VAR, raising=False)
+    solution = cl.exercises.solution(name)
+    if name in ("01.walsh_multiplicity", "04.layers_needed", "05.unit_count", "03.worst_task"):
+        pytest.skip("a count or a property check: no near miss to print")
+    nudge = lambda out: np.asarray(out, dtype=float) * (1 + 3e-7) + 1e-7  # noqa: E731
+    answer = _spoiled(solution, nudge) if callable(solution) else nudge(solution)
+    fb = cl.exercises.check(name, answer)
+    assert not fb.passed, (name, fb.message)
+    for got, expected in NEAR_MISS.findall(fb.message):
+        assert got != expected, fb.message
+
+
+def test_an_unknown_name_lists_every_exercise_even_in_a_fresh_interpreter():
+    code = ("import contexture_lab as cl\n"
+            "try:\n    cl.exercises.check('nope', None)\n"
+            "except ValueError as e:\n    print(e)\n")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=env, check=True).stdout
+    for name in all_exercise_names():
+        assert repr(name) in out, out
+    assert "raises" in cl.exercises.check.__doc__ and "ValueError" in cl.exercises.check.__doc__

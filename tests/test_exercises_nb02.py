@@ -25,32 +25,62 @@ def test_solutions_agree_with_the_package():
     assert ex.solution("02.spectral_contrastive")(z, zp) == pytest.approx(loop)
 
 
-def test_wrong_answers_fail(monkeypatch):
+def uncentred(z, z_pos):            # forgets the centring
+    return (-np.mean(np.sum(z * z_pos, axis=1))
+            + 0.5 * np.mean((z @ z_pos.T)[~np.eye(len(z), dtype=bool)] ** 2))
+
+
+def with_diagonal(z, z_pos):        # counts the positive pairs as negatives too
+    z, z_pos = z - z.mean(0), z_pos - z_pos.mean(0)
+    return -np.mean(np.sum(z * z_pos, axis=1)) + 0.5 * np.mean((z @ z_pos.T) ** 2)
+
+
+def no_half(z, z_pos):              # drops the 1/2
+    z, z_pos = z - z.mean(0), z_pos - z_pos.mean(0)
+    G = z @ z_pos.T
+    return -np.mean(np.diag(G)) + np.mean(G[~np.eye(len(z), dtype=bool)] ** 2)
+
+
+def cca_uncentred(F, G):
+    Qf, _ = np.linalg.qr(F)
+    Qg, _ = np.linalg.qr(G)
+    rho = np.linalg.svd(Qf.T @ Qg, compute_uv=False)
+    return np.sum(rho ** 2) / min(F.shape[1], G.shape[1])
+
+
+def cca_mean_not_squared(F, G):
+    Qf, _ = np.linalg.qr(F - F.mean(0))
+    Qg, _ = np.linalg.qr(G - G.mean(0))
+    return np.mean(np.linalg.svd(Qf.T @ Qg, compute_uv=False))
+
+
+def cca_over_max(F, G):             # divides by max(p, q)
+    Qf, _ = np.linalg.qr(F - F.mean(0))
+    Qg, _ = np.linalg.qr(G - G.mean(0))
+    return np.sum(np.linalg.svd(Qf.T @ Qg, compute_uv=False) ** 2) / max(F.shape[1], G.shape[1])
+
+
+WRONG = [
+    ("02.spectral_contrastive", uncentred, "expected"),
+    ("02.spectral_contrastive", with_diagonal, "expected"),
+    ("02.spectral_contrastive", no_half, "expected"),
+    ("02.spectral_contrastive", lambda z, zp: np.array([0.0, 1.0]), "one number"),
+    ("02.cca_r2", cca_uncentred, "expected"),
+    ("02.cca_r2", cca_mean_not_squared, "expected"),
+    ("02.cca_r2", cca_over_max, "expected"),
+    ("02.cca_r2", lambda F, G: "0.5", "text"),
+]
+
+
+@pytest.mark.parametrize("name, answer, fragment", WRONG)
+def test_common_mistakes_are_rejected(name, answer, fragment, monkeypatch):
     monkeypatch.delenv(ex.ENV_VAR, raising=False)
+    fb = cl.exercises.check(name, answer)
+    assert not fb.passed and fragment in fb.message, repr(fb)
+    assert fb.hint == ex.get(name).hint
 
-    def uncentred(z, z_pos):            # forgets the centring
-        return (-np.mean(np.sum(z * z_pos, axis=1))
-                + 0.5 * np.mean((z @ z_pos.T)[~np.eye(len(z), dtype=bool)] ** 2))
 
-    def with_diagonal(z, z_pos):        # counts the positive pairs as negatives too
-        z, z_pos = z - z.mean(0), z_pos - z_pos.mean(0)
-        return -np.mean(np.sum(z * z_pos, axis=1)) + 0.5 * np.mean((z @ z_pos.T) ** 2)
-
-    for wrong in (uncentred, with_diagonal):
-        fb = cl.exercises.check("02.spectral_contrastive", wrong)
-        assert not fb.passed and "expected" in fb.message
-
-    def cca_uncentred(F, G):
-        Qf, _ = np.linalg.qr(F)
-        Qg, _ = np.linalg.qr(G)
-        rho = np.linalg.svd(Qf.T @ Qg, compute_uv=False)
-        return np.sum(rho ** 2) / min(F.shape[1], G.shape[1])
-
-    def cca_mean_not_squared(F, G):
-        Qf, _ = np.linalg.qr(F - F.mean(0))
-        Qg, _ = np.linalg.qr(G - G.mean(0))
-        return np.mean(np.linalg.svd(Qf.T @ Qg, compute_uv=False))
-
-    for wrong in (cca_uncentred, cca_mean_not_squared):
-        fb = cl.exercises.check("02.cca_r2", wrong)
-        assert not fb.passed and "expected" in fb.message
+@pytest.mark.parametrize("name", NAMES)
+def test_the_reference_is_accepted(name, monkeypatch):
+    monkeypatch.delenv(ex.ENV_VAR, raising=False)
+    assert cl.exercises.check(name, ex.solution(name)).passed

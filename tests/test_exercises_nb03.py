@@ -24,37 +24,66 @@ def test_solutions_agree_with_the_package():
         cl.alignment.compatibility(ctx, f), abs=1e-10)
 
 
-def test_wrong_answers_fail(monkeypatch):
+def cka_uncentred(F, G):
+    return np.linalg.norm(G.T @ F) ** 2 / (np.linalg.norm(F.T @ F) * np.linalg.norm(G.T @ G))
+
+
+def cka_unsquared(F, G):
+    X, Y = F - F.mean(axis=0), G - G.mean(axis=0)
+    return np.linalg.norm(Y.T @ X) / np.sqrt(np.linalg.norm(X.T @ X) * np.linalg.norm(Y.T @ Y))
+
+
+def rho_over_full_norm(res, f):     # divides by ||f||^2, mean included
+    u = res.coefficients(f)
+    return np.sqrt(np.sum(res.singular_values ** 2 * u ** 2) / (res.p_x @ f ** 2))
+
+
+def rho_unweighted_sv(res, f):      # forgets the squares of the singular values
+    u = res.coefficients(f)
+    return np.sqrt(np.sum(res.singular_values * u ** 2) / np.sum(u ** 2))
+
+
+def rho_unweighted_coefficients(res, f):   # u_i = sum_x f(x) mu_i(x), no p(x)
+    u = res.left.T @ (f - f.mean())
+    return np.sqrt(np.sum(res.singular_values ** 2 * u ** 2) / np.sum(u ** 2))
+
+
+def rho_squared(res, f):            # forgets the square root
+    u = res.coefficients(f)
+    return np.sum(res.singular_values ** 2 * u ** 2) / np.sum(u ** 2)
+
+
+def top_function_only(res, d, eps):   # in F_eps, but the encoder fits it perfectly
+    return res.left[:, 0]
+
+
+def tail_only(res, d, eps):           # missed entirely, but not compatible enough
+    return res.left[:, d]
+
+
+WRONG = [
+    ("03.linear_cka", cka_uncentred, "expected"),
+    ("03.linear_cka", cka_unsquared, "expected"),
+    ("03.compatibility", rho_over_full_norm, "expected"),
+    ("03.compatibility", rho_unweighted_sv, "expected"),
+    ("03.compatibility", rho_unweighted_coefficients, "non-uniform"),
+    ("03.compatibility", rho_squared, "expected"),
+    ("03.worst_task", top_function_only, "below the worst case"),
+    ("03.worst_task", tail_only, "not in F_eps"),
+    ("03.worst_task", lambda res, d, eps: np.ones(res.left.shape[0]), "constant"),
+    ("03.worst_task", lambda res, d, eps: res.left[:, :d + 1], "shape"),
+]
+
+
+@pytest.mark.parametrize("name, answer, fragment", WRONG)
+def test_common_mistakes_are_rejected(name, answer, fragment, monkeypatch):
     monkeypatch.delenv(ex.ENV_VAR, raising=False)
+    fb = cl.exercises.check(name, answer)
+    assert not fb.passed and fragment in fb.message, repr(fb)
+    assert fb.hint == ex.get(name).hint
 
-    def cka_uncentred(F, G):
-        return np.linalg.norm(G.T @ F) ** 2 / (np.linalg.norm(F.T @ F) * np.linalg.norm(G.T @ G))
 
-    def cka_unsquared(F, G):
-        X, Y = F - F.mean(axis=0), G - G.mean(axis=0)
-        return np.linalg.norm(Y.T @ X) / np.sqrt(np.linalg.norm(X.T @ X) * np.linalg.norm(Y.T @ Y))
-
-    for wrong in (cka_uncentred, cka_unsquared):
-        fb = cl.exercises.check("03.linear_cka", wrong)
-        assert not fb.passed and "expected" in fb.message
-
-    def rho_over_full_norm(res, f):   # divides by ||f||^2, mean included
-        u = res.coefficients(f)
-        return np.sqrt(np.sum(res.singular_values ** 2 * u ** 2) / (res.p_x @ f ** 2))
-
-    def rho_unweighted(res, f):       # forgets the squares of the singular values
-        u = res.coefficients(f)
-        return np.sqrt(np.sum(res.singular_values * u ** 2) / np.sum(u ** 2))
-
-    for wrong in (rho_over_full_norm, rho_unweighted):
-        assert not cl.exercises.check("03.compatibility", wrong).passed
-
-    def top_function_only(res, d, eps):   # in F_eps, but the encoder fits it perfectly
-        return res.left[:, 0]
-
-    def tail_only(res, d, eps):           # missed entirely, but not compatible enough
-        return res.left[:, d]
-
-    for wrong in (top_function_only, tail_only):
-        fb = cl.exercises.check("03.worst_task", wrong)
-        assert not fb.passed and fb.hint
+@pytest.mark.parametrize("name", NAMES)
+def test_the_reference_is_accepted(name, monkeypatch):
+    monkeypatch.delenv(ex.ENV_VAR, raising=False)
+    assert cl.exercises.check(name, ex.solution(name)).passed

@@ -1,6 +1,7 @@
 """Exercises of notebook 04: placeholders fail with the hint, solutions pass, wrong answers fail."""
 
 import numpy as np
+import pytest
 
 import contexture_lab as cl
 from contexture_lab import exercises as ex
@@ -20,22 +21,51 @@ def test_attention_matrix_solution_agrees_with_the_package():
                                attention_context(Q, K, 0.5).conditional(), atol=1e-12)
 
 
-def test_wrong_answers_fail():
-    def no_sqrt(Q, K, t):
-        S = Q @ K.T / t
-        E = np.exp(S - S.max(axis=1, keepdims=True))
-        return E / E.sum(axis=1, keepdims=True)
+def no_sqrt(Q, K, t):
+    S = Q @ K.T / t
+    E = np.exp(S - S.max(axis=1, keepdims=True))
+    return E / E.sum(axis=1, keepdims=True)
 
-    def columns(Q, K, t):
-        S = Q @ K.T / (t * np.sqrt(Q.shape[1]))
-        E = np.exp(S)
-        return E / E.sum(axis=0, keepdims=True)
 
-    assert not cl.exercises.check("04.attention_matrix", no_sqrt).passed
-    fb = cl.exercises.check("04.attention_matrix", columns)
-    assert not fb.passed and "columns sum to 1" in fb.message
-    uniform = cl.exercises.check("04.reversible_weights", lambda S: np.full(len(S), 1 / len(S)))
-    assert not uniform.passed and "not symmetric" in uniform.message
-    floor = cl.exercises.check("04.layers_needed",
-                               lambda s1, t: int(np.floor(np.log(t) / np.log(s1))))
-    assert not floor.passed and "0.8" in floor.message
+def columns(Q, K, t):
+    S = Q @ K.T / (t * np.sqrt(Q.shape[1]))
+    E = np.exp(S)
+    return E / E.sum(axis=0, keepdims=True)
+
+
+def times_t(Q, K, t):                 # multiplies by the temperature
+    S = Q @ K.T * t / np.sqrt(Q.shape[1])
+    E = np.exp(S - S.max(axis=1, keepdims=True))
+    return E / E.sum(axis=1, keepdims=True)
+
+
+WRONG = [
+    ("04.attention_matrix", no_sqrt, "off by"),
+    ("04.attention_matrix", columns, "columns sum to 1"),
+    ("04.attention_matrix", times_t, "temperature 0.25"),
+    ("04.reversible_weights", lambda S: np.full(len(S), 1 / len(S)), "not symmetric"),
+    ("04.reversible_weights", lambda S: np.full(len(S), np.nan), "NaN"),
+    ("04.reversible_weights", lambda S: np.exp(S).sum(axis=1), "sum to 1"),     # unnormalised
+    ("04.reversible_weights", lambda S: 1 / np.exp(S).sum(axis=1)
+     / np.sum(1 / np.exp(S).sum(axis=1)), "not symmetric"),                     # inverted
+    ("04.reversible_weights", lambda S: np.exp(S).sum(axis=1)[:-1], "shape"),
+    ("04.layers_needed", lambda s1, t: int(np.floor(np.log(t) / np.log(s1))), "still above"),
+    ("04.layers_needed", lambda s1, t: int(np.floor(np.log(t) / np.log(s1))) + 1,
+     "fewer layers suffice"),                                                     # 0.5, 0.25
+    ("04.layers_needed", lambda s1, t: np.log(t) / np.log(s1), "not a whole number"),
+    ("04.layers_needed", lambda s1, t: str(int(np.ceil(np.log(t) / np.log(s1)))), "text"),
+]
+
+
+@pytest.mark.parametrize("name, answer, fragment", WRONG)
+def test_common_mistakes_are_rejected(name, answer, fragment, monkeypatch):
+    monkeypatch.delenv(ex.ENV_VAR, raising=False)
+    fb = cl.exercises.check(name, answer)
+    assert not fb.passed and fragment in fb.message, repr(fb)
+    assert fb.hint == ex.get(name).hint
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_reference_is_accepted(name, monkeypatch):
+    monkeypatch.delenv(ex.ENV_VAR, raising=False)
+    assert cl.exercises.check(name, ex.solution(name)).passed

@@ -23,26 +23,58 @@ def test_solutions_agree_with_the_package():
                                cl.association.tau(s, beta=0.7).tau_d)
 
 
-def test_wrong_answers_fail():
-    def on_s(s):  # fits s_i instead of s_i^2
-        i = np.arange(1, len(s) + 1)
-        return -np.sum(i * np.log(s)) / np.sum(i ** 2)
+def on_s(s):  # fits s_i instead of s_i^2
+    i = np.arange(1, len(s) + 1)
+    return -np.sum(i * np.log(s)) / np.sum(i ** 2)
 
-    def with_intercept(s):
-        return -np.polyfit(np.arange(1, len(s) + 1), np.log(np.asarray(s) ** 2), 1)[0]
 
-    fb = cl.exercises.check("05.decay_rate", on_s)
-    assert not fb.passed and "factor 2" in fb.message
-    assert not cl.exercises.check("05.decay_rate", with_intercept).passed
+def with_intercept(s):
+    return -np.polyfit(np.arange(1, len(s) + 1), np.log(np.asarray(s) ** 2), 1)[0]
 
-    def shifted(s, beta):  # uses s_d instead of s_{d+1}
-        s2 = np.asarray(s) ** 2
-        d = np.arange(1, s2.size)
-        return 1 / (1 - s2[d - 1]) + beta * np.cumsum(s2)[d - 1] / s2.sum()
 
-    fb = cl.exercises.check("05.tau_curve", shifted)
-    assert not fb.passed and "s_{d+1}" in fb.message
+def from_zero(s):  # i = 0..k-1
+    i = np.arange(len(s))
+    return -np.sum(i * np.log(np.asarray(s) ** 2)) / np.sum(i ** 2)
 
-    fb = cl.exercises.check("05.unit_count", lambda s: int(np.sum(np.asarray(s) > 1 - 1e-9)))
-    assert not fb.passed and "s_0" in fb.message
-    assert not cl.exercises.check("05.unit_count", lambda s: 1).passed
+
+def shifted(s, beta):  # uses s_d instead of s_{d+1}
+    s2 = np.asarray(s) ** 2
+    d = np.arange(1, s2.size)
+    return 1 / (1 - s2[d - 1]) + beta * np.cumsum(s2)[d - 1] / s2.sum()
+
+
+def tau_no_beta(s, beta):
+    s2 = np.asarray(s) ** 2
+    d = np.arange(1, s2.size)
+    return 1 / (1 - s2[d]) + np.cumsum(s2)[d - 1] / s2.sum()
+
+
+WRONG = [
+    ("05.decay_rate", on_s, "factor 2"),
+    ("05.decay_rate", with_intercept, "expected"),
+    ("05.decay_rate", from_zero, "expected"),
+    ("05.decay_rate", lambda s: str(on_s(s)), "text"),
+    ("05.tau_curve", shifted, "s_{d+1}"),
+    ("05.tau_curve", tau_no_beta, "beta = 0.5"),
+    ("05.tau_curve", lambda s, beta: list(shifted(s, beta)) + [0.0], "shape"),
+    ("05.unit_count", lambda s: int(np.sum(np.asarray(s) > 1 - 1e-9)), "s_0"),
+    ("05.unit_count", lambda s: 1, "expected"),
+    ("05.unit_count", lambda s: 1 + int(np.sum(np.asarray(s) > 0.99)), "close to 1"),
+    ("05.unit_count", lambda s: 1 + int(np.sum(np.isclose(s, 1))), "close to 1"),
+    ("05.unit_count", lambda s: 1 + int(np.sum(np.asarray(s) > 1 - 1e-4)), "close to 1"),
+    ("05.unit_count", lambda s: 1 + np.sum(np.asarray(s) > 1 - 1e-9) - 0.1, "whole number"),
+]
+
+
+@pytest.mark.parametrize("name, answer, fragment", WRONG)
+def test_common_mistakes_are_rejected(name, answer, fragment, monkeypatch):
+    monkeypatch.delenv(ex.ENV_VAR, raising=False)
+    fb = cl.exercises.check(name, answer)
+    assert not fb.passed and fragment in fb.message, repr(fb)
+    assert fb.hint == ex.get(name).hint
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_reference_is_accepted(name, monkeypatch):
+    monkeypatch.delenv(ex.ENV_VAR, raising=False)
+    assert cl.exercises.check(name, ex.solution(name)).passed

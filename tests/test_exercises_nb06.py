@@ -3,6 +3,7 @@
 from math import comb
 
 import numpy as np
+import pytest
 
 import contexture_lab as cl
 from contexture_lab import exercises as ex
@@ -29,23 +30,55 @@ def test_solutions_agree_with_the_package():
                                atol=1e-15)
 
 
-def test_wrong_answers_fail():
-    def linear_mix(n_bits, e1, e2, w):   # mixes s instead of s^2
-        s = np.concatenate([np.full(comb(n_bits, k), w * (1 - 2 * e1) ** k
-                                    + (1 - w) * (1 - 2 * e2) ** k) for k in range(n_bits + 1)])
-        return np.sort(s)[::-1][1:]
+def linear_mix(n_bits, e1, e2, w):   # mixes s instead of s^2
+    s = np.concatenate([np.full(comb(n_bits, k), w * (1 - 2 * e1) ** k
+                                + (1 - w) * (1 - 2 * e2) ** k) for k in range(n_bits + 1)])
+    return np.sort(s)[::-1][1:]
 
-    fb = cl.exercises.check("06.convex_spectrum", linear_mix)
-    assert not fb.passed and "kernels (s^2) that add" in fb.message
 
-    def twice_px(P1, P2):                 # forgets to divide by p(x)
-        return (P1[:, :, None] * P2[:, None, :]).reshape(P1.shape[0], -1)
+def unsorted(n_bits, e1, e2, w):      # right values, in order of the Walsh degree
+    return ex.solution("06.convex_spectrum")(n_bits, e1, e2, w)[::-1]
 
-    fb = cl.exercises.check("06.concatenated_joint", twice_px)
-    assert not fb.passed and "counts p(x) twice" in fb.message
 
-    def transposed_order(P1, P2):         # column a2 * M1 + a1
-        p_x = P1.sum(axis=1)
-        return (P2[:, :, None] * P1[:, None, :] / p_x[:, None, None]).reshape(P1.shape[0], -1)
+def nested(n_bits, e1, e2, w):        # one row per degree, multiplicities as lists
+    return [[np.sqrt(w * (1 - 2 * e1) ** (2 * k) + (1 - w) * (1 - 2 * e2) ** (2 * k))]
+            * comb(n_bits, k) for k in range(1, n_bits + 1)]
 
-    assert not cl.exercises.check("06.concatenated_joint", transposed_order).passed
+
+def with_s0(n_bits, e1, e2, w):
+    return np.r_[1.0, ex.solution("06.convex_spectrum")(n_bits, e1, e2, w)]
+
+
+def twice_px(P1, P2):                 # forgets to divide by p(x)
+    return (P1[:, :, None] * P2[:, None, :]).reshape(P1.shape[0], -1)
+
+
+def transposed_order(P1, P2):         # column a2 * M1 + a1
+    p_x = P1.sum(axis=1)
+    return (P2[:, :, None] * P1[:, None, :] / p_x[:, None, None]).reshape(P1.shape[0], -1)
+
+
+WRONG = [
+    ("06.convex_spectrum", linear_mix, "kernels (s^2) that add"),
+    ("06.convex_spectrum", unsorted, "not sorted"),
+    ("06.convex_spectrum", nested, "not a regular array"),
+    ("06.convex_spectrum", with_s0, "shape"),
+    ("06.concatenated_joint", twice_px, "counts p(x) twice"),
+    ("06.concatenated_joint", transposed_order, "off by"),
+    ("06.concatenated_joint", lambda P1, P2: twice_px(P1, P2).reshape(P1.shape[0],
+                                                                     P1.shape[1], -1), "shape"),
+]
+
+
+@pytest.mark.parametrize("name, answer, fragment", WRONG)
+def test_common_mistakes_are_rejected(name, answer, fragment, monkeypatch):
+    monkeypatch.delenv(ex.ENV_VAR, raising=False)
+    fb = cl.exercises.check(name, answer)
+    assert not fb.passed and fragment in fb.message, repr(fb)
+    assert fb.hint == ex.get(name).hint
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_reference_is_accepted(name, monkeypatch):
+    monkeypatch.delenv(ex.ENV_VAR, raising=False)
+    assert cl.exercises.check(name, ex.solution(name)).passed

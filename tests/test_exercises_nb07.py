@@ -31,25 +31,50 @@ def test_eigenvalue_solution_agrees_with_the_package():
     assert ex.solution("07.eigenvalue_error")(s_est, s_ref) == pytest.approx(res.mae[0])
 
 
-def test_wrong_answers_fail():
-    def inverted(p, q, draws):                      # p / q instead of q / p
-        with np.errstate(divide="ignore", invalid="ignore"):
-            w = p[draws] / q[draws]
-            return w, w.sum() ** 2 / np.sum(w ** 2)
+def inverted(p, q, draws):                      # p / q instead of q / p
+    with np.errstate(divide="ignore", invalid="ignore"):
+        w = p[draws] / q[draws]
+        return w, w.sum() ** 2 / np.sum(w ** 2)
 
-    def plain_count(p, q, draws):                   # n_eff = len(draws)
-        return q[draws] / p[draws], float(len(draws))
 
-    for wrong in (inverted, plain_count):
-        assert not cl.exercises.check("07.importance_weights", wrong).passed
-    fb = cl.exercises.check("07.importance_weights", lambda p, q, d: q[d] / p[d])
-    assert not fb.passed and "pair" in fb.message
+def plain_count(p, q, draws):                   # n_eff = len(draws)
+    return q[draws] / p[draws], float(len(draws))
 
-    singular = cl.exercises.check("07.eigenvalue_error",
-                                  lambda a, b: float(np.mean(np.abs(a - b))))
-    assert not singular.passed and "s_i^2" in singular.message
-    squared_error = cl.exercises.check("07.eigenvalue_error",
-                                       lambda a, b: float(np.mean((a ** 2 - b ** 2) ** 2)))
-    assert not squared_error.passed
-    vector = cl.exercises.check("07.eigenvalue_error", lambda a, b: np.abs(a ** 2 - b ** 2))
-    assert not vector.passed and "one number" in vector.message
+
+def all_inputs(p, q, draws):                    # weights of every input, not of the draws
+    w = q / p
+    return w, w.sum() ** 2 / np.sum(w ** 2)
+
+
+def squared_sum(p, q, draws):                   # sum w^2 / (sum w)^2, upside down
+    w = q[draws] / p[draws]
+    return w, np.sum(w ** 2) / w.sum() ** 2
+
+
+WRONG = [
+    ("07.importance_weights", inverted, "NaN or infinite"),
+    ("07.importance_weights", plain_count, "effective sample size"),
+    ("07.importance_weights", all_inputs, "shape"),
+    ("07.importance_weights", squared_sum, "effective sample size"),
+    ("07.importance_weights", lambda p, q, d: q[d] / p[d], "pair"),
+    ("07.eigenvalue_error", lambda a, b: float(np.mean(np.abs(a - b))), "s_i^2"),
+    ("07.eigenvalue_error", lambda a, b: float(np.mean((a ** 2 - b ** 2) ** 2)), "expected"),
+    ("07.eigenvalue_error", lambda a, b: float(np.mean(b ** 2 - a ** 2)), "expected"),
+    ("07.eigenvalue_error", lambda a, b: float(np.mean(a ** 2 - b ** 2)), "expected"),
+    ("07.eigenvalue_error", lambda a, b: np.abs(a ** 2 - b ** 2), "one number"),
+    ("07.eigenvalue_error", lambda a, b: float(np.sum(np.abs(a ** 2 - b ** 2))), "expected"),
+]
+
+
+@pytest.mark.parametrize("name, answer, fragment", WRONG)
+def test_common_mistakes_are_rejected(name, answer, fragment, monkeypatch):
+    monkeypatch.delenv(ex.ENV_VAR, raising=False)
+    fb = cl.exercises.check(name, answer)
+    assert not fb.passed and fragment in fb.message, repr(fb)
+    assert fb.hint == ex.get(name).hint
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_reference_is_accepted(name, monkeypatch):
+    monkeypatch.delenv(ex.ENV_VAR, raising=False)
+    assert cl.exercises.check(name, ex.solution(name)).passed

@@ -158,13 +158,20 @@ def test_cache_false_recomputes(build, tmp_path):
 
 def test_probe_errors_of_another_task(build, digits):
     sw = build()
-    task = (digits.y % 2)
-    got = sw.probe_errors(task, d_values=[2])
     i = sw.index(30)
-    expected = cl.probe.probe_error(sw.left[i, :, :2], task, n_per_class=5)
-    assert got.shape == (5, 1) and got[i, 0] == pytest.approx(expected)
+    # a task read off the first stored function is linearly separable on the top two (the
+    # probe's error comes from its 10 labelled points only); labels unrelated to the
+    # inputs stay near chance for every k
+    readable = (sw.left[i, :, 0] > np.median(sw.left[i, :, 0])).astype(int)
+    unrelated = np.random.default_rng(0).permutation(np.arange(300) % 2)
+    got = sw.probe_errors(readable, d_values=[2])
+    assert got.shape == (5, 1) and got[i, 0] < 0.3        # 10 labelled points per repeat
     # k = 1: d = 2 cuts the cluster of ones, the stored basis is one of many: no number
     assert np.isnan(got[0, 0]) and np.isfinite(got[1:, 0]).all()
+    chance = sw.probe_errors(unrelated, d_values=[2, 16])
+    finite = np.isfinite(chance)
+    assert chance.shape == (5, 2) and finite.sum() >= 5
+    assert np.all(np.abs(chance[finite] - 0.5) < 0.1)
 
 
 def test_correlations_skip_non_finite_and_take_subsets(build):
@@ -172,8 +179,6 @@ def test_correlations_skip_non_finite_and_take_subsets(build):
     corr = ea.correlations(sw, d=16)
     ok = np.isfinite(sw.metrics["tau"])
     assert not ok.all()  # k = 1 is a strong extreme
-    r = np.corrcoef(sw.metrics["tau"][ok], sw.probe_error[ok, -1])[0, 1]
-    assert corr["tau"] == pytest.approx(r)
     assert set(corr) == {"decay_rate", "kernel_deviation", "tau", "effective_dimension"}
     # default target: err_d*, the error at the best d
     best = np.nanmin(sw.probe_error, axis=1)

@@ -156,16 +156,35 @@ def test_explorer_update_indexes_into_the_sweep(sweep):
         ex.update(temperature=0.123)      # off the precomputed grid
 
 
-def test_static_figures_build(sweep):
-    assert len(pa.temperature_panels(sweep, [0.003, 0.3]).axes) == 3
-    assert len(pa.sweep_summary(sweep).axes) == 2
+def test_static_figures_draw_the_sweep(sweep):
+    fig = pa.temperature_panels(sweep, [0.003, 0.3])
+    assert len(fig.axes) == 3
+    i, j = sweep.index(0.003), sweep.index(0.3)
+    np.testing.assert_array_equal(fig.axes[0].images[0].get_array(), sweep.attention[i])
+    np.testing.assert_array_equal(fig.axes[1].images[0].get_array(), sweep.attention[j])
+    spectra = fig.axes[2].lines
+    np.testing.assert_array_equal(spectra[0].get_ydata(), sweep.singular_values[i][:40])
+    np.testing.assert_array_equal(spectra[1].get_ydata(), sweep.singular_values[j][:40])
+    fig = pa.sweep_summary(sweep)
+    assert len(fig.axes) == 2
+    dims, errors = fig.axes[0].lines[0], fig.axes[1].lines[0]
+    np.testing.assert_array_equal(dims.get_xdata(), sweep.temperatures)
+    np.testing.assert_array_equal(dims.get_ydata(),
+                                  np.maximum(sweep.effective_dimension, 1e-3))
+    np.testing.assert_array_equal(errors.get_ydata(), sweep.probe_error)
+    assert len(fig.axes[0].lines) == 1           # the temperature marker is removed
+    fig = pa.training_figure([1.0, 0.5], np.zeros(5), np.ones(5))
+    np.testing.assert_array_equal(fig.axes[0].lines[0].get_ydata(), [1.0, 0.5])
+    assert [ln.get_ydata().tolist() for ln in fig.axes[1].lines] == [[0.0] * 5, [1.0] * 5]
+    fig = pa.cross_attention_figure(np.array([0.1, 0.2, 0.3, 0.4]), [0, 1, 0, 1])
+    bars = fig.axes[0].patches
+    assert [round(b.get_height(), 12) for b in bars] == [0.1, 0.2, 0.3, 0.4]
+    assert bars[0].get_facecolor() == bars[2].get_facecolor() != bars[1].get_facecolor()
     W = cl.datasets.ring_graph(8)
     res = at.graph_learning(W, [10, 100], d=2)
     assert len(pa.graph_learning_figure(res, W, [0, 1]).axes) == 3
     assert len(pa.depth_figure([np.ones(3), np.full(3, 0.5)], np.array([1, 0.5, 0.2]),
                                {"bound": np.array([1, 0.6, 0.3])}).axes) == 2
-    assert len(pa.training_figure([1.0, 0.5], np.zeros(5), np.ones(5)).axes) == 2
-    assert len(pa.cross_attention_figure(np.full(4, 0.25), [0, 1, 0, 1]).axes) == 1
     matplotlib.pyplot.close("all")
 
 

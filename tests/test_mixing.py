@@ -326,7 +326,12 @@ def test_dual_contexture_matches_the_svd_of_q():
     s, mu = mixing.dual_contexture(cat, 5)
     np.testing.assert_allclose(s, _all_singular_values(cat)[1:6], atol=1e-10)
     ref = cl.contexture(cat, 5, method="dense")
-    np.testing.assert_allclose(np.abs(mu), np.abs(ref.left), atol=1e-8)
+    # distinct singular values: the same functions, with contexture's sign convention
+    # (the largest-magnitude value of each mu_i is positive)
+    assert np.min(-np.diff(_all_singular_values(cat)[:7])) > 0.03
+    np.testing.assert_allclose(mu, ref.left, atol=1e-8)
+    rows = np.argmax(np.abs(mu), axis=0)
+    assert np.all(mu[rows, np.arange(5)] > 0)
     np.testing.assert_allclose(mu.T @ (p_x[:, None] * mu), np.eye(5), atol=1e-10)
     np.testing.assert_allclose(p_x @ mu, 0.0, atol=1e-10)
     G = mixing.normalized_gram(cat)
@@ -344,30 +349,53 @@ def knn_and_label():
                                                                   x_features=digits.X)
 
 
+@pytest.fixture(scope="module")
+def two_labels():
+    """Two label contexts on the same digits whose spans are almost orthogonal (R2_CCA
+    0.005): the digit mod 3, and the tercile of the mean pixel value. Their 0.5 / 0.5 mix has
+    s_1..s_4 = 0.74, 0.71, 0.70, 0.67 and then 0: its top-4 span (both parents' functions) is
+    unique and far from either parent's."""
+    digits = cl.datasets.load_digits(300, random_state=1)
+    brightness = digits.X.mean(axis=1)
+    tercile = np.searchsorted(np.quantile(brightness, [1 / 3, 2 / 3]), brightness)
+    return (digits, cl.contexts.label(digits.y % 3, x_features=digits.X),
+            cl.contexts.label(tercile, x_features=digits.X))
+
+
 @pytest.mark.parametrize("seed", [0, 1])
-def test_shared_encoder_on_weighted_losses_learns_the_mixture(knn_and_label, seed):
-    digits, knn, label = knn_and_label
-    d = 8
-    enc = mixing.fit_mixed_encoder([knn, label], [0.5, 0.5], "spectral_contrastive", d,
-                                   seed=seed, progress=False, device="cpu")
-    F = enc.transform(digits.X)
-    mix = mixing.convex_combination([knn, label], [0.5, 0.5])
-    r2 = {name: cl.alignment.cca_r2(F, cl.contexture(c, d).left)
-          for name, c in (("mix", mix), ("knn", knn), ("label", label))}
-    assert r2["mix"] > 0.8
-    assert r2["mix"] > max(r2["knn"], r2["label"]) + 0.02
+def test_shared_encoder_on_weighted_losses_learns_the_mixture(two_labels, seed):
+    digits, A, B = two_labels
+    d = 4
+    mix = mixing.convex_combination([A, B], [0.5, 0.5])
+    res = cl.contexture(mix, d)
+    assert res.unique and res.gap > 0.6
+    assert cl.alignment.cca_r2(cl.contexture(A, 2).left, cl.contexture(B, 2).left) < 0.01
+
+    def r2(weight_of_a):        # weight 1 or 0: trained on one parent alone
+        enc = mixing.fit_mixed_encoder([A, B], [weight_of_a, 1 - weight_of_a],
+                                       "spectral_contrastive", d, seed=seed, progress=False,
+                                       device="cpu", epochs=200, lr=1e-2)
+        return cl.alignment.cca_r2(enc.transform(digits.X), res.left)
+
+    assert r2(0.5) > 0.85
+    # trained on one parent alone, an encoder misses half of the mixture's span
+    assert r2(1.0) < 0.6 and r2(0.0) < 0.6
 
 
-def test_concatenated_encoders_span_both_contextures(knn_and_label):
-    digits, knn, label = knn_and_label
-    # the label context's 9 singular values all equal 1: learn all 9 (no arbitrary cut)
-    enc = mixing.fit_concatenated_encoders([knn, label], "spectral_contrastive", [4, 9],
+def test_concatenated_encoders_span_both_contextures(two_labels):
+    digits, A, B = two_labels
+    # each label context has two singular values equal to 1: learn both (no arbitrary cut)
+    enc = mixing.fit_concatenated_encoders([A, B], "spectral_contrastive", [2, 2],
                                            progress=False, device="cpu")
     F = enc.transform(digits.X)
-    assert F.shape == (300, 13) and enc.d == 13
-    np.testing.assert_array_equal(F[:, :4], enc.encoders[0].transform(digits.X))
-    parts = np.hstack([cl.contexture(knn, 4).left, cl.contexture(label, 9).left])
-    assert cl.alignment.cca_r2(F, parts) > 0.7
+    assert F.shape == (300, 4) and enc.d == 4
+    np.testing.assert_array_equal(F[:, :2], enc.encoders[0].transform(digits.X))
+    parts = np.hstack([cl.contexture(A, 2).left, cl.contexture(B, 2).left])
+    assert cl.alignment.cca_r2(F, parts) > 0.9
+    # both parts trained on the same context: half the span is missing
+    same = mixing.fit_concatenated_encoders([A, A], "spectral_contrastive", [2, 2],
+                                            progress=False, device="cpu")
+    assert cl.alignment.cca_r2(same.transform(digits.X), parts) < 0.6
 
 
 def test_training_errors(knn_and_label):

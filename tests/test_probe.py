@@ -86,10 +86,20 @@ def test_probe_result_statistics(task):
     F, y = task
     res = probe.linear_probe(F, y, 20, n_repeats=6, seed=1)
     assert res.test_error.shape == (6,)
-    assert res.test_error_mean == pytest.approx(np.mean(res.test_error))
-    assert res.test_error_std == pytest.approx(np.std(res.test_error))
-    assert res.train_error_mean == pytest.approx(np.mean(res.train_error))
-    assert res.test_mse_mean == pytest.approx(np.mean(res.test_mse))
+    # each repeat independently: the documented draws (one Generator(seed), in turn) and
+    # sklearn's ridge; the summaries are the mean and the ddof=0 spread of those
+    rng = np.random.default_rng(1)
+    test_err, train_err, test_mse = [], [], []
+    for _ in range(6):
+        draw = rng.choice(90, size=20, replace=True, p=np.full(90, 1 / 90))
+        out = Ridge(alpha=1e-3 * 20).fit(F[draw], np.eye(3)[y[draw]]).predict(F)
+        test_err.append(np.mean(out.argmax(1) != y))
+        train_err.append(np.mean(out[draw].argmax(1) != y[draw]))
+        test_mse.append(np.mean(np.sum((np.eye(3)[y] - out) ** 2, axis=1)))
+    assert res.test_error_mean == pytest.approx(np.mean(test_err), abs=1e-12)
+    assert res.test_error_std == pytest.approx(np.std(test_err), abs=1e-12)
+    assert res.train_error_mean == pytest.approx(np.mean(train_err), abs=1e-12)
+    assert res.test_mse_mean == pytest.approx(np.mean(test_mse), rel=1e-9)
     # different label draws give different errors; the same seed gives the same ones
     assert res.test_mse_std > 0
     again = probe.linear_probe(F, y, 20, n_repeats=6, seed=1)

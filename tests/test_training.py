@@ -1,4 +1,5 @@
-"""fit_encoder: recovery on a small context, determinism, duality, bad input; CCA invariance."""
+"""fit_encoder: recovery on an asymmetric context (bugged variants fail), determinism, duality,
+bad input; CCA invariance."""
 
 import numpy as np
 import pytest
@@ -16,15 +17,126 @@ def fit(objective, ctx=CUBE, **kwargs):
     return cl.fit_encoder(ctx, objective, 4, **{**FAST, "epochs": 200, **kwargs})
 
 
+# ------------------------------------------------------------------ the recovery context
+# 48 inputs in 4 blocks; P = diag(r) K diag(c) with columns permuted: K puts weight on the
+# input itself and on its block, r and c are independent random scalings (a factor e^2.5
+# between the largest and smallest marginals), so P is not symmetric, p_x != p_a, neither is
+# uniform, and the columns (context values) are a shuffled copy of the inputs. Spectrum:
+# s_1..s_3 = 0.958, 0.951, 0.945 (the blocks), then s_4 = 0.541: a clear gap at d = 3.
+D = 3
+N_REC = 48
+
+
+def _recovery_joint(seed=0, spread=2.5, n=N_REC, blocks=4):
+    rng = np.random.default_rng(seed)
+    block = np.repeat(np.arange(blocks), n // blocks)
+    K = 2.0 * np.eye(n) + (block[:, None] == block[None, :]) * (12 / n) + 0.24 / n
+    r = np.exp(rng.uniform(-spread / 2, spread / 2, n))
+    c = np.exp(rng.uniform(-spread / 2, spread / 2, n))
+    P = (r[:, None] * K * c[None, :])[:, rng.permutation(n)]
+    return P / P.sum()
+
+
+P_REC = _recovery_joint()
+REC = cl.Context(P_REC, x_features=np.eye(N_REC), a_features=np.eye(N_REC))
+# for the Laplacian objective (defined for a symmetric graph): the reversible version
+# diag(r) K diag(r), still with non-uniform degrees
+_rng = np.random.default_rng(0)
+_block = np.repeat(np.arange(4), N_REC // 4)
+_r = np.exp(_rng.uniform(-1.25, 1.25, N_REC))
+_W = _r[:, None] * (2.0 * np.eye(N_REC) + (_block[:, None] == _block[None, :]) / 4 + 0.005) * _r
+REC_GRAPH = cl.Context(_W / _W.sum(), x_features=np.eye(N_REC))
+
+
+def top_left(P, d, w_x=None, w_a=None):
+    """Top-d non-constant left singular functions of diag(w_x)^-1/2 P diag(w_a)^-1/2,
+    divided by sqrt(w_x): numpy alone (the weights default to the marginals of P)."""
+    w_x = P.sum(axis=1) if w_x is None else w_x
+    w_a = P.sum(axis=0) if w_a is None else w_a
+    U, _, _ = np.linalg.svd(P / np.sqrt(np.outer(w_x, w_a)))
+    return U[:, 1:d + 1] / np.sqrt(w_x)[:, None]
+
+
+def weighted_r2(F, G, p):
+    """Mean squared canonical correlation of span(F) and span(G) in L2(p), constants out."""
+    def basis(F):
+        F = np.asarray(F, dtype=float)
+        Q, _ = np.linalg.qr((F - p @ F) * np.sqrt(p)[:, None])
+        return Q
+    rho = np.linalg.svd(basis(F).T @ basis(G), compute_uv=False)
+    return float(np.mean(np.clip(rho, 0, 1) ** 2))
+
+
+def bugged_targets(P, d):
+    """What an implementation with each classic bug would converge to instead."""
+    p_x, p_a = P.sum(axis=1), P.sum(axis=0)
+    return {
+        # P^T for P (T* for T): the right functions nu_1..nu_d, read as functions of x
+        "transpose": top_left(P.T, d),
+        # the marginals swapped: diag(p_a)^-1/2 P diag(p_x)^-1/2, divided by sqrt(p_a)
+        "swapped marginals": top_left(P, d, w_x=p_a, w_a=p_x),
+        # no marginals at all: the plain SVD of the centred joint
+        "unnormalised": np.linalg.svd(P - np.outer(p_x, p_a))[0][:, :d],
+        # the symmetrised context (P + P^T) / 2
+        "symmetrised": top_left((P + P.T) / 2, d),
+    }
+
+
+def test_the_recovery_context_has_what_the_test_needs():
+    res = cl.contexture(REC, D)
+    s = res.singular_values
+    assert np.abs(P_REC - P_REC.T).max() > 0.5 * P_REC.max()
+    assert REC.p_x.max() / REC.p_x.min() > 5 and REC.p_a.max() / REC.p_a.min() > 5
+    assert np.abs(REC.p_x - REC.p_a).max() > 0.5 / N_REC
+    assert res.unique and res.gap > 0.4 and s[D - 1] > 0.9
+    # the package agrees with the numpy reference, and every bug lands far away
+    assert weighted_r2(res.left, top_left(P_REC, D), REC.p_x) == pytest.approx(1, abs=1e-10)
+    for name, wrong in bugged_targets(P_REC, D).items():
+        assert weighted_r2(wrong, top_left(P_REC, D), REC.p_x) < 0.7, name
+    g = cl.contexture(REC_GRAPH, D)
+    assert np.allclose(REC_GRAPH.P, REC_GRAPH.P.T) and g.unique and g.gap > 0.3
+
+
+def _target_and_bugs(objective):
+    """The span the objective must reach, the bugged spans it must avoid, the context."""
+    if objective == "laplacian":
+        P = REC_GRAPH.P
+        p = P.sum(axis=1)
+        # the bug for a graph: ignoring the degrees (eigenvectors of the plain adjacency)
+        adjacency = np.linalg.eigh(P - np.outer(p, p))[1][:, ::-1][:, :D]
+        return REC_GRAPH, top_left(P, D), {"unweighted eigenvectors": adjacency}
+    if objective == "dae":
+        # reconstructing h(a) = e_a / sqrt(M p_a(a)): the linear kernel on A is then
+        # diag(1 / (M p_a)), so the DAE's span (the contexture reweighted by that kernel) is
+        # the contexture itself
+        ctx = REC.with_features(a_features=np.eye(N_REC) / np.sqrt(N_REC * REC.p_a)[:, None])
+        assert weighted_r2(dae_span(ctx, D), top_left(P_REC, D), REC.p_x) == pytest.approx(
+            1, abs=1e-10)
+        return ctx, top_left(P_REC, D), bugged_targets(P_REC, D)
+    return REC, top_left(P_REC, D), bugged_targets(P_REC, D)
+
+
 @pytest.mark.parametrize("objective", OBJECTIVES)
-def test_every_objective_recovers_the_hypercube_contexture(objective):
-    enc = fit(objective, lr=1e-2, epochs=250)
-    F = enc.transform(CUBE.x_features)
-    assert F.shape == (16, 4)
-    assert len(enc.history) == 250 and np.all(np.isfinite(enc.history))
-    # on the hypercube the pixel-reconstructing DAE happens to hit the same span: the linear
-    # features are exactly the top singular functions
-    assert cl.alignment.cca_r2(F, CUBE_TOP.left) > 0.95
+def test_every_objective_recovers_an_asymmetric_contexture(objective):
+    ctx, target, bugs = _target_and_bugs(objective)
+    lr, epochs = (3e-2, 600) if objective == "dae" else (1e-2, 300)
+    enc = cl.fit_encoder(ctx, objective, D, **FAST, lr=lr, epochs=epochs)
+    F = enc.transform(ctx.x_features)
+    assert F.shape == (N_REC, D)
+    assert len(enc.history) == epochs and np.all(np.isfinite(enc.history))
+    got = weighted_r2(F, target, ctx.p_x)
+    assert got > 0.9, got
+    for name, wrong in bugs.items():
+        # an implementation with this bug converges to `wrong`, which fails the line above
+        assert weighted_r2(wrong, target, ctx.p_x) < 0.9 - 0.05, name
+        assert weighted_r2(F, wrong, ctx.p_x) < got - 0.05, name
+
+
+def test_a_transposed_implementation_fails_the_recovery_test():
+    """Training on P^T (what a P / P^T mix-up computes) learns nu, not mu: it fails."""
+    wrong = cl.Context(P_REC.T.copy(), x_features=np.eye(N_REC))
+    F = cl.fit_encoder(wrong, "kise", D, **FAST, lr=1e-2, epochs=300).transform(np.eye(N_REC))
+    assert weighted_r2(F, top_left(P_REC, D), REC.p_x) < 0.3
 
 
 def test_same_seed_same_numbers_other_seed_other_numbers():

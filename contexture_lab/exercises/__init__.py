@@ -18,8 +18,10 @@ when a name with prefix ``NN.`` is first used.
 
 from __future__ import annotations
 
+import copy
 import importlib
 import os
+import pkgutil
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -92,26 +94,32 @@ def instructor_mode() -> bool:
     return os.environ.get(ENV_VAR, "").strip().lower() in {"1", "true", "yes"}
 
 
+def _load(prefix: str = "") -> None:
+    """Import the bank of notebook ``prefix`` (``"03"``), or every bank when ``prefix`` is ''."""
+    banks = [m.name for m in pkgutil.iter_modules(__path__) if m.name.startswith("nb")]
+    for bank in banks:
+        if not prefix or bank == f"nb{prefix}":
+            importlib.import_module(f"{__name__}.{bank}")
+
+
 def get(name: str) -> Exercise:
-    """The registered exercise ``name`` (``"NN.slug"``), loading its notebook's bank."""
+    """The registered exercise ``name`` (``"NN.slug"``), loading its notebook's bank.
+
+    Raises ``ValueError`` for an unknown name; the message lists every exercise.
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"the exercise name must be a string such as '01.expectation', got "
+                        f"{type(name).__name__}")
     if name not in _REGISTRY:
-        prefix = name.split(".", 1)[0]
-        try:
-            importlib.import_module(f"{__name__}.nb{prefix}")
-        except ModuleNotFoundError:
-            pass
+        _load(name.split(".", 1)[0])
     if name not in _REGISTRY:
-        raise ValueError(f"unknown exercise {name!r}; known: {sorted(_REGISTRY)}")
+        raise ValueError(f"unknown exercise {name!r}; known: {names()}")
     return _REGISTRY[name]
 
 
 def names(prefix: str = "") -> list[str]:
-    """Names of the exercises of the notebook with that prefix (all loaded banks if '')."""
-    if prefix:
-        try:
-            importlib.import_module(f"{__name__}.nb{prefix}")
-        except ModuleNotFoundError:
-            pass
+    """Names of the exercises of the notebook with that prefix (every notebook's if '')."""
+    _load(prefix)
     return sorted(n for n in _REGISTRY if n.startswith(prefix))
 
 
@@ -128,10 +136,14 @@ def solution(name: str):
 
 
 def check(name: str, answer) -> Feedback:
-    """Check ``answer`` for exercise ``name``; returns :class:`Feedback`, never raises.
+    """Check ``answer`` for exercise ``name``; returns :class:`Feedback`.
 
-    In instructor mode an unsolved answer (the placeholder, or a function returning it) is
-    replaced by the reference solution.
+    Never raises on an answer, whatever it is or does (a wrong value, a wrong type, an
+    error inside a student's function): the feedback says what went wrong. Only the name
+    can make it raise: ``ValueError`` for an unknown one, with the list of every exercise
+    (``TypeError`` if it is not a string). In instructor
+    mode an unsolved answer (the placeholder, or a function returning it) is replaced by
+    the reference solution.
     """
     ex = get(name)
     feedback, unsolved = _run(ex, answer)
@@ -144,6 +156,11 @@ class _Unsolved(Exception):
     """Raised inside a checker when a student's function returns TODO."""
 
 
+class Rejected(Exception):
+    """Raised inside a checker by the helpers below: the answer is rejected, and the
+    exception's text (one plain sentence) is the feedback."""
+
+
 def _run(ex: Exercise, answer, used_solution: bool = False) -> tuple[Feedback, bool]:
     unsolved_msg = ("not solved yet: replace cl.exercises.TODO with your answer. "
                     f"Task: {ex.prompt}")
@@ -153,6 +170,8 @@ def _run(ex: Exercise, answer, used_solution: bool = False) -> tuple[Feedback, b
         passed, message = ex.checker(answer)
     except _Unsolved:
         return Feedback(ex.name, False, unsolved_msg, ex.hint), True
+    except Rejected as exc:
+        return Feedback(ex.name, False, str(exc), ex.hint), False
     except Exception as exc:  # a student's code may fail in any way: report, don't raise
         return Feedback(ex.name, False, f"your answer raised {type(exc).__name__}: {exc}",
                         ex.hint), False
@@ -160,38 +179,135 @@ def _run(ex: Exercise, answer, used_solution: bool = False) -> tuple[Feedback, b
     return Feedback(ex.name, bool(passed), message, hint, used_solution), False
 
 
+def _kind(value) -> str:
+    """A short description of a value's type for feedback."""
+    if callable(value) and not isinstance(value, type):
+        return "a function"
+    if isinstance(value, (str, bytes)):
+        return f"the text {value!r} (a str)"
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape} (dtype {value.dtype})"
+    return f"{value!r} (a {type(value).__name__})" if len(repr(value)) < 60 else \
+        f"a {type(value).__name__}"
+
+
 def call(func, *args):
-    """Call a student's function inside a checker; a TODO result means 'unsolved'."""
-    out = func(*args)
+    """Call a student's function inside a checker on copies of ``args``: the function may
+    overwrite its inputs without changing the checker's data. A TODO result means
+    'unsolved'; an answer that is not a function is rejected."""
+    if not callable(func):
+        raise Rejected(f"this exercise asks for a function (def ...) that the checker calls; "
+                       f"you gave {_kind(func)}")
+    out = func(*(copy.deepcopy(a) for a in args))
     if is_todo(out):
         raise _Unsolved
     return out
 
 
-def compare_arrays(got, expected, *, atol: float = 1e-6, what: str = "answer"):
-    """Checker helper: (passed, message) comparing arrays of the same shape.
+def _text_in(value) -> bool:
+    if isinstance(value, (str, bytes)):
+        return True
+    if isinstance(value, (list, tuple)):
+        return any(_text_in(v) for v in value)
+    return False
 
-    A complex or non-numeric answer never passes (numpy would drop an imaginary part or
-    parse text silently); it fails with a message saying what was found.
-    """
-    raw = np.asarray(got)
-    if np.iscomplexobj(raw):
-        return False, (f"{what} has complex values (dtype {raw.dtype}); expected real "
-                       "numbers (a complex answer is never accepted)")
-    if raw.dtype.kind not in "biuf":
+
+def as_array(got, *, what: str = "answer", shape=None) -> np.ndarray:
+    """A student's answer as a float array, or :class:`Rejected` with a plain sentence:
+    no ``None``, text, booleans, complex numbers, nested lists of unequal lengths,
+    NaN or infinity, and (if given) the expected ``shape``."""
+    if got is None:
+        raise Rejected(f"{what} is None: did the function forget to `return` its result?")
+    if isinstance(got, (str, bytes)):
+        raise Rejected(f"{what} is the text {got!r}, not a number: return the number itself "
+                       "(15, not '15')")
+    if _text_in(got) or isinstance(got, np.ndarray) and got.dtype.kind in "US":
+        raise Rejected(f"{what} contains text, not only numbers: return the numbers themselves")
+    if callable(got):
+        raise Rejected(f"{what} is a function; return the numbers it computes")
+    try:
+        arr = np.asarray(got)
+    except ValueError:
+        arr = np.asarray(got, dtype=object)
+    if arr.dtype.kind == "O":
+        raise Rejected(f"{what} is not a regular array of numbers (nested lists of different "
+                       f"lengths, or other objects: {_kind(got)})")
+    if arr.dtype.kind == "b":
+        raise Rejected(f"{what} holds True/False values, not numbers")
+    if arr.dtype.kind == "c":
+        imag = float(np.max(np.abs(arr.imag))) if arr.size else 0.0
+        raise Rejected(f"{what} has complex entries (largest imaginary part {imag:.3g}); the "
+                       "answer is real: if the imaginary parts are only rounding noise, "
+                       "return .real")
+    if arr.dtype.kind not in "iuf":
+        raise Rejected(f"{what} is not numbers ({_kind(got)})")
+    arr = arr.astype(float)
+    if shape is not None and arr.shape != tuple(shape):
+        raise Rejected(f"{what} has shape {arr.shape}; expected shape {tuple(shape)}")
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        first = tuple(int(i) for i in np.argwhere(bad)[0])
+        where = f" (first at index {first[0] if len(first) == 1 else first})" if first else ""
+        raise Rejected(f"{what} contains {int(bad.sum())} NaN or infinite value(s){where}")
+    return arr
+
+
+def as_number(got, *, what: str = "answer") -> float:
+    """A student's answer as one finite real number, or :class:`Rejected`."""
+    if isinstance(got, (bool, np.bool_)):
+        raise Rejected(f"{what} is {got}, a True/False value; expected a number")
+    if got is None or callable(got) or _text_in(got):
+        as_array(got, what=what)                 # rejects with the plain sentence
+    else:
         try:
-            raw = raw.astype(float) if raw.dtype.kind == "O" else None
-        except (TypeError, ValueError):
-            raw = None
-        if raw is None:
-            return False, (f"{what} is not numeric (got {type(got).__name__} of dtype "
-                           f"{np.asarray(got).dtype}); expected real numbers")
-    got = np.asarray(raw, dtype=float)
+            ndim = np.ndim(got)
+        except ValueError:                      # ragged nesting: as_array says so
+            ndim = 0
+        if ndim != 0:
+            raise Rejected(f"expected one number for {what}, got an array of shape "
+                           f"{np.shape(got)}")
+    return float(as_array(got, what=what))
+
+
+def as_whole_number(got, *, what: str = "answer") -> int:
+    """A student's answer as an int: a whole number (3 or 3.0, not 2.9 or "3")."""
+    value = as_number(got, what=what)
+    if not value.is_integer():
+        raise Rejected(f"{what} is {value!r}, not a whole number (do not round or truncate "
+                       "with int(): compute the count exactly)")
+    return int(value)
+
+
+def _distinct(a: float, b: float) -> tuple[str, str]:
+    """Two numbers printed with just enough digits to look different."""
+    for digits in (4, 6, 8, 10, 12, 14, 17):
+        sa, sb = f"{a:.{digits}g}", f"{b:.{digits}g}"
+        if sa != sb:
+            return sa, sb
+    return repr(a), repr(b)
+
+
+def compare_numbers(got, expected: float, *, atol: float = 1e-8, rtol: float = 0.0,
+                    what: str = "answer"):
+    """Checker helper: (passed, message) for one number; the message never shows two
+    equal-looking numbers."""
+    got = as_number(got, what=what)
+    err = abs(got - expected)
+    if err <= atol + rtol * abs(expected):
+        return True, f"{what} matches (error {err:.1e})"
+    g, e = _distinct(got, expected)
+    return False, f"{what}: you gave {g}; expected {e} (difference {got - expected:.3g})"
+
+
+def compare_arrays(got, expected, *, atol: float = 1e-6, what: str = "answer"):
+    """Checker helper: (passed, message) comparing arrays of the same shape."""
     expected = np.asarray(expected, dtype=float)
-    if got.shape != expected.shape:
-        return False, f"{what} has shape {got.shape}; expected shape {expected.shape}"
+    got = as_array(got, what=what, shape=expected.shape)
     err = float(np.max(np.abs(got - expected))) if got.size else 0.0
     if err <= atol:
         return True, f"{what} matches (max abs error {err:.1e})"
-    return False, (f"{what} is off by up to {err:.3g} (tolerance {atol:g}); expected e.g. "
-                   f"{np.array2string(expected.ravel()[:4], precision=4)}")
+    i = np.unravel_index(int(np.argmax(np.abs(got - expected))), got.shape)
+    g, e = _distinct(float(got[i]), float(expected[i]))
+    where = f" at index {i[0] if len(i) == 1 else i}" if i else ""
+    return False, (f"{what} is off by up to {err:.3g} (tolerance {atol:g}){where}: you gave "
+                   f"{g}, expected {e}")

@@ -2,13 +2,16 @@
 
 import numpy as np
 
-from . import call, compare_arrays, register
+from . import as_array, call, compare_arrays, register
 
 _P = np.array([[0.1, 0.3], [0.2, 0.0], [0.1, 0.3]])
 
 
 def _check_marginal(answer):
-    return compare_arrays(answer, _P.sum(axis=1), atol=1e-12, what="p_x")
+    got = as_array(answer, what="p_x")
+    if got.shape == (2,) and np.allclose(got, _P.sum(axis=0)):
+        return False, "that is p_a, the column sums (the marginal of A); p_x sums each row"
+    return compare_arrays(got, _P.sum(axis=1), atol=1e-12, what="p_x")
 
 
 register(
@@ -23,10 +26,20 @@ register(
 
 def _check_conditional(func):
     rng = np.random.default_rng(7)
-    P = rng.random((4, 3))
-    P /= P.sum()
-    return compare_arrays(call(func, P), P / P.sum(axis=1, keepdims=True), atol=1e-12,
-                          what="P(a | x)")
+    # a square matrix too, so dividing by the column sums has the right shape
+    for shape in ((4, 3), (5, 5), (2, 6)):
+        P = rng.random(shape)
+        P /= P.sum()
+        expected = P / P.sum(axis=1, keepdims=True)     # computed before the call
+        got = as_array(call(func, P), what=f"P(a | x) for a {shape} joint")
+        if got.shape == expected.shape and np.allclose(got, P / P.sum(axis=0)):
+            return False, ("each column sums to 1: you divided by the column sums p_a; "
+                           "P(a | x) divides each row by its sum p_x")
+        passed, message = compare_arrays(got, expected, atol=1e-12,
+                                         what=f"P(a | x) for a {shape} joint")
+        if not passed:
+            return passed, message
+    return True, "each row of P divided by its sum, for (4, 3), (5, 5) and (2, 6) joints"
 
 
 register(

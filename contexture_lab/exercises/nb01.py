@@ -2,17 +2,27 @@
 
 import numpy as np
 
-from . import call, compare_arrays, register
+from . import Rejected, as_array, as_whole_number, call, compare_arrays, register
 
 
 def _check_expectation(func):
     rng = np.random.default_rng(101)
-    P = rng.random((5, 4)) * (rng.random((5, 4)) > 0.2)
-    P[:, 1] += 0.05
-    P /= P.sum()
-    g = rng.standard_normal(4)
-    expected = np.array([sum(P[x, a] * g[a] for a in range(4)) / P[x].sum() for x in range(5)])
-    return compare_arrays(call(func, P, g), expected, atol=1e-10, what="T g")
+    for n, m in ((5, 4), (3, 6)):
+        P = rng.random((n, m)) * (rng.random((n, m)) > 0.2)
+        P[:, 1] += 0.05
+        P /= P.sum()
+        g = rng.standard_normal(m) + 1.0
+        expected = np.array([sum(P[x, a] * g[a] for a in range(m)) / P[x].sum()
+                             for x in range(n)])
+        what = f"T g for a ({n}, {m}) joint"
+        got = as_array(call(func, P, g), what=what)
+        if got.shape == expected.shape and np.allclose(got, P @ g):
+            return False, (f"{what} is P @ g: sum_a P(x, a) g(a) still needs dividing by "
+                           "p_x(x) to be a conditional mean")
+        passed, message = compare_arrays(got, expected, atol=1e-10, what=what)
+        if not passed:
+            return passed, message
+    return True, "T g = (P @ g) / p_x on a (5, 4) and a (3, 6) joint"
 
 
 def _expectation_solution(P, g):
@@ -29,9 +39,38 @@ register(
 )
 
 
+_DECOMPOSITIONS = ("svd", "svdvals", "eig", "eigh", "eigvals", "eigvalsh")
+
+
+class _closed_form_only:
+    """Inside the block, numpy's and scipy's matrix decompositions refuse to run: the
+    checker sees whether an answer uses the closed form, as the task asks."""
+
+    def __enter__(self):
+        import scipy.linalg
+
+        def refuse(*args, **kwargs):
+            raise Rejected("your function calls a numerical decomposition (SVD or "
+                           "eigenvalues); the task asks for the closed form: the singular "
+                           "values are |1 - p + p cos(2 pi k / n)|, k = 0..n-1")
+
+        self._saved = []
+        for module in (np.linalg, scipy.linalg):
+            for name in _DECOMPOSITIONS:
+                if hasattr(module, name):
+                    self._saved.append((module, name, getattr(module, name)))
+                    setattr(module, name, refuse)
+        return self
+
+    def __exit__(self, *exc):
+        for module, name, original in self._saved:
+            setattr(module, name, original)
+        return False
+
+
 def _check_cycle(func):
-    for n, p in [(7, 0.3), (12, 0.8)]:
-        got = np.asarray(call(func, n, p), dtype=float)
+    # p = 0.8 and 0.65 make eigenvalues negative (the absolute value matters); n even and odd
+    for n, p in [(7, 0.3), (12, 0.8), (9, 0.65)]:
         # independent reference: singular values of the symmetric matrix Q = n P
         Q = np.zeros((n, n))
         for x in range(n):
@@ -39,11 +78,18 @@ def _check_cycle(func):
             Q[x, (x + 1) % n] += p / 2
             Q[x, (x - 1) % n] += p / 2
         expected = np.linalg.svd(Q, compute_uv=False)
-        passed, message = compare_arrays(got, expected, atol=1e-8,
-                                         what=f"singular values for n={n}, p={p}")
+        what = f"singular values for n={n}, p={p}"
+        with _closed_form_only():
+            got = call(func, n, p)
+        got = as_array(got, what=what)
+        if got.shape == expected.shape and np.allclose(np.sort(got)[::-1], expected):
+            if not np.allclose(got, expected):
+                return False, f"{what} are right but not sorted from largest to smallest"
+        passed, message = compare_arrays(got, expected, atol=1e-8, what=what)
         if not passed:
             return passed, message
-    return True, "matches the numerical SVD for (n, p) = (7, 0.3) and (12, 0.8)"
+    return True, ("the closed form matches the numerical SVD for (n, p) = (7, 0.3), (12, 0.8) "
+                  "and (9, 0.65)")
 
 
 def _cycle_solution(n, p):
@@ -65,11 +111,12 @@ def _check_multiplicity(answer):
     from math import comb
 
     expected = comb(6, 2)
-    if isinstance(answer, (bool, np.bool_)) or not float(answer).is_integer():
-        return False, f"expected a whole number, got {answer!r}"
-    if int(answer) == expected:
+    got = as_whole_number(answer, what="the multiplicity")
+    if got == expected:
         return True, f"C(6, 2) = {expected} Walsh functions of degree 2"
-    return False, f"{answer} is not the multiplicity of (1 - 2 eps)^2 on {{0,1}}^6"
+    if got == comb(6, 1):
+        return False, f"{got} is the multiplicity of 0.8 (degree 1); 0.64 = 0.8^2 is degree 2"
+    return False, f"{got} is not the multiplicity of (1 - 2 eps)^2 on {{0,1}}^6"
 
 
 register(

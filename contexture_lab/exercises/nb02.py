@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from . import call, register
+from . import call, compare_numbers, register
 
 
 def _batches():
@@ -25,11 +25,12 @@ def _package_loss(z, z_pos):
 
 def _check_spectral_contrastive(func):
     for i, (z, z_pos) in enumerate(_batches()):
-        got = float(call(func, z.copy(), z_pos.copy()))
         expected = _package_loss(z, z_pos)
-        if not abs(got - expected) <= 1e-8 * max(1.0, abs(expected)):
-            return False, (f"on test batch {i + 1} (shape {z.shape}) you gave {got:.6f}; "
-                           f"expected {expected:.6f}")
+        passed, message = compare_numbers(call(func, z, z_pos), expected, atol=1e-8,
+                                          rtol=1e-8, what=f"the loss on test batch {i + 1} "
+                                                          f"(shape {z.shape})")
+        if not passed:
+            return passed, message
     return True, "matches cl.objectives.spectral_contrastive on all test batches"
 
 
@@ -78,11 +79,12 @@ def _cca_reference(F, G):
 
 def _check_cca_r2(func):
     for i, (F, G) in enumerate(_cca_pairs()):
-        got = float(call(func, F.copy(), G.copy()))
         expected = _cca_reference(F, G)
-        if not abs(got - expected) <= 1e-8:
-            return False, (f"on test pair {i + 1} (shapes {F.shape}, {G.shape}) you gave "
-                           f"{got:.4f}; expected {expected:.4f}")
+        passed, message = compare_numbers(call(func, F, G), expected, atol=1e-8,
+                                          what=f"R2_CCA on test pair {i + 1} (shapes "
+                                               f"{F.shape}, {G.shape})")
+        if not passed:
+            return passed, message
     return True, "R2_CCA matches on all test pairs (offsets, widths, a non-orthogonal map)"
 
 

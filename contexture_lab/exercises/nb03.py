@@ -2,7 +2,9 @@
 
 import numpy as np
 
-from . import call, register
+import copy
+
+from . import as_array, call, compare_numbers, register
 
 
 def _pairs():
@@ -24,11 +26,12 @@ def _linear_cka_reference(F, G):
 
 def _check_linear_cka(func):
     for i, (F, G) in enumerate(_pairs()):
-        got = float(call(func, F, G))
         expected = _linear_cka_reference(F, G)
-        if not abs(got - expected) <= 1e-8:
-            return False, (f"on test pair {i + 1} (shapes {F.shape}, {G.shape}) you gave "
-                           f"{got:.4f}; expected {expected:.4f}")
+        passed, message = compare_numbers(call(func, F, G), expected, atol=1e-8,
+                                          what=f"linear CKA on test pair {i + 1} (shapes "
+                                               f"{F.shape}, {G.shape})")
+        if not passed:
+            return passed, message
     return True, "linear CKA matches on all test pairs (offsets, widths, a non-orthogonal map)"
 
 
@@ -49,19 +52,26 @@ register(
 )
 
 
-def _cycle_case():
-    """The cycle Z_12 with p = 0.3, its full spectrum, and tasks with a non-zero mean."""
+def _compatibility_cases():
+    """Full spectra with tasks of non-zero mean: the cycle Z_12 (p = 0.3, uniform p_x) and
+    a random joint (7, 9) with non-uniform p_x, where unweighted coefficients go wrong."""
+    from ..context import Context
     from ..contexts import cycle
     from ..spectrum import contexture
 
     n = 12
-    ctx = cycle(n, 0.3)
-    res = contexture(ctx, n - 1)
     x = np.arange(n)
-    tasks = [np.cos(2 * np.pi * x / n) + 3.0,
-             2 * np.cos(2 * np.pi * x / n) + np.sin(2 * np.pi * 4 * x / n) + 1.0,
-             np.random.default_rng(31).standard_normal(n) + 2.0]
-    return res, tasks
+    rng = np.random.default_rng(31)
+    cases = [(contexture(cycle(n, 0.3), n - 1),
+              [np.cos(2 * np.pi * x / n) + 3.0,
+               2 * np.cos(2 * np.pi * x / n) + np.sin(2 * np.pi * 4 * x / n) + 1.0,
+               rng.standard_normal(n) + 2.0])]
+    P = rng.random((7, 9)) ** 3 * np.exp(2 * rng.standard_normal((7, 1)))
+    # the full spectrum (all six non-constant functions): rho sums over every cluster, so
+    # it does not depend on a basis inside one
+    res = contexture(Context(P / P.sum()), 6, method="dense")
+    cases.append((res, [rng.standard_normal(7) - 1.5, np.arange(7.0) ** 2]))
+    return cases
 
 
 def _rho_reference(res, f):
@@ -72,14 +82,17 @@ def _rho_reference(res, f):
 
 
 def _check_compatibility(func):
-    res, tasks = _cycle_case()
-    for i, f in enumerate(tasks):
-        got = float(call(func, res, f))
-        expected = _rho_reference(res, f)
-        if not abs(got - expected) <= 1e-8:
-            return False, (f"for task {i + 1} you gave rho = {got:.4f}; expected "
-                           f"{expected:.4f}")
-    return True, "rho(f) matches for all three tasks (each has a non-zero mean)"
+    for k, (res, tasks) in enumerate(_compatibility_cases()):
+        where = "the cycle" if k == 0 else "a context with non-uniform p_x"
+        for i, f in enumerate(tasks):
+            expected = _rho_reference(res, f)          # before the student sees res
+            passed, message = compare_numbers(call(func, copy.deepcopy(res), f), expected,
+                                              atol=1e-8, what=f"rho(f) for task {i + 1} on "
+                                                              f"{where}")
+            if not passed:
+                return passed, message
+    return True, ("rho(f) matches for five tasks with non-zero means, on a uniform and a "
+                  "non-uniform P_X")
 
 
 def _compatibility_solution(res, f):
@@ -112,9 +125,8 @@ def _check_worst_task(func):
         lo = 1 - s[0]
         hi = 1 - np.sqrt((s[0] ** 2 + s[1] ** 2) / 2)
         eps = lo + share * (hi - lo)
-        f = np.asarray(call(func, res, d, eps), dtype=float)
-        if f.shape != (ctx.n_inputs,):
-            return False, f"the task has shape {f.shape}; expected ({ctx.n_inputs},)"
+        f = as_array(call(func, res, d, eps), what=f"the task for d={d}",
+                     shape=(ctx.n_inputs,))
         if np.ptp(f) < 1e-9:
             return False, "the task is constant; a worst-case task has variance"
         rho = compatibility(ctx, f)

@@ -4,7 +4,7 @@ from math import comb
 
 import numpy as np
 
-from . import call, compare_arrays, register
+from . import as_array, call, compare_arrays, register
 
 
 # ---------------------------------------------------------------------- 06.convex_spectrum
@@ -23,10 +23,15 @@ def _check_convex_spectrum(func):
     for n_bits, e1, e2, w in ((3, 0.05, 0.3, 0.4), (4, 0.1, 0.45, 0.75)):
         mix = convex_combination([hypercube(n_bits, e1), hypercube(n_bits, e2)], [w, 1 - w])
         expected = contexture(mix, 2 ** n_bits - 1, method="dense").singular_values
-        got = np.sort(np.asarray(call(func, n_bits, e1, e2, w), dtype=float).ravel())[::-1]
-        passed, message = compare_arrays(got, expected, atol=1e-8,
-                                         what=f"s_1..s_{2 ** n_bits - 1} (n = {n_bits}, "
-                                              f"flips {e1}, {e2}, w = {w})")
+        what = f"s_1..s_{2 ** n_bits - 1} (n = {n_bits}, flips {e1}, {e2}, w = {w})"
+        got = as_array(call(func, n_bits, e1, e2, w), what=what)
+        if got.ndim != 1:
+            return False, (f"{what} has shape {got.shape}; expected one flat array of "
+                           f"{expected.size} values (multiplicities written out)")
+        if (got.shape == expected.shape and not np.all(np.diff(got) <= 1e-12)
+                and np.allclose(np.sort(got)[::-1], expected, atol=1e-8)):
+            return False, f"{what} are right but not sorted from largest to smallest"
+        passed, message = compare_arrays(got, expected, atol=1e-8, what=what)
         if not passed:
             linear = _walsh_spectrum([w * (1 - 2 * e1) ** k + (1 - w) * (1 - 2 * e2) ** k
                                       for k in range(n_bits + 1)], n_bits)
@@ -76,7 +81,7 @@ def _check_concatenated_joint(func):
             for a1 in range(m1):
                 for a2 in range(m2):
                     expected[x, a1 * m2 + a2] = P1[x, a1] * P2[x, a2] / p_x[x]
-        got = np.asarray(call(func, P1.copy(), P2.copy()), dtype=float)
+        got = as_array(call(func, P1, P2), what="the joint")
         passed, message = compare_arrays(got, expected, atol=1e-12,
                                          what=f"the joint of (X, (A1, A2)) for N = {n}, "
                                               f"M1 = {m1}, M2 = {m2}")
