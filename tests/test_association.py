@@ -3,6 +3,7 @@
 from math import comb
 
 import numpy as np
+import scipy.optimize
 import pytest
 
 import contexture_lab as cl
@@ -235,8 +236,13 @@ def test_metrics_dict():
     ctx = cl.contexts.hypercube(4, 0.2)
     s = cl.contexture(ctx, 15).singular_values
     m = A.metrics(s, ctx)
-    # closed forms: s = 0.6^k with multiplicity C(4, k); sum_i i k_i = 310, sum_i i^2 = 1240
-    assert m["decay_rate"] == pytest.approx(-2 * np.log(0.6) * 310 / 1240, rel=1e-12)
+    # s = 0.6^k with multiplicity C(4, k); the decay rate is the non-linear least-squares
+    # fit of s_i^2 = exp(-lambda i), found here independently by a bounded scalar search
+    i = np.arange(1, 16)
+    fit = scipy.optimize.minimize_scalar(lambda lam: np.sum((s ** 2 - np.exp(-lam * i)) ** 2),
+                                         bounds=(1e-6, 10.0), method="bounded",
+                                         options={"xatol": 1e-12})
+    assert m["decay_rate"] == pytest.approx(fit.x, rel=1e-6)
     assert m["n_components"] == 1
     # tau_d is smallest at d = 1 (1/(1 - 0.36) + 0.36 / total = 1.711; d = 4 gives 1.744)
     total = 1.36 ** 4 - 1                      # sum_S 0.36^|S| over non-empty S

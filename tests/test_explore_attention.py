@@ -167,12 +167,12 @@ def test_static_figures_draw_the_sweep(sweep):
     np.testing.assert_array_equal(spectra[1].get_ydata(), sweep.singular_values[j][:40])
     fig = pa.sweep_summary(sweep)
     assert len(fig.axes) == 2
-    dims, errors = fig.axes[0].lines[0], fig.axes[1].lines[0]
-    np.testing.assert_array_equal(dims.get_xdata(), sweep.temperatures)
-    np.testing.assert_array_equal(dims.get_ydata(),
-                                  np.maximum(sweep.effective_dimension, 1e-3))
+    total, dims, errors = fig.axes[0].lines[0], fig.axes[0].lines[1], fig.axes[1].lines[0]
+    np.testing.assert_array_equal(total.get_xdata(), sweep.temperatures)
+    np.testing.assert_array_equal(total.get_ydata(), np.maximum(sweep.total_association, 1e-3))
+    np.testing.assert_array_equal(dims.get_ydata(), sweep.effective_dimension)
     np.testing.assert_array_equal(errors.get_ydata(), sweep.probe_error)
-    assert len(fig.axes[0].lines) == 1           # the temperature marker is removed
+    assert len(fig.axes[0].lines) == 2           # the temperature marker is removed
     fig = pa.training_figure([1.0, 0.5], np.zeros(5), np.ones(5))
     np.testing.assert_array_equal(fig.axes[0].lines[0].get_ydata(), [1.0, 0.5])
     assert [ln.get_ydata().tolist() for ln in fig.axes[1].lines] == [[0.0] * 5, [1.0] * 5]
