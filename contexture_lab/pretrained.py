@@ -307,9 +307,16 @@ def prepare(name: str = "smollm2") -> Path:
                                         local_files_only=True)
     model = AutoModelForCausalLM.from_pretrained(
         path.parent, gguf_file=path.name, local_files_only=True, dtype=torch.float32)
+    from safetensors.torch import save_model
+
     tmp = target.with_name(target.name + ".tmp")
     tmp.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(tmp)
+    # transformers refuses to save a GGUF-loaded model: save its (dequantized) tensors and
+    # a plain copy of its configuration instead
+    save_model(model, str(tmp / "model.safetensors"), metadata={"format": "pt"})
+    config = type(model.config).from_dict(
+        {k: v for k, v in model.config.to_dict().items() if k != "quantization_config"})
+    config.save_pretrained(tmp)
     tok.save_pretrained(tmp)
     (tmp / "SHA256").write_text(sha256_file(tmp / "model.safetensors") + "\n")
     tmp.replace(target)
@@ -716,3 +723,142 @@ def generate(name: str, prompt: str, *, max_new_tokens: int = 8, device=None) ->
         out = model.generate(**ids, max_new_tokens=max_new_tokens, do_sample=False,
                              pad_token_id=tok.pad_token_id)
     return tok.decode(out[0, ids["input_ids"].shape[1]:], skip_special_tokens=True)
+
+
+# --------------------------------------------------------------------------- analyses
+
+#: Head kinds of :func:`head_profiles` (our reading, not a theorem): attention mostly on the
+#: first/last token, mostly on the token itself or its neighbours, or spread out.
+HEAD_KINDS = ("sink", "local", "broad", "mixed")
+
+
+def head_profiles(attentions, lengths, *, sinks=(0, -1)) -> dict:
+    """Describe every head of every layer as a context, averaged over texts.
+
+    For each text i, layer l and head h the attention matrix over the ``lengths[i]`` real
+    tokens is a :class:`Context` (:func:`head_context`); its singular values s_1 >= s_2 ...
+    (values only: always determined) give the lab's association measures.
+
+    Parameters
+    ----------
+    attentions : ndarray, shape (n, L, H, T, T)
+        ``Forward.attentions``.
+    lengths : ndarray of int, shape (n,)
+    sinks : tuple of int, keyword-only
+        Positions (in the real tokens) counted as "sink" keys: BERT's [CLS] and [SEP]
+        (default), ``(0,)`` for a decoder's first token.
+
+    Returns
+    -------
+    dict of ndarrays of shape (L, H)
+        ``local`` (mass on the same or an adjacent token), ``sink`` (mass on ``sinks``),
+        ``entropy`` (row entropy over log T: 0 one key, 1 uniform), ``s1``,
+        ``effective_dimension`` (sum of s_i^2), ``decay_rate``, ``kernel_deviation``, and
+        ``kind`` (ndarray of str: ``sink`` if sink > 0.5, else ``local`` if local > 0.5,
+        else ``broad`` if entropy > 0.8, else ``mixed``).
+    """
+    from . import association
+    from .spectrum import contexture
+
+    A = np.asarray(attentions, dtype=np.float64)
+    if A.ndim != 5 or A.shape[-1] != A.shape[-2]:
+        raise ValueError(f"attentions has shape {A.shape}; expected (n, L, H, T, T)")
+    n, L, H = A.shape[:3]
+    names = ("local", "sink", "entropy", "s1", "effective_dimension", "decay_rate",
+             "kernel_deviation")
+    out = {k: np.zeros((L, H)) for k in names}
+    for i in range(n):
+        t = int(lengths[i])
+        near = np.abs(np.subtract.outer(np.arange(t), np.arange(t))) <= 1
+        sink_cols = sorted({s % t for s in sinks})
+        for l in range(L):
+            for h in range(H):
+                C = A[i, l, h, :t, :t]
+                ctx = head_context(C)
+                s = contexture(ctx, t - 1, on_degenerate="ignore").singular_values
+                ent = -np.sum(np.where(C > 0, C * np.log(np.where(C > 0, C, 1)), 0), axis=1)
+                values = (C[near].sum() / t, C[:, sink_cols].sum() / t,
+                          ent.mean() / np.log(t), s[0], association.effective_dimension(s),
+                          association.decay_rate(s), association.kernel_deviation(ctx))
+                for k, v in zip(names, values):
+                    out[k][l, h] += v / n
+    kind = np.full((L, H), "mixed", dtype=object)
+    kind[out["entropy"] > 0.8] = "broad"
+    kind[out["local"] > 0.5] = "local"
+    kind[out["sink"] > 0.5] = "sink"
+    out["kind"] = kind.astype(str)
+    return out
+
+
+def corpus_vocabulary(sequences, tokenizer, size: int, *, min_length: int = 2):
+    """The ``size`` most frequent whole-word, alphabetic tokens of ``sequences``.
+
+    Ties in frequency are broken by token id, so the choice is determined.
+
+    Returns
+    -------
+    ids : ndarray of int, shape (size,)
+        Ordered by decreasing frequency.
+    tokens : list of str
+    counts : ndarray of int, shape (size,)
+    """
+    size = check_int(size, "size", low=2)
+    flat = np.concatenate([np.asarray(s, dtype=np.int64) for s in sequences])
+    ids, counts = np.unique(flat, return_counts=True)
+    words = tokenizer.convert_ids_to_tokens(ids.tolist())
+    special = set(tokenizer.all_special_tokens)
+    ok = np.array([w.isalpha() and len(w) >= min_length and w not in special for w in words])
+    ids, counts = ids[ok], counts[ok]
+    order = np.lexsort((ids, -counts))[:size]
+    if order.size < size:
+        raise ValueError(f"only {order.size} distinct words qualify; asked for {size}")
+    return ids[order], tokenizer.convert_ids_to_tokens(ids[order].tolist()), counts[order]
+
+
+def bag_of_words_context(sequences, vocabulary) -> Context:
+    """Texts and their words as a context: X = a text, A = a word of ``vocabulary`` drawn
+    from it (P+(x, a) proportional to the count of a in x). Its top singular functions are
+    latent semantic analysis (Deerwester et al., 1990). Every text needs one word of
+    ``vocabulary``."""
+    vocab = np.asarray(vocabulary, dtype=np.int64)
+    lookup = np.full(int(max(vocab.max(), max(int(np.max(s)) for s in sequences))) + 1, -1)
+    lookup[vocab] = np.arange(vocab.size)
+    rows, cols = [], []
+    for i, seq in enumerate(sequences):
+        j = lookup[np.asarray(seq, dtype=np.int64)]
+        j = j[j >= 0]
+        rows.append(np.full(j.size, i))
+        cols.append(j)
+    r, c = np.concatenate(rows), np.concatenate(cols)
+    counts = sp.coo_matrix((np.ones(r.size), (r, c)), shape=(len(sequences), vocab.size))
+    return Context(counts.tocsr(), normalize=True, name="texts x words")
+
+
+def ridge_r2(features, targets, n_train: int, *, n_repeats: int = 10, alpha: float = 1e-2,
+             seed: int = 0) -> tuple[float, float]:
+    """Held-out R^2 of a ridge probe trained on ``n_train`` random rows, over seeded repeats.
+
+    Features are standardised on the training rows; ``alpha`` is the ridge penalty per
+    sample (:func:`contexture_lab.probe.fit_ridge`).
+
+    Returns
+    -------
+    (mean, std) of the test R^2 over ``n_repeats`` random splits.
+    """
+    from .probe import fit_ridge
+
+    F = np.asarray(features, dtype=np.float64)
+    y = np.asarray(targets, dtype=np.float64)
+    if F.ndim != 2 or y.shape != (F.shape[0],):
+        raise ValueError(f"features {F.shape} and targets {y.shape}: expected (n, p) and (n,)")
+    n_train = check_int(n_train, "n_train", low=2, high=F.shape[0] - 2)
+    rng = np.random.default_rng(seed)
+    scores = []
+    for _ in range(check_int(n_repeats, "n_repeats", low=1)):
+        order = rng.permutation(F.shape[0])
+        tr, te = order[:n_train], order[n_train:]
+        mu, sd = F[tr].mean(0), F[tr].std(0) + 1e-12
+        W, b = fit_ridge((F[tr] - mu) / sd, y[tr], alpha=alpha)
+        pred = ((F[te] - mu) / sd) @ W[:, 0] + b[0]
+        scores.append(1 - np.sum((y[te] - pred) ** 2) / np.sum((y[te] - y[te].mean()) ** 2))
+    return float(np.mean(scores)), float(np.std(scores))
