@@ -398,7 +398,7 @@ def _build_model(name: str, random_weights: bool, seed: int):
             torch.manual_seed(seed)
             model = BertModel(config, add_pooling_layer=False)
         if not random_weights:
-            state = {k: torch.from_numpy(np.ascontiguousarray(v))
+            state = {k: torch.from_numpy(np.array(v, dtype=np.float32))
                      for k, v in onnx_state_dict(path).items()}
             missing, unexpected = model.load_state_dict(state, strict=False)
             missing = [k for k in missing if "position_ids" not in k]
@@ -438,6 +438,14 @@ def load_model(name: str, *, random_weights: bool = False, seed: int = 0, device
     if key not in _MODELS:
         _MODELS[key] = _build_model(name, random_weights, seed).to(dev)
     return _MODELS[key]
+
+
+def unload() -> None:
+    """Forget every loaded model (their memory returns once nothing else holds them)."""
+    import gc
+
+    _MODELS.clear()
+    gc.collect()
 
 
 # --------------------------------------------------------------------------- forward
@@ -529,7 +537,7 @@ def _check_texts(texts) -> list:
 
 def forward(name: str, texts, *, max_length: int = 64, attentions: bool = False,
             states: bool = False, words=None, random_weights: bool = False, seed: int = 0,
-            batch_size: int = 32, device=None, cache: bool = True) -> Forward:
+            batch_size: int | None = None, device=None, cache: bool = True) -> Forward:
     """Run model ``name`` on ``texts`` and keep what the notebooks read (cached on disk).
 
     Parameters
@@ -546,7 +554,9 @@ def forward(name: str, texts, *, max_length: int = 64, attentions: bool = False,
         Token ids whose mean hidden state per depth to collect over all their occurrences.
     random_weights, seed : keyword-only
         The randomly initialised control model (see :func:`load_model`).
-    batch_size : int
+    batch_size : int, optional
+        Texts per pass; default 32 for the encoders and 8 for the decoder (its 30 layers'
+        activations, on top of its 540 MB of weights, stay under the lab's memory budget).
     device : optional
     cache : bool
         Read and write the on-disk cache (``$CONTEXTURE_LAB_CACHE``).
@@ -558,6 +568,8 @@ def forward(name: str, texts, *, max_length: int = 64, attentions: bool = False,
     spec = _spec(name)
     texts = _check_texts(texts)
     max_length = check_int(max_length, "max_length", low=4)
+    if batch_size is None:
+        batch_size = 8 if spec.kind == "decoder" else 32
     batch_size = check_int(batch_size, "batch_size", low=1)
     word_ids = None if words is None else np.unique(np.asarray(words, dtype=np.int64))
     path = None
@@ -834,7 +846,7 @@ def bag_of_words_context(sequences, vocabulary) -> Context:
     return Context(counts.tocsr(), normalize=True, name="texts x words")
 
 
-def ridge_r2(features, targets, n_train: int, *, n_repeats: int = 10, alpha: float = 1e-2,
+def ridge_r2(features, targets, n_train: int, *, n_repeats: int = 10, alpha: float = 1.0,
              seed: int = 0) -> tuple[float, float]:
     """Held-out R^2 of a ridge probe trained on ``n_train`` random rows, over seeded repeats.
 
