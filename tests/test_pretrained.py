@@ -148,10 +148,14 @@ def test_onnx_read_minilm_l3_matches_the_onnx_graph(tmp_path, monkeypatch):
                                    providers=["CPUExecutionProvider"])
     names = [i.name for i in session.get_inputs()]
     feeds = {k: enc[k].astype(np.int64) for k in names}
-    onnx_tokens = session.run(["output"], feeds)[0]
-    assert onnx_tokens.shape == (1, int(out.lengths[0]), 384)
-    np.testing.assert_allclose(out.states[0, -1, :out.lengths[0]], onnx_tokens[0],
-                               atol=1e-4)
+    outputs = session.run(None, feeds)
+    # the graph's outputs include the token states (1, T, 384) and their mean (1, 384)
+    onnx_tokens = [o for o in outputs if o.shape == (1, int(out.lengths[0]), 384)]
+    onnx_mean = [o for o in outputs if o.shape == (1, 384)]
+    assert len(onnx_tokens) == 1 and len(onnx_mean) == 1
+    np.testing.assert_allclose(out.states[0, -1, :out.lengths[0]], onnx_tokens[0][0],
+                               atol=1e-5)
+    np.testing.assert_allclose(out.pooled[-1, 0], onnx_mean[0][0], atol=1e-5)
 
 
 @needs["smollm2"]
