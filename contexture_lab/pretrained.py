@@ -929,3 +929,43 @@ def dirichlet_ratio(H, W) -> float:
     sq = np.sum(H ** 2, axis=1)
     D = np.maximum(sq[:, None] + sq[None, :] - 2 * H @ H.T, 0)
     return float((W * D).sum() / W.sum() / D.mean())
+
+
+def head_queries_keys(name: str, text: str, layer: int, head: int, *, max_length: int = 64,
+                      device=None) -> tuple[np.ndarray, np.ndarray]:
+    """The queries and keys of one head of a BERT encoder on one text.
+
+    ``cl.attention.attention_context(q, k)`` then reproduces that head's attention matrix
+    (BERT scales the scores by the square root of the head dimension, as the lab does), and
+    its ``temperature`` turns the knob of notebook 05 on a real head.
+
+    Returns
+    -------
+    q, k : ndarrays, shape (T, head_dim)
+    """
+    import torch
+
+    if _spec(name).kind != "encoder":
+        raise ValueError(f"model {name!r} is not a BERT encoder; expected 'minilm-l6' or "
+                         "'minilm-l3'")
+    model = load_model(name, device=device)
+    n_layers = model.config.num_hidden_layers
+    n_heads = model.config.num_attention_heads
+    layer = check_int(layer, "layer", low=0, high=n_layers - 1)
+    head = check_int(head, "head", low=0, high=n_heads - 1)
+    tok = load_tokenizer(name)
+    enc = tok([text], truncation=True, max_length=max_length, return_tensors="pt")
+    enc = {k: v.to(next(model.parameters()).device) for k, v in enc.items()}
+    block = model.encoder.layer[layer].attention.self
+    got = {}
+    hooks = [block.query.register_forward_hook(lambda m, i, o: got.__setitem__("q", o)),
+             block.key.register_forward_hook(lambda m, i, o: got.__setitem__("k", o))]
+    try:
+        with torch.inference_mode():
+            model(**enc)
+    finally:
+        for hook in hooks:
+            hook.remove()
+    dh = model.config.hidden_size // n_heads
+    cols = slice(head * dh, (head + 1) * dh)
+    return tuple(got[key][0, :, cols].double().cpu().numpy() for key in ("q", "k"))

@@ -162,3 +162,16 @@ def test_onnx_read_minilm_l3_matches_the_onnx_graph(tmp_path, monkeypatch):
 def test_gguf_read_smollm2_continues_a_simple_prompt():
     text = pt.generate("smollm2", "The capital of France is", max_new_tokens=3)
     assert "Paris" in text
+
+
+@needs["minilm-l6"]
+def test_head_queries_and_keys_reproduce_the_head(tmp_path, monkeypatch):
+    monkeypatch.setenv("CONTEXTURE_LAB_CACHE", str(tmp_path))
+    out = pt.forward("minilm-l6", PAIR[:1], attentions=True)
+    q, k = pt.head_queries_keys("minilm-l6", PAIR[0], 3, 7)
+    assert q.shape == k.shape == (int(out.lengths[0]), 32)
+    ctx = cl.attention.attention_context(q, k, 1.0, device="cpu")
+    np.testing.assert_allclose(ctx.conditional(), out.attentions[0, 3, 7, :len(q), :len(q)],
+                               atol=1e-5)
+    with pytest.raises(ValueError, match="not a BERT encoder"):
+        pt.head_queries_keys("smollm2", PAIR[0], 0, 0)
