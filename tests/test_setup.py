@@ -108,6 +108,8 @@ def test_binder_installs_the_package():
     installs = [line for line in post.splitlines()
                 if "pip install" in line and not line.startswith("#")]
     assert len(installs) == 1 and re.search(r"pip install .*--no-deps .*-e \.$", installs[0])
+    # then the hash-checked models and corpus of notebooks 08-09, into this environment
+    assert post.rstrip().splitlines()[-1] == "python tasks.py models"
     assert (BINDER / "postBuild").stat().st_mode & 0o111
 
 

@@ -1,0 +1,86 @@
+"""Exercises of notebook 09 (in-context learning of a graph by a real decoder)."""
+
+import numpy as np
+
+from . import call, compare_arrays, register
+
+
+def _grid_laplacian(a, b):
+    n = a * b
+    W = np.zeros((n, n))
+    for r in range(a):
+        for c in range(b):
+            i = r * b + c
+            if c + 1 < b:
+                W[i, i + 1] = W[i + 1, i] = 1
+            if r + 1 < a:
+                W[i, i + b] = W[i + b, i] = 1
+    return np.diag(W.sum(1)) - W, W
+
+
+# ---------------------------------------------------------------------- 09.grid_spectrum
+def _check_grid_spectrum(func):
+    for a, b in ((4, 4), (2, 5), (3, 1)):
+        L, _ = _grid_laplacian(a, b)
+        expected = np.linalg.eigvalsh(L)           # independent: numerical eigenvalues
+        got = np.sort(np.asarray(call(func, a, b), dtype=float).ravel())
+        passed, message = compare_arrays(got, expected, atol=1e-8,
+                                         what=f"Laplacian eigenvalues of the {a} x {b} grid")
+        if not passed:
+            return False, message
+    return True, ("lambda_ij = (2 - 2 cos(pi i / a)) + (2 - 2 cos(pi j / b)): the 4 x 4 grid's "
+                  "smallest non-zero value 2 - sqrt 2 appears twice (x and y), so only the "
+                  "two-dimensional eigenspace is determined")
+
+
+def _grid_spectrum_solution(a, b):
+    i, j = np.arange(a)[:, None], np.arange(b)[None, :]
+    return np.sort(((2 - 2 * np.cos(np.pi * i / a)) + (2 - 2 * np.cos(np.pi * j / b))).ravel())
+
+
+register(
+    "09.grid_spectrum",
+    prompt="write grid_spectrum(a, b): the a*b eigenvalues (sorted) of the combinatorial "
+           "Laplacian D - W of the a x b grid graph, in closed form",
+    hint="the grid is the product of two paths; a path on m nodes has Laplacian eigenvalues "
+         "2 - 2 cos(pi k / m), k = 0..m-1, and a product graph adds them",
+    checker=_check_grid_spectrum,
+    solution=_grid_spectrum_solution,
+)
+
+
+# ---------------------------------------------------------------------- 09.dirichlet_ratio
+def _check_dirichlet_ratio(func):
+    rng = np.random.default_rng(909)
+    _, W = _grid_laplacian(4, 4)
+    coords = np.array([[r, c] for r in range(4) for c in range(4)], dtype=float)
+    cases = [(coords, W), (rng.normal(size=(16, 5)), W), (coords @ [[2, 1], [0, 3]] + 7, W)]
+    for H, A in cases:
+        edges = [(i, j) for i in range(16) for j in range(16) if A[i, j] > 0]
+        pairs = [(i, j) for i in range(16) for j in range(16)]
+        dist = lambda i, j: float(np.sum((H[i] - H[j]) ** 2))          # noqa: E731
+        expected = (np.mean([dist(i, j) for i, j in edges])
+                    / np.mean([dist(i, j) for i, j in pairs]))
+        got = float(call(func, H, A))
+        if not np.isclose(got, expected, rtol=1e-8):
+            return False, (f"representation of shape {H.shape}: got {got:.4f}, expected "
+                           f"{expected:.4f} (mean squared distance over edges / over all pairs)")
+    return True, ("the grid's own coordinates give a ratio well below 1; random points give "
+                  "about 1")
+
+
+def _dirichlet_ratio_solution(H, W):
+    from contexture_lab.pretrained import dirichlet_ratio
+
+    return dirichlet_ratio(H, W)
+
+
+register(
+    "09.dirichlet_ratio",
+    prompt="write dirichlet_ratio(H, W): the mean of |h_i - h_j|^2 over the edges of the "
+           "graph W divided by its mean over all ordered pairs (i, j)",
+    hint="D = squared distances (n, n); (W * D).sum() / W.sum() is the edge mean, D.mean() "
+         "the all-pairs mean",
+    checker=_check_dirichlet_ratio,
+    solution=_dirichlet_ratio_solution,
+)
