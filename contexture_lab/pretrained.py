@@ -765,7 +765,7 @@ def head_profiles(attentions, lengths, *, sinks=(0, -1)) -> dict:
     dict of ndarrays of shape (L, H)
         ``local`` (mass on the same or an adjacent token), ``sink`` (mass on ``sinks``),
         ``entropy`` (row entropy over log T: 0 one key, 1 uniform), ``s1``,
-        ``effective_dimension`` (sum of s_i^2), ``decay_rate``, ``kernel_deviation``, and
+        ``effective_dimension`` (the participation ratio, the lab's own measure), ``decay_rate``, ``kernel_deviation``, and
         ``kind`` (ndarray of str: ``sink`` if sink > 0.5, else ``local`` if local > 0.5,
         else ``broad`` if entropy > 0.8, else ``mixed``).
     """
