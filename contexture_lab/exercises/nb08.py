@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from . import call, compare_arrays, register
+from . import as_number, call, compare_arrays, compare_numbers, register
 
 
 def _attention_matrices():
@@ -20,12 +20,13 @@ def _check_sink_mass(func):
     for C in _attention_matrices():
         t = C.shape[0]
         expected = (C[:, 0].sum() + C[:, t - 1].sum()) / t   # independent: column sums
-        got = float(call(func, C))
-        if not np.isclose(got, expected, atol=1e-10):
-            if np.isclose(got, C[:, 0].mean(), atol=1e-10):
-                return False, (f"got {got:.4f}, expected {expected:.4f}: count the last "
-                               "token ([SEP]) as a sink too, not only [CLS]")
-            return False, f"{t} x {t} attention matrix: got {got:.4f}, expected {expected:.4f}"
+        answer = call(func, C)
+        passed, message = compare_numbers(answer, expected, atol=1e-10,
+                                          what=f"the sink mass of a {t} x {t} attention matrix")
+        if not passed:
+            if np.isclose(as_number(answer), C[:, 0].mean(), atol=1e-10):
+                message += ": count the last token ([SEP]) as a sink too, not only [CLS]"
+            return False, message
     return True, "sink mass = mean over queries of the attention on [CLS] and [SEP]"
 
 
@@ -56,8 +57,7 @@ def _check_head_spectrum(func):
         s = np.linalg.svd(Q, compute_uv=False)
         expected = np.zeros(t - 1)
         expected[:min(t - 1, s.size - 1)] = s[1:t]
-        got = np.asarray(call(func, C), dtype=float)
-        passed, message = compare_arrays(got, expected, atol=1e-8,
+        passed, message = compare_arrays(call(func, C), expected, atol=1e-8,
                                          what=f"s_1..s_{t - 1} of a {t} x {t} head")
         if not passed:
             return False, message

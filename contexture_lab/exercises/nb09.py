@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from . import call, compare_arrays, register
+from . import as_array, call, compare_arrays, compare_numbers, register
 
 
 def _grid_laplacian(a, b):
@@ -23,7 +23,7 @@ def _check_grid_spectrum(func):
     for a, b in ((4, 4), (2, 5), (3, 1)):
         L, _ = _grid_laplacian(a, b)
         expected = np.linalg.eigvalsh(L)           # independent: numerical eigenvalues
-        got = np.sort(np.asarray(call(func, a, b), dtype=float).ravel())
+        got = np.sort(as_array(call(func, a, b), what="the eigenvalues").ravel())
         passed, message = compare_arrays(got, expected, atol=1e-8,
                                          what=f"Laplacian eigenvalues of the {a} x {b} grid")
         if not passed:
@@ -61,10 +61,12 @@ def _check_dirichlet_ratio(func):
         dist = lambda i, j: float(np.sum((H[i] - H[j]) ** 2))          # noqa: E731
         expected = (np.mean([dist(i, j) for i, j in edges])
                     / np.mean([dist(i, j) for i, j in pairs]))
-        got = float(call(func, H, A))
-        if not np.isclose(got, expected, rtol=1e-8):
-            return False, (f"representation of shape {H.shape}: got {got:.4f}, expected "
-                           f"{expected:.4f} (mean squared distance over edges / over all pairs)")
+        passed, message = compare_numbers(
+            call(func, H, A), expected, atol=0.0, rtol=1e-8,
+            what=f"the ratio for a representation of shape {H.shape} (mean squared distance "
+                 "over edges / over all pairs)")
+        if not passed:
+            return False, message
     return True, ("the grid's own coordinates give a ratio well below 1; random points give "
                   "about 1")
 
