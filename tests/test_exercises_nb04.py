@@ -3,7 +3,6 @@
 import numpy as np
 import pytest
 
-import contexture_lab as cl
 from contexture_lab import exercises as ex
 from exercise_tables import assert_reference_accepted, assert_rejected
 from contexture_lab.attention import attention_context

@@ -6,15 +6,10 @@ from . import as_array, call, compare_arrays, compare_numbers, register
 
 
 def _grid_laplacian(a, b):
-    n = a * b
-    W = np.zeros((n, n))
-    for r in range(a):
-        for c in range(b):
-            i = r * b + c
-            if c + 1 < b:
-                W[i, i + 1] = W[i + 1, i] = 1
-            if r + 1 < a:
-                W[i, i + b] = W[i + b, i] = 1
+    """Combinatorial Laplacian D - W and adjacency W of the a x b grid (node r*b + c)."""
+    from ..datasets import grid_graph
+
+    W = grid_graph(a, b)
     return np.diag(W.sum(1)) - W, W
 
 
