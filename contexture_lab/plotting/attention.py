@@ -49,7 +49,7 @@ def draw_spectrum(ax, s, k: int = 40, **kwargs):
 
 def draw_sweep_curves(ax, sweep, index: int = 0):
     """Total association and effective dimension (left axis, log) and probe error (right
-    axis) against temperature.
+    axis, only for a sweep with labels) against temperature.
 
     The probe error is drawn with its spread over random completions of a split cluster
     (an error bar of one standard deviation; none where d ends at a gap). Returns the
@@ -65,6 +65,8 @@ def draw_sweep_curves(ax, sweep, index: int = 0):
     ax.set_xlabel("temperature")
     ax.set_ylabel(r"$\sum_i s_i^2$ and participation ratio", color="C0")
     ax.legend(fontsize=7, loc="upper right")
+    if sweep.labels is None:       # no token classes: no probe to draw
+        return ax.axvline(t[index], color="0.3", ls="--", lw=1)
     twin = ax.twinx()
     twin.errorbar(t, sweep.probe_error, yerr=sweep.probe_spread, color="C3", marker="s",
                   ms=3, capsize=2, label=f"probe error (top {sweep.d})")

@@ -59,13 +59,16 @@ class AttentionExplorer(Explorer):
         self.line.set_ydata(sw.singular_values[i][:self.k])
         self.marker.set_xdata([sw.temperatures[i]] * 2)
         d_tau = int(sw.tau_dimension[i])
-        spread = (f" &plusmn; {sw.probe_spread[i]:.3f} (mean over {sw.n_bases} random bases "
-                  "of a split cluster)" if sw.split[i] else "")
-        return (f"temperature <b>{sw.temperatures[i]:.3g}</b>: s<sub>1</sub> = "
+        text = (f"temperature <b>{sw.temperatures[i]:.3g}</b>: s<sub>1</sub> = "
                 f"{sw.singular_values[i][0]:.3f}, total association &sum;s<sub>i</sub>"
                 f"<sup>2</sup> = {sw.total_association[i]:.2f}, effective dimension "
                 f"(participation ratio) = {sw.effective_dimension[i]:.2f}, tau picks d = "
-                f"{d_tau if d_tau > 0 else 'none'}, probe error on the top {sw.d} functions "
+                f"{d_tau if d_tau > 0 else 'none'}")
+        if sw.labels is None:
+            return text
+        spread = (f" &plusmn; {sw.probe_spread[i]:.3f} (mean over {sw.n_bases} random bases "
+                  "of a split cluster)" if sw.split[i] else "")
+        return (f"{text}, probe error on the top {sw.d} functions "
                 f"= {sw.probe_error[i]:.3f}{spread}")
 
 
