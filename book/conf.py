@@ -37,6 +37,8 @@ nb_mime_priority_overrides = [("html", "application/vnd.jupyter.widget-view+json
                               ("html", "application/vnd.jupyter.widget-state+json", None)]
 nb_ipywidgets_js = {}
 myst_enable_extensions = ["dollarmath", "amsmath"]
+# $$...$$ inside a paragraph is display math, as in JupyterLab (notebook 03 has such)
+myst_dmath_double_inline = True
 myst_heading_anchors = 3
 
 # MathJax 3 from npm, copied into the book (mathjax_path is relative to _static/)

@@ -45,20 +45,16 @@ def section_ids(env) -> dict[int, str]:
     return found
 
 
-def _skipped(node: nodes.Node) -> bool:
-    parent = node.parent
-    while parent is not None:
-        if isinstance(parent, SKIP):
+def _skipped(element: nodes.Element) -> bool:
+    while element is not None:
+        if isinstance(element, SKIP):
             return True
-        parent = parent.parent
+        element = element.parent
     return False
 
 
-def _after_theory_literal(text: nodes.Text) -> bool:
-    parent = text.parent
-    index = parent.index(text)
-    return index > 0 and isinstance(parent[index - 1], nodes.literal) and \
-        parent[index - 1].astext() in ("THEORY.md", "docs/THEORY.md")
+def _theory_literal(node: nodes.Node) -> bool:
+    return isinstance(node, nodes.literal) and node.astext() in ("THEORY.md", "docs/THEORY.md")
 
 
 class TheoryLinks(SphinxPostTransform):
@@ -72,26 +68,38 @@ class TheoryLinks(SphinxPostTransform):
             return
         ids = section_ids(self.env)
         uri = self.app.builder.get_relative_uri(self.env.docname, THEORY_DOC)
-        for text in list(self.document.findall(nodes.Text)):
-            if _skipped(text):
+        for element in list(self.document.findall(nodes.Element)):
+            if _skipped(element):
                 continue
-            value = str(text)
-            spans = [m.span("refs") for m in MENTION.finditer(value)]
-            if _after_theory_literal(text):
+            index = 0
+            while index < len(element):
+                if not isinstance(element[index], nodes.Text):
+                    index += 1
+                    continue
+                # a run of Text nodes read as one (a line break is a Text node of its own)
+                end = index
+                while end < len(element) and isinstance(element[end], nodes.Text):
+                    end += 1
+                value = "".join(map(str, element.children[index:end]))
+                spans = [m.span("refs") for m in MENTION.finditer(value)]
                 first = AFTER_LITERAL.match(value)
-                if first:
+                if first and index > 0 and _theory_literal(element[index - 1]):
                     spans.insert(0, first.span("refs"))
-            if spans:
-                text.parent.replace(text, self._linked(value, spans, ids, uri, text))
+                if not spans:
+                    index = end
+                    continue
+                linked = self._linked(value, spans, ids, uri, element)
+                element[index:end] = linked
+                index += len(linked)
 
-    def _linked(self, value, spans, ids, uri, text) -> list[nodes.Node]:
+    def _linked(self, value, spans, ids, uri, element) -> list[nodes.Node]:
         out, at = [], 0
         for start, end in spans:
             for item in ITEM.finditer(value, start, end):
                 number = int(item.group("number"))
                 if number not in ids:
                     logger.warning("THEORY.md has no section %d (sections: %s)", number,
-                                   ", ".join(map(str, sorted(ids))), location=text.parent)
+                                   ", ".join(map(str, sorted(ids))), location=element)
                     continue
                 out.append(nodes.Text(value[at:item.start()]))
                 link = nodes.reference("", "", internal=True,
