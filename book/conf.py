@@ -60,6 +60,8 @@ html_theme_options = {
     "use_download_button": False,
     "use_fullscreen_button": False,
     "home_page_in_toc": True,
+    # one search field (the sidebar's), no second one in a header bar above the page
+    "navbar_persistent": [],
 }
 # the site's root index.html: a redirect to the title page (book/index.html)
 html_extra_path = ["_root"]
