@@ -433,7 +433,7 @@ def ensure_book_tools() -> None:
     shutil.rmtree(BOOK_TOOLS, ignore_errors=True)
     BOOK_TOOLS.mkdir(parents=True)
     say(f"installing the book's tooling into {shown(BOOK_TOOLS)}/ (Sphinx, myst-nb, "
-        "sphinx-book-theme from requirements/book.txt; MathJax from npm; about 260 MB, once)")
+        "sphinx-book-theme from requirements/book.txt; MathJax from npm; about 230 MB, once)")
     run(sys.executable, "-m", "venv", BOOK_TOOLS / "venv")
     run(BOOK_PYTHON, "-m", "pip", "install", "--disable-pip-version-check", "-q",
         "--no-compile", "--require-hashes", "-r", BOOK_REQUIREMENTS)

@@ -27,7 +27,8 @@ include_patterns = ["book/index.md", "notebooks/*.ipynb", "docs/THEORY.md",
 exclude_patterns = [".venv", "build", "my-lab", "artifacts", "benchmarks/results", ".git",
                     "**/.ipynb_checkpoints", "**/node_modules"]
 
-extensions = ["myst_nb", "sphinx_book_theme", "theory_links"]
+# sphinx.ext.githubpages: an empty .nojekyll, so that GitHub Pages serves _static/ as it is
+extensions = ["myst_nb", "sphinx_book_theme", "sphinx.ext.githubpages", "theory_links"]
 
 # notebooks: the stored outputs as they are, never executed
 nb_execution_mode = "off"

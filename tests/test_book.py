@@ -3,8 +3,8 @@
 ``python3 tasks.py book DIR`` (the documented command) builds the book into a temporary
 folder; a loopback HTTP server serves it and Chromium (Debian's, through Playwright, as in
 test_browser.py) opens every page, with every request that leaves the server refused and
-recorded. Then: every page loads without a script error and the book fetches nothing from
-outside; the table of contents lists every notebook and the docs; no internal link is broken
+recorded. Then: every page loads without a script error or a missing file (a style sheet,
+a script, a font, an image) and the book fetches nothing from outside; the table of contents lists every notebook and the docs; no internal link is broken
 (the file exists, the #anchor is an id on that page); MathJax typeset the math (no raw
 ``$...$`` or ``\\(...\\)`` left in the text, no MathJax error); each notebook page shows, as
 loaded images, as many figures as the notebook stores image outputs; each "THEORY.md section
@@ -65,7 +65,7 @@ _COLLECT = """async () => {
     await MathJax.startup.promise;
   }
   const main = document.querySelector('main') || document.body;
-  const skip = 'pre, code, script, style, mjx-container, .highlight, .cell_output';
+  const skip = 'pre, code, script, style, mjx-container, .highlight';
   const walker = document.createTreeWalker(main, NodeFilter.SHOW_TEXT);
   const text = [];
   while (walker.nextNode()) {
@@ -146,6 +146,9 @@ def book(tmp_path_factory):
             page = context.new_page()
             errors = []
             page.on("pageerror", lambda error: errors.append(str(error)))
+            # a file of the book that a page asks for and the server does not have
+            page.on("response", lambda response: errors.append(
+                f"{response.status} {response.url}") if response.status >= 400 else None)
             for name in files:
                 errors.clear()
                 response = page.goto(f"{origin}/{name}", wait_until="load")
@@ -176,10 +179,16 @@ def test_every_page_loads_offline(book):
     assert expected <= set(pages), f"pages missing from the book: {expected - set(pages)}"
     bad = {name: (p["status"], p["errors"]) for name, p in pages.items()
            if p["status"] != 200 or p["errors"]}
-    assert not bad, f"pages that failed to load or raised a script error: {bad}"
+    assert not bad, f"pages that failed to load, raised a script error or missed a file: {bad}"
     assert book["outside"] == [], f"the book fetched from outside: {book['outside'][:5]}"
     # the root index.html sends a reader to the title page
     assert pages["index.html"]["url"].endswith("/book/index.html")
+
+
+def test_ready_for_github_pages(book):
+    # GitHub Pages' Jekyll step would drop the folders whose names begin with "_"
+    assert (book["html"] / ".nojekyll").is_file()
+    assert (book["html"] / "_static" / "mathjax" / "tex-chtml.js").is_file()
 
 
 def test_table_of_contents_lists_every_notebook_and_the_docs(book):
