@@ -233,19 +233,33 @@ def ensure_corpus(python=PYTHON, data=DATA) -> None:
     say(f"corpus unpacked into {shown(target)}/")
 
 
+def apt_install(why: str, *packages: str) -> bool:
+    """Install Debian packages with apt when we may (root, apt-get present); whether it ran."""
+    if not (shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0):
+        return False
+    say(f"installing Debian's {' and '.join(packages)} {why} (once)")
+    quiet = {"DEBIAN_FRONTEND": "noninteractive", **os.environ}
+    subprocess.run(["apt-get", "update", "-qq"], check=True, env=quiet)
+    subprocess.run(["apt-get", "install", "-y", "-qq", *packages], check=True, env=quiet,
+                   stdout=subprocess.DEVNULL)
+    return True
+
+
 def ensure_chromium() -> bool:
     """Debian's chromium for the browser tests; installed with apt when we may (root)."""
     if CHROMIUM.exists():
         return True
-    if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
-        say("installing Debian's chromium for the browser tests (once)")
-        quiet = {"DEBIAN_FRONTEND": "noninteractive", **os.environ}
-        subprocess.run(["apt-get", "update", "-qq"], check=True, env=quiet)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=True, env=quiet,
-                       stdout=subprocess.DEVNULL)
+    if apt_install("for the browser tests", "chromium"):
         return CHROMIUM.exists()
     say("chromium not found and cannot be installed here: the browser tests will skip")
     return False
+
+
+def ensure_npm() -> str | None:
+    """Node's npm for the book's MathJax; Debian's nodejs and npm installed when we may."""
+    if shutil.which("npm") is None:
+        apt_install("for the book", "nodejs", "npm")
+    return shutil.which("npm")
 
 
 def prepare_workspace() -> None:
@@ -319,7 +333,10 @@ NBVAL_VARIANTS = {
 def test(extra) -> None:
     ensure_env()
     ensure_chromium()
-    ensure_book_tools()   # tests/test_book.py builds the book and reads it in the browser
+    if ensure_npm():   # tests/test_book.py builds the book and reads it in the browser
+        ensure_book_tools()
+    else:
+        say("npm not found and cannot be installed here: the book test will skip")
     pytest = [PYTHON, "-m", "pytest", "-n", "2", "--dist", "loadfile"]
     with tempfile.TemporaryDirectory(prefix="contexture_lab_cache_") as cache:
         # a fresh sweep cache: stored notebook outputs are checked against fresh numbers
@@ -426,7 +443,7 @@ def ensure_book_tools() -> None:
     with ``npm ci`` from book/package-lock.json, copied into static/mathjax/."""
     if book_tools_ready():
         return
-    npm = shutil.which("npm")
+    npm = ensure_npm()
     if npm is None:
         sys.exit("the book needs Node's npm for MathJax (Debian: apt-get install nodejs npm)")
     start = time.monotonic()
