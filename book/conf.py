@@ -34,12 +34,12 @@ extensions = ["myst_nb", "sphinx_book_theme", "sphinx.ext.githubpages", "theory_
 nb_execution_mode = "off"
 # the explorers' widgets need a kernel: the book shows their text fallback, and loads no
 # widget JavaScript from a CDN
-nb_mime_priority_overrides = [("html", "application/vnd.jupyter.widget-view+json", None),
-                              ("html", "application/vnd.jupyter.widget-state+json", None)]
+nb_mime_priority_overrides = [("html", "application/vnd.jupyter.widget-view+json", None)]
 nb_ipywidgets_js = {}
 myst_enable_extensions = ["dollarmath", "amsmath"]
 # $$...$$ inside a paragraph is display math, as in JupyterLab (notebook 03 has such)
 myst_dmath_double_inline = True
+# an explicit link to a heading resolves too: [§5](../docs/THEORY.md#5-association-strength)
 myst_heading_anchors = 3
 
 # MathJax 3 from npm, copied into the book (mathjax_path is relative to _static/)
