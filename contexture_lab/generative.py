@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import check_int
+from ._validation import as_float_array, check_int
 from .context import check_context
 from .contexts import MAX_DENSE_ENTRIES
 from .degeneracy import maybe_scramble
@@ -117,4 +117,36 @@ def pmi_span(ctx, d: int, *, rtol: float = 1e-10) -> np.ndarray:
     return U[:, :d] / np.sqrt(ctx.p_x)[:, None]
 
 
-__all__ = ["centred_pmi", "pmi", "pmi_singular_values", "pmi_span"]
+def conditional_entropy(ctx) -> float:
+    """H(A | X) = -sum P+(x, a) log P+(a | x) in nats: the minimum of the likelihood loss."""
+    ctx = check_context(ctx)
+    P = ctx.P.toarray() if ctx.is_sparse else np.asarray(ctx.P)
+    C = P / ctx.p_x[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(P > 0, P * np.log(np.where(P > 0, C, 1.0)), 0.0)
+    return float(-terms.sum())
+
+
+def cross_entropy(ctx, probabilities) -> float:
+    """E_{P+}[-log q(A | X)] in nats for a model's conditional q (N, M), rows summing to 1.
+
+    Minus :func:`conditional_entropy` it is the expected KL divergence
+    E_X KL(P+(. | X) || q(. | X)) >= 0, zero iff q = P+(. | x) wherever p_X > 0.
+    """
+    ctx = check_context(ctx)
+    Qm = as_float_array(probabilities, "probabilities", ndim=2)
+    if Qm.shape != ctx.shape:
+        raise ValueError(f"probabilities has shape {Qm.shape}; expected {ctx.shape}, one row "
+                         "P(. | x) over the context values per input")
+    if (Qm < 0).any() or not np.allclose(Qm.sum(axis=1), 1.0, atol=1e-8):
+        raise ValueError("probabilities must be >= 0 with rows that sum to 1 (one "
+                         "conditional distribution per input)")
+    P = ctx.P.toarray() if ctx.is_sparse else np.asarray(ctx.P)
+    if ((P > 0) & (Qm <= 0)).any():
+        return float("inf")
+    with np.errstate(divide="ignore"):
+        return float(-np.sum(np.where(P > 0, P * np.log(np.where(P > 0, Qm, 1.0)), 0.0)))
+
+
+__all__ = ["centred_pmi", "conditional_entropy", "cross_entropy", "pmi",
+           "pmi_singular_values", "pmi_span"]
