@@ -17,8 +17,9 @@ __version__ = "0.1.0"
 
 _LAZY_MODULES = {
     "alignment", "association", "attention", "datasets", "device", "encoders", "estimation",
-    "explore",
-    "mixing", "objectives", "plotting", "pretrained", "probe", "spectrum", "training",
+    "explore", "generative",
+    "mixing", "objectives", "plotting", "pretrained", "probe", "scaling", "spectrum",
+    "training",
     "widgets",
 }
 
