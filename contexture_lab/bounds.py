@@ -10,7 +10,8 @@ The rate used here is classical least-squares asymptotics, not a theorem of the 
 sources (THEORY.md section 12): with ``psi = (1, phi)`` the features with a constant,
 ``Sigma = E[psi psi^T]`` and the population residual ``r(x) = y(x) - theta*^T psi(x)``,
 
-    n * estimation  ->  c = E[ ||r(X)||^2  psi(X)^T Sigma^{-1} psi(X) ]   (in mean, n -> inf)
+    n * (theta_hat - theta*)-error  ->  a random variable with mean
+    c = E[ ||r(X)||^2  psi(X)^T Sigma^{-1} psi(X) ]          (in distribution, n -> inf)
 
 (the "sandwich" covariance of least squares: White 1980; van der Vaart, *Asymptotic
 Statistics*, 1998, section 5.3). For features orthonormal and centred under P_X, as the

@@ -4,10 +4,10 @@ The distribution-shift chapter of the dissertation draws on two papers by the sa
 (THEORY.md section 13):
 
 - Zhai, Dan, Kolter, Ravikumar, *Understanding Why Generalized Reweighting Does Not Improve
-  Over ERM* (ICLR 2023, arXiv:2201.12293): a model that can fit its training data exactly
-  ends at the same predictor whatever (positive) weights its training loss gives the samples.
-  :func:`min_norm_interpolant` and :func:`fit_ridge` with ``alpha -> 0`` show it for a ridge
-  probe with more features than labelled points.
+  Over ERM* (ICLR 2023, arXiv:2201.12293): over-parameterised models trained with reweighted
+  losses end close to the ERM model. For a ridge probe with more features than labelled
+  points it is exact: :func:`min_norm_interpolant` is the limit of
+  :func:`~contexture_lab.probe.fit_ridge` as ``alpha -> 0`` for any positive weights.
 - Zhai, Dan, Kolter, Ravikumar, *DORO: Distributional and Outlier Robust Optimization*
   (ICML 2021, arXiv:2106.06142): CVaR-DRO minimises the mean of the worst alpha-fraction of
   the losses, which a few outliers (flipped labels) can dominate; CVaR-DORO first discards
@@ -25,11 +25,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import as_float_array, check_choice, check_float, check_int
-from .probe import fit_ridge
+from ._validation import as_float_array, check_choice, check_float, check_int, check_rng
 
-__all__ = ["FitResult", "cvar", "cvar_weights", "doro", "doro_weights",
-           "fit_softmax", "group_errors", "min_norm_interpolant", "risk_weights"]
+__all__ = ["FitResult", "class_subsample", "cvar", "cvar_weights", "doro", "doro_weights",
+           "fit_softmax", "flip_labels", "group_errors", "min_norm_interpolant",
+           "risk_weights"]
 
 
 def _losses(losses) -> np.ndarray:
@@ -83,12 +83,12 @@ def cvar(losses, alpha: float) -> float:
 def doro_weights(losses, alpha: float, eps: float) -> np.ndarray:
     """Weights of the CVaR-DORO risk: CVaR_alpha after discarding an eps-fraction of outliers.
 
-    DORO's risk is the smallest CVaR_alpha over distributions P' with
-    ``P = (1 - eps) P' + eps P~`` (Zhai et al., ICML 2021): P' may drop mass eps of the
-    empirical distribution. The smallest CVaR is reached by dropping the largest losses, so
-    P' puts ``1 / ((1 - eps) n)`` on the smallest losses (a fraction on the boundary
-    sample), and CVaR_alpha is then taken under P'. The authors' code (``cvar_doro`` in
-    github.com/RuntianZ/doro, ``dro.py``) does the same on whole samples of a mini-batch.
+    The authors' code (``cvar_doro`` in github.com/RuntianZ/doro, ``dro.py``; Zhai et al.,
+    ICML 2021) drops the eps-fraction of largest losses of a mini-batch and takes CVaR_alpha
+    of the rest. Written as a distribution (our formulation): the smallest CVaR_alpha over
+    P' with ``P = (1 - eps) P' + eps P~``; it is reached by dropping the largest losses, so
+    P' puts ``1 / ((1 - eps) n)`` on the smallest losses (a fraction on the boundary sample
+    when eps n is not whole), and CVaR_alpha is then taken under P'.
 
     Parameters
     ----------
@@ -230,6 +230,50 @@ def group_errors(predictions, labels, groups) -> np.ndarray:
                          f"shapes {pred.shape}, {lab.shape}, {grp.shape}")
     _, codes = np.unique(grp, return_inverse=True)
     return np.bincount(codes, weights=(pred != lab)) / np.bincount(codes)
+
+
+def class_subsample(y, counts, rng) -> np.ndarray:
+    """Sorted indices of a subsample with ``counts[c]`` random members of each class c.
+
+    Classes in sorted order; a count at least the class size keeps the whole class. A
+    subsample with few members of some classes is a *subpopulation shift*: those classes are
+    the minority groups at training time and are weighted equally at test time.
+    """
+    y = np.asarray(y)
+    classes = np.unique(y)
+    counts = np.asarray(counts)
+    if counts.shape != classes.shape or counts.dtype.kind not in "iu" or (counts < 1).any():
+        raise ValueError(f"counts must hold one positive integer per class ({classes.size} "
+                         f"classes), got {counts!r}")
+    rng = check_rng(rng)
+    keep = []
+    for c, k in zip(classes, counts):
+        members = np.flatnonzero(y == c)
+        keep.append(members if k >= members.size else rng.choice(members, k, replace=False))
+    return np.sort(np.concatenate(keep))
+
+
+def flip_labels(labels, fraction: float, rng, *, n_classes: int | None = None):
+    """Labels with ``round(fraction * n)`` random entries changed to another random class.
+
+    Returns
+    -------
+    (ndarray, ndarray): the new labels (n,) and the sorted indices that were flipped.
+    """
+    lab = np.asarray(labels)
+    if lab.ndim != 1 or lab.dtype.kind not in "iu":
+        raise TypeError(f"labels must be a 1-D array of class indices, got {lab.dtype} of "
+                        f"shape {lab.shape}")
+    fraction = check_float(fraction, "fraction", low=0.0, high=1.0)
+    C = int(lab.max()) + 1 if n_classes is None else check_int(n_classes, "n_classes",
+                                                               low=int(lab.max()) + 1)
+    if C < 2:
+        raise ValueError("flipping a label needs at least two classes")
+    rng = check_rng(rng)
+    idx = np.sort(rng.choice(lab.size, int(round(fraction * lab.size)), replace=False))
+    out = lab.copy()
+    out[idx] = (out[idx] + rng.integers(1, C, idx.size)) % C
+    return out, idx
 
 
 # ---------------------------------------------------------------------- interpolation

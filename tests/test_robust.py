@@ -138,3 +138,19 @@ def test_min_norm_interpolant_is_the_limit_of_weighted_and_unweighted_ridge():
     Wu = probe.fit_ridge(F[:, :3], Y, 1e-9)[0]
     Ww = probe.fit_ridge(F[:, :3], Y, 1e-9, sample_weight=w)[0]
     assert np.abs(Wu - Ww).max() > 1e-2
+
+
+def test_flip_labels_changes_exactly_the_chosen_fraction():
+    y = np.repeat(np.arange(4), 25)
+    out, idx = robust.flip_labels(y, 0.08, 0)
+    assert idx.size == 8 and np.all(out[idx] != y[idx])
+    keep = np.setdiff1d(np.arange(100), idx)
+    assert np.all(out[keep] == y[keep]) and out.max() < 4
+
+
+def test_class_subsample():
+    y = np.repeat(np.arange(3), [5, 6, 7])
+    sub = robust.class_subsample(y, np.array([10, 2, 3]), 0)
+    assert np.bincount(y[sub]).tolist() == [5, 2, 3]
+    with pytest.raises(ValueError, match="one positive integer per class"):
+        robust.class_subsample(y, np.array([1, 2]), 0)
