@@ -21,6 +21,12 @@ opening a notebook a second time is fast; files are written atomically and check
 read, and a damaged one is recomputed (:mod:`contexture_lab._cache`). The folder is
 ``$CONTEXTURE_LAB_CACHE`` if set, else ``$XDG_CACHE_HOME/contexture_lab`` or
 ``~/.cache/contexture_lab``; pass ``cache=False`` to recompute.
+
+The digits sweep of notebook 05 also ships with the package (``contexture_lab/data``,
+written by ``tools/ship_sweeps.py``, functions in single precision), so that a first open
+with an empty cache reads it instead of computing it for about 20 s. It is named by a hash
+of every input, is never used under the scramble switch (that run recomputes everything),
+and the tests compare it with a recomputation.
 """
 
 from __future__ import annotations
