@@ -80,3 +80,17 @@ def test_analyse_on_the_hypercube_matches_the_closed_form():
     assert out["probe_error"][0] == pytest.approx(expected, abs=1e-12)
     # the first bit is a one-bit Walsh function: the top-4 span holds it, the error is 0
     assert out["probe_error"][0] == 0.0
+
+
+def test_sweeps_show_their_progress_unless_asked_not_to(capsys):
+    parents, y = em.digits_parents((3, 30), n=60)
+    kwargs = dict(weights=(0.5,), depths=(1,), operations=("convex", "convolution"), d=4,
+                  d_values=(4,), n_per_class=2, n_repeats=1)
+    em.build_sweep(parents, [("KNN-3", "KNN-30")], y, **kwargs)
+    assert "mixing sweep" in capsys.readouterr().err
+    em.build_sweep(parents, [("KNN-3", "KNN-30")], y, progress=False, **kwargs)
+    assert capsys.readouterr().err == ""
+    digits = cl.datasets.load_digits(60, random_state=0)
+    xa.temperature_sweep(xa.unit_tokens(digits.X), digits.y, [0.1], d=4, n_per_class=2,
+                         n_bases=2, device="cpu")
+    assert "temperature sweep" in capsys.readouterr().err
