@@ -91,6 +91,9 @@ TEST_ENV = {
     "OPENBLAS_NUM_THREADS": "2",
     "MPLBACKEND": "Agg",
     "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+    # every inline figure of a notebook goes through contexture_lab.plotting.figure_check:
+    # overlapping or clipped text and legends on data print to stderr, which nbval fails on
+    "CONTEXTURE_LAB_CHECK_FIGURES": "1",
 }
 
 

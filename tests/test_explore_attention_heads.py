@@ -58,8 +58,11 @@ def test_explorer_on_a_head_reads_out_without_a_probe(head):
     assert "tau picks" in text and "probe" not in text
     i = sw.index(0.5)
     assert f"{sw.total_association[i]:.2f}" in text
-    np.testing.assert_allclose(ex.image.get_array(), sw.attention[i])
-    assert len(ex.figure.axes) == 3         # no probe axis drawn
+    np.testing.assert_allclose(ex.image.get_array(), sw.attention[i] / sw.attention[i].max())
+    with_probe = cl.widgets.attention_explorer(xa.temperature_sweep(
+        np.vstack([np.eye(4), -np.eye(4)]), np.arange(8) % 2, TEMPS, d=2, n_per_class=1,
+        progress=False))
+    assert len(ex.figure.axes) == len(with_probe.figure.axes) - 1     # no probe axis drawn
 
 
 def test_keys_must_match_the_queries():

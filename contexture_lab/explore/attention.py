@@ -152,7 +152,7 @@ def cluster_probe_error(res, labels, d: int, *, n_bases: int = 10, n_per_class: 
 
 def temperature_sweep(tokens, labels, temperatures=None, *, keys=None, d: int = 20,
                       n_per_class: int = 5, seed: int = 0, n_bases: int = 10,
-                      device=None) -> TemperatureSweep:
+                      device=None, progress: bool = True) -> TemperatureSweep:
     """Attention contexts of ``tokens`` over a temperature grid, with their measures.
 
     Parameters
@@ -179,6 +179,8 @@ def temperature_sweep(tokens, labels, temperatures=None, *, keys=None, d: int = 
         (:func:`cluster_probe_error`).
     device : optional
         Where the attention scores are computed.
+    progress : bool
+        Show a tqdm progress bar over the temperatures.
 
     Returns
     -------
@@ -209,7 +211,9 @@ def temperature_sweep(tokens, labels, temperatures=None, *, keys=None, d: int = 
         raise ValueError("temperatures must be a non-empty list of positive numbers")
     temps = np.sort(temps)
     spectra, probes, taus, mats = [], [], [], []
-    for t in temps:
+    from tqdm.auto import tqdm
+
+    for t in tqdm(temps, desc="temperature sweep", disable=not progress, leave=False):
         ctx = attention_context(X, K, float(t), device=device)
         res = contexture(ctx, n - 1)      # every non-constant function: no cut to split
         s = res.singular_values
