@@ -281,6 +281,8 @@ def test_notebook_in_the_browser(name, runs):
         if number in SCENARIOS:
             _drive_explorer(nb, SCENARIOS[number], number)
         nb.screenshot_notebook(ARTIFACTS / f"{number}_notebook.png")
+        if number == "00":
+            _reset_gives_a_starter_cell(nb)
     except Exception:
         page.screenshot(path=ARTIFACTS / f"{number}_failure.png", full_page=True)
         raise
@@ -342,3 +344,29 @@ def _drive_explorer(nb: LabPage, query: str, number: str) -> None:
         assert _changed_fraction(image0, image2) < 0.002, "the plot did not come back"
     finally:
         kernel.stop_channels()
+
+
+def _reset_gives_a_starter_cell(nb: LabPage) -> None:
+    """A student types ``cl.exercises.reset(...)`` into a new last cell and runs it: the
+    exercise's starting code appears in a new cell below it (IPython's set_next_input)."""
+    from contexture_lab import exercises
+
+    page = nb.page
+    cells = page.locator(".jp-Notebook .jp-Cell")
+    before = cells.count()
+    cells.last.locator(".jp-InputPrompt").click()      # select it, in command mode
+    page.keyboard.press("Escape")
+    page.keyboard.press("b")                           # a new cell below
+    page.wait_for_function("n => document.querySelectorAll('.jp-Notebook .jp-Cell')"
+                           ".length === n", arg=before + 1)
+    page.keyboard.press("Enter")
+    page.keyboard.type('cl.exercises.reset("00.marginal")')
+    page.keyboard.press("Shift+Enter")
+    page.wait_for_function("n => document.querySelectorAll('.jp-Notebook .jp-Cell')"
+                           ".length >= n", arg=before + 2)
+    text = cells.nth(before + 1).locator(".jp-InputArea-editor").inner_text()
+    starter = exercises.get("00.marginal").starter
+    assert [line.strip() for line in text.strip().splitlines()] == \
+        [line.strip() for line in starter.strip().splitlines()], text
+    assert "in a new cell below" in cells.nth(before).locator(
+        ".jp-OutputArea-output").inner_text()
