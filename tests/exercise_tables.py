@@ -5,10 +5,11 @@ from contexture_lab import exercises as ex
 
 
 def assert_rejected(name, answer, fragment):
-    """``answer`` fails exercise ``name`` with ``fragment`` in the message and the usual hint."""
+    """``answer`` fails exercise ``name`` with ``fragment`` in the message and the
+    exercise's own hints (the nudge, then both)."""
     fb = cl.exercises.check(name, answer)
     assert not fb.passed and fragment in fb.message, repr(fb)
-    assert fb.hint == ex.get(name).hint
+    assert fb.hints and fb.hints == ex.get(name).hints[:len(fb.hints)]
 
 
 def assert_reference_accepted(name):

@@ -141,12 +141,24 @@ class JupyterLab:
     def lab_url(self, notebook: str) -> str:
         return f"http://127.0.0.1:{self.port}/lab/tree/{notebook}?token={self.token}&reset"
 
+    def sessions(self) -> list[dict]:
+        with urllib.request.urlopen(self.api_url("sessions"), timeout=10) as r:
+            return json.load(r)
+
+    def shut_down(self, notebook: str) -> None:
+        """End the sessions (and so the kernels) of ``notebook``: at most two kernels are
+        alive while the browser test runs every notebook."""
+        for session in self.sessions():
+            if session["path"].endswith(notebook):
+                request = urllib.request.Request(
+                    self.api_url(f"sessions/{session['id']}"), method="DELETE")
+                urllib.request.urlopen(request, timeout=30).close()
+
     def kernel_client(self, notebook: str):
         """A started ``BlockingKernelClient`` on the kernel of the open ``notebook``."""
         from jupyter_client import BlockingKernelClient
 
-        with urllib.request.urlopen(self.api_url("sessions"), timeout=10) as r:
-            sessions = json.load(r)
+        sessions = self.sessions()
         ids = [s["kernel"]["id"] for s in sessions if s["path"].endswith(notebook)]
         if not ids:
             raise RuntimeError(f"no kernel session for {notebook}: {sessions}")
@@ -221,16 +233,22 @@ class LabPage:
             ".jp-CodeCell .jp-InputArea-prompt").all_inner_texts()]
 
     def run_all(self, timeout_ms: float = 600_000) -> None:
-        """Edit > Clear Outputs of All Cells, Run > Run All Cells; wait until done.
+        """Edit > Clear Outputs of All Cells, Run > Run All Cells; wait until done."""
+        self.start_run_all()
+        self.wait_run_all(timeout_ms)
 
-        Done: the kernel is idle and every code cell has an execution count, or a cell
-        failed (JupyterLab then stops the queue).
-        """
+    def start_run_all(self) -> None:
+        """Edit > Clear Outputs of All Cells, then Run > Run All Cells (returns at once)."""
         self.menu("Edit", "editmenu:clear-all")
         self.page.wait_for_function(
             """() => [...document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')]
                    .every(p => !/\\d/.test(p.textContent))""")
         self.menu("Run", "runmenu:run-all")
+
+    def wait_run_all(self, timeout_ms: float = 600_000) -> None:
+        """Wait until the run started by :meth:`start_run_all` is done: the kernel is idle
+        and every code cell has an execution count, or a cell failed (JupyterLab then stops
+        the queue)."""
         self.page.wait_for_function(
             """() => {
                  const idle = document.querySelector(
@@ -249,6 +267,40 @@ class LabPage:
             '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'
         ).all_inner_texts()
         return [t for t in texts if re.search(r"Traceback|Error|Exception", t)]
+
+    def images(self) -> list[dict]:
+        """Every figure of the outputs (PNG or SVG, JupyterLab renders both as ``img``):
+        whether it loaded, its natural and its displayed size."""
+        return self.page.evaluate(
+            """() => [...document.querySelectorAll('.jp-OutputArea-output img')].map(i => {
+                 const r = i.getBoundingClientRect();
+                 return {complete: i.complete, natural: [i.naturalWidth, i.naturalHeight],
+                         shown: [r.width, r.height],
+                         kind: i.src.slice(0, 30).split(';')[0]};
+               })""")
+
+    def screenshot_notebook(self, path: Path, *, max_height: int = 30_000) -> int:
+        """The whole notebook in one PNG: scrolled to the top, the viewport made as tall as
+        the notebook's content (at most ``max_height`` px) for the shot, then put back.
+        Returns the content height."""
+        height = self.page.evaluate(
+            """() => {
+                 const panes = [...document.querySelectorAll('.jp-NotebookPanel *')]
+                   .filter(e => e.scrollHeight > e.clientHeight + 1 && e.scrollTop > 0);
+                 panes.forEach(e => { e.scrollTop = 0; });
+                 return Math.max(...[...document.querySelectorAll(
+                   '.jp-NotebookPanel-notebook, .jp-NotebookPanel .jp-WindowedPanel-outer')]
+                   .map(e => e.scrollHeight));
+               }""")
+        size = self.page.viewport_size
+        self.page.set_viewport_size({"width": size["width"],
+                                     "height": int(min(height + 200, max_height))})
+        try:
+            self.page.wait_for_timeout(500)      # let the panels lay out at the new size
+            self.page.screenshot(path=path)
+        finally:
+            self.page.set_viewport_size(size)
+        return int(height)
 
     def widget_errors(self) -> list[str]:
         """Widget views that failed to render ("Error displaying widget", ...)."""

@@ -1,9 +1,13 @@
-"""The explorers as a student meets them: JupyterLab in a real (headless) Chromium.
+"""The notebooks as a student meets them: JupyterLab in a real (headless) Chromium.
 
-For each explorer notebook: start JupyterLab on a free loopback port (a temporary copy of
-``notebooks/``; the committed notebooks are never touched), open the notebook, clear and
-run all cells from the menus, check that no cell shows an error and every widget rendered,
-then move a slider with the keyboard and check that
+One JupyterLab server on a free loopback port serves a temporary copy of ``notebooks/``
+(the committed notebooks are never touched). Every notebook in ``notebooks/`` is opened,
+cleared and run from the menus, two at a time (the next one runs while the test looks at
+the current one; at most two kernels are alive). For each: every cell ran, no output shows
+an error, every widget rendered, every figure loaded with a non-zero size (at least as many
+figures as the stored outputs hold), and a screenshot of the whole notebook is stored. In
+the notebooks with an explorer (04 attention, 05 association, 06 mixing) a slider is then
+moved with the keyboard, checking that
 
 - the kernel's explorer received the new value (the next point of the slider's grid),
 - the numbers shown in the readout are the sweep's numbers at that grid point (read from
@@ -11,7 +15,8 @@ then move a slider with the keyboard and check that
 - the plot (the ipympl canvas) changed, shows the very image the kernel's figure holds
   for the new state, and moving back restores the first image.
 
-Screenshots go to ``artifacts/browser/`` (git-ignored). Needs Debian's ``/usr/bin/chromium``
+Screenshots go to ``artifacts/browser/`` (git-ignored): ``NN_notebook.png`` per notebook,
+``NN_before.png`` / ``NN_after.png`` of each explorer. Needs Debian's ``/usr/bin/chromium``
 (``python3 tasks.py test`` installs it when it runs as root) or another Chromium named by
 ``CONTEXTURE_LAB_CHROMIUM``; skipped without one.
 """
@@ -19,10 +24,10 @@ Screenshots go to ``artifacts/browser/`` (git-ignored). Needs Debian's ``/usr/bi
 from __future__ import annotations
 
 import io
+import json
 import re
 import shutil
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -97,18 +102,32 @@ print(json.dumps({"shape": list(_buf.shape), "rgba": base64.b64encode(_buf.tobyt
 """
 
 
-@dataclass(frozen=True)
-class Scenario:
-    notebook: str
-    query: str  # kernel code printing {"move", "label", "value", "options", "expect"}
+#: Attention explorer: move the temperature; the readout shows the sweep's temperature,
+#: s_1 and probe error at the new grid point.
+_ATTENTION = _FIND + """
+_sw = _ex.sweep
+_i = _sw.index(_st["temperature"])
+print(json.dumps({
+    "move": "temperature", "label": _ex.controls["temperature"].description,
+    "value": _st["temperature"],
+    "options": [v for _, v in _ex.controls["temperature"].options],
+    "labels": [t for t, _ in _ex.controls["temperature"].options],
+    "expect": [f"{_sw.temperatures[_i]:.3g}", f"{_sw.singular_values[_i][0]:.3f}",
+               f"{_sw.probe_error[_i]:.3f}"]}))
+"""
 
-    @property
-    def id(self) -> str:
-        return self.notebook.split("_")[0]
+#: The explorer scenario of each notebook that has one, by its number.
+SCENARIOS = {"04": _ATTENTION, "05": _ASSOCIATION, "06": _MIXING}
+#: Every notebook, in order (the list follows notebooks/: a new notebook is tested too).
+NOTEBOOK_NAMES = sorted(p.name for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 
 
-SCENARIOS = [Scenario("05_association_strength.ipynb", _ASSOCIATION),
-             Scenario("06_mixing_contexts.ipynb", _MIXING)]
+def _stored_figures(name: str) -> int:
+    """How many figures (PNG or SVG outputs) the committed notebook holds."""
+    nb = json.loads((NOTEBOOKS / name).read_text())
+    return sum(1 for cell in nb["cells"] if cell["cell_type"] == "code"
+               for out in cell.get("outputs", [])
+               if {"image/png", "image/svg+xml"} & set(out.get("data", {})))
 
 
 @pytest.fixture(scope="module")
@@ -123,6 +142,53 @@ def lab(tmp_path_factory):
         yield server
     finally:
         server.stop()
+
+
+class Runs:
+    """The notebooks run in order, two at a time: asking for the finished run of one
+    starts the next, so that it runs while the test looks at this one."""
+
+    def __init__(self, lab, browser, names):
+        self.lab, self.browser, self.names = lab, browser, list(names)
+        self.running: dict[str, LabPage] = {}
+
+    def _start(self, name: str) -> None:
+        nb = LabPage(self.browser.new_page(), self.lab, name)
+        nb.open()
+        nb.start_run_all()
+        self.running[name] = nb
+
+    def finished(self, name: str) -> LabPage:
+        if name not in self.running:
+            self._start(name)
+        later = self.names[self.names.index(name) + 1:]
+        if later and later[0] not in self.running:
+            self._start(later[0])
+        nb = self.running.pop(name)
+        nb.wait_run_all()
+        return nb
+
+    def close(self, nb: LabPage) -> None:
+        nb.page.close()
+        self.lab.shut_down(nb.notebook)
+
+    def close_all(self) -> None:
+        for nb in list(self.running.values()):
+            self.close(nb)
+        self.running.clear()
+
+
+@pytest.fixture(scope="module")
+def runs(lab, browser, request):
+    # the notebooks this session tests, in order (a -k selection runs only those)
+    names = [item.callspec.params["name"] for item in request.session.items
+             if item.originalname == "test_notebook_in_the_browser"
+             and hasattr(item, "callspec")]
+    pool = Runs(lab, browser, names)
+    try:
+        yield pool
+    finally:
+        pool.close_all()
 
 
 @pytest.fixture(scope="module")
@@ -194,77 +260,113 @@ def _readout_text(readout) -> str:
     return re.sub(r"[ \t\u00a0]+", " ", readout.inner_text())
 
 
-@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.id)
-def test_explorer_in_the_browser(scenario, lab, browser):
-    path = NOTEBOOKS / scenario.notebook
-    if not path.exists():
-        pytest.skip(f"{scenario.notebook} does not exist yet")
+@pytest.mark.parametrize("name", NOTEBOOK_NAMES, ids=lambda n: n.split("_")[0])
+def test_notebook_in_the_browser(name, runs):
+    number = name.split("_")[0]
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page = browser.new_page()
-    nb = LabPage(page, lab, scenario.notebook)
+    nb = runs.finished(name)
+    page = nb.page
     try:
-        nb.open()
-        nb.run_all()
-        page.screenshot(path=ARTIFACTS / f"{scenario.id}_notebook.png", full_page=True)
-
         # every cell ran, none shows an error, every widget rendered
         prompts = nb.prompts()
         assert prompts and all(LabPage.PROMPT_DONE.match(p) for p in prompts), prompts
         assert nb.error_outputs() == []
         assert nb.widget_errors() == []
-
-        kernel = lab.kernel_client(scenario.notebook)
-        try:
-            before = kernel_json(kernel, scenario.query)
-            position = before["options"].index(before["value"])
-            key, step = ("ArrowRight", 1) if position + 1 < len(before["options"]) \
-                else ("ArrowLeft", -1)
-            new_value = before["options"][position + step]
-
-            label = re.compile(rf"^{re.escape(before['label'])}$")
-            explorer = page.locator(".jp-OutputArea-output").filter(
-                has=page.locator(".jupyter-matplotlib")).filter(
-                has=page.locator(".widget-label", has_text=label)).last
-            explorer.scroll_into_view_if_needed()
-            slider = explorer.locator(".widget-hslider").filter(
-                has=page.locator(".widget-label", has_text=label))
-            readout = explorer.locator(".widget-html-content").last
-            canvas = explorer.locator(".jupyter-matplotlib-canvas-div canvas").first
-            canvas.wait_for(state="visible")
-
-            text0 = _readout_text(readout)
-            for phrase in before["expect"]:
-                assert phrase in text0, (phrase, text0)
-            image0 = _wait_canvas(canvas)  # the first image, once stable
-            assert _changed_fraction(image0, _kernel_pixels(kernel)) < 0.002
-            explorer.screenshot(path=ARTIFACTS / f"{scenario.id}_before.png")
-
-            # a student presses an arrow key on the focused slider
-            slider.locator(".noUi-handle").focus()
-            _press_and_wait(page, key, readout)
-            after = kernel_json(kernel, scenario.query)
-            assert after["value"] == new_value, (after["value"], new_value)
-            assert slider.locator(".widget-readout").inner_text().strip() == str(new_value)
-            text1 = _readout_text(readout)
-            for phrase in after["expect"]:
-                assert phrase in text1, (phrase, text1)
-            assert after["expect"] != before["expect"]
-            image1 = _wait_canvas(canvas, image0, differ=True)
-            explorer.screenshot(path=ARTIFACTS / f"{scenario.id}_after.png")
-            assert _changed_fraction(image0, image1) > 0.002, "the plot did not change"
-            # what the browser shows is the figure the kernel drew for the new state
-            assert _changed_fraction(image1, _kernel_pixels(kernel)) < 0.002
-
-            # and back: the readout and the plot return to the first state
-            _press_and_wait(page, "ArrowLeft" if step == 1 else "ArrowRight", readout)
-            assert kernel_json(kernel, scenario.query)["value"] == before["value"]
-            assert _readout_text(readout) == text0
-            image2 = _wait_canvas(canvas, image0, differ=False)
-            assert _changed_fraction(image0, image2) < 0.002, "the plot did not come back"
-        finally:
-            kernel.stop_channels()
+        # every figure loaded and shows with a size
+        images = nb.images()
+        assert len(images) >= _stored_figures(name), (len(images), _stored_figures(name))
+        bad = [i for i in images if not i["complete"] or min(i["natural"]) <= 0
+               or min(i["shown"]) <= 0]
+        assert not bad, bad
+        if number in SCENARIOS:
+            _drive_explorer(nb, SCENARIOS[number], number)
+        nb.screenshot_notebook(ARTIFACTS / f"{number}_notebook.png")
+        if number == "00":
+            _reset_gives_a_starter_cell(nb)
     except Exception:
-        page.screenshot(path=ARTIFACTS / f"{scenario.id}_failure.png", full_page=True)
+        page.screenshot(path=ARTIFACTS / f"{number}_failure.png", full_page=True)
         raise
     finally:
-        page.close()
+        runs.close(nb)
+
+
+def _drive_explorer(nb: LabPage, query: str, number: str) -> None:
+    """Move the explorer's slider one step and back, checking readout and plot."""
+    page, lab = nb.page, nb.lab
+    kernel = lab.kernel_client(nb.notebook)
+    try:
+        before = kernel_json(kernel, query)
+        position = before["options"].index(before["value"])
+        key, step = ("ArrowRight", 1) if position + 1 < len(before["options"]) \
+            else ("ArrowLeft", -1)
+        new_value = before["options"][position + step]
+
+        label = re.compile(rf"^{re.escape(before['label'])}$")
+        explorer = page.locator(".jp-OutputArea-output").filter(
+            has=page.locator(".jupyter-matplotlib")).filter(
+            has=page.locator(".widget-label", has_text=label)).last
+        explorer.scroll_into_view_if_needed()
+        slider = explorer.locator(".widget-hslider").filter(
+            has=page.locator(".widget-label", has_text=label))
+        readout = explorer.locator(".widget-html-content").last
+        canvas = explorer.locator(".jupyter-matplotlib-canvas-div canvas").first
+        canvas.wait_for(state="visible")
+
+        text0 = _readout_text(readout)
+        for phrase in before["expect"]:
+            assert phrase in text0, (phrase, text0)
+        image0 = _wait_canvas(canvas)  # the first image, once stable
+        assert _changed_fraction(image0, _kernel_pixels(kernel)) < 0.002
+        explorer.screenshot(path=ARTIFACTS / f"{number}_before.png")
+
+        # a student presses an arrow key on the focused slider
+        slider.locator(".noUi-handle").focus()
+        _press_and_wait(page, key, readout)
+        after = kernel_json(kernel, query)
+        assert after["value"] == new_value, (after["value"], new_value)
+        shown = before.get("labels", before["options"])[position + step]
+        assert slider.locator(".widget-readout").inner_text().strip() == str(shown)
+        text1 = _readout_text(readout)
+        for phrase in after["expect"]:
+            assert phrase in text1, (phrase, text1)
+        assert after["expect"] != before["expect"]
+        image1 = _wait_canvas(canvas, image0, differ=True)
+        explorer.screenshot(path=ARTIFACTS / f"{number}_after.png")
+        assert _changed_fraction(image0, image1) > 0.002, "the plot did not change"
+        # what the browser shows is the figure the kernel drew for the new state
+        assert _changed_fraction(image1, _kernel_pixels(kernel)) < 0.002
+
+        # and back: the readout and the plot return to the first state
+        _press_and_wait(page, "ArrowLeft" if step == 1 else "ArrowRight", readout)
+        assert kernel_json(kernel, query)["value"] == before["value"]
+        assert _readout_text(readout) == text0
+        image2 = _wait_canvas(canvas, image0, differ=False)
+        assert _changed_fraction(image0, image2) < 0.002, "the plot did not come back"
+    finally:
+        kernel.stop_channels()
+
+
+def _reset_gives_a_starter_cell(nb: LabPage) -> None:
+    """A student types ``cl.exercises.reset(...)`` into a new last cell and runs it: the
+    exercise's starting code appears in a new cell below it (IPython's set_next_input)."""
+    from contexture_lab import exercises
+
+    page = nb.page
+    cells = page.locator(".jp-Notebook .jp-Cell")
+    before = cells.count()
+    cells.last.locator(".jp-InputPrompt").click()      # select it, in command mode
+    page.keyboard.press("Escape")
+    page.keyboard.press("b")                           # a new cell below
+    page.wait_for_function("n => document.querySelectorAll('.jp-Notebook .jp-Cell')"
+                           ".length === n", arg=before + 1)
+    page.keyboard.press("Enter")
+    page.keyboard.type('cl.exercises.reset("00.marginal")')
+    page.keyboard.press("Shift+Enter")
+    page.wait_for_function("n => document.querySelectorAll('.jp-Notebook .jp-Cell')"
+                           ".length >= n", arg=before + 2)
+    text = cells.nth(before + 1).locator(".jp-InputArea-editor").inner_text()
+    starter = exercises.get("00.marginal").starter
+    assert [line.strip() for line in text.strip().splitlines()] == \
+        [line.strip() for line in starter.strip().splitlines()], text
+    assert "in a new cell below" in cells.nth(before).locator(
+        ".jp-OutputArea-output").inner_text()

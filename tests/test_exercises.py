@@ -15,22 +15,29 @@ from contexture_lab import exercises as ex
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def _square(x):
+    return x ** 2
+
+
 @pytest.fixture
 def toy_exercise():
-    ex.register("99.square", prompt="return x squared", hint="use x * x",
+    ex.register("99.square", prompt="return x squared", nudge="think of a power",
+                hint="multiply x by itself",
                 checker=lambda f: ex.compare_arrays(ex.call(f, np.arange(4.0)),
                                                     np.arange(4.0) ** 2, what="x^2"),
-                solution=lambda x: x ** 2)
+                solution=_square, starter="def square(x):\n    return cl.exercises.TODO\n")
     yield "99.square"
     ex._REGISTRY.pop("99.square")
+    ex._FAILED.pop("99.square", None)
 
 
-def test_placeholder_fails_with_hint(toy_exercise, monkeypatch):
+def test_placeholder_gets_the_task_and_no_hint(toy_exercise, monkeypatch):
     monkeypatch.delenv(ex.ENV_VAR, raising=False)
-    for answer in (ex.TODO, lambda x: ex.TODO):
+    for answer in (ex.TODO, lambda x: ex.TODO, ex.TODO):
         fb = cl.exercises.check(toy_exercise, answer)
-        assert not fb and "not solved yet" in fb.message and fb.hint == "use x * x"
-        assert "hint: use x * x" in repr(fb)
+        assert not fb and "not solved yet" in fb.message and "return x squared" in fb.message
+        assert fb.hints == () and "hint" not in fb.message
+        assert repr(fb).splitlines()[1:] == [f"  {ex.MORE_AFTER_TODO}"]
 
 
 def test_right_and_wrong_answers(toy_exercise):
@@ -71,7 +78,8 @@ def test_every_notebook_has_at_least_two_registered_exercises_it_uses():
 
 @pytest.mark.parametrize("name", all_exercise_names())
 def test_every_exercise_both_ways(name, monkeypatch):
-    """Unsolved placeholders fail with the hint; solutions pass; instructor mode fills in."""
+    """Unsolved placeholders fail with the task and no hint; solutions pass; instructor
+    mode fills in."""
     solution = cl.exercises.solution(name)
     # the placeholder as a value, and (for function exercises) a function returning it
     unsolved = [ex.TODO] + ([lambda *args: ex.TODO] if callable(solution) else [])
@@ -79,7 +87,8 @@ def test_every_exercise_both_ways(name, monkeypatch):
     for answer in unsolved:
         fb = cl.exercises.check(name, answer)
         assert not fb.passed and "not solved yet" in fb.message
-        assert fb.hint == ex.get(name).hint and "hint:" in repr(fb)
+        assert ex.get(name).prompt in fb.message
+        assert fb.hints == () and "hint 1" not in repr(fb)
     solved = cl.exercises.check(name, solution)
     assert solved.passed and not solved.used_solution, repr(solved)
     monkeypatch.setenv(ex.ENV_VAR, "1")

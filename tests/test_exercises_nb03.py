@@ -1,4 +1,4 @@
-"""Exercises of notebook 03: placeholders fail with the hint, solutions pass, wrong answers fail."""
+"""Exercises of notebook 03: placeholders fail with the task, solutions pass, wrong answers fail."""
 
 import numpy as np
 import pytest

@@ -1,4 +1,4 @@
-"""Exercises of notebook 06: placeholders fail with hints, solutions pass, wrong answers fail."""
+"""Exercises of notebook 06: placeholders fail with the task, solutions pass, wrong answers fail."""
 
 from math import comb
 

@@ -1,4 +1,4 @@
-"""Exercises of notebook 07: placeholders fail with the hint, solutions and wrong answers."""
+"""Exercises of notebook 07: placeholders fail with the task, solutions and wrong answers."""
 
 import numpy as np
 import pytest

@@ -8,9 +8,16 @@ In a notebook::
     cl.exercises.check("01.cycle_spectrum", cycle_singular_values)
 
 ``check`` never raises on a wrong answer (so a notebook runs to the end); it returns a
-:class:`Feedback` that says what was expected and gives a hint. With the environment
-variable ``CONTEXTURE_LAB_INSTRUCTOR=1`` an unsolved placeholder is replaced by the
-reference solution, so instructors see the solved notebook.
+:class:`Feedback` that says what was expected. Hints come in steps: the placeholder gets the
+task only; the first failed attempt at an exercise adds a nudge, the second and later ones a
+fuller hint as well; no hint is the solution. An answer that raises is reported with the line
+of the student's code that raised. With the environment variable
+``CONTEXTURE_LAB_INSTRUCTOR=1`` an unsolved placeholder is replaced by the reference
+solution, so instructors see the solved notebook.
+
+``starter(name)`` prints an exercise's starting code (its notebook cell as shipped) and
+``reset(name)`` puts it into a new cell below (in IPython/Jupyter) and starts its hints over;
+``solution_source(name)`` is the reference solution as text (for instructors).
 
 Exercises are registered per notebook in ``contexture_lab/exercises/nbNN.py`` and loaded
 when a name with prefix ``NN.`` is first used.
@@ -20,8 +27,13 @@ from __future__ import annotations
 
 import copy
 import importlib
+import inspect
+import linecache
 import os
 import pkgutil
+import re
+import sysconfig
+import textwrap
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -49,21 +61,37 @@ TODO = _Todo()
 
 @dataclass(frozen=True)
 class Exercise:
+    """One registered exercise: the task (``prompt``), its ``checker``, two hints in steps
+    (``nudge`` after a first failed attempt, ``hint`` after a second), the reference
+    ``solution`` and the ``starter`` code of its notebook cell."""
+
     name: str
     prompt: str
     checker: Callable[[Any], tuple[bool, str]]
+    nudge: str
     hint: str
     solution: Any
+    starter: str
+
+    @property
+    def hints(self) -> tuple[str, str]:
+        return (self.nudge, self.hint)
+
+
+#: Printed under a placeholder's feedback and under the first failed attempt's.
+MORE_AFTER_TODO = "(a first hint comes after your first attempt)"
+MORE_AFTER_NUDGE = "(a fuller hint comes if the next attempt fails too)"
 
 
 @dataclass(frozen=True)
 class Feedback:
-    """Outcome of a check: ``passed`` and a message that says why."""
+    """Outcome of a check: ``passed``, a message that says why, and the hints shown so far
+    (none for the placeholder, the nudge after a first failed attempt, then both)."""
 
     name: str
     passed: bool
     message: str
-    hint: str = ""
+    hints: tuple[str, ...] = ()
     used_solution: bool = False
 
     def __bool__(self) -> bool:
@@ -74,19 +102,30 @@ class Feedback:
             via = " (instructor mode: reference solution)" if self.used_solution else ""
             return f"[passed] {self.name}{via}: {self.message}"
         lines = [f"[not yet] {self.name}: {self.message}"]
-        if self.hint:
-            lines.append(f"  hint: {self.hint}")
+        lines += [f"  hint {i}: {text}" for i, text in enumerate(self.hints, start=1)]
+        if not self.hints:
+            lines.append(f"  {MORE_AFTER_TODO}")
+        elif len(self.hints) == 1:
+            lines.append(f"  {MORE_AFTER_NUDGE}")
         return "\n".join(lines)
 
     _repr_pretty_ = lambda self, p, cycle: p.text(repr(self))  # noqa: E731
 
 
 _REGISTRY: dict[str, Exercise] = {}
+#: Failed attempts per exercise in this session (placeholders do not count): the hint step.
+_FAILED: dict[str, int] = {}
 
 
-def register(name: str, *, prompt: str, checker, hint: str, solution) -> None:
-    """Add an exercise; ``checker(answer) -> (passed, message)`` must not raise."""
-    _REGISTRY[name] = Exercise(name, prompt, checker, hint, solution)
+def register(name: str, *, prompt: str, checker, nudge: str, hint: str, solution,
+             starter: str) -> None:
+    """Add an exercise; ``checker(answer) -> (passed, message)`` must not raise.
+
+    ``nudge`` is shown after a first failed attempt, ``hint`` (fuller) after a second; neither
+    may give the code away. ``starter`` is the exercise's notebook cell as shipped.
+    """
+    _REGISTRY[name] = Exercise(name, prompt, checker, nudge, hint, solution,
+                               textwrap.dedent(starter).strip("\n") + "\n")
 
 
 def instructor_mode() -> bool:
@@ -118,8 +157,9 @@ def get(name: str) -> Exercise:
 
 
 def names(prefix: str = "") -> list[str]:
-    """Names of the exercises of the notebook with that prefix (every notebook's if '')."""
-    _load(prefix)
+    """Names of the exercises of the notebook with that prefix, ``"05"`` or ``"05."``
+    (every notebook's if '')."""
+    _load(prefix.split(".", 1)[0])
     return sorted(n for n in _REGISTRY if n.startswith(prefix))
 
 
@@ -131,17 +171,54 @@ def is_todo(answer) -> bool:
 
 
 def solution(name: str):
-    """The reference solution of exercise ``name`` (for instructors and tests)."""
+    """The reference solution of exercise ``name`` (for instructors and tests): a function,
+    or a value for the exercises that ask for one; :func:`solution_source` shows either."""
     return get(name).solution
+
+
+def solution_source(name: str) -> str:
+    """The reference solution of exercise ``name`` as text: a function's source code, or
+    ``name = value`` for an exercise that asks for a value (for instructors)."""
+    sol = get(name).solution
+    if not callable(sol):
+        return f"{name} = {sol!r}"
+    return textwrap.dedent(inspect.getsource(sol))
+
+
+def starter(name: str) -> None:
+    """Print the starting code of exercise ``name``: its notebook cell as shipped."""
+    print(get(name).starter, end="")
+
+
+def reset(name: str) -> None:
+    """Start exercise ``name`` over: its hints go back to the first step, and its starting
+    code goes into a new cell below the current one (Jupyter/IPython; elsewhere it is
+    printed to copy)."""
+    ex = get(name)
+    _FAILED.pop(name, None)
+    try:
+        from IPython import get_ipython
+    except ImportError:          # plain Python: nothing to put a cell into
+        shell = None
+    else:
+        shell = get_ipython()
+    if shell is None:
+        print(f"the starting code of {name} (copy it into a cell):")
+        starter(name)
+        return
+    shell.set_next_input(ex.starter.rstrip("\n"), replace=False)
+    print(f"the starting code of {name} is in a new cell below; its hints start over")
 
 
 def check(name: str, answer) -> Feedback:
     """Check ``answer`` for exercise ``name``; returns :class:`Feedback`.
 
     Never raises on an answer, whatever it is or does (a wrong value, a wrong type, an
-    error inside a student's function): the feedback says what went wrong. Only the name
-    can make it raise: ``ValueError`` for an unknown one, with the list of every exercise
-    (``TypeError`` if it is not a string). In instructor
+    error inside a student's function, reported with the line that raised): the feedback
+    says what went wrong. Only the name can make it raise: ``ValueError`` for an unknown
+    one, with the list of every exercise (``TypeError`` if it is not a string). Hints come
+    in steps: none for the placeholder, the exercise's nudge after its first failed
+    attempt, the nudge and the fuller hint after the second and later ones. In instructor
     mode an unsolved answer (the placeholder, or a function returning it) is replaced by
     the reference solution.
     """
@@ -149,6 +226,9 @@ def check(name: str, answer) -> Feedback:
     feedback, unsolved = _run(ex, answer)
     if unsolved and instructor_mode():
         feedback, _ = _run(ex, ex.solution, used_solution=True)
+    elif not feedback.passed and not unsolved:
+        _FAILED[name] = _FAILED.get(name, 0) + 1
+        feedback = Feedback(ex.name, False, feedback.message, ex.hints[:_FAILED[name]])
     return feedback
 
 
@@ -162,21 +242,49 @@ class Rejected(Exception):
 
 
 def _run(ex: Exercise, answer, used_solution: bool = False) -> tuple[Feedback, bool]:
+    """The feedback without hints, and whether the answer is still the placeholder."""
     unsolved_msg = ("not solved yet: replace cl.exercises.TODO with your answer. "
                     f"Task: {ex.prompt}")
     if is_todo(answer):
-        return Feedback(ex.name, False, unsolved_msg, ex.hint), True
+        return Feedback(ex.name, False, unsolved_msg), True
     try:
         passed, message = ex.checker(answer)
     except _Unsolved:
-        return Feedback(ex.name, False, unsolved_msg, ex.hint), True
+        return Feedback(ex.name, False, unsolved_msg), True
     except Rejected as exc:
-        return Feedback(ex.name, False, str(exc), ex.hint), False
+        return Feedback(ex.name, False, str(exc)), False
     except Exception as exc:  # a student's code may fail in any way: report, don't raise
-        return Feedback(ex.name, False, f"your answer raised {type(exc).__name__}: {exc}",
-                        ex.hint), False
-    hint = "" if passed else ex.hint
-    return Feedback(ex.name, bool(passed), message, hint, used_solution), False
+        return Feedback(ex.name, False, f"your answer raised {type(exc).__name__}: {exc}"
+                        + _where(exc)), False
+    return Feedback(ex.name, bool(passed), message, used_solution=used_solution), False
+
+
+#: Folders whose frames are not the student's: this package, the standard library and the
+#: installed packages (numpy, scipy, torch ...).
+_NOT_STUDENT = tuple(os.path.realpath(p) + os.sep for p in {
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+    *(sysconfig.get_paths()[key] for key in ("stdlib", "platstdlib", "purelib", "platlib"))})
+#: How IPython names a cell's code: ipykernel's /tmp/ipykernel_<pid>/<hash>.py, or the
+#: terminal's <ipython-input-N-hash>.
+_CELL_FILE = re.compile(r"(ipykernel_\d+[/\\]\d+\.py$)|(^<ipython-input-\d+-)")
+
+
+def _where(exc: BaseException) -> str:
+    """'at line N of your cell: <source>' for the innermost frame of the student's code in
+    the exception's traceback ('' when none is found)."""
+    frames = []
+    tb = exc.__traceback__
+    while tb is not None:
+        frames.append((tb.tb_frame.f_code.co_filename, tb.tb_lineno))
+        tb = tb.tb_next
+    for filename, lineno in reversed(frames):
+        if os.path.realpath(filename).startswith(_NOT_STUDENT) and not _CELL_FILE.search(
+                filename):
+            continue
+        source = linecache.getline(filename, lineno).strip()
+        place = "your cell" if _CELL_FILE.search(filename) else os.path.basename(filename)
+        return f" (at line {lineno} of {place}" + (f": {source})" if source else ")")
+    return ""
 
 
 def _kind(value) -> str:

@@ -18,9 +18,19 @@ register(
     "00.marginal",
     prompt="for the joint matrix P shown in the notebook, give p_x, the marginal of X "
            "(a length-3 array)",
-    hint="p_x[x] = sum over a of P[x, a]: the row sums (P.sum(axis=1))",
+    nudge="p_x(x) is the probability that X = x, whatever A is: which entries of P "
+          "belong to one value x?",
+    hint="each row of P is one value of x; add up the entries of each row (numpy's "
+         "sum can run along one axis) to get one number per row",
     checker=_check_marginal,
     solution=_P.sum(axis=1),
+    starter='''\
+P = np.array([[0.1, 0.3],
+              [0.2, 0.0],
+              [0.1, 0.3]])
+p_x = cl.exercises.TODO        # replace with an array of length 3
+cl.exercises.check("00.marginal", p_x)
+''',
 )
 
 
@@ -42,11 +52,26 @@ def _check_conditional(func):
     return True, "each row of P divided by its sum, for (4, 3), (5, 5) and (2, 6) joints"
 
 
+def _conditional_solution(P):
+    return P / P.sum(axis=1, keepdims=True)
+
+
 register(
     "00.conditional",
     prompt="write conditional(P) returning the matrix of P(a | x), shape (N, M): each row "
            "of P divided by its sum",
-    hint="divide P by P.sum(axis=1, keepdims=True); every row of the result sums to 1",
+    nudge="P(a | x) = P(x, a) / p_x(x): every entry of row x is divided by the same "
+          "number",
+    hint="compute the row sums as for p_x; to divide an (N, M) array by one number "
+         "per row, give the sums the shape (N, 1), so that numpy broadcasts them "
+         "across the columns",
     checker=_check_conditional,
-    solution=lambda P: P / P.sum(axis=1, keepdims=True),
+    solution=_conditional_solution,
+    starter='''\
+def conditional(P):
+    # your code here
+    return cl.exercises.TODO
+
+cl.exercises.check("00.conditional", conditional)
+''',
 )

@@ -33,9 +33,19 @@ register(
     "01.expectation",
     prompt="write expect_by_hand(P, g) returning (T g)(x) = E[g(A) | X = x], shape (N,), "
            "from the joint matrix P (N, M) and g (M,), with numpy only",
-    hint="P(a | x) = P[x, a] / p_x[x] with p_x = P.sum(axis=1); then average g over a",
+    nudge="E[g(A) | X = x] averages g(a) with the weights P(a | x), and those are not "
+          "the entries P(x, a) of the joint",
+    hint="sum_a P(x, a) g(a) for every x is one matrix-vector product; dividing it by "
+         "p_x(x) turns it into the conditional mean (one number per x)",
     checker=_check_expectation,
     solution=_expectation_solution,
+    starter='''\
+def expect_by_hand(P, g):
+    # your code here: return an array of shape (N,)
+    return cl.exercises.TODO
+
+cl.exercises.check("01.expectation", expect_by_hand)
+''',
 )
 
 
@@ -51,8 +61,8 @@ class _closed_form_only:
 
         def refuse(*args, **kwargs):
             raise Rejected("your function calls a numerical decomposition (SVD or "
-                           "eigenvalues); the task asks for the closed form: the singular "
-                           "values are |1 - p + p cos(2 pi k / n)|, k = 0..n-1")
+                           "eigenvalues); the task asks for the closed form, a formula in "
+                           "n, p and k that the Fourier modes give")
 
         self._saved = []
         for module in (np.linalg, scipy.linalg):
@@ -100,10 +110,21 @@ register(
     "01.cycle_spectrum",
     prompt="write cycle_singular_values(n, p): all n singular values of the cycle context "
            "(s_0 = 1 included), sorted from largest to smallest, from the closed form",
-    hint="the Fourier mode cos(2 pi k x / n) is an eigenfunction with eigenvalue "
-         "1 - p + p cos(2 pi k / n); singular values are absolute values, then sort",
+    nudge="the cycle's expectation operator is circulant, so each Fourier mode cos(2 "
+          "pi k x / n) is an eigenfunction: apply T to one and see what comes out",
+    hint="T cos(2 pi k x/n) = (1 - p) cos(2 pi k x/n) + (p/2) [the same at x + 1 and "
+         "at x - 1]; cos(u + v) + cos(u - v) = 2 cos u cos v gives its eigenvalue for "
+         "each k = 0..n-1; a singular value is the absolute value of an eigenvalue, "
+         "and the task wants them sorted from largest to smallest",
     checker=_check_cycle,
     solution=_cycle_solution,
+    starter='''\
+def cycle_singular_values(n, p):
+    # your code here
+    return cl.exercises.TODO
+
+cl.exercises.check("01.cycle_spectrum", cycle_singular_values)
+''',
 )
 
 
@@ -123,8 +144,15 @@ register(
     "01.walsh_multiplicity",
     prompt="on the hypercube {0,1}^6 with flip probability 0.1, how many singular values "
            "equal 0.8**2 = 0.64? (count them in the spectrum you computed, or reason it out)",
-    hint="a Walsh function of degree k is a product of k of the bits' signs (-1)^{x_j}; "
-         "its singular value is (1 - 2 eps)^k",
+    nudge="0.64 = 0.8^2 = (1 - 2 * 0.1)^2: which Walsh functions have that singular "
+          "value?",
+    hint="a Walsh function that multiplies the signs (-1)^{x_j} of k of the bits has "
+         "singular value (1 - 2 eps)^k; count the ways to choose those bits among the "
+         "6",
     checker=_check_multiplicity,
     solution=15,
+    starter='''\
+answer = cl.exercises.TODO   # an integer
+cl.exercises.check("01.walsh_multiplicity", answer)
+''',
 )

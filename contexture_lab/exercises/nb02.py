@@ -48,10 +48,21 @@ register(
     "02.spectral_contrastive",
     prompt="write my_spectral_contrastive(z, z_pos) for numpy arrays (b, d): centre both over "
            "the batch, then return -mean_i <z_i, z+_i> + 1/2 mean_{i != j} <z_i, z+_j>^2",
-    hint="subtract the column means first; G = z @ z_pos.T holds every <z_i, z+_j>; the "
-         "positive pairs are its diagonal, the negatives the b(b-1) off-diagonal entries",
+    nudge="centre both batches first, then compute every inner product <z_i, z+_j> at "
+          "once: one (b, b) matrix",
+    hint="the positive pairs are the diagonal of that matrix and the negatives the "
+         "b(b-1) entries off it (a boolean mask picks them out); the loss is minus "
+         "the mean of the diagonal plus half the mean of the squared off-diagonal "
+         "entries",
     checker=_check_spectral_contrastive,
     solution=_spectral_contrastive_solution,
+    starter='''\
+def my_spectral_contrastive(z, z_pos):
+    # z, z_pos: numpy arrays (b, d); row i of each is one positive pair
+    return cl.exercises.TODO   # your code here
+
+cl.exercises.check("02.spectral_contrastive", my_spectral_contrastive)
+''',
 )
 
 
@@ -100,9 +111,18 @@ register(
     prompt="write my_cca_r2(F, G) for F (n, p), G (n, q) of full column rank: centre both, "
            "take orthonormal bases of their column spans, and return the mean over "
            "min(p, q) of the squared canonical correlations (the singular values of Qf^T Qg)",
-    hint="np.linalg.qr(F - F.mean(axis=0)) gives an orthonormal basis Qf; the canonical "
-         "correlations are np.linalg.svd(Qf.T @ Qg, compute_uv=False); without centring, "
-         "the mean of the features counts as a shared direction",
+    nudge="centre the columns of F and of G first: otherwise the constant direction "
+          "counts as one they share",
+    hint="an orthonormal basis of a column span is the Q of a QR decomposition (numpy "
+         "returns the pair Q, R); the canonical correlations are the singular values "
+         "of the product of the two bases, one of them transposed; square, add up, "
+         "divide by min(p, q)",
     checker=_check_cca_r2,
     solution=_cca_r2_solution,
+    starter='''\
+def my_cca_r2(F, G):
+    return cl.exercises.TODO   # your code here
+
+cl.exercises.check("02.cca_r2", my_cca_r2)
+''',
 )

@@ -45,10 +45,19 @@ register(
     "03.linear_cka",
     prompt="write my_linear_cka(F, G) for F (n, p), G (n, q): centre the columns of both, "
            "then return ||Y^T X||_F^2 / (||X^T X||_F ||Y^T Y||_F)",
-    hint="centre first (X = F - F.mean(axis=0)); np.linalg.norm of a matrix is the "
-         "Frobenius norm; the numerator is squared, the denominator is not",
+    nudge="centre each column of F and of G (subtract its mean over the n rows) "
+          "before anything else",
+    hint="for a 2-D array np.linalg.norm is the Frobenius norm; the numerator is the "
+         "squared norm of Y^T X, the denominator the product of the norms of X^T X "
+         "and Y^T Y (not squared)",
     checker=_check_linear_cka,
     solution=_linear_cka_solution,
+    starter='''\
+def my_linear_cka(F, G):
+    return cl.exercises.TODO   # your code here
+
+cl.exercises.check("03.linear_cka", my_linear_cka)
+''',
 )
 
 
@@ -105,10 +114,19 @@ register(
     prompt="write my_compatibility(res, f): from a Contexture res holding *all* singular "
            "functions and a task f (N,), return rho(f) = sqrt(sum_i s_i^2 u_i^2 / "
            "sum_i u_i^2) with u_i the coefficients of f",
-    hint="res.coefficients(f) gives u_i = <f, mu_i> in L2(P_X); the sums run over "
-         "i >= 1 only, so do not divide by ||f||^2 (a task's mean is not part of it)",
+    nudge="the coefficients u_i = <f, mu_i> in L2(P_X) are what a Contexture object "
+          "computes for you: help(res.coefficients)",
+    hint="rho(f)^2 is an average of the s_i^2 weighted by u_i^2; the mean of f lies "
+         "along the constant function mu_0, which both sums leave out, so divide by "
+         "sum_i u_i^2, not by ||f||^2",
     checker=_check_compatibility,
     solution=_compatibility_solution,
+    starter='''\
+def my_compatibility(res, f):
+    return cl.exercises.TODO   # your code here
+
+cl.exercises.check("03.compatibility", my_compatibility)
+''',
 )
 
 
@@ -153,9 +171,17 @@ register(
     prompt="write worst_task(res, d, eps) returning a task f (N,) in F_eps on which the "
            "contexture's top-d encoder res.left[:, :d] has probe error equal to the optimum "
            "(s1^2 - (1-eps)^2) / (s1^2 - s_(d+1)^2)",
-    hint="mix the most compatible function mu_1 (res.left[:, 0]) with the best function "
-         "the encoder misses, mu_(d+1) (res.left[:, d]): f = a mu_1 + b mu_(d+1) with "
-         "a^2 + b^2 = 1 and a^2 s_1^2 + b^2 s_(d+1)^2 = (1 - eps)^2",
+    nudge="the worst task for a top-d encoder mixes the most compatible function it "
+          "captures with the best function it misses",
+    hint="take f = a mu_1 + b mu_(d+1) (columns 0 and d of res.left); two conditions "
+         "fix a and b: norm one, a^2 + b^2 = 1, and compatibility exactly 1 - eps, "
+         "a^2 s_1^2 + b^2 s_(d+1)^2 = (1 - eps)^2; solve them for a^2 and b^2",
     checker=_check_worst_task,
     solution=_worst_task_solution,
+    starter='''\
+def worst_task(res, d, eps):
+    return cl.exercises.TODO   # your code here
+
+cl.exercises.check("03.worst_task", worst_task)
+''',
 )

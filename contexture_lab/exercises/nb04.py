@@ -41,10 +41,20 @@ register(
     "04.attention_matrix",
     prompt="write attention_matrix(queries, keys, temperature) returning P(a_j | x_i) = "
            "softmax_j(<q_i, k_j> / (temperature * sqrt(dim))), shape (N, M), numpy only",
-    hint="scores = queries @ keys.T / (temperature * sqrt(dim)); subtract each row's "
-         "maximum before np.exp (stability), then divide each row by its sum",
+    nudge="row i is a softmax over the keys j of the scores <q_i, k_j> / (temperature "
+          "* sqrt(dim)); every score at once is one matrix product",
+    hint="exp of a large score overflows: subtract each row's largest score first "
+         "(the softmax does not change), exponentiate, then divide each row by its "
+         "own sum (kept as a column, so that it broadcasts)",
     checker=_check_attention_matrix,
     solution=_attention_matrix_solution,
+    starter='''\
+def attention_matrix(queries, keys, temperature):
+    # your code here: return an array of shape (N, M) whose rows sum to 1
+    return cl.exercises.TODO
+
+cl.exercises.check("04.attention_matrix", attention_matrix)
+''',
 )
 
 
@@ -78,10 +88,20 @@ register(
     prompt="write reversible_weights(S): for a symmetric score matrix S (N, N), the query "
            "weights pi (N,) that make the attention context P = diag(pi) softmax(S) "
            "reversible (P symmetric)",
-    hint="softmax(S) = D^-1 exp(S) with D = diag(row sums of exp(S)); which pi makes "
-         "diag(pi) D^-1 exp(S) symmetric?",
+    nudge="softmax(S) = D^-1 exp(S) with D the diagonal of the row sums of exp(S), "
+          "and exp(S) is symmetric already",
+    hint="diag(c) M with a symmetric M of positive entries is symmetric only when all "
+         "c_i are equal; here c = pi / (row sums of exp(S)): what does that ask of "
+         "pi? Then make it sum to 1",
     checker=_check_reversible,
     solution=_reversible_solution,
+    starter='''\
+def reversible_weights(S):
+    # your code here: return an array of shape (N,)
+    return cl.exercises.TODO
+
+cl.exercises.check("04.reversible_weights", reversible_weights)
+''',
 )
 
 
@@ -112,8 +132,18 @@ register(
     prompt="write layers_needed(s1, target): stacking identical reversible attention layers "
            "with top singular value s1 (0 < s1 < 1), the smallest number of layers L >= 1 "
            "after which s_1 of the stack is <= target",
-    hint="for a reversible layer stacked L times, s_k(T^L) = s_k(T)^L; solve s1^L <= target "
-         "for the smallest whole L (round up, not down)",
+    nudge="stacking a reversible layer L times raises each of its singular values to "
+          "the power L",
+    hint="you need the smallest whole L >= 1 with s1^L <= target: take logarithms "
+         "(log s1 < 0 flips the inequality) and round up; a target that is exactly a "
+         "power of s1 needs no extra layer",
     checker=_check_layers,
     solution=_layers_solution,
+    starter='''\
+def layers_needed(s1, target):
+    # your code here: return a whole number
+    return cl.exercises.TODO
+
+cl.exercises.check("04.layers_needed", layers_needed)
+''',
 )

@@ -39,10 +39,19 @@ register(
     "05.decay_rate",
     prompt="write decay_rate(s): for s = (s_1, ..., s_k) (all > 0, decreasing) the "
            "least-squares lambda of log s_i^2 = -lambda * i, i = 1..k (no intercept)",
-    hint="minimise sum_i (log s_i^2 + lambda i)^2 over lambda: set the derivative to zero, "
-         "lambda = -sum_i i log(s_i^2) / sum_i i^2",
+    nudge="log s_i^2 = -lambda i is a line through the origin: a least-squares fit "
+          "with one parameter and no intercept",
+    hint="write the squared error sum_i (log s_i^2 + lambda i)^2, set its derivative "
+         "with respect to lambda to zero and solve for lambda; i runs from 1 to k, "
+         "not from 0",
     checker=_check_decay_rate,
     solution=_decay_rate_solution,
+    starter='''\
+def decay_rate(s):
+    return cl.exercises.TODO   # your code here
+
+cl.exercises.check("05.decay_rate", decay_rate)
+''',
 )
 
 
@@ -76,10 +85,18 @@ register(
     prompt="write tau_curve(s, beta): the array (tau_1, ..., tau_{k-1}) of THEORY's "
            "tau_d = 1/(1 - s_{d+1}^2) + beta * sum_{i<=d} s_i^2 / sum_{i<=d0} s_i^2 with "
            "d0 = k = len(s)",
-    hint="with s2 = s**2 and Python's 0-based indexing, s_{d+1}^2 is s2[d] and "
-         "sum_{i<=d} s_i^2 is np.cumsum(s2)[d - 1]",
+    nudge="each tau_d has two terms: one uses s_{d+1}, the first value the encoder "
+          "leaves out; the other the share of sum s_i^2 that the first d values hold",
+    hint="Python counts from 0, so s_{d+1} is s[d]; numpy has a running sum that "
+         "gives every partial sum of s**2 at once (mind the same offset of one)",
     checker=_check_tau_curve,
     solution=_tau_curve_solution,
+    starter='''\
+def tau_curve(s, beta):
+    return cl.exercises.TODO   # your code here
+
+cl.exercises.check("05.tau_curve", tau_curve)
+''',
 )
 
 
@@ -135,8 +152,17 @@ register(
     "05.unit_count",
     prompt="write n_pieces(s): from s = (s_1, s_2, ...) (s_0 = 1 excluded) return the number "
            "of connected components of the context's support graph",
-    hint="a function constant on one component and 0 elsewhere has T f = f, so singular "
-         "value 1; count the s_i equal to 1 (up to 1e-9) and do not forget s_0",
+    nudge="a function that is constant on one connected piece and 0 elsewhere is left "
+          "unchanged by T: what singular value does it have?",
+    hint="every piece gives one singular value exactly 1; s_0 = 1 is one of them but "
+         "is not in s; compare with a tight tolerance (1e-9), not a loose one: 0.99 "
+         "is not 1",
     checker=_check_unit_count,
     solution=_unit_count_solution,
+    starter='''\
+def n_pieces(s):
+    return cl.exercises.TODO   # your code here
+
+cl.exercises.check("05.unit_count", n_pieces)
+''',
 )

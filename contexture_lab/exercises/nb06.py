@@ -54,11 +54,21 @@ register(
     prompt="write convex_spectrum(n_bits, eps1, eps2, w): the singular values s_1 >= ... >= "
            "s_{2^n - 1} (s_0 excluded, multiplicities included) of the convex combination "
            "w * hypercube(n, eps1) + (1 - w) * hypercube(n, eps2)",
-    hint="both contexts have the Walsh functions as singular functions, with s = (1 - 2 "
-         "eps)^k on the C(n, k) functions of order k; in a convex combination the dual "
-         "kernels add, k = w k1 + (1 - w) k2, and the kernel's eigenvalues are s^2",
+    nudge="both hypercube contexts have the Walsh functions as singular functions, "
+          "with s = (1 - 2 eps)^k at order k, and a convex combination adds their "
+          "dual kernels with the weights",
+    hint="a kernel's eigenvalues are the s^2, so the mixture's s at order k is the "
+         "square root of the weighted sum of the two s^2; order k has C(n, k) Walsh "
+         "functions: write each value that many times, sort from largest to smallest "
+         "and leave out s_0",
     checker=_check_convex_spectrum,
     solution=_convex_spectrum_solution,
+    starter='''\
+def convex_spectrum(n_bits, eps1, eps2, w):
+    return cl.exercises.TODO   # your code here
+
+cl.exercises.check("06.convex_spectrum", convex_spectrum)
+''',
 )
 
 
@@ -103,8 +113,17 @@ register(
     prompt="write concatenated_joint(P1, P2): from two dense joints (N, M1) and (N, M2) with "
            "the same row sums p(x), the dense joint (N, M1*M2) of X and A = (A1, A2) drawn "
            "independently given X; column a1 * M2 + a2 holds the pair (a1, a2)",
-    hint="P(x, (a1, a2)) = p(x) P1(a1|x) P2(a2|x) with P_j(a|x) = P_j(x, a) / p(x); "
-         "broadcast P1[:, :, None] * P2[:, None, :] and reshape to (N, M1*M2)",
+    nudge="given X = x the two context values are independent: P(a1, a2 | x) = P1(a1 "
+          "| x) P2(a2 | x)",
+    hint="multiply back by p(x): P(x, (a1, a2)) = p(x) P1(a1 | x) P2(a2 | x); an (N, "
+         "M1, M2) array built by broadcasting over new axes, reshaped, puts the pair "
+         "(a1, a2) in column a1 * M2 + a2",
     checker=_check_concatenated_joint,
     solution=_concatenated_joint_solution,
+    starter='''\
+def concatenated_joint(P1, P2):
+    return cl.exercises.TODO   # your code here
+
+cl.exercises.check("06.concatenated_joint", concatenated_joint)
+''',
 )

@@ -44,10 +44,19 @@ register(
            "from p, return (w, n_eff): the importance weights w_j = q(x_j) / p(x_j) of the "
            "draws, shape (len(draws),), and their effective sample size "
            "(sum w)^2 / sum w^2",
-    hint="index both distributions with the draws: q[draws] / p[draws]; n_eff equals "
-         "len(draws) exactly when all weights are equal",
+    nudge="the weight of a draw is the ratio q/p at the input that was drawn, and "
+          "`draws` holds the indices of those inputs",
+    hint="indexing a numpy array with an array of indices picks one entry per draw "
+         "(repeats included); n_eff equals the number of draws exactly when all "
+         "weights are equal, a check for your code",
     checker=_check_importance,
     solution=_importance_solution,
+    starter='''\
+def importance(p, q, draws):
+    return cl.exercises.TODO   # your code here
+
+cl.exercises.check("07.importance_weights", importance)
+''',
 )
 
 
@@ -74,8 +83,15 @@ register(
     prompt="write eigenvalue_mae(s_est, s_ref): the mean absolute error of the top "
            "eigenvalues of T T* given estimated and reference singular values s_1..s_d "
            "(both shape (d,))",
-    hint="the eigenvalues of T T* (the dual kernel's operator) are the squared singular "
-         "values s_i^2; average |s_est_i^2 - s_ref_i^2| over i",
+    nudge="the eigenvalues of T T* are not the singular values s_i themselves",
+    hint="they are the s_i^2; average the absolute differences over i (signed "
+         "differences would cancel out)",
     checker=_check_eigen_mae,
     solution=_eigen_mae_solution,
+    starter='''\
+def eigenvalue_mae(s_est, s_ref):
+    return cl.exercises.TODO   # your code here
+
+cl.exercises.check("07.eigenvalue_error", eigenvalue_mae)
+''',
 )

@@ -39,9 +39,17 @@ register(
     "08.sink_mass",
     prompt="write sink_mass(C): for a (T, T) attention matrix (rows sum to 1) the average "
            "over query tokens of the attention on the first ([CLS]) and last ([SEP]) token",
-    hint="C[:, [0, -1]] keeps the two sink columns; sum each row, then average over rows",
+    nudge="the sinks are the first and the last token: columns 0 and T - 1 of C",
+    hint="for each query (a row) add the attention on those two columns, then average "
+         "over the rows: one number between 0 and 1",
     checker=_check_sink_mass,
     solution=_sink_mass_solution,
+    starter='''\
+def sink_mass(C):
+    return cl.exercises.TODO          # mean over rows of C[i, 0] + C[i, -1]
+
+cl.exercises.check("08.sink_mass", sink_mass)
+''',
 )
 
 
@@ -79,8 +87,18 @@ register(
     "08.head_spectrum",
     prompt="write head_spectrum(C): the singular values s_1..s_{T-1} (s_0 = 1 excluded) of "
            "the attention matrix C (T x T) seen as a context with uniform queries",
-    hint="pt.head_context(C) is the context; cl.contexture(ctx, T - 1, "
-         "on_degenerate='ignore').singular_values are its values (always determined)",
+    nudge="the lab turns an attention matrix into a context (look in "
+          "contexture_lab.pretrained, imported as pt); the context's contexture has "
+          "the singular values",
+    hint="ask for T - 1 values; a sink head has many equal (zero) singular values, so "
+         "tell cl.contexture that a degenerate spectrum is fine (its on_degenerate "
+         "option): the values are determined even where the functions are not",
     checker=_check_head_spectrum,
     solution=_head_spectrum_solution,
+    starter='''\
+def head_spectrum(C):
+    return cl.exercises.TODO          # s_1..s_{T-1} of C as a context, uniform queries
+
+cl.exercises.check("08.head_spectrum", head_spectrum)
+''',
 )

@@ -37,10 +37,20 @@ register(
     "09.grid_spectrum",
     prompt="write grid_spectrum(a, b): the a*b eigenvalues (sorted) of the combinatorial "
            "Laplacian D - W of the a x b grid graph, in closed form",
-    hint="the grid is the product of two paths; a path on m nodes has Laplacian eigenvalues "
-         "2 - 2 cos(pi k / m), k = 0..m-1, and a product graph adds them",
+    nudge="the a x b grid is the product of a path on a nodes and a path on b nodes, "
+          "and a product graph's Laplacian eigenvalues are sums of one eigenvalue "
+          "from each factor",
+    hint="a path on m nodes has Laplacian eigenvalues 2 - 2 cos(pi k / m), k = "
+         "0..m-1; form all a * b sums (broadcasting a column against a row), flatten "
+         "and sort",
     checker=_check_grid_spectrum,
     solution=_grid_spectrum_solution,
+    starter='''\
+def grid_spectrum(a, b):
+    return cl.exercises.TODO          # the a*b Laplacian eigenvalues of the a x b grid, sorted
+
+cl.exercises.check("09.grid_spectrum", grid_spectrum)
+''',
 )
 
 
@@ -76,8 +86,16 @@ register(
     "09.dirichlet_ratio",
     prompt="write dirichlet_ratio(H, W): the mean of |h_i - h_j|^2 over the edges of the "
            "graph W divided by its mean over all ordered pairs (i, j)",
-    hint="D = squared distances (n, n); (W * D).sum() / W.sum() is the edge mean, D.mean() "
-         "the all-pairs mean",
+    nudge="you need |h_i - h_j|^2 for every pair (i, j): an (n, n) matrix",
+    hint="with that matrix D, the edge mean weights D by W and divides by the total "
+         "weight of W; the all-pairs mean is the plain mean of D; |h_i - h_j|^2 = "
+         "|h_i|^2 + |h_j|^2 - 2 <h_i, h_j> builds D without a loop",
     checker=_check_dirichlet_ratio,
     solution=_dirichlet_ratio_solution,
+    starter='''\
+def dirichlet_ratio(H, W):
+    return cl.exercises.TODO          # edge mean of |h_i - h_j|^2 over all-pairs mean
+
+cl.exercises.check("09.dirichlet_ratio", dirichlet_ratio)
+''',
 )
