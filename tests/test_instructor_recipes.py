@@ -70,7 +70,11 @@ def test_each_python_recipe_runs_in_a_fresh_interpreter(block):
 def test_each_inline_exercises_call_runs(call, monkeypatch, capsys):
     """``check(name, answer)`` with the placeholder as the answer; the others with their
     literal arguments. ``reset`` outside IPython prints the starting code."""
+    import IPython
+
     monkeypatch.delenv(ex.ENV_VAR, raising=False)
+    # outside IPython even if an earlier test in this process started a shell instance
+    monkeypatch.setattr(IPython, "get_ipython", lambda: None)
     tree = ast.parse(call, mode="eval").body
     func = getattr(cl.exercises, tree.func.attr)
     args = [ex.TODO if isinstance(a, ast.Name) else ast.literal_eval(a) for a in tree.args]

@@ -69,10 +69,20 @@ register(
     prompt="write centred_pmi(P): for a joint matrix P (N, M) with positive entries, the PMI "
            "log P / (p_X p_A) with its row means under p_A and then its column means under "
            "p_X subtracted (shape (N, M))",
-    hint="p_x = P.sum(axis=1), p_a = P.sum(axis=0); L = np.log(P / np.outer(p_x, p_a)); "
-         "subtract (L @ p_a)[:, None], then the column means p_x @ L of the result",
+    nudge="start from the PMI matrix itself, built from the two marginals of P; the two "
+          "centrings are weighted means, one along each axis, and their order matters only "
+          "in that the second uses the result of the first",
+    hint="the row mean of a matrix L under p_A is a weighted average over the columns of each "
+         "row (one number per row, broadcast back over the columns); after subtracting it, "
+         "take the weighted average of each column under p_X and subtract that too",
     checker=_check_centred_pmi,
     solution=_centred_pmi_solution,
+    starter='''\
+def centred_pmi(P):
+    return cl.exercises.TODO   # your code here
+
+cl.exercises.check("10.centred_pmi", centred_pmi)
+''',
 )
 
 
@@ -110,8 +120,16 @@ register(
     prompt="write parameter_count(n_in, hidden, n_out): the number of trainable weights and "
            "biases of an MLP n_in -> hidden[0] -> ... -> n_out (hidden a tuple of widths, "
            "possibly empty)",
-    hint="a linear layer from a to b units has a * b weights and b biases; chain the widths "
-         "[n_in, *hidden, n_out] and add the layers up",
+    nudge="count layer by layer: every linear layer has a weight matrix and a bias vector",
+    hint="list the widths from input through the hidden layers to the output; a layer from "
+         "a units to b units contributes a times b weights plus b biases; an empty hidden "
+         "tuple leaves a single layer",
     checker=_check_parameter_count,
     solution=_parameter_count_solution,
+    starter='''\
+def parameter_count(n_in, hidden, n_out):
+    return cl.exercises.TODO   # your code here
+
+cl.exercises.check("10.parameter_count", parameter_count)
+''',
 )

@@ -50,10 +50,19 @@ register(
            "orthonormal under the uniform distribution on N inputs, and the residuals r "
            "(N, k) of the population least-squares fit, return c = E[ ||r(X)||^2 psi(X)^T "
            "Sigma^{-1} psi(X) ] with psi = (1, phi)",
-    hint="for orthonormal centred phi, Sigma = E[psi psi^T] is the identity, so "
-         "psi^T Sigma^{-1} psi = 1 + ||phi(x)||^2; average its product with ||r(x)||^2",
+    nudge="for centred, orthonormal features under the uniform distribution, the second-"
+          "moment matrix Sigma of psi = (1, phi) is very simple: work out what it is",
+    hint="with Sigma the identity, psi(x)^T Sigma^{-1} psi(x) is one plus the squared norm "
+         "of the feature row phi(x); multiply it, input by input, by the squared norm of the "
+         "residual row and average over the N inputs",
     checker=_check_estimation_constant,
     solution=_estimation_constant_solution,
+    starter='''\
+def first_order_constant(phi, r):
+    return cl.exercises.TODO   # your code here
+
+cl.exercises.check("11.estimation_constant", first_order_constant)
+''',
 )
 
 
@@ -93,10 +102,18 @@ register(
     prompt="write spectral_filter(s, mu, p): the N x N Gram matrix sum_i s_i^(2p) mu_i(x) "
            "mu_i(x') given singular values s (shape (d+1,), s_0 = 1 first) and functions mu "
            "(shape (N, d+1), column 0 the constant 1)",
-    hint="scale column i of mu by s_i^(2p) and multiply by mu transposed: "
-         "(mu * s**(2*p)) @ mu.T",
+    nudge="each function mu_i contributes one rank-one term, weighted by a power of its "
+          "singular value; the constant function (s_0 = 1) is included",
+    hint="weight each column i of mu by s_i raised to the power 2p, then form the product of "
+         "the weighted matrix with mu itself so that entry (x, x') sums over i",
     checker=_check_spectral_filter,
     solution=_spectral_filter_solution,
+    starter='''\
+def spectral_filter(s, mu, p):
+    return cl.exercises.TODO   # your code here
+
+cl.exercises.check("11.spectral_filter", spectral_filter)
+''',
 )
 
 
@@ -137,10 +154,19 @@ register(
     prompt="write min_norm_predict(F, Y, F_new): fit the linear map with an unpenalised bias "
            "that interpolates Y (n, k) from F (n, p), p > n, with the smallest ||W||_F, and "
            "return its predictions F_new @ W + b",
-    hint="centre: Fc = F - F.mean(0), Yc = Y - Y.mean(0); W = np.linalg.pinv(Fc) @ Yc; "
-         "b = (Y - F @ W).mean(0)",
+    nudge="an unpenalised bias can be removed by centring: fit the centred targets from the "
+          "centred features, then recover the bias from the means",
+    hint="among all W that interpolate the centred data, the one of smallest Frobenius norm "
+         "is given by the Moore-Penrose pseudo-inverse of the centred feature matrix; the "
+         "bias then makes the mean prediction equal the mean target",
     checker=_check_min_norm,
     solution=_min_norm_solution,
+    starter='''\
+def min_norm_predict(F, Y, F_new):
+    return cl.exercises.TODO   # your code here
+
+cl.exercises.check("11.min_norm", min_norm_predict)
+''',
 )
 
 
@@ -184,8 +210,16 @@ register(
     "11.cvar",
     prompt="write cvar(losses, alpha): the conditional value at risk of n losses, the "
            "largest mean loss over weights q with 0 <= q_i <= 1 / (alpha n) and sum 1",
-    hint="sort the losses from the largest; give each 1 / (alpha n) until the weights reach "
-         "1 (the last one gets what is left), and return the weighted sum",
+    nudge="the maximising weights put as much mass as allowed on the largest losses",
+    hint="order the losses from the largest down; each gets the cap 1 / (alpha n) until the "
+         "total weight would pass 1, the next one gets the remainder, the rest nothing; the "
+         "CVaR is the weighted sum (check your answer when alpha n is not a whole number)",
     checker=_check_cvar,
     solution=_cvar_solution,
+    starter='''\
+def cvar(losses, alpha):
+    return cl.exercises.TODO   # your code here
+
+cl.exercises.check("11.cvar", cvar)
+''',
 )
