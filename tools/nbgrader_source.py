@@ -67,6 +67,9 @@ c.CourseDirectory.root = __file__.rsplit("/", 1)[0]
 # a released solution cell is the lab's own cell: the placeholder stays above this line
 c.ClearSolutions.code_stub = {{"python": {CODE_STUB!r}}}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+# nbgrader's default is 30 s per cell; a sweep cell of notebooks 05-06 can take longer on a
+# busy grading machine (the notebooks' run times: docs/INSTRUCTORS.md, section 5)
+c.Execute.timeout = 600
 '''
 POINTS = 1
 RTOL, ATOL = 1e-6, 1e-9
@@ -196,17 +199,25 @@ def hidden_test(name: str, answer: str) -> str:
 
     blob = base64.b64encode(zlib.compress(pickle.dumps(hidden_cases(name)), 9)).decode()
     got = f"{answer}(*_args, **_kwargs)" if callable(exercises.get(name).solution) else answer
+    if form == "multiset":
+        arrays = "_np.sort(_np.ravel(_got)), _np.sort(_np.ravel(_want))"
+    else:
+        arrays = "_got, _want"
     lines = ["import base64 as _base64, pickle as _pickle, zlib as _zlib",
              "import numpy as _np",
              "# reference values recorded by tools/nbgrader_source.py from the reference solution",
              f'_cases = _pickle.loads(_zlib.decompress(_base64.b64decode("{blob}")))',
+             "def _same(_got, _want):   # a pair or list is compared item by item",
+             "    if isinstance(_want, (tuple, list)):",
+             "        assert isinstance(_got, (tuple, list)) and len(_got) == len(_want), \\",
+             "            f'expected {len(_want)} items, got {_got!r:.80}'",
+             "        for _g, _w in zip(_got, _want):",
+             "            _same(_g, _w)",
+             "        return",
+             "    _got, _want = _np.asarray(_got, dtype=float), _np.asarray(_want, dtype=float)",
+             f"    _np.testing.assert_allclose({arrays}, rtol={RTOL}, atol={ATOL}, strict=True)",
              "for _args, _kwargs, _expected in _cases:",
-             f"    _got = _np.asarray({got}, dtype=float)",
-             "    _want = _np.asarray(_expected, dtype=float)"]
-    if form == "multiset":
-        lines.append("    _got, _want = _np.sort(_got.ravel()), _np.sort(_want.ravel())")
-    lines.append(f"    _np.testing.assert_allclose(_got, _want, rtol={RTOL}, atol={ATOL}, "
-                 "strict=True)")
+             f"    _same({got}, _expected)"]
     return "\n".join(lines)
 
 
