@@ -50,6 +50,8 @@ _spec = importlib.util.spec_from_file_location("execute_notebooks",
 execute_notebooks = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(execute_notebooks)
 
+pytestmark = pytest.mark.class_envs
+
 NOTEBOOK = "05_association_strength.ipynb"
 STUDENTS = ("ada", "grace", "emmy")
 PASSWORD = "contexture"   # the dummy authenticator's shared password

@@ -109,6 +109,7 @@ def course(tmp_path_factory):
     return course, json.loads(scores.stdout)
 
 
+@pytest.mark.class_envs
 def test_release_has_no_solution_and_no_hidden_test(course):
     course, _ = course
     source, release = course / "source" / ALL, course / "release" / ALL
@@ -141,6 +142,7 @@ def test_release_has_no_solution_and_no_hidden_test(course):
             assert "cl.exercises.TODO" in cell.source
 
 
+@pytest.mark.class_envs
 def test_reference_submission_gets_full_marks(course):
     _, scores = course
     for notebook in NOTEBOOKS:
@@ -149,6 +151,7 @@ def test_reference_submission_gets_full_marks(course):
         assert len(tests) >= 2 and all(s == m == 1 for s, m in tests.values()), (key, tests)
 
 
+@pytest.mark.class_envs
 def test_unsolved_release_gets_zero_and_runs_to_the_end(course):
     course, scores = course
     for notebook in NOTEBOOKS:
