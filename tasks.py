@@ -482,6 +482,7 @@ PROXY = REQUIREMENTS / "hub-proxy"
 #: The class tests and where their measurements go (benchmarks/results/ is git-ignored).
 CLASS_TESTS = ["tests/test_hub.py", "tests/test_nbgrader.py"]
 CLASS_REPORT = ROOT / "benchmarks" / "results" / "class_hub.json"
+CLASS_TEST_LIMIT = 1500
 
 
 def _installed(name: str, *sources: Path, build) -> None:
@@ -544,8 +545,11 @@ def test_class(extra) -> None:
     env = {**os.environ, **TEST_ENV, "CONTEXTURE_LAB_CLASS_TESTS": "1",
            "CONTEXTURE_LAB_CLASS_REPORT": str(CLASS_REPORT)}
     start = time.monotonic()
-    run(PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", *(extra or CLASS_TESTS),
-        env=env)
+    # a limit for the whole run, several times what it takes on a busy 2-core machine, so
+    # that a hung server fails CI instead of stalling it (each step has its own limit too)
+    subprocess.run([str(PYTHON), "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                    *(extra or CLASS_TESTS)], check=True, cwd=ROOT, env=env,
+                   timeout=CLASS_TEST_LIMIT)
     say(f"class tests done in {time.monotonic() - start:.0f} s")
     if CLASS_REPORT.exists():
         import json

@@ -27,7 +27,6 @@ import hashlib
 import importlib.util
 import json
 import os
-import secrets
 import shutil
 import signal
 import socket
