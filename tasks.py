@@ -15,6 +15,8 @@
     python3 tasks.py test-class   # a real JupyterHub on loopback (three students run
                               # notebook 05 at once) and the nbgrader round trip; installs
                               # the pinned hub, proxy and nbgrader into .envs/ (once)
+    python3 tasks.py book [DIR]   # the static book (HTML) of the notebooks with their stored
+                              # outputs and the docs, into DIR/html (default build/book)
 
 The environment lives in ``.venv`` inside the checkout. It is rebuilt only when
 ``requirements/lock.txt`` or ``pyproject.toml`` changed (a hash is kept in ``.venv``), so
@@ -63,6 +65,20 @@ STAMP = VENV / ".contexture_lab_stamp"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 CHROMIUM = Path("/usr/bin/chromium")
+#: The static book: Sphinx configuration, title page and cross-link extension, npm manifest.
+BOOK = ROOT / "book"
+#: Its Python tooling (Sphinx, myst-nb, sphinx-book-theme), pinned with hashes, kept out of
+#: the students' lock file; MathJax comes from npm (book/package-lock.json, with integrity).
+BOOK_REQUIREMENTS = ROOT / "requirements" / "book.txt"
+#: Where ``tasks.py book`` installs that tooling (git-ignored): venv/, node_modules/, static/.
+BOOK_TOOLS = ROOT / "build" / "book-tools"
+BOOK_PYTHON = BOOK_TOOLS / "venv" / ("Scripts" if os.name == "nt" else "bin") / (
+    "python.exe" if os.name == "nt" else "python")
+BOOK_STAMP = BOOK_TOOLS / ".stamp"
+#: The parts of MathJax's es5/ folder the book serves (the TeX-to-HTML bundle, the TeX
+#: extensions it loads on demand, its fonts, menu and accessibility code).
+MATHJAX_PARTS = ("tex-chtml.js", "input", "output", "ui", "a11y", "adaptors")
+BOOK_OUT = ROOT / "build" / "book"
 #: The user's working copy (git-ignored): notebooks copied once, never overwritten, so the
 #: tracked notebooks change only through ``tasks.py execute``; the docs beside them.
 WORKSPACE = ROOT / "my-lab"
@@ -78,6 +94,9 @@ TEST_ENV = {
     "OPENBLAS_NUM_THREADS": "2",
     "MPLBACKEND": "Agg",
     "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+    # every inline figure of a notebook goes through contexture_lab.plotting.figure_check:
+    # overlapping or clipped text and legends on data print to stderr, which nbval fails on
+    "CONTEXTURE_LAB_CHECK_FIGURES": "1",
 }
 
 
@@ -220,19 +239,34 @@ def ensure_corpus(python=PYTHON, data=DATA) -> None:
     say(f"corpus unpacked into {shown(target)}/")
 
 
+def apt_install(why: str, *packages: str) -> bool:
+    """Install Debian packages with apt when we may (root, apt-get present); whether it ran."""
+    if not (shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0):
+        return False
+    say(f"installing Debian's {' and '.join(packages)} {why} (once)")
+    quiet = {"DEBIAN_FRONTEND": "noninteractive", **os.environ}
+    subprocess.run(["apt-get", "update", "-qq"], check=True, env=quiet)
+    subprocess.run(["apt-get", "install", "-y", "-qq", *packages], check=True, env=quiet,
+                   stdout=subprocess.DEVNULL)
+    return True
+
+
 def ensure_chromium() -> bool:
     """Debian's chromium for the browser tests; installed with apt when we may (root)."""
     if CHROMIUM.exists():
         return True
-    if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
-        say("installing Debian's chromium for the browser tests (once)")
-        quiet = {"DEBIAN_FRONTEND": "noninteractive", **os.environ}
-        subprocess.run(["apt-get", "update", "-qq"], check=True, env=quiet)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=True, env=quiet,
-                       stdout=subprocess.DEVNULL)
+    if apt_install("for the browser tests", "chromium"):
         return CHROMIUM.exists()
     say("chromium not found and cannot be installed here: the browser tests will skip")
     return False
+
+
+def ensure_npm(why: str = "for the book") -> str | None:
+    """Node's npm (the book's MathJax, the hub's proxy); Debian's nodejs and npm installed
+    when we may."""
+    if shutil.which("npm") is None:
+        apt_install(why, "nodejs", "npm")
+    return shutil.which("npm")
 
 
 def prepare_workspace() -> None:
@@ -306,6 +340,10 @@ NBVAL_VARIANTS = {
 def test(extra) -> None:
     ensure_env()
     ensure_chromium()
+    if ensure_npm():   # tests/test_book.py builds the book and reads it in the browser
+        ensure_book_tools()
+    else:
+        say("npm not found and cannot be installed here: the book test will skip")
     # the class tests (a real hub, nbgrader) are `tasks.py test-class`'s
     pytest = [PYTHON, "-m", "pytest", "-n", "2", "--dist", "loadfile", "-m", "not class_envs"]
     with tempfile.TemporaryDirectory(prefix="contexture_lab_cache_") as cache:
@@ -391,6 +429,74 @@ def lock(extra) -> None:
 #: Time limits (s) of the ``tasks.py test-binder`` steps, so that a hung download or kernel
 #: fails the command instead of stalling CI; a few times what they take on a busy 2-core machine.
 BINDER_TEST_LIMITS = {"install": 1200, "post_build": 300, "check": 120, "notebook": 600}
+
+
+def book_fingerprint() -> str:
+    digest = hashlib.sha256()
+    for path in (BOOK_REQUIREMENTS, BOOK / "package.json", BOOK / "package-lock.json"):
+        digest.update(path.read_bytes())
+    digest.update(sys.version.split()[0].encode())
+    return digest.hexdigest()
+
+
+def book_tools_ready() -> bool:
+    """Whether the book's tooling is installed as the pinned files ask."""
+    return (BOOK_STAMP.exists() and BOOK_STAMP.read_text().strip() == book_fingerprint()
+            and BOOK_PYTHON.exists())
+
+
+def ensure_book_tools() -> None:
+    """Install the book's tooling into build/book-tools/ once (again when its pins change):
+    Sphinx and myst-nb into their own venv (every package pinned with its hashes), MathJax
+    with ``npm ci`` from book/package-lock.json, copied into static/mathjax/."""
+    if book_tools_ready():
+        return
+    npm = ensure_npm()
+    if npm is None:
+        sys.exit("the book needs Node's npm for MathJax (Debian: apt-get install nodejs npm)")
+    start = time.monotonic()
+    shutil.rmtree(BOOK_TOOLS, ignore_errors=True)
+    BOOK_TOOLS.mkdir(parents=True)
+    say(f"installing the book's tooling into {shown(BOOK_TOOLS)}/ (Sphinx, myst-nb, "
+        "sphinx-book-theme from requirements/book.txt; MathJax from npm; about 230 MB, once)")
+    run(sys.executable, "-m", "venv", BOOK_TOOLS / "venv")
+    run(BOOK_PYTHON, "-m", "pip", "install", "--disable-pip-version-check", "-q",
+        "--no-compile", "--require-hashes", "-r", BOOK_REQUIREMENTS)
+    for name in ("package.json", "package-lock.json"):
+        shutil.copy2(BOOK / name, BOOK_TOOLS / name)
+    subprocess.run([npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--silent"],
+                   check=True, cwd=BOOK_TOOLS)
+    es5 = BOOK_TOOLS / "node_modules" / "mathjax" / "es5"
+    static = BOOK_TOOLS / "static" / "mathjax"
+    static.mkdir(parents=True)
+    for part in MATHJAX_PARTS:
+        (shutil.copytree if (es5 / part).is_dir() else shutil.copy2)(es5 / part, static / part)
+    shutil.copy2(es5.parent / "LICENSE", static / "LICENSE")
+    BOOK_STAMP.write_text(book_fingerprint())
+    say(f"book tooling ready ({time.monotonic() - start:.0f} s)")
+
+
+def build_book(out: Path) -> Path:
+    """Build the static book into ``out/html`` (Sphinx's cache in ``out/doctrees``); return
+    the folder. Offline: the notebooks' stored outputs, no execution, no download; any
+    Sphinx warning (a broken reference, a missing section) fails the build."""
+    html = Path(out) / "html"
+    env = {**os.environ, "CONTEXTURE_LAB_BOOK_STATIC": str(BOOK_TOOLS / "static")}
+    env.pop("PYTHONPATH", None)
+    run(BOOK_PYTHON, "-m", "sphinx", "-b", "html", "-q", "-W", "--keep-going", "-j", "auto",
+        "-c", BOOK, "-d", Path(out) / "doctrees", ROOT, html, env=env)
+    return html
+
+
+def book(extra) -> None:
+    """The static book: ``python3 tasks.py book [DIR]`` writes DIR/html (build/book/html by
+    default); open its index.html, or publish the folder (README, "The book")."""
+    if len(extra) > 1:
+        sys.exit("usage: python3 tasks.py book [DIR]   (default build/book)")
+    ensure_book_tools()
+    start = time.monotonic()
+    html = build_book(Path(extra[0]).resolve() if extra else BOOK_OUT)
+    say(f"book built in {time.monotonic() - start:.0f} s: {shown(html / 'index.html')}")
 
 
 def test_binder(extra) -> None:
@@ -511,13 +617,14 @@ def ensure_class_envs() -> None:
         run(target / "bin" / "python", *pip, "-r", HUB_REQUIREMENTS)
 
     def proxy(target):
-        if not shutil.which("npm"):
+        npm = ensure_npm("for the hub's proxy")
+        if not npm:
             sys.exit("npm not found: the hub's proxy (configurable-http-proxy) needs Node >= 20 "
                      "and npm (Debian: apt-get install nodejs npm)")
         target.mkdir(parents=True)
         for name in ("package.json", "package-lock.json"):
             shutil.copy2(PROXY / name, target / name)
-        subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+        subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
                        check=True, cwd=target)
 
     _installed("hub", HUB_REQUIREMENTS, build=hub)
@@ -565,7 +672,7 @@ def test_class(extra) -> None:
 
 
 COMMANDS = {"lab": lab, "reset": reset, "test": test, "bench": bench, "execute": execute,
-            "lock": lock, "test-binder": test_binder, "models": models,
+            "lock": lock, "test-binder": test_binder, "models": models, "book": book,
             "test-class": test_class}
 
 

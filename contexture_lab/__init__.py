@@ -16,10 +16,9 @@ from .spectrum import Contexture, contexture
 __version__ = "0.1.0"
 
 _LAZY_MODULES = {
-    "alignment", "association", "attention", "datasets", "device", "encoders", "estimation",
-    "explore",
-    "mixing", "objectives", "plotting", "pretrained", "probe", "spectrum", "training",
-    "widgets",
+    "alignment", "association", "attention", "bounds", "datasets", "device", "encoders",
+    "estimation", "explore", "generative", "kernel_regression", "mixing", "objectives",
+    "plotting", "pretrained", "probe", "robust", "scaling", "spectrum", "training", "widgets",
 }
 
 

@@ -242,6 +242,58 @@ def hypercube(n_bits: int, flip: float) -> Context:
                    name=f"hypercube (n={n_bits}, flip={flip:g})")
 
 
+def log_bilinear(f, g, *, p_x=None, q_a=None, x_features=None, a_features=None) -> Context:
+    """P+(a | x) proportional to q(a) exp(<f(x), g(a)>): a context a softmax model fits exactly.
+
+    The model class of skip-gram and of a softmax head on a d-dimensional encoder
+    (``logits = W Phi(x) + b`` with Phi = f, rows of W = g, b = log q): the log-ratio
+    log P+(a|x) / p_A(a) (the PMI) is <f(x), g(a)> plus a function of x and a function of a,
+    so centred over rows and columns it has rank at most d. Dense.
+
+    Parameters
+    ----------
+    f : array-like, shape (N, d)
+        Input side of the bilinear form (scale it to change the association strength).
+    g : array-like, shape (M, d)
+        Context side.
+    p_x : array-like, shape (N,), optional
+        Marginal of X; uniform by default. Every entry must be positive.
+    q_a : array-like, shape (M,), optional
+        Base measure on the context values (positive); uniform by default. p_A is
+        ``sum_x p_x(x) P+(a | x)``, not q.
+    x_features, a_features : array-like, optional
+        Attached to the context as given.
+
+    Returns
+    -------
+    Context of shape (N, M).
+    """
+    f = as_float_array(f, "f", ndim=2)
+    g = as_float_array(g, "g", ndim=2)
+    if f.shape[1] != g.shape[1]:
+        raise ValueError(f"f has {f.shape[1]} columns and g {g.shape[1]}; the bilinear form "
+                         "<f(x), g(a)> needs the same dimension on both sides")
+    n, m = f.shape[0], g.shape[0]
+    if n * m > MAX_DENSE_ENTRIES:
+        raise ValueError(f"a log-bilinear context of shape ({n}, {m}) is dense; at most "
+                         f"{MAX_DENSE_ENTRIES} entries are supported")
+    p_x = np.full(n, 1.0 / n) if p_x is None else check_probability_vector(p_x, "p_x")
+    q_a = np.full(m, 1.0 / m) if q_a is None else check_probability_vector(q_a, "q_a")
+    for name, vec, size in (("p_x", p_x, n), ("q_a", q_a, m)):
+        if vec.shape != (size,):
+            raise ValueError(f"{name} has {vec.size} entries; expected {size}, one per row "
+                             f"of {'f' if name == 'p_x' else 'g'}")
+        if (vec <= 0).any():
+            raise ValueError(f"{name} has {int((vec <= 0).sum())} zero entr(ies); expected "
+                             "positive probabilities (the PMI is finite only on a full support)")
+    logits = np.log(q_a)[None, :] + f @ g.T
+    logits -= logits.max(axis=1, keepdims=True)
+    C = np.exp(logits)
+    C /= C.sum(axis=1, keepdims=True)
+    return Context(p_x[:, None] * C, x_features=x_features, a_features=a_features,
+                   normalize=True, name=f"log-bilinear (d={f.shape[1]})")
+
+
 def identity(n: int) -> Context:
     """A = X, X uniform over n values: every singular value equals 1. Sparse."""
     n = check_int(n, "n", low=2)

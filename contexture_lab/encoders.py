@@ -167,6 +167,22 @@ class Encoder:
                              "only 'svme' (two encoders) does")
         return _run(self.psi, a_features, "a_features", self._a_width, self.device)[0]
 
+    def context_probabilities(self, x_features) -> np.ndarray:
+        """The model's P(a | x) = softmax(W Phi(x) + b): (n, p) features -> (n, M).
+
+        Only for ``objective="likelihood"``, whose head predicts the context value.
+        """
+        if self.objective != "likelihood":
+            raise ValueError(f"objective {self.objective!r} has no softmax head over the "
+                             "context values; only 'likelihood' predicts them")
+        F = self.transform(x_features)
+        W = self.head.weight.detach().double().cpu().numpy()
+        b = self.head.bias.detach().double().cpu().numpy()
+        logits = F @ W.T + b
+        logits -= logits.max(axis=1, keepdims=True)
+        prob = np.exp(logits)
+        return prob / prob.sum(axis=1, keepdims=True)
+
     def layer_features(self, x_features) -> list[np.ndarray]:
         """Phi's intermediate representations: one (n, width) array per hidden layer, then
         the (n, d) output (the last entry equals :meth:`transform`)."""

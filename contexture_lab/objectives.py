@@ -16,6 +16,7 @@ kise                      a batch of x and the batch Gram of k_X+              m
 laplacian                 graph edges (x, a), A a node of the same graph       see below
 supervised                (x, a): predict a one-hot of a, class-balanced       mu_1..mu_d
 dae                       (x, a): reconstruct a's features from Phi(x)         a reweighting
+likelihood                (x, a): predict a by a softmax over the M values      the PMI span
 ========================  ===================================================  ==============
 
 Why (THEORY.md section 4). Under Cov(Phi) = I, ``non_contrastive``, ``svme``, ``kise`` (with
@@ -27,7 +28,10 @@ form Phi^T (D_x + D_a - P - P^T) Phi (P the joint matrix, D_x, D_a its marginals
 diagonal): its minimiser under Cov(Phi) = I solves a generalised eigenproblem with D_x, which
 is the contexture for an undirected graph with P_X proportional to degree ([ICML] Thm 12),
 and only close to it for a directed context such as KNN. ``dae`` learns the contexture
-reweighted by a linear kernel (:func:`contexture_lab.training.dae_span`).
+reweighted by a linear kernel (:func:`contexture_lab.training.dae_span`). ``likelihood``
+is a generative objective (softmax cross-entropy, as in skip-gram or masked-token
+prediction): its minimiser matches log P+(a|x) up to constants, so it factorises the
+pointwise mutual information, not T (:mod:`contexture_lab.generative`).
 
 Every embedding is centred over the batch before it enters a loss: the constant function
 (s_0 = 1) is then never learned, so d dimensions go to mu_1..mu_d.
@@ -286,6 +290,35 @@ def laplacian(z, z_neighbour, *, var_weight: float = VAR_WEIGHT,
     return distance + _penalty((z,), None, var_weight, cov_weight)
 
 
+def _target_probabilities(targets, b: int, m: int, like):
+    """Targets as probabilities (b, m): integer classes (b,) become one-hot rows, float
+    rows (b, m) are taken as they are (each a distribution P+(. | x_i))."""
+    targets = torch.as_tensor(targets, device=like.device)
+    if targets.is_complex() or targets.dtype == torch.bool:
+        raise TypeError(f"targets has dtype {targets.dtype}; expected integer class indices "
+                        "or floating-point probabilities")
+    if targets.dtype.is_floating_point:
+        if targets.shape != (b, m):
+            raise ValueError(f"probability targets must have shape ({b}, {m}), got "
+                             f"{tuple(targets.shape)}")
+        return targets.to(like.dtype)
+    if targets.shape != (b,):
+        raise ValueError(f"integer targets must be {b} class indices, got shape "
+                         f"{tuple(targets.shape)}")
+    if b and (targets.min() < 0 or targets.max() >= m):
+        raise ValueError(f"class indices must lie in [0, {m - 1}], got values in "
+                         f"[{int(targets.min())}, {int(targets.max())}]")
+    return torch.nn.functional.one_hot(targets.long(), m).to(like.dtype)
+
+
+def _check_outputs(outputs, name="outputs"):
+    if not isinstance(outputs, torch.Tensor) or outputs.ndim != 2:
+        raise ValueError(f"{name} must be a 2-D torch.Tensor (batch, classes), got "
+                         f"{getattr(outputs, 'shape', type(outputs).__name__)}")
+    _check_embedding(outputs, name)
+    return outputs.shape
+
+
 def supervised(outputs, targets, class_scale=None):
     """Class-balanced MSE of a biased linear head against one-hot targets.
 
@@ -309,34 +342,43 @@ def supervised(outputs, targets, class_scale=None):
     -------
     Tensor, shape ().
     """
-    if not isinstance(outputs, torch.Tensor) or outputs.ndim != 2:
-        raise ValueError("outputs must be a 2-D torch.Tensor (batch, classes), got "
-                         f"{getattr(outputs, 'shape', type(outputs).__name__)}")
-    _check_embedding(outputs, "outputs")
-    b, m = outputs.shape
+    b, m = _check_outputs(outputs)
     scale = (torch.ones(m, dtype=outputs.dtype, device=outputs.device) if class_scale is None
              else torch.as_tensor(class_scale, dtype=outputs.dtype, device=outputs.device))
-    targets = torch.as_tensor(targets, device=outputs.device)
-    if targets.is_complex() or targets.dtype == torch.bool:
-        raise TypeError(f"targets has dtype {targets.dtype}; expected integer class indices "
-                        "or floating-point probabilities")
-    if targets.dtype.is_floating_point:
-        if targets.shape != (b, m):
-            raise ValueError(f"probability targets must have shape ({b}, {m}), got "
-                             f"{tuple(targets.shape)}")
-        probs = targets.to(outputs.dtype)
-    else:
-        if targets.shape != (b,):
-            raise ValueError(f"integer targets must be {b} class indices, got shape "
-                             f"{tuple(targets.shape)}")
-        if b and (targets.min() < 0 or targets.max() >= m):
-            raise ValueError(f"class indices must lie in [0, {m - 1}], got values in "
-                             f"[{int(targets.min())}, {int(targets.max())}]")
-        probs = torch.nn.functional.one_hot(targets.long(), m).to(outputs.dtype)
+    probs = _target_probabilities(targets, b, m, outputs)
     # E_a ||o - c_a e_a||^2 = ||o||^2 - 2 sum_a q_a c_a o_a + sum_a q_a c_a^2
     weighted = probs * scale
     return ((outputs ** 2).sum(dim=1) - 2 * (weighted * outputs).sum(dim=1)
             + (weighted * scale).sum(dim=1)).mean()
+
+
+def likelihood(logits, targets):
+    """Softmax cross-entropy of predicting the context value: ``E[-log softmax(logits)_a]``.
+
+    The generative objective of skip-gram and masked-token prediction: a head maps Phi(x)
+    to one logit per context value, ``logits = W Phi(x) + b``, and the loss is the negative
+    log-likelihood of the observed a ~ P+(.|x) under the softmax. Its minimiser over
+    *unrestricted* logits is ``log P+(a|x) + c(x)`` (Gibbs' inequality; the softmax ignores
+    a constant per row), so a d-dimensional model is exact iff the PMI matrix, centred
+    over rows and columns, has rank <= d; then span(Phi) is the top-d span of that matrix
+    (:func:`contexture_lab.generative.pmi_span`), not the contexture.
+
+    Parameters
+    ----------
+    logits : Tensor, shape (b, M)
+        One logit per context value for each row.
+    targets : Tensor, int shape (b,) or float shape (b, M)
+        The sampled context value a_i of each row, or the probabilities P+(a | x_i) of
+        every value (the expected loss over a ~ P+(.|x_i): same minimiser, no noise).
+
+    Returns
+    -------
+    Tensor, shape (): the mean cross-entropy in nats. Its population minimum is the
+    conditional entropy H(A | X), reached iff softmax(logits) = P+(.|x).
+    """
+    b, m = _check_outputs(logits, "logits")
+    probs = _target_probabilities(targets, b, m, logits)
+    return -(probs * torch.log_softmax(logits, dim=1)).sum(dim=1).mean()
 
 
 def dae(reconstruction, target):
@@ -360,5 +402,6 @@ def dae(reconstruction, target):
     return ((reconstruction - target) ** 2).sum(dim=1).mean()
 
 
-__all__ = ["SVME_PLACEMENTS", "centre", "dae", "kise", "laplacian", "non_contrastive",
-           "spectral_contrastive", "supervised", "svme", "variance_covariance_penalty"]
+__all__ = ["SVME_PLACEMENTS", "centre", "dae", "kise", "laplacian", "likelihood",
+           "non_contrastive", "spectral_contrastive", "supervised", "svme",
+           "variance_covariance_penalty"]

@@ -937,7 +937,7 @@ def head_queries_keys(name: str, text: str, layer: int, head: int, *, max_length
 
     ``cl.attention.attention_context(q, k)`` then reproduces that head's attention matrix
     (BERT scales the scores by the square root of the head dimension, as the lab does), and
-    its ``temperature`` turns the knob of notebook 05 on a real head.
+    its ``temperature`` turns the knob of notebook 04 on a real head.
 
     Returns
     -------

@@ -23,19 +23,25 @@ from .encoders import DTYPE, MLP, Encoder, cpu_single_thread
 OBJECTIVES = ("spectral_contrastive", "non_contrastive", "svme", "kise", "laplacian",
               "supervised", "dae")
 
+#: Generative objectives, trained by the same loop but kept apart from :data:`OBJECTIVES`
+#: (the objectives graded against the contexture): ``"likelihood"`` predicts the context
+#: value by a softmax and factorises the PMI matrix (:mod:`contexture_lab.generative`).
+GENERATIVE_OBJECTIVES = ("likelihood",)
+
 #: Defaults (epochs, batch size) per objective; batch size None = full batch. Chosen so that
 #: each objective reaches R2_CCA >= 0.8 on digits with a KNN context (d = 16) in a few
 #: seconds on a CPU. The objectives with variance/covariance terms need large batches for
 #: good covariance estimates; kise always uses the whole input set.
 DEFAULTS = {"spectral_contrastive": (60, 512), "non_contrastive": (150, None),
             "svme": (150, None), "kise": (150, None), "laplacian": (100, None),
-            "supervised": (40, 256), "dae": (60, 512)}
+            "supervised": (40, 256), "dae": (60, 512), "likelihood": (300, None)}
 
 
 def _check_objective(objective):
-    if not isinstance(objective, str) or objective not in OBJECTIVES:
+    known = OBJECTIVES + GENERATIVE_OBJECTIVES
+    if not isinstance(objective, str) or objective not in known:
         raise ValueError(f"unknown objective {objective!r}; expected one of "
-                         f"{', '.join(OBJECTIVES)}")
+                         f"{', '.join(known)}")
     return objective
 
 
@@ -143,6 +149,14 @@ class _Problem:
         self.loss = lambda idx: obj.dae(self.head(self.phi(self.X[idx])),
                                         self.A[self._context(idx)])
 
+    def _setup_likelihood(self):
+        # a logit per context value; the head starts at zero (uniform prediction). Each
+        # step draws a fresh a ~ P+(.|x) per input: the loss on sampled pairs
+        self.head = _zero_linear(self.d, self.ctx.n_contexts).to(self.device, DTYPE)
+        self.loss = lambda idx: obj.likelihood(
+            self.head(self.phi(self.X[idx])),
+            torch.as_tensor(self._context(idx), device=self.device))
+
     full_batch = False
 
 
@@ -225,7 +239,9 @@ def fit_encoder(ctx, objective: str, d: int, *, seed: int = 0, epochs: int | Non
         ``"laplacian"`` needs a square (graph) context.
     objective : str
         One of ``"spectral_contrastive"``, ``"non_contrastive"``, ``"svme"``, ``"kise"``,
-        ``"laplacian"``, ``"supervised"``, ``"dae"`` (see :mod:`contexture_lab.objectives`).
+        ``"laplacian"``, ``"supervised"``, ``"dae"`` (see :mod:`contexture_lab.objectives`),
+        or the generative ``"likelihood"`` (softmax cross-entropy on sampled pairs; it
+        learns the PMI span, see :mod:`contexture_lab.generative`).
     d : int
         Representation dimension.
     seed : int
@@ -338,4 +354,4 @@ def dae_span(ctx, d: int) -> np.ndarray:
     return U[:, :d] / np.sqrt(ctx.p_x)[:, None]
 
 
-__all__ = ["DEFAULTS", "OBJECTIVES", "dae_span", "fit_encoder"]
+__all__ = ["DEFAULTS", "GENERATIVE_OBJECTIVES", "OBJECTIVES", "dae_span", "fit_encoder"]

@@ -26,7 +26,7 @@ def label_context():
 def two_blob_knn():
     """A KNN context on three far-apart blobs: three components, s = 1 twice besides s_0."""
     rng = np.random.default_rng(0)
-    X = np.concatenate([rng.normal(c, 0.1, size=(400, 2)) for c in (0.0, 50.0, 100.0)])
+    X = np.concatenate([rng.normal(c, 0.1, size=(150, 2)) for c in (0.0, 50.0, 100.0)])
     return cl.contexts.knn(X, k=5)
 
 

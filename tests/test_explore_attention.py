@@ -142,7 +142,9 @@ def test_explorer_update_indexes_into_the_sweep(sweep):
     assert isinstance(ex.figure, Figure)
     assert isinstance(ex.widget, ipywidgets.VBox)
     ex.update(temperature=0.3)
-    np.testing.assert_array_equal(ex.image.get_array(), sweep.attention[3])
+    # drawn relative to its largest weight (the colourbar reads "weight / largest weight")
+    np.testing.assert_array_equal(ex.image.get_array(),
+                                  sweep.attention[3] / sweep.attention[3].max())
     np.testing.assert_allclose(ex.line.get_ydata(), sweep.singular_values[3][:ex.k])
     np.testing.assert_allclose(ex.marker.get_xdata(), [0.3, 0.3])
     assert f"{sweep.probe_error[3]:.3f}" in ex.readout.value
@@ -158,10 +160,11 @@ def test_explorer_update_indexes_into_the_sweep(sweep):
 
 def test_static_figures_draw_the_sweep(sweep):
     fig = pa.temperature_panels(sweep, [0.003, 0.3])
-    assert len(fig.axes) == 3
+    assert len(fig.axes) == 4                    # two matrices, the spectra, a colourbar
     i, j = sweep.index(0.003), sweep.index(0.3)
-    np.testing.assert_array_equal(fig.axes[0].images[0].get_array(), sweep.attention[i])
-    np.testing.assert_array_equal(fig.axes[1].images[0].get_array(), sweep.attention[j])
+    for ax, k in zip(fig.axes, (i, j)):
+        np.testing.assert_array_equal(ax.images[0].get_array(),
+                                      sweep.attention[k] / sweep.attention[k].max())
     spectra = fig.axes[2].lines
     np.testing.assert_array_equal(spectra[0].get_ydata(), sweep.singular_values[i][:40])
     np.testing.assert_array_equal(spectra[1].get_ydata(), sweep.singular_values[j][:40])
@@ -182,7 +185,7 @@ def test_static_figures_draw_the_sweep(sweep):
     assert bars[0].get_facecolor() == bars[2].get_facecolor() != bars[1].get_facecolor()
     W = cl.datasets.ring_graph(8)
     res = at.graph_learning(W, [10, 100], d=2)
-    assert len(pa.graph_learning_figure(res, W, [0, 1]).axes) == 3
+    assert len(pa.graph_learning_figure(res, W, [0, 1]).axes) == 4   # and a colourbar
     assert len(pa.depth_figure([np.ones(3), np.full(3, 0.5)], np.array([1, 0.5, 0.2]),
                                {"bound": np.array([1, 0.6, 0.3])}).axes) == 2
     matplotlib.pyplot.close("all")

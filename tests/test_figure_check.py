@@ -69,3 +69,28 @@ def test_core_plots_are_clean():
     fig = cl.plotting.graph_functions(W, rng.normal(size=(9, 3)), layout,
                                       titles=["f1", "f2", "f3"])
     assert problems(fig) == []
+
+
+def test_the_test_command_checks_every_notebook_figure():
+    import tasks
+
+    assert tasks.TEST_ENV[cl.plotting.core.CHECK_FIGURES_ENV] == "1"
+
+
+def test_the_notebook_hook_reports_a_bad_figure(monkeypatch, capsys):
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    monkeypatch.setenv(cl.plotting.core.CHECK_FIGURES_ENV, "1")
+    monkeypatch.setattr("IPython.get_ipython", lambda: shell)
+    with matplotlib.rc_context():
+        cl.plotting.use_lab_style()
+        fig, ax = plt.subplots()
+        x = np.linspace(0, 1, 50)
+        ax.plot(x, x, label="diagonal")
+        ax.legend(loc="center")
+        shell.display_formatter.format(fig)
+        assert "figure check: the legend of axes '' covers" in capsys.readouterr().err
+        cl.plotting.legend_beside(ax)
+        shell.display_formatter.format(fig)
+        assert capsys.readouterr().err == ""

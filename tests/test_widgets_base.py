@@ -23,3 +23,15 @@ def test_box_reads_as_the_sentence_and_keeps_the_widget_view():
     view = bundle["application/vnd.jupyter.widget-view+json"]
     assert view["model_id"] == box.model_id
     assert np.isscalar(view["version_major"])
+
+
+def test_readout_tables_align_every_column_with_its_header():
+    from contexture_lab.widgets.base import html_table
+
+    table = html_table(["", "s<sub>1</sub>", "error"], [["first", "0.912", "<b>0.1</b>"],
+                                                         ["mixture", "0.5", "0.25"]])
+    assert table.count("<th ") == 3 and table.count("<td ") == 6
+    assert table.count("<tr>") == 3
+    # names left, numbers right, under headers aligned the same way
+    assert table.count("text-align:left") == 3 and table.count("text-align:right") == 6
+    assert "<thead>" in table and "<tbody>" in table

@@ -21,6 +21,12 @@ opening a notebook a second time is fast; files are written atomically and check
 read, and a damaged one is recomputed (:mod:`contexture_lab._cache`). The folder is
 ``$CONTEXTURE_LAB_CACHE`` if set, else ``$XDG_CACHE_HOME/contexture_lab`` or
 ``~/.cache/contexture_lab``; pass ``cache=False`` to recompute.
+
+The digits sweep of notebook 05 also ships with the package (``contexture_lab/data``,
+written by ``tools/ship_sweeps.py``, functions in single precision), so that a first open
+with an empty cache reads it instead of computing it for about 20 s. It is named by a hash
+of every input, is never used under the scramble switch (that run recomputes everything),
+and the tests compare it with a recomputation.
 """
 
 from __future__ import annotations
@@ -54,6 +60,14 @@ METRICS = ("decay_rate", "kernel_deviation", "tau", "tau_argmin", "effective_dim
 #: by the dense solver: ARPACK's shift-invert factorisation of a nearly dense Gram matrix
 #: costs several times a dense eigensolver (digits, k = 1000: 5.5 s of CPU against 0.7 s).
 DENSE_FROM_ROW_ENTRIES = 20
+
+#: Sweeps shipped with the package (the digits sweep of notebook 05), so that a first open
+#: computes nothing; ``tools/ship_sweeps.py`` writes them, the tests recompute them.
+SHIPPED_DIR = Path(__file__).resolve().parents[1] / "data"
+
+#: Where :func:`build_sweep` also writes each sweep it computes, as a shipped sweep (set
+#: by ``tools/ship_sweeps.py``); None: nowhere.
+SHIP_TO = None
 
 _MEMORY: dict[str, "AssociationSweep"] = {}
 
@@ -309,12 +323,22 @@ def _code_fingerprint() -> bytes:
 
 
 def _cache_key(*parts) -> str:
+    """The disk cache's key: the inputs, the code that computes from them, the scramble."""
     from ..degeneracy import scramble_seed
 
-    digest = hashlib.sha256(CACHE_VERSION.encode())
-    digest.update(_code_fingerprint())
     # a sweep computed under the scramble switch is not the plain one
-    digest.update(f"scramble={scramble_seed()}".encode())
+    return _digest(parts, _code_fingerprint() + f"scramble={scramble_seed()}".encode())
+
+
+def _shipped_name(*parts) -> str:
+    """The name of the shipped sweep of these inputs (the code is checked by the tests,
+    which compare each shipped sweep with a recomputation)."""
+    return "association-" + _digest(parts, b"shipped") + ".npz"
+
+
+def _digest(parts, extra: bytes) -> str:
+    digest = hashlib.sha256(CACHE_VERSION.encode())
+    digest.update(extra)
     for part in parts:
         if isinstance(part, np.ndarray):
             digest.update(f"{part.dtype}{part.shape}".encode())
@@ -327,8 +351,10 @@ def _cache_key(*parts) -> str:
     return digest.hexdigest()[:20]
 
 
-def _save(sweep: AssociationSweep, path: Path) -> None:
-    """Write ``sweep`` atomically (a read-only folder: one warning, memory cache only)."""
+def _save(sweep: AssociationSweep, path: Path, *, single_left: bool = False) -> None:
+    """Write ``sweep`` atomically (a read-only folder: one warning, memory cache only);
+    ``single_left`` stores the functions in single precision (a shipped sweep: half the
+    size; they are read back in double precision)."""
     arrays = {}
     for f in fields(sweep):
         value = getattr(sweep, f.name)
@@ -336,6 +362,8 @@ def _save(sweep: AssociationSweep, path: Path) -> None:
             arrays.update({f"metric_{k}": v for k, v in value.items()})
         elif value is not None:
             arrays[f.name] = np.asarray(value)
+    if single_left:
+        arrays["left"] = arrays["left"].astype(np.float32)
     save_arrays(path, arrays)
 
 
@@ -378,6 +406,7 @@ def _load(path: Path) -> AssociationSweep | None:
     metrics = {k[len("metric_"):]: arrays.pop(k) for k in list(arrays) if
                k.startswith("metric_")}
     shape = arrays.pop("image_shape", None)
+    arrays["left"] = arrays["left"].astype(float)     # a shipped sweep's are single
     try:
         return AssociationSweep(
             **{f.name: arrays.get(f.name) for f in fields(AssociationSweep)
@@ -433,15 +462,18 @@ def build_sweep(knob: str, values, *, y=None, d: int = 32, d_values=(2, 4, 8, 16
     y = None if y is None else np.asarray(y)
     feats = None if image_features is None else as_float_array(image_features,
                                                                "image_features", ndim=2)
-    key = _cache_key(knob, values, y, d, d_values, d0, n_bases, feats, image_shape,
-                     n_images, n_per_class, n_repeats, seed, beta, sorted(data),
-                     *[np.asarray(data[k]) if not hasattr(data[k], "toarray") else data[k]
-                       for k in sorted(data)])
+    parts = (knob, values, y, d, d_values, d0, n_bases, feats, image_shape, n_images,
+             n_per_class, n_repeats, seed, beta, sorted(data),
+             *[np.asarray(data[k]) if not hasattr(data[k], "toarray") else data[k]
+               for k in sorted(data)])
+    key = _cache_key(*parts)
     path = Path(cache_dir or default_cache_dir()) / f"{key}.npz"
     if cache:
         if key in _MEMORY:
             return _MEMORY[key]
         hit = _load(path) if path.exists() else None
+        if hit is None:
+            hit = _shipped(_shipped_name(*parts))
         if hit is not None:
             _MEMORY[key] = hit
             return hit
@@ -491,7 +523,23 @@ def build_sweep(knob: str, values, *, y=None, d: int = 32, d_values=(2, 4, 8, 16
     if cache:
         _MEMORY[key] = sweep
         _save(sweep, path)
+    if SHIP_TO is not None:
+        _save(sweep, Path(SHIP_TO) / _shipped_name(*parts), single_left=True)
     return sweep
+
+
+def _shipped(name: str) -> AssociationSweep | None:
+    """The shipped sweep ``name``, if the package has it and may use it.
+
+    Never under the scramble switch (``CONTEXTURE_LAB_SCRAMBLE``): that run must recompute
+    every sweep, so that nothing it shows can come from a basis chosen elsewhere.
+    """
+    from ..degeneracy import scramble_seed
+
+    path = SHIPPED_DIR / name
+    if scramble_seed() is not None or not path.exists():
+        return None
+    return _load(path)
 
 
 def digits_knn_sweep(ks=DIGITS_KS, *, d: int = 32, d_values=(2, 4, 8, 16, 32),

@@ -44,7 +44,8 @@ class TemperatureSweep:
                                                     :func:`contexture_lab.association.effective_dimension`)
     tau_dimension : ndarray of int, shape (T,)      arg-min d of the tau measure (-1 if
                                                     tau is not finite)
-    probe_error : ndarray, shape (T,)               linear-probe error on mu_1..mu_d; where
+    probe_error : ndarray, shape (T,)               linear-probe error on mu_1..mu_d (NaN
+                                                    for a sweep without labels); where
                                                     the cut at d splits a cluster of equal
                                                     singular values, the mean over
                                                     ``n_bases`` random completions of it
@@ -52,8 +53,9 @@ class TemperatureSweep:
                                                     completions (0 where d ends at a gap)
     split : ndarray of bool, shape (T,)             whether the cut at d splits a cluster
     attention : ndarray of float32, shape (T, N, N) attention matrices, tokens sorted by label
-    labels : ndarray, shape (N,)                    labels in the same (sorted) order
-    d : int                                         probe dimension
+    labels : ndarray, shape (N,) or None            labels in the same (sorted) order; None:
+                                                    no probe, tokens in their own order
+    d : int                                         probe dimension (0 without labels)
     n_bases : int                                   random completions per split cluster
     """
 
@@ -148,19 +150,26 @@ def cluster_probe_error(res, labels, d: int, *, n_bases: int = 10, n_per_class: 
     return float(np.mean(errors)), float(np.std(errors)), True
 
 
-def temperature_sweep(tokens, labels, temperatures=None, *, d: int = 20,
+def temperature_sweep(tokens, labels, temperatures=None, *, keys=None, d: int = 20,
                       n_per_class: int = 5, seed: int = 0, n_bases: int = 10,
-                      device=None) -> TemperatureSweep:
-    """Self-attention contexts of ``tokens`` over a temperature grid, with their measures.
+                      device=None, progress: bool = True) -> TemperatureSweep:
+    """Attention contexts of ``tokens`` over a temperature grid, with their measures.
 
     Parameters
     ----------
     tokens : array-like, shape (N, p)
-        Queries and keys (use :func:`unit_tokens` so that small temperatures approach A = X).
-    labels : array-like, shape (N,)
-        Classes for the downstream probe.
+        Queries, and keys too unless ``keys`` is given (self-attention: use
+        :func:`unit_tokens` so that small temperatures approach A = X).
+    labels : array-like, shape (N,), or None
+        Classes for the downstream probe; tokens are sorted by them. ``None`` (e.g. one head
+        of a real model on one sentence, where no token classes exist): no probe
+        (``probe_error`` is NaN) and the tokens keep their order.
     temperatures : array-like of float > 0, optional
         Default :data:`DEFAULT_TEMPERATURES`; sorted increasingly.
+    keys : array-like, shape (N, p), optional, keyword-only
+        Keys of a head whose queries are ``tokens`` (e.g. from
+        :func:`contexture_lab.pretrained.head_queries_keys`); temperature 1 is then that
+        head's own attention.
     d : int
         Number of singular functions the probe reads.
     n_per_class, seed
@@ -170,6 +179,8 @@ def temperature_sweep(tokens, labels, temperatures=None, *, d: int = 20,
         (:func:`cluster_probe_error`).
     device : optional
         Where the attention scores are computed.
+    progress : bool
+        Show a tqdm progress bar over the temperatures.
 
     Returns
     -------
@@ -180,27 +191,36 @@ def temperature_sweep(tokens, labels, temperatures=None, *, d: int = 20,
     from ..spectrum import contexture
 
     X = as_float_array(tokens, "tokens", ndim=2)
-    y = np.asarray(labels)
-    if y.shape != (X.shape[0],):
-        raise ValueError(f"labels has shape {y.shape}; expected ({X.shape[0]},), one per token")
+    K = X if keys is None else as_float_array(keys, "keys", ndim=2)
+    if K.shape != X.shape:
+        raise ValueError(f"keys has shape {K.shape}; expected {X.shape}, one key per token "
+                         "(square attention)")
     n = X.shape[0]
-    d = check_int(d, "d", low=1, high=n - 2)
+    if labels is None:
+        y, d = None, 0
+    else:
+        y = np.asarray(labels)
+        if y.shape != (n,):
+            raise ValueError(f"labels has shape {y.shape}; expected ({n},), one per token")
+        d = check_int(d, "d", low=1, high=n - 2)
+        order = np.argsort(y, kind="stable")
+        X, K, y = X[order], K[order], y[order]
     temps = DEFAULT_TEMPERATURES if temperatures is None else as_float_array(
         temperatures, "temperatures", ndim=1)
     if temps.size == 0 or (temps <= 0).any():
         raise ValueError("temperatures must be a non-empty list of positive numbers")
     temps = np.sort(temps)
-    order = np.argsort(y, kind="stable")
-    X, y = X[order], y[order]
     spectra, probes, taus, mats = [], [], [], []
-    for t in temps:
-        ctx = attention_context(X, X, float(t), device=device)
+    from tqdm.auto import tqdm
+
+    for t in tqdm(temps, desc="temperature sweep", disable=not progress, leave=False):
+        ctx = attention_context(X, K, float(t), device=device)
         res = contexture(ctx, n - 1)      # every non-constant function: no cut to split
         s = res.singular_values
         spectra.append(s)
         taus.append(tau(s).d or -1)
-        probes.append(cluster_probe_error(res, y, d, n_bases=n_bases,
-                                          n_per_class=n_per_class, seed=seed))
+        probes.append((np.nan, np.nan, False) if y is None else cluster_probe_error(
+            res, y, d, n_bases=n_bases, n_per_class=n_per_class, seed=seed))
         mats.append(ctx.conditional().astype(np.float32))
     spectra = np.array(spectra)
     mean, spread, split = (np.array(v) for v in zip(*probes))

@@ -239,7 +239,7 @@ def _mixtures(first, second, operations, weights, depths, grams):
 def build_sweep(parents: dict, pairs, y, *, weights=(0.25, 0.5, 0.75, 0.9),
                 depths=(1, 2), operations=tuple(OPERATIONS), d: int = 32,
                 d_values=(4, 8, 16, 32), n_per_class: int = 5, n_repeats: int = 5,
-                seed: int = 0, beta: float = 1.0) -> MixingSweep:
+                seed: int = 0, beta: float = 1.0, progress: bool = True) -> MixingSweep:
     """Precompute a :class:`MixingSweep`.
 
     Parameters
@@ -259,6 +259,8 @@ def build_sweep(parents: dict, pairs, y, *, weights=(0.25, 0.5, 0.75, 0.9),
         A subset of :data:`OPERATIONS`.
     d, d_values, n_per_class, n_repeats, seed, beta
         Contexture size, probe dimensions (each <= d), probe settings and tau's beta.
+    progress : bool
+        Show a tqdm progress bar over the grid points (a sweep takes seconds).
     """
     if not isinstance(parents, dict) or len(parents) < 2:
         raise TypeError("parents must be a dict of at least two named Context objects")
@@ -278,12 +280,19 @@ def build_sweep(parents: dict, pairs, y, *, weights=(0.25, 0.5, 0.75, 0.9),
     y = np.asarray(y)
     options = dict(d=d, d_values=d_values, n_per_class=n_per_class, n_repeats=n_repeats,
                    seed=seed, beta=beta)
+    from tqdm.auto import tqdm
+
+    per_pair = (weights.size * ("convex" in operations)
+                + depths.size * ("convolution" in operations) + ("concatenation" in operations))
+    bar = tqdm(total=len(parents) + len(pairs) * per_pair, desc="mixing sweep",
+               disable=not progress, leave=False)
     keys, rows, sizes, grams = [], [], [], {}
     for name, ctx in parents.items():
         keys.append(("parent", name, None))
         rows.append(analyse(ctx, y, **options))
         grams[name] = rows[-1].pop("gram")
         sizes.append(ctx.n_contexts)
+        bar.update()
     for first, second in pairs:
         for op, value, ctx, K in _mixtures(parents[first], parents[second], operations,
                                            weights, depths, (grams[first], grams[second])):
@@ -291,6 +300,8 @@ def build_sweep(parents: dict, pairs, y, *, weights=(0.25, 0.5, 0.75, 0.9),
             rows.append(analyse(ctx, y, gram=K, **options))
             del rows[-1]["gram"]
             sizes.append(ctx.n_contexts)
+            bar.update()
+    bar.close()
     return MixingSweep(
         parents=tuple(parents), pairs=pairs, weights=weights, depths=depths,
         operations=operations, keys=tuple(keys),

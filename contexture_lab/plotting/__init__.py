@@ -6,8 +6,8 @@ their own figures; the common ones live in :mod:`contexture_lab.plotting.core`.
 
 import importlib
 
-from .core import (graph_functions, image_grid, lab_style, spectrum, spectrum_comparison,
-                   use_lab_style)
+from .core import (graph_functions, image_grid, lab_style, legend_beside, spectrum,
+                   spectrum_comparison, use_lab_style)
 
 _TOPICS = ("association", "mixing", "attention")
 
@@ -18,5 +18,5 @@ def __getattr__(name):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["graph_functions", "image_grid", "lab_style", "spectrum", "spectrum_comparison",
-           "use_lab_style"]
+__all__ = ["graph_functions", "image_grid", "lab_style", "legend_beside", "spectrum",
+           "spectrum_comparison", "use_lab_style"]

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.colors import LogNorm, Normalize
+from matplotlib.ticker import LogLocator, MaxNLocator, NullFormatter
+
+from .core import LINE_STYLES, legend_beside
 
 #: Label-free measures drawn by :func:`metric_curves`, with their axis labels.
 METRIC_LABELS = {
@@ -62,7 +66,7 @@ def error_curves(sweep, *, ax=None, components=True):
                 ax.annotate(f"{int(c)}", (x, 1.0), ha="center", va="top", fontsize=7,
                             color="0.35")
         title += "\n(numbers on top: connected components, when > 1)"
-    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    legend_beside(ax, fontsize=7)
     ax.set_title(title, fontsize=9)
     return ax
 
@@ -80,30 +84,46 @@ def metric_curves(sweep, *, ax=None):
     _knob_axis(ax, sweep)
     ax.set_ylabel("scaled to [0, 1]")
     ax.set_ylim(-0.05, 1.05)
-    ax.legend(fontsize=7)
+    legend_beside(ax, fontsize=7)
     return lines
+
+
+def _measure_axis(ax, values) -> None:
+    """A log scale for a measure spanning more than a decade, else linear; a few major
+    ticks only (minor labels of a short log axis run into each other)."""
+    v = values[np.isfinite(values) & (values > 0)]
+    if v.size and v.max() / v.min() > 10:
+        ax.set_xscale("log")
+        ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+        ax.xaxis.set_minor_formatter(NullFormatter())
+    else:
+        ax.xaxis.set_major_locator(MaxNLocator(4))
 
 
 def metrics_against_error(sweep, correlations: dict, *, d=None):
     """One scatter per label-free measure against the probe error, r in each title.
 
     ``d=None`` (default) plots err_d*, the error at the best d per knob value (the target
-    of :func:`contexture_lab.explore.association.correlations` by default).
+    of :func:`contexture_lab.explore.association.correlations` by default). Colour: the
+    knob value (a colourbar says which).
     """
     err = sweep.best_error if d is None else sweep.probe_error[:, sweep.d_index(d)]
-    fig, axes = plt.subplots(1, len(METRIC_LABELS), figsize=(10, 2.6), sharey=True)
+    fig, axes = plt.subplots(1, len(METRIC_LABELS), figsize=(11, 2.8), sharey=True,
+                             layout="constrained")
+    positive = sweep.values.min() > 0
+    norm = (LogNorm if positive else Normalize)(sweep.values.min(), sweep.values.max())
     for ax, (name, label) in zip(axes, METRIC_LABELS.items()):
         m = sweep.metrics[name]
         ok = np.isfinite(m)
-        ax.scatter(m[ok], err[ok], c=np.log(sweep.values[ok]), cmap="viridis", s=18)
-        if name == "tau":
-            ax.set_xscale("log")
-        ax.set_xlabel(label + (" (log scale)" if name == "tau" else ""))
+        dots = ax.scatter(m[ok], err[ok], c=sweep.values[ok], cmap="viridis", norm=norm,
+                          s=18)
+        _measure_axis(ax, m[ok])
+        ax.set_xlabel(label)
         ax.set_title(f"r = {correlations[name]:.2f}", fontsize=9)
     axes[0].set_ylabel("probe error at the best d" if d is None else f"probe error (d = {d})")
-    fig.suptitle(f"one dot per knob value; colour: {sweep.parameter} on a log scale "
-                 "(dark = small, yellow = large)", fontsize=8)
-    fig.tight_layout()
+    fig.colorbar(dots, ax=axes, label=sweep.parameter + (" (log scale)" if positive else ""),
+                 pad=0.01, aspect=20)
+    fig.suptitle("one dot per knob value", fontsize=9)
     return fig
 
 
@@ -114,13 +134,14 @@ def spectra_along(sweep, values, *, ax=None):
     cmap = plt.get_cmap("viridis")
     for n, value in enumerate(values):
         s = sweep.singular_values[sweep.index(value)]
-        ax.plot(np.arange(1, s.size + 1), s, marker="o", ms=2, lw=1,
-                color=cmap(n / max(1, len(values) - 1)),
+        ax.plot(np.arange(1, s.size + 1), s, marker="o", ms=2, lw=1.2,
+                ls=LINE_STYLES[n % len(LINE_STYLES)],
+                color=cmap(0.9 * n / max(1, len(values) - 1)),
                 label=f"{sweep.parameter} = {value:g}")
     ax.set_yscale("log")
     ax.set_xlabel("index i")
     ax.set_ylabel("$s_i$")
-    ax.legend(fontsize=7)
+    legend_beside(ax, fontsize=7)
     return ax
 
 
@@ -128,15 +149,13 @@ def sweep_overview(sweep, *, d=None, values=None):
     """Static fallback of the explorer: spectra along the knob, errors, scaled measures."""
     if values is None:
         values = sweep.values[np.linspace(0, sweep.values.size - 1, 5).astype(int)]
-    fig, axes = plt.subplots(1, 3, figsize=(10, 3.2),
-                             gridspec_kw={"width_ratios": [1, 1.25, 1]})
+    fig, axes = plt.subplots(1, 3, figsize=(12, 3.2), layout="constrained")
     spectra_along(sweep, values, ax=axes[0])
     axes[0].set_title("spectrum")
     error_curves(sweep, ax=axes[1], components=False)
     axes[1].set_title("probe error")
     metric_curves(sweep, ax=axes[2])
     axes[2].set_title("label-free measures")
-    fig.tight_layout()
     return fig
 
 
@@ -166,10 +185,11 @@ class AssociationPanels:
     def __init__(self, figure, sweep):
         self.sweep = sweep
         has_images = sweep.images is not None
+        # room on the right for the measures' legend, between panels for the digits'
         gs = figure.add_gridspec(2 if has_images else 1, 4,
                                  height_ratios=[2.3, 1] if has_images else [1],
-                                 left=0.06, right=0.99, top=0.93, bottom=0.05,
-                                 wspace=0.35, hspace=0.45)
+                                 left=0.055, right=0.87, top=0.93, bottom=0.05,
+                                 wspace=0.55, hspace=0.45)
         self.ax_spectrum = figure.add_subplot(gs[0, 0])
         self.ax_embed = figure.add_subplot(gs[0, 1])
         self.ax_error = figure.add_subplot(gs[0, 2])
@@ -189,13 +209,24 @@ class AssociationPanels:
         ax = self.ax_embed
         labels = (sweep.labels if sweep.labels is not None
                   else np.zeros(sweep.left.shape[1], dtype=int))
-        self._groups = [np.flatnonzero(labels == c) for c in np.unique(labels)]
+        classes = np.unique(labels)
+        self._groups = [np.flatnonzero(labels == c) for c in classes]
         cmap = plt.get_cmap("tab10")
         # one Line2D per class: marker stamping draws far faster than a coloured scatter
-        self.embedding = [ax.plot([], [], ls="none", marker="o", ms=1.6, mew=0,
-                                  color=cmap(n % 10))[0] for n in range(len(self._groups))]
-        ax.set_xticks([])
-        ax.set_yticks([])
+        self.embedding = [ax.plot([], [], ls="none", marker="o", ms=1.8, mew=0,
+                                  color=cmap(n % 10), label=str(c))[0]
+                          for n, c in enumerate(classes)]
+        ax.set_xlabel("$\\mu_1(x)$", labelpad=1)
+        ax.set_ylabel("$\\mu_2(x)$", labelpad=1)
+        ax.tick_params(labelsize=7, pad=1)
+        # the limits follow the points at every step, so the ticks move with them: both
+        # axes are drawn with the moving artists (blitted), not into the background
+        for axis in (ax.xaxis, ax.yaxis):
+            axis.set_major_locator(MaxNLocator(4))
+        if sweep.labels is not None:
+            ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), borderaxespad=0.2,
+                      fontsize=6.5, markerscale=3, handlelength=0.6, handletextpad=0.3,
+                      labelspacing=0.2, borderpad=0.3, title="digit", title_fontsize=6.5)
         ax.set_title("inputs at $(\\mu_1, \\mu_2)$", fontsize=9)
 
         ax = self.ax_error
@@ -206,9 +237,6 @@ class AssociationPanels:
 
         ax = self.ax_metrics
         metric_curves(sweep, ax=ax)
-        # a fixed place: "best" would follow the moving knob line, so a blitted frame and a
-        # full redraw would put the legend in different places
-        ax.legend(fontsize=7, loc="upper center")
         self.knob_line = ax.axvline(sweep.values[0], color="C3", lw=1, ls="--")
         ax.set_title("label-free measures", fontsize=9)
 
@@ -223,6 +251,10 @@ class AssociationPanels:
             # all functions in one image (one resampling per step instead of one each)
             self.mosaic = ax.imshow(self._mosaic(0), cmap=cmap, vmin=-1, vmax=1,
                                     interpolation="nearest")
+            bar = figure.colorbar(self.mosaic, ax=ax, ticks=[-1, 0, 1], shrink=0.9,
+                                  aspect=8, pad=0.01)
+            bar.ax.set_yticklabels(["$-$max", "0", "+max"])
+            bar.ax.tick_params(labelsize=7)
 
     def _mosaic(self, i: int) -> np.ndarray:
         """The images of knob index ``i`` side by side, each scaled to [-1, 1]."""
@@ -239,8 +271,9 @@ class AssociationPanels:
     def artists(self) -> list:
         """Every artist that :meth:`show` moves (for blitting)."""
         extra = [] if self.mosaic is None else [self.mosaic]
-        return [self.spectrum_line, self.d_line, *self.embedding, self.error_line,
-                self.error_marker, self.knob_line, *extra]
+        return [self.spectrum_line, self.d_line, *self.embedding, self.ax_embed.xaxis,
+                self.ax_embed.yaxis, self.error_line, self.error_marker, self.knob_line,
+                *extra]
 
     def show(self, i: int, j: int) -> None:
         """Move the artists to knob index ``i`` and encoder-dimension index ``j``."""
@@ -251,8 +284,8 @@ class AssociationPanels:
         emb = sw.left[i, :, :2]
         for line, rows in zip(self.embedding, self._groups):
             line.set_data(emb[rows, 0], emb[rows, 1])
-        lo, hi = np.nanpercentile(emb, [0.5, 99.5], axis=0)
-        pad = 0.08 * (hi - lo) + 1e-9
+        lo, hi = np.nanmin(emb, axis=0), np.nanmax(emb, axis=0)
+        pad = 0.06 * (hi - lo) + 1e-9
         self.ax_embed.set_xlim(lo[0] - pad[0], hi[0] + pad[0])
         self.ax_embed.set_ylim(lo[1] - pad[1], hi[1] + pad[1])
         self.error_line.set_ydata(sw.probe_error[:, j])

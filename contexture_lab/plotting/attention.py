@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import PowerNorm
 
-from .core import spectrum
+from .core import legend_beside, spectrum
 
 
 # ---------------------------------------------------------------------- building blocks
@@ -39,6 +39,16 @@ def draw_attention_matrix(ax, conditional, labels=None, *, vmax=None, title=None
     return image
 
 
+def attention_colorbar(fig, image, ax):
+    """The colourbar of attention matrices each scaled to their own largest weight."""
+    bar = fig.colorbar(image, ax=ax, ticks=[0.0, 0.1, 0.5, 1.0], shrink=0.9, pad=0.02,
+                       aspect=15)
+    bar.ax.set_yticklabels(["0", "0.1", "0.5", "max"])
+    bar.ax.tick_params(labelsize=7)
+    bar.set_label("weight / largest weight", fontsize=8)
+    return bar
+
+
 def draw_spectrum(ax, s, k: int = 40, **kwargs):
     """s_1..s_k as a line on [0, 1]; returns the ``Line2D`` (update with ``set_ydata``)."""
     s = np.asarray(s, dtype=float)[:k]
@@ -49,7 +59,7 @@ def draw_spectrum(ax, s, k: int = 40, **kwargs):
 
 def draw_sweep_curves(ax, sweep, index: int = 0):
     """Total association and effective dimension (left axis, log) and probe error (right
-    axis) against temperature.
+    axis, only for a sweep with labels) against temperature.
 
     The probe error is drawn with its spread over random completions of a split cluster
     (an error bar of one standard deviation; none where d ends at a gap). Returns the
@@ -63,15 +73,22 @@ def draw_sweep_curves(ax, sweep, index: int = 0):
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("temperature")
-    ax.set_ylabel(r"$\sum_i s_i^2$ and participation ratio", color="C0")
-    ax.legend(fontsize=7, loc="upper right")
-    twin = ax.twinx()
-    twin.errorbar(t, sweep.probe_error, yerr=sweep.probe_spread, color="C3", marker="s",
-                  ms=3, capsize=2, label=f"probe error (top {sweep.d})")
-    twin.set_ylabel("probe error", color="C3")
-    twin.set_ylim(0, max(0.5, 1.1 * float(np.max(sweep.probe_error + sweep.probe_spread))))
-    twin.grid(False)
-    twin.spines["right"].set_visible(True)
+    ax.set_ylabel(r"$\sum_i s_i^2$ and participation ratio")
+    handles = ax.get_legend_handles_labels()[0]
+    if sweep.labels is not None:       # token classes: the probe error on the right axis
+        twin = ax.twinx()
+        twin.errorbar(t, sweep.probe_error, yerr=sweep.probe_spread, color="C3", marker="s",
+                      ms=3, ls="-.", capsize=2,
+                      label=f"probe error (top {sweep.d}), right axis")
+        twin.set_ylabel("probe error")
+        twin.set_ylim(0, max(0.5, 1.1 * float(np.max(sweep.probe_error
+                                                     + sweep.probe_spread))))
+        twin.grid(False)
+        twin.spines["right"].set_visible(True)
+        handles += twin.get_legend_handles_labels()[0]
+    # one legend for both axes, above them: it covers none of the curves
+    ax.legend(handles, [h.get_label() for h in handles], fontsize=7, loc="lower center",
+              bbox_to_anchor=(0.5, 1.0), frameon=False, borderaxespad=0.2)
     return ax.axvline(t[index], color="0.3", ls="--", lw=1)
 
 
@@ -79,19 +96,20 @@ def draw_sweep_curves(ax, sweep, index: int = 0):
 def temperature_panels(sweep, temperatures, *, k: int = 40, figsize=(10, 3.2)):
     """Static view of a few temperatures: attention matrices side by side and their spectra."""
     idx = [sweep.index(t) for t in temperatures]
-    fig, axes = plt.subplots(1, len(idx) + 1, figsize=figsize,
+    fig, axes = plt.subplots(1, len(idx) + 1, figsize=figsize, layout="constrained",
                              gridspec_kw={"width_ratios": [1] * len(idx) + [1.6]})
     for ax, i in zip(axes, idx):
-        draw_attention_matrix(ax, sweep.attention[i], sweep.labels,
-                              title=f"t = {sweep.temperatures[i]:.3g}")
+        C = sweep.attention[i]
+        image = draw_attention_matrix(ax, C / C.max(), sweep.labels, vmax=1.0,
+                                      title=f"t = {sweep.temperatures[i]:.3g}")
         ax.set_xlabel("")
         ax.set_ylabel("")
+    attention_colorbar(fig, image, list(axes[:-1]))
     for i in idx:
         draw_spectrum(axes[-1], sweep.singular_values[i], k,
                       label=f"t = {sweep.temperatures[i]:.3g}")
-    axes[-1].legend(fontsize=7)
+    legend_beside(axes[-1], fontsize=7)
     axes[-1].set_title("spectrum of the attention context", fontsize=9)
-    fig.tight_layout()
     return fig
 
 
@@ -137,12 +155,13 @@ def _draw_layout(ax, W, layout, title=None):
     rows, cols = np.nonzero(np.triu(np.asarray(W)))
     for r, c in zip(rows, cols):
         ax.plot(layout[[r, c], 0], layout[[r, c], 1], color="0.7", lw=0.8, zorder=1)
-    ax.scatter(layout[:, 0], layout[:, 1], c=np.arange(layout.shape[0]), cmap="viridis",
-               s=22, edgecolors="0.2", linewidths=0.4, zorder=2)
+    dots = ax.scatter(layout[:, 0], layout[:, 1], c=np.arange(layout.shape[0]),
+                      cmap="viridis", s=22, edgecolors="0.2", linewidths=0.4, zorder=2)
     ax.set_aspect("equal", adjustable="datalim")
     ax.axis("off")
     if title:
         ax.set_title(title, fontsize=9)
+    return dots
 
 
 def graph_learning_figure(result, W, show, *, figsize=(10, 2.8)):
@@ -155,12 +174,14 @@ def graph_learning_figure(result, W, show, *, figsize=(10, 2.8)):
     same colour in every panel).
     """
     layouts, graph = result.aligned_layouts()
-    fig, axes = plt.subplots(1, len(show) + 1, figsize=figsize)
+    fig, axes = plt.subplots(1, len(show) + 1, figsize=figsize, layout="constrained")
     for ax, i in zip(axes, show):
         _draw_layout(ax, W, layouts[i][:, :2],
                      f"T = {result.lengths[i]}, R2 = {result.alignment[i]:.2f}")
-    _draw_layout(axes[-1], W, graph[:, :2], "graph eigenvectors")
-    fig.tight_layout()
+    dots = _draw_layout(axes[-1], W, graph[:, :2], "graph eigenvectors")
+    bar = fig.colorbar(dots, ax=list(axes), shrink=0.8, pad=0.01, aspect=15)
+    bar.set_label("node index", fontsize=8)
+    bar.ax.tick_params(labelsize=7)
     return fig
 
 
@@ -212,6 +233,6 @@ def cross_attention_figure(weights, labels=None, *, query_title="query x", figsi
     return fig
 
 
-__all__ = ["alignment_curve", "cross_attention_figure", "depth_figure",
+__all__ = ["alignment_curve", "attention_colorbar", "cross_attention_figure", "depth_figure",
            "draw_attention_matrix", "draw_spectrum", "draw_sweep_curves",
            "graph_learning_figure", "sweep_summary", "temperature_panels", "training_figure"]

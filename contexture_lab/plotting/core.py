@@ -97,6 +97,19 @@ def _check_inline_figures(shell) -> None:
     formatter.for_type(Figure, checked)
 
 
+def legend_beside(ax, **kwargs):
+    """A legend to the right of ``ax``, outside its data area, so it covers no data.
+
+    Keywords go to :meth:`matplotlib.axes.Axes.legend` (``fontsize``, ``title``, ``ncol``
+    ...). Returns the legend. The inline backend crops figures tightly around it; in a
+    fixed-size figure leave room on the right (``figure.subplots_adjust(right=...)``).
+    """
+    kwargs.setdefault("loc", "upper left")
+    kwargs.setdefault("bbox_to_anchor", (1.02, 1.0))
+    kwargs.setdefault("borderaxespad", 0.0)
+    return ax.legend(**kwargs)
+
+
 def spectrum(s, *, ax=None, label=None, log=False, include_s0=True, **kwargs):
     """Stem-like plot of singular values s_1..s_k (s_0 = 1 drawn apart when asked).
 
@@ -124,7 +137,7 @@ def spectrum_comparison(spectra: dict, *, ax=None, log=False, title=None):
         _, ax = plt.subplots()
     for name, s in spectra.items():
         spectrum(s, ax=ax, label=name, log=log, include_s0=False)
-    ax.legend(fontsize=8)
+    legend_beside(ax, fontsize=8)
     if title:
         ax.set_title(title)
     return ax

@@ -8,7 +8,8 @@ reader would see it, in pixels:
   whose boxes overlap;
 - text that falls partly outside the figure (it would be clipped in a fixed-size canvas,
   such as an explorer's);
-- a legend whose box covers plotted data points (lines and scatter markers of its axes).
+- a legend whose box covers plotted data (the points and segments of its axes' lines,
+  its scatter markers).
 
 :func:`problems` returns one sentence per finding; the test suite runs it on every figure the
 plotting layer and the notebooks make (``tests/test_figures.py`` and the nbval pass with
@@ -29,7 +30,10 @@ SLACK_PX = 1.0
 
 
 def _drawn_tick_labels(axis):
-    """The tick labels an axis actually draws (ticks inside the view interval)."""
+    """The tick labels an axis actually draws (ticks inside the view interval; none for a
+    hidden axis, such as the shared x-axis of a ``twinx``)."""
+    if not axis.get_visible():
+        return []
     try:
         ticks = axis._update_ticks()   # matplotlib's own list of ticks to draw
     except AttributeError:             # pragma: no cover - other matplotlib versions
@@ -77,17 +81,31 @@ def _name(text: Text) -> str:
     return repr(text.get_text()[:40])
 
 
+def _along_segments(points, step_px: float = 2.0):
+    """The vertices of a drawn line and points every ``step_px`` pixels between them."""
+    points = points[np.isfinite(points).all(axis=1)]
+    if len(points) < 2:
+        return points
+    out = [points[:1]]
+    for a, b in zip(points[:-1], points[1:]):
+        n = int(min(np.ceil(np.hypot(*(b - a)) / step_px), 2000))
+        out.append(a + (b - a) * (np.arange(1, n + 1) / max(n, 1))[:, None])
+    return np.concatenate(out)
+
+
 def _legend_covers(legend: Legend, ax, renderer) -> int:
-    """How many data points of ``ax`` lie inside the legend's box."""
+    """How many data points of ``ax`` lie inside the legend's box (a drawn line counts
+    a point every 2 pixels along its segments)."""
     box = legend.get_window_extent(renderer)
     count = 0
     for artist in ax.get_children():
         if not artist.get_visible():
             continue
         if isinstance(artist, Line2D) and artist.get_label() != "_nolegend_":
-            xy = np.column_stack([np.asarray(artist.get_xdata(), float),
-                                  np.asarray(artist.get_ydata(), float)])
+            xy = np.asarray(artist.get_xydata(), float)   # unit-converted (categories too)
             points = artist.get_transform().transform(xy) if xy.size else xy
+            if artist.get_linestyle() not in ("None", "none", "", " "):
+                points = _along_segments(points)
         elif isinstance(artist, PathCollection):
             points = artist.get_offset_transform().transform(artist.get_offsets())
         else:

@@ -9,9 +9,22 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.lines import Line2D
+
+from .core import legend_beside
 
 #: Colours of the first parent, the second parent and the mixture.
 COLOURS = ("C0", "C2", "C3")
+
+#: How the first parent, the second parent and the mixture are drawn in every panel: each
+#: has its own colour, line style and marker (never told apart by colour alone).
+ROLE_STYLES = (dict(color=COLOURS[0], ls="--", marker="^"),
+               dict(color=COLOURS[1], ls="-.", marker="v"),
+               dict(color=COLOURS[2], ls="-", marker="o"))
+
+#: Styles of the other mixtures drawn beside them (convolution, concatenation).
+OTHER_STYLES = {"convolution": dict(color="C1", ls=(0, (5, 1)), marker="s"),
+                "concatenation": dict(color="0.3", ls=":", marker="D")}
 
 #: Marker of each operation on the strength plane.
 OP_MARKERS = {"convex": "o", "convolution": "s", "concatenation": "D"}
@@ -48,9 +61,9 @@ def strength_plane(sweep, *, ax=None, pairs=None):
     for name in sweep.parents:
         i = sweep.parent_row(name)
         ax.plot(x[i], y[i], marker="*", ms=11, color="k", ls="none")
-        ax.annotate(name, (x[i], y[i]), textcoords="offset points", xytext=(5, -10),
+        ax.annotate(name, (x[i], y[i]), textcoords="offset points", xytext=(6, 4),
                     fontsize=8)
-    ax.legend(fontsize=6, loc="lower right")
+    legend_beside(ax, fontsize=7)
     return ax
 
 
@@ -62,17 +75,18 @@ def error_along(sweep, pair, *, d, ax=None):
     err = sweep.probe_error[:, j]
     if "convex" in sweep.operations:
         rows = sweep.grid_rows(pair, "convex")
-        ax.plot(sweep.weights, err[rows], marker="o", color=COLOURS[2],
+        ax.plot(sweep.weights, err[rows], ms=5, lw=1.4, **ROLE_STYLES[2],
                 label="convex combination")
+    ends = [sweep.weights.min(), sweep.weights.max()] if sweep.weights.size else [0.0, 1.0]
     for k, name in enumerate(pair):
-        ax.axhline(err[sweep.parent_row(name)], color=COLOURS[k], ls="--", lw=1.2,
-                   label=f"{name} alone")
+        ax.plot(ends, [err[sweep.parent_row(name)]] * 2, lw=1.2, ms=6, **ROLE_STYLES[k],
+                label=f"{name} alone")
     if "concatenation" in sweep.operations:
-        ax.axhline(err[sweep.row(pair, "concatenation")], color="0.4", ls=":", lw=1.2,
-                   label="concatenation")
+        ax.plot(ends, [err[sweep.row(pair, "concatenation")]] * 2, lw=1.2, ms=5,
+                **OTHER_STYLES["concatenation"], label="concatenation")
     ax.set_xlabel(f"weight w of {pair[0]}")
     ax.set_ylabel(f"probe error (d = {d})")
-    ax.legend(fontsize=7)
+    legend_beside(ax, fontsize=7)
     return ax
 
 
@@ -80,42 +94,47 @@ def sweep_overview(sweep, pair=None, *, d=None):
     """Static fallback of the mixing explorer for one pair: spectra, plane, error."""
     pair = tuple(pair or sweep.pairs[0])
     d = int(sweep.d_values[-1]) if d is None else d
-    fig, axes = plt.subplots(1, 3, figsize=(10, 3.3))
+    fig, axes = plt.subplots(1, 3, figsize=(12, 3.4), layout="constrained")
     idx = np.arange(1, sweep.singular_values.shape[1] + 1)
+    every = max(1, idx.size // 8)
     for k, name in enumerate(pair):
-        axes[0].plot(idx, sweep.singular_values[sweep.parent_row(name)], color=COLOURS[k],
-                     ls="--", lw=1.5, label=name)
-    styles = {"convex": ("C3", "convex, w = {:g}"), "convolution": ("C1", "convolution, "
-                                                                       "depth {:g}")}
-    for op, (colour, text) in styles.items():
+        axes[0].plot(idx, sweep.singular_values[sweep.parent_row(name)], lw=1.4, ms=4,
+                     markevery=every, **ROLE_STYLES[k], label=name)
+    texts = {"convex": "convex, w = {:g}", "convolution": "convolution, depth {:g}"}
+    for op, text in texts.items():
         if op in sweep.operations:
             grid = sweep.weights if op == "convex" else sweep.depths
             value = grid[len(grid) // 2]
-            axes[0].plot(idx, sweep.singular_values[sweep.row(pair, op, value)],
-                         color=colour, lw=1.2, label=text.format(value))
+            style = ROLE_STYLES[2] if op == "convex" else OTHER_STYLES[op]
+            axes[0].plot(idx, sweep.singular_values[sweep.row(pair, op, value)], lw=1.2,
+                         ms=4, markevery=every, **style, label=text.format(value))
     if "concatenation" in sweep.operations:
-        axes[0].plot(idx, sweep.singular_values[sweep.row(pair, "concatenation")],
-                     color="0.3", lw=1.2, label="concatenation")
+        axes[0].plot(idx, sweep.singular_values[sweep.row(pair, "concatenation")], lw=1.2,
+                     ms=4, markevery=every, **OTHER_STYLES["concatenation"],
+                     label="concatenation")
     axes[0].set_ylim(0, 1.05)
     axes[0].set_xlabel("index i")
     axes[0].set_ylabel("$s_i$")
-    axes[0].legend(fontsize=7)
+    axes[0].legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2)
     axes[0].set_title("spectra", fontsize=9)
     strength_plane(sweep, ax=axes[1], pairs=[pair])
+    axes[1].get_legend().remove()
+    axes[1].legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=1)
     axes[1].set_title("association strength", fontsize=9)
     error_along(sweep, pair, d=d, ax=axes[2])
     axes[2].set_title("downstream error", fontsize=9)
-    fig.tight_layout()
     return fig
 
 
 class MixingPanels:
     """The mixing explorer's figure: artists made once, moved by :meth:`show`.
 
-    Panels: the spectra of the two parents (dashed) and of the mixture (red); the
-    association plane (sum s_i^2 against kernel deviation) with every grid point faint,
-    the parents and the mixture marked; the probe error against d for the parents and
-    the mixture. Axis limits are fixed by the whole sweep, so a step only moves data.
+    Panels: the spectra of the two parents and of the mixture; the association plane
+    (sum s_i^2 against kernel deviation) with every grid point faint, the parents and the
+    mixture marked; the probe error against d for the parents and the mixture. Each of
+    the three has its colour, line style and marker (:data:`ROLE_STYLES`) in every panel,
+    keyed by one legend above the panels. Axis limits are fixed by the whole sweep, so a
+    step only moves data.
 
     Parameters
     ----------
@@ -123,36 +142,35 @@ class MixingPanels:
     sweep : contexture_lab.explore.mixing.MixingSweep
     """
 
+    #: Legend entries of the three roles.
+    NAMES = ("first parent", "second parent", "mixture")
+
     def __init__(self, figure, sweep):
         self.sweep = sweep
         ax_s, ax_a, ax_e = figure.subplots(1, 3, gridspec_kw={"width_ratios": [1.2, 1, 1]})
         self.axes = (ax_s, ax_a, ax_e)
         d_max = sweep.singular_values.shape[1]
         idx = np.arange(1, d_max + 1)
-        names = ("first parent", "second parent", "mixture")
-        self.spectra = [ax_s.plot(idx, sweep.singular_values[0], color=c,
-                                  ls="--" if k < 2 else "-", lw=1.4 if k < 2 else 1.8,
-                                  marker=None if k < 2 else "o", ms=2, label=names[k])[0]
-                        for k, c in enumerate(COLOURS)]
+        every = max(1, d_max // 8)
+        self.spectra = [ax_s.plot(idx, sweep.singular_values[0], lw=1.6, ms=4,
+                                  markevery=every, **style)[0] for style in ROLE_STYLES]
         ax_s.set_xlim(0.5, d_max + 0.5)
         ax_s.set_ylim(0, 1.05)
         ax_s.set_xlabel("index i")
         ax_s.set_title("spectrum $s_i$", fontsize=9)
-        ax_s.legend(fontsize=7, loc="lower left")
 
         _strength_axes(ax_a, sweep)
-        ax_a.plot(sweep.metrics["sum_s2"], sweep.metrics["kernel_deviation"], ls="none",
-                  marker="o", ms=3, color="0.75")
+        self.grid_points, = ax_a.plot(sweep.metrics["sum_s2"], sweep.metrics["kernel_deviation"],
+                                      ls="none", marker="o", ms=3, color="0.75")
         self.path, = ax_a.plot([], [], color=COLOURS[2], lw=1, alpha=0.6)
-        self.points = [ax_a.plot([], [], ls="none", marker="*" if k < 2 else "o",
-                                 ms=11 if k < 2 else 8, color=c)[0]
-                       for k, c in enumerate(COLOURS)]
+        self.points = [ax_a.plot([], [], ls="none", ms=10 if k < 2 else 8, color=style["color"],
+                                 marker=style["marker"], mec="k", mew=0.5)[0]
+                       for k, style in enumerate(ROLE_STYLES)]
         ax_a.set_title("association strength", fontsize=9)
 
         dv = sweep.d_values
-        self.errors = [ax_e.plot(dv, sweep.probe_error[0], color=c, ls="--" if k < 2 else "-",
-                                 marker="o", ms=3, lw=1.4)[0]
-                       for k, c in enumerate(COLOURS)]
+        self.errors = [ax_e.plot(dv, sweep.probe_error[0], ms=4, lw=1.4, **style)[0]
+                       for style in ROLE_STYLES]
         self.d_marker = ax_e.axvline(dv[-1], color="0.4", lw=1, ls=":")
         ax_e.set_xscale("log", base=2)
         ax_e.set_xticks(dv)
@@ -162,7 +180,14 @@ class MixingPanels:
         ax_e.set_ylim(0, min(1.0, finite.max() * 1.1 + 0.02))
         ax_e.set_xlabel("encoder dimension d")
         ax_e.set_title("probe error of the contexture", fontsize=9)
-        figure.tight_layout()
+        handles = [Line2D([], [], lw=1.6, ms=6, **style) for style in ROLE_STYLES]
+        handles += [Line2D([], [], ls="none", marker="o", ms=4, color="0.75"),
+                    Line2D([], [], color=COLOURS[2], lw=1, alpha=0.6)]
+        self.legend = figure.legend(handles, [*self.NAMES, "every grid point",
+                                              "the operation's path"],
+                                    loc="upper center", ncol=5, fontsize=8, frameon=False,
+                                    bbox_to_anchor=(0.5, 1.0))
+        figure.tight_layout(rect=(0, 0, 1, 0.9))
 
     @property
     def artists(self) -> list:
@@ -183,5 +208,5 @@ class MixingPanels:
         self.d_marker.set_xdata([d, d])
 
 
-__all__ = ["COLOURS", "MixingPanels", "OP_MARKERS", "error_along", "strength_plane",
-           "sweep_overview"]
+__all__ = ["COLOURS", "MixingPanels", "OP_MARKERS", "OTHER_STYLES", "ROLE_STYLES",
+           "error_along", "strength_plane", "sweep_overview"]

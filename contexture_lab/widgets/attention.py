@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import ipywidgets
 
-from ..plotting.attention import draw_attention_matrix, draw_spectrum, draw_sweep_curves
+from ..plotting.attention import (attention_colorbar, draw_attention_matrix, draw_spectrum,
+                                  draw_sweep_curves)
 from .base import Explorer
 
 
@@ -41,12 +42,13 @@ class AttentionExplorer(Explorer):
         ax_mat, ax_spec, ax_curve = figure.subplots(
             1, 3, gridspec_kw={"width_ratios": [1, 1.3, 1.5]})
         i = len(sw.temperatures) // 2
-        self.image = draw_attention_matrix(ax_mat, sw.attention[i], sw.labels)
+        C = sw.attention[i]
+        self.image = draw_attention_matrix(ax_mat, C / C.max(), sw.labels, vmax=1.0)
+        attention_colorbar(figure, self.image, ax_mat)
         ax_mat.set_title("attention matrix P(a|x)", fontsize=9)
         self.line = draw_spectrum(ax_spec, sw.singular_values[i], self.k)
         ax_spec.set_title("spectrum s_1..s_k", fontsize=9)
         self.marker = draw_sweep_curves(ax_curve, sw, i)
-        ax_curve.set_title("association vs downstream", fontsize=9)
         figure.tight_layout()
         self.animated = [self.image, self.line, self.marker]   # blitted: fixed axis limits
 
@@ -54,18 +56,20 @@ class AttentionExplorer(Explorer):
         sw = self.sweep
         i = sw.index(temperature)
         C = sw.attention[i]
-        self.image.set_data(C)
-        self.image.set_clim(0.0, float(C.max()))
+        self.image.set_data(C / C.max())      # the colourbar reads weight / largest
         self.line.set_ydata(sw.singular_values[i][:self.k])
         self.marker.set_xdata([sw.temperatures[i]] * 2)
         d_tau = int(sw.tau_dimension[i])
-        spread = (f" &plusmn; {sw.probe_spread[i]:.3f} (mean over {sw.n_bases} random bases "
-                  "of a split cluster)" if sw.split[i] else "")
-        return (f"temperature <b>{sw.temperatures[i]:.3g}</b>: s<sub>1</sub> = "
+        text = (f"temperature <b>{sw.temperatures[i]:.3g}</b>: s<sub>1</sub> = "
                 f"{sw.singular_values[i][0]:.3f}, total association &sum;s<sub>i</sub>"
                 f"<sup>2</sup> = {sw.total_association[i]:.2f}, effective dimension "
                 f"(participation ratio) = {sw.effective_dimension[i]:.2f}, tau picks d = "
-                f"{d_tau if d_tau > 0 else 'none'}, probe error on the top {sw.d} functions "
+                f"{d_tau if d_tau > 0 else 'none'}")
+        if sw.labels is None:
+            return text
+        spread = (f" &plusmn; {sw.probe_spread[i]:.3f} (mean over {sw.n_bases} random bases "
+                  "of a split cluster)" if sw.split[i] else "")
+        return (f"{text}, probe error on the top {sw.d} functions "
                 f"= {sw.probe_error[i]:.3f}{spread}")
 
 

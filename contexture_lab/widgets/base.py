@@ -276,6 +276,23 @@ class Explorer:
         return self.widget._repr_mimebundle_(**kwargs)
 
 
+#: Cell style of readout tables: numbers right-aligned under right-aligned headers.
+_CELL = "padding:1px 10px;text-align:right;border:none;"
+
+
+def html_table(header, rows) -> str:
+    """A readout table: ``header`` (column titles, HTML) and ``rows`` (lists of cells, the
+    first naming the row), every column aligned with its header (inline styles, so the
+    notebook's CSS cannot move them)."""
+    first = _CELL.replace("right", "left")
+    head = "".join(f"<th style='{first if n == 0 else _CELL}'>{h}</th>"
+                   for n, h in enumerate(header))
+    body = "".join("<tr>" + "".join(f"<td style='{first if n == 0 else _CELL}'>{c}</td>"
+                                    for n, c in enumerate(row)) + "</tr>" for row in rows)
+    return (f"<table style='border-collapse:collapse;font-size:90%;margin-top:2px'>"
+            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+
+
 def offline_text(class_name: str) -> str:
     """What a viewer without a kernel shows in place of an explorer (a sentence)."""
     words = re.sub(r"(?<!^)(?=[A-Z])", " ", class_name).lower()
@@ -296,4 +313,4 @@ class ExplorerBox(ipywidgets.VBox):
         return bundle
 
 
-__all__ = ["Explorer", "ExplorerBox", "interactive_canvas", "offline_text"]
+__all__ = ["Explorer", "ExplorerBox", "html_table", "interactive_canvas", "offline_text"]

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..explore.mixing import MixingSweep, digits_mixing_sweep, pair_name
 from ..plotting.mixing import MixingPanels
-from .base import Explorer
+from .base import Explorer, html_table
 
 
 def _fmt(x: float, digits: int = 3) -> str:
@@ -40,10 +40,13 @@ class MixingExplorer(Explorer):
         controls = {
             "pair": ipywidgets.Dropdown(options=pairs, value=pick(pairs, pair),
                                         description="contexts"),
+            # label and buttons on one line: the widget keeps the width they need
             "operation": ipywidgets.ToggleButtons(
                 options=list(sweep.operations), description="operation",
                 value=operation or sweep.operations[0],
-                style={"button_width": "118px"}),
+                style={"button_width": "118px", "description_width": "initial"},
+                layout=ipywidgets.Layout(width=f"{90 + 122 * len(sweep.operations)}px",
+                                         flex="0 0 auto")),
             "weight": ipywidgets.SelectionSlider(options=weights, value=pick(weights, weight),
                                                  description="weight w"),
             "depth": ipywidgets.SelectionSlider(options=depths, value=pick(depths, depth),
@@ -69,18 +72,14 @@ class MixingExplorer(Explorer):
         self.controls["depth"].disabled = operation != "convolution"
         self.panels.show((*parents, i), sw.path((first, second), operation), j)
         m = sw.metrics
-        cells = []
-        for name, r in ((first, parents[0]), (second, parents[1]), ("mixture", i)):
-            cells.append(f"<tr><td>{name}</td><td>{_fmt(sw.singular_values[r, 0])}</td>"
-                         f"<td>{_fmt(m['sum_s2'][r], 1)}</td>"
-                         f"<td>{_fmt(m['kernel_deviation'][r])}</td>"
-                         f"<td>{_fmt(m['tau'][r])}</td><td>{_fmt(m['decay_rate'][r])}</td>"
-                         f"<td><b>{_fmt(sw.probe_error[r, j])}</b></td></tr>")
-        head = ("<tr><th></th><th>s<sub>1</sub></th><th>&sum; s<sub>i</sub><sup>2</sup></th>"
-                "<th>kernel dev.</th><th>&tau;</th><th>decay</th>"
-                f"<th>probe error (d = {d})</th></tr>")
+        rows = [[name, _fmt(sw.singular_values[r, 0]), _fmt(m["sum_s2"][r], 1),
+                 _fmt(m["kernel_deviation"][r]), _fmt(m["tau"][r]), _fmt(m["decay_rate"][r]),
+                 f"<b>{_fmt(sw.probe_error[r, j])}</b>"]
+                for name, r in ((first, parents[0]), (second, parents[1]), ("mixture", i))]
+        header = ["", "s<sub>1</sub>", "&sum; s<sub>i</sub><sup>2</sup>", "kernel dev.",
+                  "&tau;", "decay", f"probe error (d = {d})"]
         return (f"<b>{sw.label(i)}</b> (M = {sw.n_contexts[i]} context values)"
-                f"<table style='font-size:90%'>{head}{''.join(cells)}</table>")
+                + html_table(header, rows))
 
 
 def mixing_explorer(sweep: MixingSweep | None = None, *, pair=None, operation=None,

@@ -1,0 +1,68 @@
+"""Sphinx configuration of the static book (``python3 tasks.py book`` runs Sphinx with it).
+
+The source folder is the repository root: the book's pages are ``book/index.md`` (title page
+and table of contents), every ``notebooks/*.ipynb`` with its stored outputs (myst-nb, never
+executed) and ``docs/THEORY.md`` and ``docs/INSTRUCTORS.md`` (and the benchmark table the guide links
+to), so that the relative links
+between them work as they do in the repository. ``tasks.py`` sets
+``CONTEXTURE_LAB_BOOK_STATIC`` to the folder that holds MathJax from npm (the book serves it
+itself: nothing is fetched from the internet, neither at build time nor by a reader's browser).
+"""
+
+import os
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+project = "contexture_lab"
+author = "The contexture_lab authors"
+copyright = "2026, The contexture_lab authors"
+
+root_doc = "book/index"
+include_patterns = ["book/index.md", "notebooks/*.ipynb", "docs/THEORY.md",
+                    "docs/INSTRUCTORS.md", "benchmarks/RESULTS.md"]
+# folders Sphinx would otherwise walk through (the environment alone has 50,000 files)
+exclude_patterns = [".venv", "build", "my-lab", "artifacts", "benchmarks/results", ".git",
+                    "**/.ipynb_checkpoints", "**/node_modules"]
+
+# sphinx.ext.githubpages: an empty .nojekyll, so that GitHub Pages serves _static/ as it is
+extensions = ["myst_nb", "sphinx_book_theme", "sphinx.ext.githubpages", "theory_links"]
+
+# notebooks: the stored outputs as they are, never executed
+nb_execution_mode = "off"
+# the explorers' widgets need a kernel: the book shows their text fallback, and loads no
+# widget JavaScript from a CDN
+nb_mime_priority_overrides = [("html", "application/vnd.jupyter.widget-view+json", None)]
+nb_ipywidgets_js = {}
+myst_enable_extensions = ["dollarmath", "amsmath"]
+# $$...$$ inside a paragraph is display math, as in JupyterLab (notebook 03 has such)
+myst_dmath_double_inline = True
+# an explicit link to a heading resolves too: [§5](../docs/THEORY.md#5-association-strength)
+myst_heading_anchors = 3
+
+# MathJax 3 from npm, copied into the book (mathjax_path is relative to _static/)
+_static = os.environ.get("CONTEXTURE_LAB_BOOK_STATIC")
+if not _static or not (Path(_static) / "mathjax" / "tex-chtml.js").is_file():
+    raise RuntimeError("CONTEXTURE_LAB_BOOK_STATIC must name the folder with mathjax/"
+                       f"tex-chtml.js (python3 tasks.py book prepares it); found {_static!r}")
+html_static_path = [_static]
+mathjax_path = "mathjax/tex-chtml.js"
+
+html_theme = "sphinx_book_theme"
+html_title = "contexture_lab"
+html_last_updated_fmt = None
+html_copy_source = False
+html_show_sourcelink = False
+html_theme_options = {
+    "show_toc_level": 2,
+    "navigation_with_keys": False,
+    "use_download_button": False,
+    "use_fullscreen_button": False,
+    "home_page_in_toc": True,
+    # one search field (the sidebar's), no second one in a header bar above the page
+    "navbar_persistent": [],
+}
+# the site's root index.html: a redirect to the title page (book/index.html)
+html_extra_path = ["_root"]
