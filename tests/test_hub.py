@@ -56,10 +56,14 @@ STUDENTS = ("ada", "grace", "emmy")
 PASSWORD = "contexture"   # the dummy authenticator's shared password
 #: Limits (s) that turn a hang into a failure: the hub's start, a server's spawn, one cell.
 LIMITS = {"hub": 60, "spawn": 120, "cell": 300}
-#: What the notebooks are stored with (tasks.py's test environment): two threads, CPU.
+#: What the notebooks are stored with (tasks.py's test environment): two threads, CPU; and
+#: the scramble switch, under which no shipped sweep is used (contexture_lab/data/): every
+#: student computes notebook 05's sweep and writes it into the shared cache at the same
+#: time, the case the cache's atomic writes are for. The stored outputs do not depend on it
+#: (tasks.py test's scrambled nbval pass checks that).
 KERNEL_ENV = {"CONTEXTURE_LAB_DEVICE": "cpu", "OMP_NUM_THREADS": "2", "MKL_NUM_THREADS": "2",
               "OPENBLAS_NUM_THREADS": "2", "MPLBACKEND": "Agg",
-              "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+              "PYDEVD_DISABLE_FILE_VALIDATION": "1", "CONTEXTURE_LAB_SCRAMBLE": "1"}
 #: Run in each kernel after the notebook: its own peak RSS and CPU time, and its server's
 #: (the kernel's parent process) peak RSS, from the kernel's view of the process table.
 MEASURE = """\
