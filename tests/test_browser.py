@@ -182,7 +182,7 @@ class Runs:
 def runs(lab, browser, request):
     # the notebooks this session tests, in order (a -k selection runs only those)
     names = [item.callspec.params["name"] for item in request.session.items
-             if item.originalname == "test_notebook_in_the_browser"
+             if getattr(item, "originalname", None) == "test_notebook_in_the_browser"
              and hasattr(item, "callspec")]
     pool = Runs(lab, browser, names)
     try:
