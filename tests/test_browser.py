@@ -65,11 +65,10 @@ _move = _sw.parameter
 print(json.dumps({
     "move": _move, "label": _ex.controls[_move].description, "value": _st[_move],
     "options": list(_ex.controls[_move].options),
-    "expect": [f"{_sw.parameter} = {_st[_sw.parameter]}", f"d = {_d}",
-               f"components: {int(_sw.metrics['n_components'][_i])}",
-               f"s1 = {_sw.singular_values[_i, 0]:.3f}",
-               f"sd = {_sw.singular_values[_i, _d - 1]:.3f}",
-               f"probe error: {_sw.probe_error[_i, _j]:.3f}"]}))
+    "expect": [f"{_sw.parameter} = {_st[_sw.parameter]}, d = {_d} "
+               f"{int(_sw.metrics['n_components'][_i])} "
+               f"{_sw.singular_values[_i, 0]:.3f} {_sw.singular_values[_i, _d - 1]:.3f} "
+               f"{_sw.probe_error[_i, _j]:.3f}", "components", "probe error"]}))
 """
 
 #: Mixing explorer: move the weight (convex) or the depth (convolution); the readout names

@@ -1,6 +1,7 @@
 """The association explorer, driven without a browser through ``update``."""
 
 import io
+import re
 
 import ipywidgets
 import numpy as np
@@ -58,7 +59,18 @@ def test_update_moves_every_panel(ex, sweep):
     img = sweep.images[i, :, 0].reshape(8, 8)
     np.testing.assert_allclose(p.mosaic.get_array()[:, :8], img / np.abs(img).max())
     assert "k = 30" in ex.readout.value
-    assert f"probe error: {sweep.probe_error[i, j]:.3f}" in ex.readout.value
+    row = readout_cells(ex)          # one aligned row under the measures' names
+    assert row[4] == f"{sweep.probe_error[i, j]:.3f}"
+    assert row[2] == f"{sweep.singular_values[i, 0]:.3f}"
+    assert row[3] == f"{sweep.singular_values[i, 7]:.3f}"
+
+
+def readout_cells(ex) -> list[str]:
+    """The cells of the readout table's row; its header has one name per cell."""
+    head = re.findall(r"<th[^>]*>(.*?)</th>", ex.readout.value)
+    row = re.findall(r"<td[^>]*>(.*?)</td>", ex.readout.value)
+    assert len(head) == len(row) == 9
+    return row
 
 
 def test_slider_change_redraws(ex, sweep):
@@ -71,7 +83,8 @@ def test_slider_change_redraws(ex, sweep):
 def test_extreme_is_reported(ex, sweep):
     ex.update(k=1, d=8)
     text = ex.readout.value
-    assert "blows up" in text and "d<sub>0</sub> = 100" in text and "components: 190" in text
+    assert "blows up" in text and "d<sub>0</sub> = 100" in text
+    assert readout_cells(ex)[1] == "190"          # components
     # d = 8 cuts the cluster of ones: the error is a mean over bases, with its spread
     i, j = sweep.index(1), sweep.d_index(8)
     assert f"{sweep.probe_error[i, j]:.3f} &plusmn; {sweep.probe_spread[i, j]:.3f}" in text
@@ -125,5 +138,5 @@ def test_sweep_without_labels_or_images():
     ex = association_explorer(sweep)
     ex.update(flip=0.4, d=4)
     np.testing.assert_allclose(ex.panels.spectrum_line.get_ydata()[:4], 0.2)
-    assert ex.panels.mosaic is None and "probe error: n/a" in ex.readout.value
+    assert ex.panels.mosaic is None and readout_cells(ex)[4] == "n/a"     # probe error
     assert "flip = 0.4" in ex.readout.value

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..explore.association import AssociationSweep, digits_knn_sweep
 from ..plotting.association import AssociationPanels
-from .base import Explorer
+from .base import Explorer, html_table
 
 
 def _options(values) -> list:
@@ -73,14 +73,13 @@ class AssociationExplorer(Explorer):
                         f"{int(np.isfinite(sw.spectrum[i]).sum())} (strong extreme)")
         else:
             tau_text = "undefined: all s<sub>i</sub> = 0 (independent)"
-        return (f"<b>{sw.parameter} = {state[sw.parameter]}</b>, d = {d} &nbsp;|&nbsp; "
-                f"components: {int(m['n_components'])} &nbsp;|&nbsp; "
-                f"s<sub>1</sub> = {_fmt(s[0])}, s<sub>d</sub> = {_fmt(s[d - 1])} "
-                f"&nbsp;|&nbsp; probe error: {error}<br>"
-                f"decay rate {_fmt(m['decay_rate'])}, kernel deviation "
-                f"{_fmt(m['kernel_deviation'])}, effective dimension "
-                f"{_fmt(m['effective_dimension'], 1)}, &tau; = {tau_text}")
-
+        header = ["", "components", "s<sub>1</sub>", "s<sub>d</sub>", "probe error",
+                  "decay rate", "kernel deviation", "effective dimension", "&tau;"]
+        row = [f"<b>{sw.parameter} = {state[sw.parameter]}</b>, d = {d}",
+               str(int(m["n_components"])), _fmt(s[0]), _fmt(s[d - 1]), error,
+               _fmt(m["decay_rate"]), _fmt(m["kernel_deviation"]),
+               _fmt(m["effective_dimension"], 1), tau_text]
+        return html_table(header, [row])
 
 def association_explorer(sweep: AssociationSweep | None = None, *, value=None, d=None,
                          **sweep_kwargs) -> AssociationExplorer:

@@ -6,7 +6,7 @@ import ipywidgets
 
 from ..plotting.attention import (attention_colorbar, draw_attention_matrix, draw_spectrum,
                                   draw_sweep_curves)
-from .base import Explorer
+from .base import Explorer, html_table
 
 
 class AttentionExplorer(Explorer):
@@ -60,18 +60,17 @@ class AttentionExplorer(Explorer):
         self.line.set_ydata(sw.singular_values[i][:self.k])
         self.marker.set_xdata([sw.temperatures[i]] * 2)
         d_tau = int(sw.tau_dimension[i])
-        text = (f"temperature <b>{sw.temperatures[i]:.3g}</b>: s<sub>1</sub> = "
-                f"{sw.singular_values[i][0]:.3f}, total association &sum;s<sub>i</sub>"
-                f"<sup>2</sup> = {sw.total_association[i]:.2f}, effective dimension "
-                f"(participation ratio) = {sw.effective_dimension[i]:.2f}, tau picks d = "
-                f"{d_tau if d_tau > 0 else 'none'}")
-        if sw.labels is None:
-            return text
-        spread = (f" &plusmn; {sw.probe_spread[i]:.3f} (mean over {sw.n_bases} random bases "
-                  "of a split cluster)" if sw.split[i] else "")
-        return (f"{text}, probe error on the top {sw.d} functions "
-                f"= {sw.probe_error[i]:.3f}{spread}")
-
+        header = ["", "s<sub>1</sub>", "total association &sum;s<sub>i</sub><sup>2</sup>",
+                  "effective dimension (participation ratio)", "d picked by tau"]
+        row = [f"temperature <b>{sw.temperatures[i]:.3g}</b>",
+               f"{sw.singular_values[i][0]:.3f}", f"{sw.total_association[i]:.2f}",
+               f"{sw.effective_dimension[i]:.2f}", str(d_tau) if d_tau > 0 else "none"]
+        if sw.labels is not None:
+            header.append(f"probe error (top {sw.d})")
+            row.append(f"{sw.probe_error[i]:.3f}" + (
+                f" &plusmn; {sw.probe_spread[i]:.3f} (mean over {sw.n_bases} random bases "
+                "of a split cluster)" if sw.split[i] else ""))
+        return html_table(header, [row])
 
 def attention_explorer(sweep=None, temperature=None, **kwargs) -> AttentionExplorer:
     """Build the attention explorer (``.update(temperature=...)``, ``.widget``, ``.figure``).
