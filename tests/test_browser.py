@@ -363,6 +363,10 @@ def _reset_gives_a_starter_cell(nb: LabPage) -> None:
     page.keyboard.press("Shift+Enter")
     page.wait_for_function("n => document.querySelectorAll('.jp-Notebook .jp-Cell')"
                            ".length >= n", arg=before + 2)
+    # the new cell appears first, its text a moment later
+    page.wait_for_function("i => { const c = document.querySelectorAll('.jp-Notebook .jp-Cell')"
+                           "[i]; const e = c && c.querySelector('.jp-InputArea-editor');"
+                           " return e && e.innerText.trim().length > 0; }", arg=before + 1)
     text = cells.nth(before + 1).locator(".jp-InputArea-editor").inner_text()
     starter = exercises.get("00.marginal").starter
     assert [line.strip() for line in text.strip().splitlines()] == \
