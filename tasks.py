@@ -399,7 +399,7 @@ NBVAL_VARIANTS = {
 def test(extra) -> None:
     ensure_env()
     ensure_chromium()
-    if ensure_npm():   # tests/test_book.py builds the book and reads it in the browser
+    if ensure_npm():   # tests/integration/test_book.py builds the book and reads it in the browser
         ensure_book_tools()
     else:
         say("npm not found and cannot be installed here: the book test will skip")
@@ -635,7 +635,7 @@ def broken_requirements(python, env, timeout) -> list[str]:
     return broken
 
 
-#: The tools of ``tasks.py test-class``, in .envs/ (git-ignored); see tests/class_envs.py.
+#: The tools of ``tasks.py test-class``, in .envs/ (git-ignored); see tests/integration/class_envs.py.
 ENVS = ROOT / ".envs"
 REQUIREMENTS = ROOT / "requirements"
 #: Layers added on PYTHONPATH to the lab's .venv: a single-user server (jupyterhub
@@ -645,7 +645,7 @@ CLASS_LAYERS = {"singleuser": REQUIREMENTS / "hub-singleuser.txt",
 HUB_REQUIREMENTS = REQUIREMENTS / "hub.txt"
 PROXY = REQUIREMENTS / "hub-proxy"
 #: The class tests and where their measurements go (benchmarks/results/ is git-ignored).
-CLASS_TESTS = ["tests/test_hub.py", "tests/test_nbgrader.py"]
+CLASS_TESTS = ["tests/integration/test_hub.py", "tests/integration/test_nbgrader.py"]
 CLASS_REPORT = ROOT / "benchmarks" / "results" / "class_hub.json"
 CLASS_TEST_LIMIT = 1500
 

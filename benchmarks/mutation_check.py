@@ -33,15 +33,15 @@ ROOT = Path(__file__).resolve().parents[1]
 _SLOW = ("not large_knn and not shattered and not mixed_precision and not sparse_path and "
          "not tall_and_wide and not torch_path")
 TESTS = {
-    "context.py": ["tests/test_context.py", "tests/test_contexts.py", "-k", _SLOW],
-    "contexts.py": ["tests/test_contexts.py", "tests/test_exercises_nb01.py",
-                    "tests/test_exercises_nb05.py"],
-    "spectrum.py": ["tests/test_spectrum.py", "tests/test_contexts.py", "tests/test_device.py",
+    "context.py": ["tests/unit/test_context.py", "tests/unit/test_contexts.py", "-k", _SLOW],
+    "contexts.py": ["tests/unit/test_contexts.py", "tests/exercises/test_exercises_nb01.py",
+                    "tests/exercises/test_exercises_nb05.py"],
+    "spectrum.py": ["tests/unit/test_spectrum.py", "tests/unit/test_contexts.py", "tests/unit/test_device.py",
                     "-k", _SLOW],
-    "mixing.py": ["tests/test_mixing.py", "-k", "not shared and not concatenated_encoders"],
-    "alignment.py": ["tests/test_alignment.py"],
-    "association.py": ["tests/test_association.py"],
-    "attention.py": ["tests/test_attention.py"],
+    "mixing.py": ["tests/unit/test_mixing.py", "-k", "not shared and not concatenated_encoders"],
+    "alignment.py": ["tests/unit/test_alignment.py"],
+    "association.py": ["tests/unit/test_association.py"],
+    "attention.py": ["tests/unit/test_attention.py"],
 }
 
 #: id, module, what the bug is, original text, mutated text (the original must occur once)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import numbers
+import warnings
 
 import numpy as np
 import scipy.sparse as sp
@@ -124,11 +126,65 @@ def check_choice(value, name: str, choices) -> str:
     return value
 
 
-def check_rng(rng) -> np.random.Generator:
-    """Return a numpy Generator from a Generator or an int seed (no hidden global state)."""
+def check_rng(rng, name: str = "random_state") -> np.random.Generator:
+    """Return a numpy Generator from a Generator or an int seed (no hidden global state).
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator or int
+        A generator (used as it is) or a non-negative integer seed.
+    name : str, default="random_state"
+        The argument's name, for the error message.
+
+    Returns
+    -------
+    numpy.random.Generator
+
+    Examples
+    --------
+    >>> check_rng(3).integers(10) == check_rng(3).integers(10)
+    np.True_
+    """
     if isinstance(rng, np.random.Generator):
         return rng
     if isinstance(rng, numbers.Integral) and not isinstance(rng, bool):
+        if rng < 0:
+            raise ValueError(f"{name} must be a non-negative int seed, got {rng}")
         return np.random.default_rng(int(rng))
-    raise TypeError("rng must be a numpy.random.Generator or an int seed, "
+    raise TypeError(f"{name} must be a numpy.random.Generator or an int seed, "
                     f"got {type(rng).__name__}")
+
+
+def renamed_random_state(*old_names: str):
+    """Decorator: accept ``random_state`` under its old names (``seed``, ``rng``) for one
+    release, with a ``FutureWarning`` that names the new argument.
+
+    The decorated function must take ``random_state`` as a keyword. Passing both the old and
+    the new name is a ``TypeError``.
+
+    Examples
+    --------
+    >>> @renamed_random_state("seed")
+    ... def draw(*, random_state=0):
+    ...     return random_state
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     draw(seed=4), caught[0].category.__name__
+    (4, 'FutureWarning')
+    """
+    def decorate(func):
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            for old in old_names:
+                if old in kwargs:
+                    if "random_state" in kwargs:
+                        raise TypeError(f"{func.__qualname__}() got both {old!r} and "
+                                        "'random_state'; pass only random_state")
+                    warnings.warn(f"{func.__qualname__}(): the argument {old!r} is renamed "
+                                  f"'random_state'; {old!r} will be removed in the next "
+                                  "release", FutureWarning, stacklevel=2)
+                    kwargs["random_state"] = kwargs.pop(old)
+            return func(*args, **kwargs)
+        return wrapper
+    return decorate

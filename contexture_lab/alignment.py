@@ -579,7 +579,7 @@ def permutation_null(metric, F, G, *, n_permutations: int = 200, seed=0,
     alternative = check_choice(alternative or default, "alternative", ("greater", "less"))
     F, G = _pair(F, G)
     n_permutations = check_int(n_permutations, "n_permutations", low=1)
-    rng = check_rng(seed)
+    rng = check_rng(seed, "seed")
     # many small products: one BLAS thread avoids the cost of waking the others each call
     with one_thread():
         statistic = float(metric(F, G))

@@ -238,7 +238,7 @@ class Context:
         -------
         ndarray of int, shape (n,): indices of context values.
         """
-        rng = check_rng(rng)
+        rng = check_rng(rng, "rng")
         idx = np.asarray(x_index)
         if idx.ndim != 1 or not np.issubdtype(idx.dtype, np.integer):
             if idx.size == 0 and idx.ndim == 1:

@@ -165,7 +165,7 @@ def subset_contexture(X, m: int, d: int, *, context: str = "knn", k: int = 10,
     N = X.shape[0]
     m = check_int(m, "m", low=2, high=N)
     d = check_int(d, "d", low=1)
-    rng = check_rng(seed)
+    rng = check_rng(seed, "seed")
     S = np.sort(rng.choice(N, size=m, replace=False))
     sub_ctx = build_context(X[S], context=context, k=k, bandwidth=bandwidth)
     res = contexture(sub_ctx, d, method=method)
@@ -253,7 +253,7 @@ def eigenvalue_error(X, ms, d: int, *, context: str = "knn", k: int = 10,
     reference = as_float_array(reference, "reference", ndim=1)
     if reference.size < d:
         raise ValueError(f"reference has {reference.size} singular values; expected >= d={d}")
-    rng = check_rng(seed)
+    rng = check_rng(seed, "seed")
     n_repeats = check_int(n_repeats, "n_repeats", low=1)
     fits = tuple(tuple(subset_contexture(X, m, d, context=context, k=k, bandwidth=bandwidth,
                                          seed=rng, method=method) for _ in range(n_repeats))

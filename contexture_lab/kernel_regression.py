@@ -108,7 +108,7 @@ def kernel_ridge_probe(kernel, y, n: int, *, betas=(1e-3,), n_repeats: int = 5,
     p = _distribution(train_distribution, N, "train_distribution")
     q = p if test_distribution is None else _distribution(test_distribution, N,
                                                          "test_distribution")
-    rng = check_rng(seed)
+    rng = check_rng(seed, "seed")
     n_repeats = check_int(n_repeats, "n_repeats", low=1)
     err = np.empty((betas.size, n_repeats))
     mse = np.empty((betas.size, n_repeats))

@@ -33,7 +33,7 @@ from .context import Context, check_context
 def balanced_split(y, n_per_class: int, rng) -> tuple[np.ndarray, np.ndarray]:
     """Indices (train, test): ``n_per_class`` random labelled points per class, rest test."""
     y = np.asarray(y)
-    rng = check_rng(rng)
+    rng = check_rng(rng, "rng")
     n_per_class = check_int(n_per_class, "n_per_class", low=1)
     train = []
     for c in np.unique(y):
@@ -114,7 +114,7 @@ def probe_error(features, y, *, n_per_class: int = 5, alpha: float = 1e-3,
     """
     F = as_float_array(features, "features", ndim=2)
     codes, onehot = _encode_labels(y, F.shape[0])
-    rng = check_rng(seed)
+    rng = check_rng(seed, "seed")
     errors = []
     for _ in range(check_int(n_repeats, "n_repeats", low=1)):
         train, test = balanced_split(codes, n_per_class, rng)
@@ -284,7 +284,7 @@ def linear_probe(features, y, n: int, *, d: int | None = None, alpha: float = 1e
                                                          "test_distribution")
     if importance_weighted:
         ratio = importance_weights(p, q)
-    rng = check_rng(seed)
+    rng = check_rng(seed, "seed")
     rows = []
     for _ in range(check_int(n_repeats, "n_repeats", low=1)):
         draw = rng.choice(N, size=n, replace=True, p=p)

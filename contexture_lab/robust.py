@@ -245,7 +245,7 @@ def class_subsample(y, counts, rng) -> np.ndarray:
     if counts.shape != classes.shape or counts.dtype.kind not in "iu" or (counts < 1).any():
         raise ValueError(f"counts must hold one positive integer per class ({classes.size} "
                          f"classes), got {counts!r}")
-    rng = check_rng(rng)
+    rng = check_rng(rng, "rng")
     keep = []
     for c, k in zip(classes, counts):
         members = np.flatnonzero(y == c)
@@ -269,7 +269,7 @@ def flip_labels(labels, fraction: float, rng, *, n_classes: int | None = None):
                                                                low=int(lab.max()) + 1)
     if C < 2:
         raise ValueError("flipping a label needs at least two classes")
-    rng = check_rng(rng)
+    rng = check_rng(rng, "rng")
     idx = np.sort(rng.choice(lab.size, int(round(fraction * lab.size)), replace=False))
     out = lab.copy()
     out[idx] = (out[idx] + rng.integers(1, C, idx.size)) % C

@@ -4,7 +4,7 @@
 
 Recomputes the digits KNN sweep of notebook 05 (about 20 s on two cores) and stores it as
 package data, so that a student's first open of the association explorer reads it instead
-of computing it. Run it again when tests/test_shipped_sweeps.py reports that a shipped
+of computing it. Run it again when tests/unit/test_shipped_sweeps.py reports that a shipped
 sweep no longer equals its recomputation (the code that computes it changed).
 """
 

@@ -12,7 +12,7 @@ reader would see it, in pixels:
   its scatter markers).
 
 :func:`problems` returns one sentence per finding; the test suite runs it on every figure the
-plotting layer and the notebooks make (``tests/test_figures.py`` and the nbval pass with
+plotting layer and the notebooks make (``tests/unit/test_figures.py`` and the nbval pass with
 ``CONTEXTURE_LAB_CHECK_FIGURES=1``).
 """
 

@@ -12,7 +12,7 @@ import pytest
 import contexture_lab as cl
 from contexture_lab import exercises as ex
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NAMES = cl.exercises.names()
 
 

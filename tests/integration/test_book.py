@@ -33,7 +33,7 @@ import pytest
 
 from jupyter_browser import CHROMIUM, free_port, launch_chromium
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 ARTIFACTS = ROOT / "artifacts" / "book"
 #: The build and the browser pass together (s): a few times what they take on 2 busy cores.

@@ -41,7 +41,7 @@ pytestmark = pytest.mark.skipif(
            "python3 tasks.py test does it when run as root) or set CONTEXTURE_LAB_CHROMIUM "
            "to a Chromium executable to run the browser tests")
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
 ARTIFACTS = ROOT / "artifacts" / "browser"
 

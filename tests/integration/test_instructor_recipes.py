@@ -18,7 +18,7 @@ import pytest
 import contexture_lab as cl
 from contexture_lab import exercises as ex
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 GUIDE = (ROOT / "docs" / "INSTRUCTORS.md").read_text()
 FIRST = ROOT / "notebooks" / "00_start_here.ipynb"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 REQ = ROOT / "requirements"
 PIN = re.compile(r"^([A-Za-z0-9_.-]+)==([^\s\\]+)\s*\\\n\s+--hash=sha256:[0-9a-f]{64}$", re.M)
 

@@ -1,4 +1,4 @@
-"""Shared assertions of the table-driven exercise tests (tests/test_exercises_nbNN.py)."""
+"""Shared assertions of the table-driven exercise tests (tests/exercises/test_exercises_nbNN.py)."""
 
 import contexture_lab as cl
 from contexture_lab import exercises as ex

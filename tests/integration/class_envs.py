@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ENVS = ROOT / ".envs"
 #: The lab's own interpreter: the one running the tests (``.venv``).
 LAB_PYTHON = Path(sys.executable)

@@ -17,7 +17,7 @@ from contexture_lab import _cache
 from contexture_lab._cache import CacheWarning, load_arrays, save_arrays
 from contexture_lab.explore import association as ea
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture()
