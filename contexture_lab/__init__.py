@@ -17,6 +17,7 @@ __version__ = "0.1.0"
 
 _LAZY_MODULES = {
     "alignment", "association", "attention", "bounds", "datasets", "device", "encoders",
+    "evidence",
     "estimation", "explore", "generative", "kernel_regression", "mixing", "objectives",
     "plotting", "pretrained", "probe", "robust", "scaling", "spectrum", "training", "widgets",
 }
