@@ -13,6 +13,11 @@ import numpy as np
 #: vision deficiencies; the line styles repeat with it, so lines never differ by colour alone.
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
              "#000000")
+#: The palette's colours by the words the notebooks' prose may use for them ("the mixture
+#: (red)"): a colour word in the text must name one of these, drawn in that colour.
+COLOUR_NAMES = {"blue": OKABE_ITO[0], "orange": OKABE_ITO[1], "green": OKABE_ITO[2],
+                "pink": OKABE_ITO[3], "light blue": OKABE_ITO[4], "red": OKABE_ITO[5],
+                "yellow": OKABE_ITO[6], "black": OKABE_ITO[7]}
 LINE_STYLES = ("-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1, 1, 1)), (0, (1, 2)),
                (0, (8, 2, 2, 2)))
 
@@ -119,8 +124,9 @@ def fit_to_column(fig, width_px: float | None = None):
     """
     if width_px is None:
         width_px = getattr(fig, "lab_display_width", COLUMN_PX)
-    dpi = float(width_px) / display_width_in(fig)
-    fig.set_dpi(dpi)
+    for _ in range(2):     # text extents round to whole pixels: a second pass settles it
+        dpi = float(width_px) / display_width_in(fig)
+        fig.set_dpi(dpi)
     return dpi
 
 
