@@ -30,13 +30,15 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 
+#: The lab's JupyterLab configuration (jupyter-config/README.md), read by every test server.
+JUPYTER_CONFIG = Path(__file__).resolve().parents[2] / "jupyter-config"
+
 #: JupyterLab user settings for the tests: render every cell (no windowing, so all
-#: outputs are in the DOM) and no news or update pop-ups.
+#: outputs are in the DOM). No news pop-up and kernel shut-down on closing a tab come from
+#: JUPYTER_CONFIG, as for a student.
 LAB_SETTINGS = {
     "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none",
                                                "autoStartDefaultKernel": True},
-    "@jupyterlab/apputils-extension/notification": {"fetchNews": "false",
-                                                    "checkForUpdates": False},
 }
 
 
@@ -72,6 +74,8 @@ class JupyterLab:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(values))
         env = {**os.environ,
+               # the lab's own JupyterLab defaults, as tasks.py lab and Binder use them
+               "JUPYTER_CONFIG_PATH": str(JUPYTER_CONFIG),
                "JUPYTER_CONFIG_DIR": str(self.home / "config"),
                "JUPYTER_RUNTIME_DIR": str(self.runtime_dir),
                "JUPYTERLAB_SETTINGS_DIR": str(settings),
