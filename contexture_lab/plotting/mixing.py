@@ -97,8 +97,8 @@ def sweep_overview(sweep, pair=None, *, d=None):
     pair = tuple(pair or sweep.pairs[0])
     d = int(sweep.d_values[-1]) if d is None else d
     fig, grid = plt.subplots(2, 2, figsize=(9.0, 6.4), layout="constrained")
-    axes = grid.ravel()
-    axes[3].axis("off")
+    grid[1, 1].remove()
+    axes = [grid[0, 0], grid[0, 1], grid[1, 0]]
     idx = np.arange(1, sweep.singular_values.shape[1] + 1)
     every = max(1, idx.size // 8)
     for k, name in enumerate(pair):
