@@ -107,7 +107,7 @@ def set_display_width(fig, width_px: float, *, reason: str):
 def display_width_in(fig) -> float:
     """Width in inches of ``fig`` as the inline backend crops it (``bbox_inches="tight"``
     with matplotlib's ``savefig.pad_inches``)."""
-    fig.canvas.draw()
+    fig.draw_without_rendering()          # lays the figure out; rasterises nothing
     box = fig.get_tightbbox(fig.canvas.get_renderer())
     pad = mpl.rcParams["savefig.pad_inches"]
     pad = 0.1 if pad == "layout" else float(pad)
@@ -124,9 +124,10 @@ def fit_to_column(fig, width_px: float | None = None):
     """
     if width_px is None:
         width_px = getattr(fig, "lab_display_width", COLUMN_PX)
-    for _ in range(2):     # text extents round to whole pixels: a second pass settles it
-        dpi = float(width_px) / display_width_in(fig)
-        fig.set_dpi(dpi)
+    # one layout pass: the cropped width in inches barely depends on the dpi (text extents
+    # round to whole pixels), so the figure comes out within a few pixels of width_px
+    dpi = float(width_px) / display_width_in(fig)
+    fig.set_dpi(dpi)
     return dpi
 
 
