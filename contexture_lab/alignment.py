@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._progress import progress
 from ._threads import one_thread
 from ._validation import (as_float_array, check_choice, check_float, check_int, check_rng,
                           power_of_two_scale)
@@ -598,7 +599,7 @@ def compare(F, G, metrics=None, *, n_permutations: int = 100, seed=0) -> dict:
     """
     names = list(METRICS) if metrics is None else list(metrics)
     return {name: permutation_null(name, F, G, n_permutations=n_permutations, seed=seed)
-            for name in names}
+            for name in progress(names, "permutation nulls")}
 
 
 # ---------------------------------------------------------------------------- population side

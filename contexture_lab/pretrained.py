@@ -37,6 +37,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
+from ._progress import task
 from ._validation import check_int
 from .context import Context
 
@@ -161,7 +162,8 @@ def model_path(name: str) -> Path:
 
 
 def _offline() -> None:
-    """No model hub, no progress bars (a notebook's stored outputs stay clean)."""
+    """No model hub, no progress bars of the hub's own (the lab shows its own, one per
+    forward pass: :mod:`contexture_lab._progress`)."""
     os.environ["HF_HUB_OFFLINE"] = "1"
     os.environ["TRANSFORMERS_OFFLINE"] = "1"
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
@@ -573,25 +575,28 @@ def forward(name: str, texts, *, max_length: int = 64, attentions: bool = False,
     batch_size = check_int(batch_size, "batch_size", low=1)
     word_ids = None if words is None else np.unique(np.asarray(words, dtype=np.int64))
     path = None
-    if cache:
-        import torch
-        import transformers
+    # a bar over the texts, shown cached or not (a stored notebook output is the same)
+    with task(f"{name}: forward pass", len(texts)) as bar:
+        if cache:
+            import torch
+            import transformers
 
-        path = _cache_path([spec.sha256, name, texts, max_length, attentions, states,
-                            word_ids, bool(random_weights), int(seed) if random_weights
-                            else 0, torch.__version__, transformers.__version__])
-        found = _load_forward(path)
-        if found is not None:
-            return found
-    result = _run(name, texts, max_length, attentions, states, word_ids, random_weights,
-                  seed, batch_size, device)
+            path = _cache_path([spec.sha256, name, texts, max_length, attentions, states,
+                                word_ids, bool(random_weights), int(seed) if random_weights
+                                else 0, torch.__version__, transformers.__version__])
+            found = _load_forward(path)
+            if found is not None:
+                bar.update(len(texts))
+                return found
+        result = _run(name, texts, max_length, attentions, states, word_ids, random_weights,
+                      seed, batch_size, device, bar)
     if path is not None:
         _save_forward(result, path)
     return result
 
 
 def _run(name, texts, max_length, want_attn, want_states, word_ids, random_weights, seed,
-         batch_size, device) -> Forward:
+         batch_size, device, bar=None) -> Forward:
     import torch
 
     model = load_model(name, random_weights=random_weights, seed=seed, device=device)
@@ -613,6 +618,8 @@ def _run(name, texts, max_length, want_attn, want_states, word_ids, random_weigh
     with torch.inference_mode():
         for start in range(0, n, batch_size):
             stop = min(n, start + batch_size)
+            if bar is not None and start:
+                bar.update(start - bar.n)
             width = int(lengths[start:stop].max())
             ids = torch.as_tensor(ids_all[start:stop, :width], device=dev)
             mask = torch.as_tensor(mask_all[start:stop, :width], device=dev)
