@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from ._cache import default_cache_dir, load_arrays, save_arrays
+from ._progress import task
 from ._validation import as_float_array, check_float, check_int
 from .context import check_context
 
@@ -183,12 +184,16 @@ def size_sweep(ctx, d: int, architectures, *, seeds=(0, 1, 2), objective: str = 
     key = _cache_key(ctx.P, ctx.x_features, d, archs, seeds, objective, epochs, lr, eps, Y,
                      worst_case, device.type)
     path = Path(cache_dir or default_cache_dir()) / f"{key}.npz"
+    C, S = len(archs), seeds.size
+    # one bar over every (size, seed), shown cached or not (stored outputs stay the same)
+    bar = task("encoders by size", C * S)
     if cache:
         stored = load_arrays(path, required=[f.name for f in fields(SizeSweep)])
         if stored is not None:
+            bar.update(C * S)
+            bar.close()
             return SizeSweep(**{f.name: (stored[f.name] if stored[f.name].ndim else
                                          stored[f.name].item()) for f in fields(SizeSweep)})
-    C, S = len(archs), seeds.size
     r2, wc, te = (np.full((C, S), np.nan) for _ in range(3))
     for i, hidden in enumerate(archs):
         for j, seed in enumerate(seeds):
@@ -200,6 +205,8 @@ def size_sweep(ctx, d: int, architectures, *, seeds=(0, 1, 2), objective: str = 
                 wc[i, j] = alignment.worst_case_error(ctx, F, eps)
             if Y is not None:
                 te[i, j] = float(np.mean(alignment.linear_probe_error(ctx, F, Y)))
+            bar.update(1)
+    bar.close()
     sweep = SizeSweep(
         widths=np.array([a[0] for a in archs]), depths=np.array([len(a) for a in archs]),
         parameters=np.array([parameter_count(ctx.x_features.shape[1], a, d) for a in archs]),
