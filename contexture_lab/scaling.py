@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from ._cache import default_cache_dir, load_arrays, save_arrays
-from ._progress import task
+from ._progress import task as _task
 from ._validation import as_float_array, check_float, check_int
 from .context import check_context
 
@@ -186,7 +186,7 @@ def size_sweep(ctx, d: int, architectures, *, seeds=(0, 1, 2), objective: str = 
     path = Path(cache_dir or default_cache_dir()) / f"{key}.npz"
     C, S = len(archs), seeds.size
     # one bar over every (size, seed), shown cached or not (stored outputs stay the same)
-    bar = task("encoders by size", C * S)
+    bar = _task("encoders by size", C * S)
     if cache:
         stored = load_arrays(path, required=[f.name for f in fields(SizeSweep)])
         if stored is not None:
