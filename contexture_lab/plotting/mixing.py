@@ -92,13 +92,12 @@ def error_along(sweep, pair, *, d, ax=None):
 
 
 def sweep_overview(sweep, pair=None, *, d=None):
-    """Static fallback of the mixing explorer for one pair: spectra, plane, error (two
-    panels a row, legends beside them)."""
+    """Static fallback of the mixing explorer for one pair: spectra, plane, error (one
+    panel a row, each legend beside its panel)."""
     pair = tuple(pair or sweep.pairs[0])
     d = int(sweep.d_values[-1]) if d is None else d
-    fig, grid = plt.subplots(2, 2, figsize=(9.0, 6.4), layout="constrained")
-    grid[1, 1].remove()
-    axes = [grid[0, 0], grid[0, 1], grid[1, 0]]
+    # one panel a row, each with its legend beside it (as wide as the column)
+    fig, axes = plt.subplots(3, 1, figsize=(9.0, 8.4), layout="constrained")
     idx = np.arange(1, sweep.singular_values.shape[1] + 1)
     every = max(1, idx.size // 8)
     for k, name in enumerate(pair):
