@@ -79,9 +79,9 @@ def head_profiles(attentions, lengths, *, sinks=(0, -1)) -> dict:
         t = int(lengths[i])
         near = np.abs(np.subtract.outer(np.arange(t), np.arange(t))) <= 1
         sink_cols = sorted({s % t for s in sinks})
-        for l in range(L):
+        for layer in range(L):
             for h in range(H):
-                C = A[i, l, h, :t, :t]
+                C = A[i, layer, h, :t, :t]
                 ctx = head_context(C)
                 s = contexture(ctx, t - 1, on_degenerate="ignore").singular_values
                 ent = -np.sum(np.where(C > 0, C * np.log(np.where(C > 0, C, 1)), 0), axis=1)
@@ -89,7 +89,7 @@ def head_profiles(attentions, lengths, *, sinks=(0, -1)) -> dict:
                           ent.mean() / np.log(t), s[0], association.effective_dimension(s),
                           association.decay_rate(s), association.kernel_deviation(ctx))
                 for k, v in zip(names, values):
-                    out[k][l, h] += v / n
+                    out[k][layer, h] += v / n
     kind = np.full((L, H), "mixed", dtype=object)
     kind[out["entropy"] > 0.8] = "broad"
     kind[out["local"] > 0.5] = "local"

@@ -128,5 +128,13 @@ def artefact_path(file_id: str) -> Path:
                        f"data file {file_id!r}")
 
 
-__all__ = ["HashMismatchError", "SETUP_HINT", "TABLE", "artefact_path", "data_dir",
-           "sha256_file", "table", "verify_file"]
+__all__ = [
+    "SETUP_HINT",
+    "TABLE",
+    "HashMismatchError",
+    "artefact_path",
+    "data_dir",
+    "sha256_file",
+    "table",
+    "verify_file",
+]

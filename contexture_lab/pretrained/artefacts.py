@@ -89,5 +89,14 @@ def corpus_dir() -> Path:
     return data_dir() / table()["source"]["vader"]["folder"]
 
 
-__all__ = ["CORPUS_FILES", "HashMismatchError", "MODELS", "ModelSpec", "corpus_dir",
-           "data_dir", "model_path", "sha256_file", "verify_file"]
+__all__ = [
+    "CORPUS_FILES",
+    "MODELS",
+    "HashMismatchError",
+    "ModelSpec",
+    "corpus_dir",
+    "data_dir",
+    "model_path",
+    "sha256_file",
+    "verify_file",
+]
