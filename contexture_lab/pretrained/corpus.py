@@ -51,7 +51,7 @@ def load_corpus(n: int | None = None, *, random_state: int = 0, max_words: int |
     ----------
     n : int, optional
         Keep a random subset of ``n`` sentences (without replacement); default all.
-    random_state : int
+    random_state : int or numpy.random.Generator, keyword-only, default=0
         Seed of the subsample.
     max_words : int, optional
         Keep only sentences with at most this many whitespace-separated words (before
@@ -63,6 +63,7 @@ def load_corpus(n: int | None = None, *, random_state: int = 0, max_words: int |
     -------
     Corpus
     """
+    rng = check_rng(random_state)
     chosen = list(CORPUS_FILES) if sources is None else list(sources)
     unknown = sorted(set(chosen) - set(CORPUS_FILES))
     if unknown:
@@ -82,7 +83,6 @@ def load_corpus(n: int | None = None, *, random_state: int = 0, max_words: int |
         keep = np.array([i for i in keep if len(texts[i].split()) <= max_words], dtype=int)
     if n is not None:
         n = check_int(n, "n", low=1, high=len(keep))
-        rng = check_rng(random_state)
         keep = np.sort(rng.choice(keep, size=n, replace=False))
     return Corpus(texts=[texts[i] for i in keep], ratings=np.asarray(ratings)[keep],
                   sources=np.asarray(origin)[keep])
