@@ -352,8 +352,19 @@ def cooccurrence_context(sequences, vocabulary, *, window: int = 2) -> Context:
 def bag_of_words_context(sequences, vocabulary) -> Context:
     """Texts and their words as a context: X = a text, A = a word of ``vocabulary`` drawn
     from it (P+(x, a) proportional to the count of a in x). Its top singular functions are
-    latent semantic analysis (Deerwester et al., 1990). Every text needs one word of
-    ``vocabulary``."""
+    latent semantic analysis (Deerwester et al., 1990).
+
+    Parameters
+    ----------
+    sequences : sequence of array-like of int, length n
+        Token ids of each text; every text needs one word of ``vocabulary``.
+    vocabulary : array-like of int, shape (V,)
+        The ids kept, in the order of the context's columns.
+
+    Returns
+    -------
+    Context, shape (n, V), sparse
+    """
     vocab = np.asarray(vocabulary, dtype=np.int64)
     lookup = np.full(int(max(vocab.max(), max(int(np.max(s)) for s in sequences))) + 1, -1)
     lookup[vocab] = np.arange(vocab.size)

@@ -58,6 +58,17 @@ def dirichlet_ratio(H, W) -> float:
 
     Below 1: neighbours on the graph are closer than two nodes at random (the representation
     follows the graph); 1: no relation. Invariant to rotating, shifting and scaling H.
+
+    Parameters
+    ----------
+    H : array-like, shape (n, p)
+        One representation per node.
+    W : array-like, shape (n, n)
+        Edge weights of the graph (non-negative, not all zero).
+
+    Returns
+    -------
+    float
     """
     H = np.asarray(H, dtype=np.float64)
     W = np.asarray(W, dtype=np.float64)

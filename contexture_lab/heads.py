@@ -25,6 +25,13 @@ def head_context(attention, length: int | None = None, *, name: str | None = Non
         Rows of attention probabilities (as in ``Forward.attentions[i, layer, head]``).
     length : int, optional
         Number of real tokens (``Forward.lengths[i]``); default all ``T``.
+    name : str, keyword-only, optional
+        The context's name; default ``"attention head"``.
+
+    Returns
+    -------
+    Context, shape (length, length)
+        Dense; its conditional is the attention matrix cut to the real tokens.
     """
     A = np.asarray(attention, dtype=np.float64)
     if A.ndim != 2 or A.shape[0] != A.shape[1]:
@@ -61,7 +68,8 @@ def head_profiles(attentions, lengths, *, sinks=(0, -1)) -> dict:
     dict of ndarrays of shape (L, H)
         ``local`` (mass on the same or an adjacent token), ``sink`` (mass on ``sinks``),
         ``entropy`` (row entropy over log T: 0 one key, 1 uniform), ``s1``,
-        ``effective_dimension`` (the participation ratio, the lab's own measure), ``decay_rate``, ``kernel_deviation``, and
+        ``effective_dimension`` (the participation ratio, the lab's own measure),
+        ``decay_rate``, ``kernel_deviation``, and
         ``kind`` (ndarray of str: ``sink`` if sink > 0.5, else ``local`` if local > 0.5,
         else ``broad`` if entropy > 0.8, else ``mixed``).
     """

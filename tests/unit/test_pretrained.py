@@ -1,6 +1,5 @@
 """contexture_lab.pretrained on the real weights, with tiny inputs (a few sentences)."""
 
-import importlib.metadata
 import subprocess
 import sys
 
