@@ -17,9 +17,9 @@ __version__ = "0.1.0"
 
 _LAZY_MODULES = {
     "alignment", "association", "attention", "bounds", "datasets", "device", "encoders",
-    "evidence",
-    "estimation", "explore", "generative", "kernel_regression", "mixing", "objectives",
-    "plotting", "pretrained", "probe", "robust", "scaling", "spectrum", "training", "widgets",
+    "estimation", "evidence", "explore", "generative", "graph_signals", "heads",
+    "kernel_regression", "mixing", "objectives", "plotting", "pretrained", "probe",
+    "robust", "scaling", "spectrum", "training", "widgets",
 }
 
 

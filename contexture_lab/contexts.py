@@ -307,3 +307,73 @@ def independent(p_x, p_a) -> Context:
     if (p_x <= 0).any():
         raise ValueError("p_x has zero entries; every input needs positive probability")
     return Context(np.outer(p_x, p_a), normalize=True, name="independent")
+
+
+def cooccurrence_context(sequences, vocabulary, *, window: int = 2) -> Context:
+    """Word co-occurrence as a context: X = a word of ``vocabulary``, A = a word of
+    ``vocabulary`` within ``window`` positions of it in the same sequence.
+
+    P+(x, a) is proportional to the number of such pairs (symmetric), the matrix whose
+    pointwise mutual information word embeddings are known to factorise (Levy and
+    Goldberg, NeurIPS 2014).
+
+    Parameters
+    ----------
+    sequences : iterable of array-like of int
+        Token ids of each text (special tokens are simply not in ``vocabulary``).
+    vocabulary : array-like of int, shape (V,)
+        The ids kept, in the order of the context's rows and columns.
+    window : int, keyword-only
+
+    Returns
+    -------
+    Context, shape (V, V), sparse; a word never seen near another has no row mass and raises.
+    """
+    vocab = np.asarray(vocabulary, dtype=np.int64)
+    if vocab.ndim != 1 or vocab.size < 2 or np.unique(vocab).size != vocab.size:
+        raise ValueError("vocabulary must be a 1-d array of at least 2 distinct token ids; "
+                         f"found shape {vocab.shape}")
+    window = check_int(window, "window", low=1)
+    lookup = {int(t): i for i, t in enumerate(vocab)}
+    rows, cols = [], []
+    for seq in sequences:
+        idx = np.array([lookup.get(int(t), -1) for t in seq])
+        pos = np.flatnonzero(idx >= 0)
+        for shift in range(1, window + 1):
+            ok = pos[np.isin(pos + shift, pos)]
+            rows += [idx[ok], idx[ok + shift]]
+            cols += [idx[ok + shift], idx[ok]]
+    r = np.concatenate(rows) if rows else np.zeros(0, int)
+    c = np.concatenate(cols) if cols else np.zeros(0, int)
+    counts = sp.coo_matrix((np.ones(r.size), (r, c)), shape=(vocab.size, vocab.size)).tocsr()
+    return Context(counts, normalize=True, name=f"co-occurrence (window {window})")
+
+
+def bag_of_words_context(sequences, vocabulary) -> Context:
+    """Texts and their words as a context: X = a text, A = a word of ``vocabulary`` drawn
+    from it (P+(x, a) proportional to the count of a in x). Its top singular functions are
+    latent semantic analysis (Deerwester et al., 1990).
+
+    Parameters
+    ----------
+    sequences : sequence of array-like of int, length n
+        Token ids of each text; every text needs one word of ``vocabulary``.
+    vocabulary : array-like of int, shape (V,)
+        The ids kept, in the order of the context's columns.
+
+    Returns
+    -------
+    Context, shape (n, V), sparse
+    """
+    vocab = np.asarray(vocabulary, dtype=np.int64)
+    lookup = np.full(int(max(vocab.max(), max(int(np.max(s)) for s in sequences))) + 1, -1)
+    lookup[vocab] = np.arange(vocab.size)
+    rows, cols = [], []
+    for i, seq in enumerate(sequences):
+        j = lookup[np.asarray(seq, dtype=np.int64)]
+        j = j[j >= 0]
+        rows.append(np.full(j.size, i))
+        cols.append(j)
+    r, c = np.concatenate(rows), np.concatenate(cols)
+    counts = sp.coo_matrix((np.ones(r.size), (r, c)), shape=(len(sequences), vocab.size))
+    return Context(counts.tocsr(), normalize=True, name="texts x words")

@@ -26,7 +26,7 @@ import scipy.sparse as sp
 
 from . import degeneracy
 from ._validation import (as_float_array, check_float, check_int, check_probability_vector,
-                          check_rng)
+                          check_rng, renamed_random_state)
 from .context import Context, check_context
 
 
@@ -452,3 +452,51 @@ def shifted_context(ctx: Context, distribution) -> Context:
 __all__ = ["ProbeResult", "balanced_split", "effective_sample_size", "fit_ridge",
            "importance_weights", "linear_probe", "population_probe", "probe_error",
            "shift_by_class", "shift_by_feature", "shifted_context", "total_variation"]
+
+
+@renamed_random_state("seed")
+def ridge_r2(features, targets, n_train: int, *, n_repeats: int = 10, alpha: float = 1.0,
+             random_state=0) -> tuple[float, float]:
+    """Held-out R^2 of a ridge probe trained on ``n_train`` random rows, over seeded repeats.
+
+    Each repeat draws a random split, standardises the features on the training rows and
+    fits :func:`fit_ridge` (``alpha`` is the penalty per sample); the score is the
+    coefficient of determination on the other rows.
+
+    Parameters
+    ----------
+    features : array-like, shape (n, p)
+    targets : array-like, shape (n,)
+    n_train : int
+        Training rows per split, in [2, n - 2].
+    n_repeats : int, keyword-only, default=10
+        Random splits.
+    alpha : float, keyword-only, default=1.0
+        Ridge penalty per sample.
+    random_state : int or numpy.random.Generator, keyword-only, default=0
+        Seed of the splits (``seed=`` is its deprecated old name).
+
+    Returns
+    -------
+    mean, std : float
+        Mean and standard deviation (``ddof=0``) of the test R^2 over the splits.
+    """
+    F = as_float_array(features, "features", ndim=2)
+    y = as_float_array(targets, "targets", ndim=1)
+    if y.shape != (F.shape[0],):
+        raise ValueError(f"targets has shape {y.shape}; expected ({F.shape[0]},), one per row "
+                         "of features")
+    n_train = check_int(n_train, "n_train", low=2, high=F.shape[0] - 2)
+    rng = check_rng(random_state)
+    scores = []
+    for _ in range(check_int(n_repeats, "n_repeats", low=1)):
+        order = rng.permutation(F.shape[0])
+        tr, te = order[:n_train], order[n_train:]
+        mu, sd = F[tr].mean(0), F[tr].std(0) + 1e-12
+        W, b = fit_ridge((F[tr] - mu) / sd, y[tr], alpha=alpha)
+        pred = ((F[te] - mu) / sd) @ W[:, 0] + b[0]
+        scores.append(1 - np.sum((y[te] - pred) ** 2) / np.sum((y[te] - y[te].mean()) ** 2))
+    return float(np.mean(scores)), float(np.std(scores))
+
+
+__all__ += ["ridge_r2"]

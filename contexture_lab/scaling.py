@@ -17,13 +17,11 @@ the settings, the code and the torch version and device, so a second run reads i
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, fields
-from pathlib import Path
 
 import numpy as np
 
-from ._cache import default_cache_dir, load_arrays, save_arrays
+from ._cache import cache_key, code_fingerprint, entry_path, load_arrays, save_arrays
 from ._validation import as_float_array, check_float, check_int
 from .context import check_context
 
@@ -96,26 +94,17 @@ def _architectures(architectures):
 
 
 def _cache_key(*parts) -> str:
+    """The sweep's key (:func:`contexture_lab._cache.cache_key`): the inputs, the code of
+    every module its numbers come from, the scramble switch and torch's version."""
     import torch
 
     from . import alignment, encoders, objectives, training
     from .degeneracy import scramble_seed
 
-    digest = hashlib.sha256(CACHE_VERSION.encode())
-    digest.update(f"scramble={scramble_seed()}".encode())
-    for module in (alignment, encoders, objectives, training):
-        digest.update(Path(module.__file__).read_bytes())
-    digest.update(Path(__file__).read_bytes())
-    digest.update(torch.__version__.encode())
-    for part in parts:
-        if hasattr(part, "toarray"):
-            part = part.toarray()
-        if isinstance(part, np.ndarray):
-            digest.update(f"{part.dtype}{part.shape}".encode())
-            digest.update(np.ascontiguousarray(part).tobytes())
-        else:
-            digest.update(repr(part).encode())
-    return digest.hexdigest()[:20]
+    salt = (f"scramble={scramble_seed()}".encode()
+            + code_fingerprint(alignment, encoders, objectives, training, __file__)
+            + torch.__version__.encode())
+    return cache_key(CACHE_VERSION, *parts, salt=salt)
 
 
 def size_sweep(ctx, d: int, architectures, *, seeds=(0, 1, 2), objective: str = "kise",
@@ -182,7 +171,7 @@ def size_sweep(ctx, d: int, architectures, *, seeds=(0, 1, 2), objective: str = 
     device = get_device(device)
     key = _cache_key(ctx.P, ctx.x_features, d, archs, seeds, objective, epochs, lr, eps, Y,
                      worst_case, device.type)
-    path = Path(cache_dir or default_cache_dir()) / f"{key}.npz"
+    path = entry_path(key, folder=cache_dir or None)
     if cache:
         stored = load_arrays(path, required=[f.name for f in fields(SizeSweep)])
         if stored is not None:

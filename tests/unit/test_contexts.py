@@ -158,3 +158,43 @@ def test_rbf_rows_follow_gaussian_weights():
 def test_builder_errors(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+# ---------------------------------------------------------------------- text contexts
+def _pair_counts_by_loops(sequences, vocab, window):
+    index = {t: i for i, t in enumerate(vocab)}
+    C = np.zeros((len(vocab), len(vocab)))
+    for seq in sequences:
+        for i, a in enumerate(seq):
+            for j, b in enumerate(seq):
+                if 0 < abs(i - j) <= window and a in index and b in index:
+                    C[index[a], index[b]] += 1
+    return C
+
+
+def test_cooccurrence_context_counts_pairs_within_the_window():
+    # sequence 1 2 3 1 with window 1: pairs (1,2), (2,3), (3,1) each both ways
+    ctx = cl.contexts.cooccurrence_context([[1, 2, 3, 1], [9, 9]], [1, 2, 3], window=1)
+    assert ctx.is_sparse
+    np.testing.assert_allclose(ctx.P.toarray(), np.array([[0, 1, 1], [1, 0, 1],
+                                                          [1, 1, 0]]) / 6)
+    rng = np.random.default_rng(0)
+    seqs = [rng.integers(0, 12, size=rng.integers(3, 15)).tolist() for _ in range(20)]
+    vocab = [7, 2, 5, 0, 11, 3]
+    for window in (1, 2, 4):
+        C = _pair_counts_by_loops(seqs, vocab, window)
+        ctx = cl.contexts.cooccurrence_context(seqs, vocab, window=window)
+        np.testing.assert_allclose(ctx.P.toarray(), C / C.sum(), atol=1e-15)
+    with pytest.raises(ValueError, match="distinct token ids"):
+        cl.contexts.cooccurrence_context(seqs, [1, 1])
+    with pytest.raises(ValueError, match="window must be >= 1"):
+        cl.contexts.cooccurrence_context(seqs, vocab, window=0)
+
+
+def test_bag_of_words_context_is_the_count_matrix():
+    seqs = [[4, 4, 1, 9], [1, 2], [2, 2, 2, 7]]
+    vocab = [1, 2, 4]
+    ctx = cl.contexts.bag_of_words_context(seqs, vocab)
+    counts = np.array([[seq.count(t) for t in vocab] for seq in seqs], dtype=float)
+    np.testing.assert_allclose(ctx.P.toarray(), counts / counts.sum())
+    assert ctx.shape == (3, 3)

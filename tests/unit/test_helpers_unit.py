@@ -1,11 +1,10 @@
 """Unit tests of helpers that only the notebooks exercised: alignment.recovery and
-centre_whiten, datasets.graph_layout, plotting.core, explore.mixing.analyse."""
+centre_whiten, plotting.core, explore.mixing.analyse."""
 
 import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
-import scipy.sparse as sp
 
 import contexture_lab as cl
 from contexture_lab import alignment as A
@@ -56,20 +55,6 @@ def test_recovery_of_a_partial_span(cube):
     expected = np.mean([len(set(x) & set(y)) for x, y in zip(a, b)]) / 5
     assert got["mutual_knn"] == pytest.approx(expected, abs=1e-12)
     assert got["mutual_knn"] < 1
-
-
-# ---------------------------------------------------------------------- datasets.graph_layout
-def test_graph_layout_is_seeded_and_reads_sparse_graphs():
-    W = cl.datasets.ring_graph(12)
-    pos = cl.datasets.graph_layout(W, seed=3)
-    assert pos.shape == (12, 2) and np.all(np.isfinite(pos))
-    np.testing.assert_array_equal(pos, cl.datasets.graph_layout(W, seed=3))
-    np.testing.assert_array_equal(pos, cl.datasets.graph_layout(sp.csr_matrix(W), seed=3))
-    assert not np.allclose(pos, cl.datasets.graph_layout(W, seed=4))
-    # a spring layout of a ring keeps neighbours closer than opposite nodes
-    d = np.linalg.norm(pos - np.roll(pos, 1, axis=0), axis=1)
-    opposite = np.linalg.norm(pos - np.roll(pos, 6, axis=0), axis=1)
-    assert d.max() < opposite.min()
 
 
 # ---------------------------------------------------------------------- plotting.core

@@ -278,3 +278,33 @@ def test_a_contexture_cut_inside_a_cluster_warns():
         assert probe.population_probe(res, y, d=4, alpha=0.0) == pytest.approx((0.0, 0.0),
                                                                                abs=1e-20)
         probe.linear_probe(res.left, y, 8, d=2, n_repeats=1)     # plain arrays: no check
+
+
+# ---------------------------------------------------------------------- ridge_r2
+def test_ridge_r2_against_sklearn_on_the_same_splits():
+    rng = np.random.default_rng(3)
+    F = rng.normal(size=(40, 3)) * [1.0, 5.0, 0.2]
+    y = F @ [1.0, -0.3, 2.0] + 0.5 * rng.normal(size=40)
+    mean, std = probe.ridge_r2(F, y, 25, n_repeats=4, alpha=0.5, random_state=7)
+    splits = np.random.default_rng(7)
+    scores = []
+    for _ in range(4):
+        order = splits.permutation(40)
+        tr, te = order[:25], order[25:]
+        mu, sd = F[tr].mean(0), F[tr].std(0)
+        model = Ridge(alpha=0.5 * 25).fit((F[tr] - mu) / sd, y[tr])
+        scores.append(model.score((F[te] - mu) / sd, y[te]))
+    assert mean == pytest.approx(np.mean(scores), rel=1e-8)
+    assert std == pytest.approx(np.std(scores), rel=1e-6)
+
+
+def test_ridge_r2_seed_alias_and_bad_input():
+    rng = np.random.default_rng(0)
+    F, y = rng.normal(size=(20, 2)), rng.normal(size=20)
+    with pytest.warns(FutureWarning, match="'seed' is renamed 'random_state'"):
+        old = probe.ridge_r2(F, y, 10, seed=1)
+    assert old == probe.ridge_r2(F, y, 10, random_state=1)
+    with pytest.raises(ValueError, match="n_train must be <= 18"):
+        probe.ridge_r2(F, y, 19)
+    with pytest.raises(ValueError, match=r"targets has shape \(19,\)"):
+        probe.ridge_r2(F, y[:19], 5)
