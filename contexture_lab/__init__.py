@@ -19,6 +19,7 @@ _LAZY_MODULES = {
     "alignment", "association", "attention", "bounds", "datasets", "device", "encoders",
     "estimation", "explore", "generative", "kernel_regression", "mixing", "objectives",
     "plotting", "pretrained", "probe", "robust", "scaling", "spectrum", "training", "widgets",
+    "compatibility", "in_context", "shift",
 }
 
 

@@ -178,7 +178,8 @@ def attention_context(queries, keys, temperature: float = 1.0, *, weights=None,
 
 def multi_head_contexts(queries, keys, n_heads: int, temperature: float = 1.0, *,
                         weights=None, device=None) -> list[Context]:
-    """One attention context per head, splitting the feature dimension as multi-head attention does.
+    """One attention context per head, splitting the feature dimension as multi-head
+    attention does.
 
     Head h uses columns ``h * dim / n_heads`` to ``(h + 1) * dim / n_heads`` of the queries
     and keys and is scaled by the square root of the head dimension (as in
