@@ -9,6 +9,10 @@ import scipy.stats
 
 import contexture_lab as cl
 
+import bad_input_checks as bic
+from bad_input_checks import (assert_clear_error, assert_common_check, clear_error_cases,
+                              common_cases)
+
 A = cl.alignment
 
 
@@ -365,3 +369,130 @@ def test_population_quantities_are_still_served_here():
     assert compatibility is cl.compatibility.compatibility
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         A.nope  # noqa: B018
+
+
+# ---------------------------------------------------------------------- bad input (tables)
+_F, _G = bic.F40, bic.G40
+METRIC_FUNCS = {"cca_r2": A.cca_r2, "svcca": A.svcca, "linear_cka": A.linear_cka,
+                "rbf_cka": A.rbf_cka, "mutual_knn": lambda a, b: A.mutual_knn(a, b, k=5),
+                "rsa": A.rsa, "procrustes": A.procrustes_distance}
+BAD_INPUT = [
+    *[(f"{name} complex", lambda m=m: m(_F + 0j, _G), TypeError, "F has complex")
+      for name, m in METRIC_FUNCS.items()],
+    ("cca_r2 text", lambda: A.cca_r2(np.array([["1", "2"], ["3", "4"]]),
+                                     np.array([["1", "2"], ["3", "4"]])),
+     TypeError, "non-numeric"),
+    *[(f"{name} NaN", lambda m=m: m(bic.NAN40, _G), ValueError, "NaN or infinite")
+      for name, m in METRIC_FUNCS.items()],
+    *[(f"{name} rows differ", lambda m=m: m(_F, _G[:-1]), ValueError, "same inputs")
+      for name, m in METRIC_FUNCS.items()],
+    *[(f"{name} no columns", lambda m=m: m(_F[:, :0], _G), ValueError, "no feature columns")
+      for name, m in METRIC_FUNCS.items()],
+    ("rbf_cka sigma triple", lambda: A.rbf_cka(_F, _G, sigma=(1, 2, 3)), ValueError, "pair"),
+    ("rbf_cka sigma negative", lambda: A.rbf_cka(_F, _G, sigma=-1.0), ValueError, "sigma"),
+    ("knn_indices chunk -1", lambda: A.knn_indices(_F, 3, chunk=-1), ValueError,
+     "chunk must be >= 1"),
+    ("knn_indices chunk float", lambda: A.knn_indices(_F, 3, chunk=2.5), TypeError, "chunk"),
+]
+_F20, _G20, _K20 = bic.F20, bic.G20, bic.K20
+COMMON = {
+    "canonical_correlations": lambda a: A.canonical_correlations(a(_F20), _G20),
+    "hsic": lambda a: A.hsic(a(_K20), _K20),
+    "cka": lambda a: A.cka(a(_K20), _K20),
+    "centre_whiten": lambda a: A.centre_whiten(a(_F20)),
+    "knn_indices": lambda a: A.knn_indices(a(_F20), 3),
+    "rdm": lambda a: A.rdm(a(_F20)),
+    "recovery": lambda a: A.recovery(a(_F20), _F20),
+    "permutation_null": lambda a: A.permutation_null("cca_r2", a(_F20), _G20,
+                                                     n_permutations=3),
+    "compare": lambda a: A.compare(a(_F20), _G20, ["cca_r2"], n_permutations=3),
+}
+
+
+@pytest.mark.parametrize("call, error, match", clear_error_cases(BAD_INPUT))
+def test_bad_input_gets_a_clear_error(call, error, match):
+    assert_clear_error(call, error, match)
+
+
+@pytest.mark.parametrize("call, make, error", common_cases(COMMON))
+def test_common_checks(call, make, error):
+    assert_common_check(call, make, error)
+
+
+def test_constant_features_carry_nothing_for_mutual_knn():
+    assert A.mutual_knn(np.ones((10, 2)), np.ones((10, 2)), k=3) == 0.0
+    assert A.mutual_knn(np.ones((10, 2)), _F[:10], k=3) == 0.0
+
+
+def test_knn_indices_chunks_agree():
+    np.testing.assert_array_equal(A.knn_indices(_F, 4, chunk=1), A.knn_indices(_F, 4))
+    np.testing.assert_array_equal(A.knn_indices(_F, 4, chunk=7), A.knn_indices(_F, 4))
+
+
+def test_rbf_cka_with_duplicated_rows_is_scale_invariant():
+    worst = 0.0
+    for seed in range(20):
+        rng = np.random.default_rng(seed)
+        reps = int(rng.integers(3, 12))
+        P = np.repeat(rng.standard_normal((int(rng.integers(2, 5)), 3)), reps, axis=0)
+        Q = np.repeat(rng.standard_normal((P.shape[0] // reps, 2)), reps, axis=0)
+        Q = Q + 0.3 * rng.standard_normal(Q.shape)
+        values = [A.rbf_cka(P * c, Q) for c in (1.0, 1e-3, 1e3, 0.1, 1e-150, 1e150)]
+        worst = max(worst, np.ptp(values))
+    assert worst < 1e-12        # was up to 0.05 (round-off "distances" between duplicates)
+
+
+@pytest.mark.parametrize("scale", [1e-300, 1e-150, 1e-3, 1e155, 1e300])
+def test_scale_invariant_metrics_over_the_float_range(scale):
+    for name, metric in METRIC_FUNCS.items():
+        assert metric(_F * scale, _G) == pytest.approx(metric(_F, _G), abs=1e-12), name
+        assert metric(_F, _G * scale) == pytest.approx(metric(_F, _G), abs=1e-12), name
+    assert A.cca_r2(_F * 1e155, _G) > 0.5          # was 0.0
+    assert A.mutual_knn(_F * 1e300, _G, k=5) == A.mutual_knn(_F, _G, k=5)
+
+
+# ---------------------------------------------------------------------- recovery, centre_whiten
+@pytest.fixture(scope="module")
+def rbf_context():
+    # an RBF context on random points: distinct singular values, no ties between neighbours
+    ctx = cl.contexts.rbf(np.random.default_rng(2).standard_normal((40, 2)), 0.6)
+    res = cl.contexture(ctx, 4)
+    assert res.unique
+    return ctx, res
+
+
+def test_centre_whiten_gives_an_orthonormal_basis_of_the_centred_span():
+    rng = np.random.default_rng(0)
+    F = rng.standard_normal((40, 3)) @ rng.standard_normal((3, 5)) + 7.0    # rank 3 of 5
+    W = A.centre_whiten(F)
+    assert W.shape == (40, 3)
+    np.testing.assert_allclose(W.mean(axis=0), 0.0, atol=1e-12)
+    np.testing.assert_allclose(W.T @ W / 40, np.eye(3), atol=1e-12)
+    # the same span as the centred features: projecting them onto W loses nothing
+    Fc = F - F.mean(axis=0)
+    proj = W @ np.linalg.lstsq(W, Fc, rcond=None)[0]
+    np.testing.assert_allclose(proj, Fc, atol=1e-10)
+
+
+def test_recovery_of_the_same_span_in_another_basis_is_perfect(rbf_context):
+    ctx, res = rbf_context
+    M = np.random.default_rng(1).standard_normal((4, 4))
+    got = A.recovery(res.left @ M + 3.0, res, k=5)
+    assert set(got) == {"cca_r2", "mutual_knn"}
+    assert got["cca_r2"] == pytest.approx(1.0, abs=1e-12)
+    assert got["mutual_knn"] == pytest.approx(1.0, abs=1e-12)
+    # the result may also be given as the array of left functions
+    assert A.recovery(res.left @ M, res.left, k=5) == pytest.approx(got)
+
+
+def test_recovery_of_a_partial_span(rbf_context):
+    ctx, res = rbf_context
+    # two of the four functions, plus two directions outside the top-4 span
+    outside = cl.contexture(ctx, 10).left[:, 4:6]
+    F = np.c_[res.left[:, :2], outside]
+    got = A.recovery(F, res, k=5)
+    assert got["cca_r2"] == pytest.approx(0.5, abs=1e-12)    # two of four correlations 1
+    a, b = A.knn_indices(A.centre_whiten(F), 5), A.knn_indices(A.centre_whiten(res.left), 5)
+    expected = np.mean([len(set(x) & set(y)) for x, y in zip(a, b)]) / 5
+    assert got["mutual_knn"] == pytest.approx(expected, abs=1e-12)
+    assert got["mutual_knn"] < 1

@@ -8,6 +8,10 @@ import torch.nn.functional as F
 import contexture_lab as cl
 from contexture_lab import attention as at
 
+import bad_input_checks as bic
+from bad_input_checks import (assert_clear_error, assert_common_check, clear_error_cases,
+                              common_cases)
+
 
 def _sdpa(q, k, v, temperature=1.0):
     """Reference softmax attention from torch (independent of the package)."""
@@ -260,3 +264,54 @@ def test_moved_names_are_still_served_here():
     assert at.AttentionLayer is cl.encoders.AttentionLayer
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         at.nope  # noqa: B018
+
+
+# ---------------------------------------------------------------------- bad input (tables)
+_F = bic.F40
+BAD_INPUT = [
+    ("attention complex numpy", lambda: at.attention_context(_F + 0j, _F, device="cpu"),
+     TypeError, "queries has complex"),
+    ("attention complex torch", lambda: at.attention_context(torch.tensor(_F + 0j), _F,
+                                                             device="cpu"),
+     TypeError, "queries has complex"),
+    ("stationary complex", lambda: at.stationary_distribution(np.eye(2) + 0j), TypeError,
+     "complex"),
+    ("stationary of a joint", lambda: at.stationary_distribution(np.full((2, 2), 0.25)),
+     ValueError, "joint distribution"),
+    ("stationary non-stochastic", lambda: at.stationary_distribution(np.diag([2.0, 1.0])),
+     ValueError, "not row-stochastic"),
+    ("stationary negative", lambda: at.stationary_distribution(np.array([[1.5, -0.5],
+                                                                         [0.5, 0.5]])),
+     ValueError, "negative"),
+    ("attention overflow", lambda: at.attention_context(_F * 1e200, _F * 1e200, device="cpu"),
+     ValueError, "overflow"),
+]
+_F20 = bic.F20
+COMMON = {
+    "stationary_distribution": lambda a: at.stationary_distribution(a(np.eye(3))),
+    "attention_context": lambda a: at.attention_context(a(_F20), _F20, device="cpu"),
+    "multi_head_contexts": lambda a: at.multi_head_contexts(a(_F20[:, :2]), _F20[:, :2], 2,
+                                                            device="cpu"),
+    "self_attention_context": lambda a: at.self_attention_context(a(_F20), np.eye(3),
+                                                                  device="cpu"),
+    "token_spread": lambda a: at.token_spread(a(_F20)),
+}
+
+
+@pytest.mark.parametrize("call, error, match", clear_error_cases(BAD_INPUT))
+def test_bad_input_gets_a_clear_error(call, error, match):
+    assert_clear_error(call, error, match)
+
+
+@pytest.mark.parametrize("call, make, error", common_cases(COMMON))
+def test_common_checks(call, make, error):
+    assert_common_check(call, make, error)
+
+
+def test_attention_temperature_and_weights_at_the_ends_of_the_float_range():
+    hard = at.attention_context(_F, _F, 1e-300, device="cpu").conditional()
+    np.testing.assert_array_equal(hard, np.eye(40)[np.argmax(_F @ _F.T, axis=1)])
+    soft = at.attention_context(_F, _F, 1e308, device="cpu").conditional()
+    np.testing.assert_allclose(soft, np.full((40, 40), 1 / 40))
+    ctx = at.attention_context(_F, _F, weights=np.full(40, 1e308), device="cpu")
+    np.testing.assert_allclose(ctx.p_x, np.full(40, 1 / 40))

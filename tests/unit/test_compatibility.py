@@ -6,6 +6,10 @@ import pytest
 
 import contexture_lab as cl
 
+import bad_input_checks as bic
+from bad_input_checks import (assert_clear_error, assert_common_check, clear_error_cases,
+                              common_cases)
+
 C = cl.compatibility
 
 
@@ -141,3 +145,41 @@ def test_worst_case_error_input_checks(small_context):
         C.worst_case_error(ctx, res.left[:5, :2], 0.5)
     # a weak enough requirement admits tasks the encoder misses entirely
     assert C.worst_case_error(ctx, res.left[:, :2], 1.0) == pytest.approx(1.0, abs=1e-9)
+
+
+# ---------------------------------------------------------------------- bad input (tables)
+_CTX20, _F20, _S = bic.CTX20, bic.F20, bic.S4
+BAD_INPUT = [
+    ("compatibility complex", lambda: C.compatibility(bic.CTX6, np.arange(6) + 0j), TypeError,
+     "complex"),
+    ("ratio_trace complex", lambda: C.ratio_trace(bic.CTX6, np.ones((6, 2)) + 0j), TypeError,
+     "complex"),
+]
+COMMON = {
+    "compatibility": lambda a: C.compatibility(_CTX20, a(_F20[:, 0])),
+    "ratio_trace": lambda a: C.ratio_trace(_CTX20, a(_F20)),
+    "linear_probe_error": lambda a: C.linear_probe_error(_CTX20, a(_F20), _F20[:, 0]),
+    "theorem_eps_range": lambda a: C.theorem_eps_range(a(_S)),
+    "optimal_worst_case_error": lambda a: C.optimal_worst_case_error(a(_S), 2, 0.3),
+    "worst_case_error": lambda a: C.worst_case_error(_CTX20, a(_F20), 0.3),
+}
+
+
+@pytest.mark.parametrize("call, error, match", clear_error_cases(BAD_INPUT))
+def test_bad_input_gets_a_clear_error(call, error, match):
+    assert_clear_error(call, error, match)
+
+
+@pytest.mark.parametrize("call, make, error", common_cases(COMMON))
+def test_common_checks(call, make, error):
+    assert_common_check(call, make, error)
+
+
+def test_constant_features_carry_nothing():
+    ctx = bic.CTX6
+    assert C.ratio_trace(ctx, np.ones((6, 2))) == 0.0
+    # a constant column next to real ones changes nothing
+    f = np.cos(2 * np.pi * np.arange(6) / 6)
+    assert C.ratio_trace(ctx, np.c_[f, np.ones(6)]) == pytest.approx(
+        C.ratio_trace(ctx, f), abs=1e-12)
+    assert C.ratio_trace(ctx, f) == pytest.approx((1 - 0.3 + 0.3 * np.cos(np.pi / 3)) ** 2)

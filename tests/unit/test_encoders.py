@@ -9,6 +9,10 @@ import contexture_lab as cl
 from contexture_lab.encoders import (DTYPE, MLP, AttentionLayer, RandomFeatureEncoder,
                                      median_bandwidth)
 
+import bad_input_checks as bic
+from bad_input_checks import (assert_clear_error, assert_common_check, clear_error_cases,
+                              common_cases)
+
 
 def test_mlp_shapes_layers_and_standardisation():
     X = np.random.default_rng(0).normal(3.0, 2.0, size=(20, 5))
@@ -107,3 +111,23 @@ def test_attention_layer_is_reproducible():
 def test_attention_layer_bad_input():
     with pytest.raises(ValueError, match="shape"):
         AttentionLayer(4).fit(np.ones((2, 3, 4)), np.ones((2, 3, 5)))
+
+
+# ---------------------------------------------------------------------- bad input (tables)
+BAD_INPUT = [
+    ("RandomFeatureEncoder identical inputs", lambda: RandomFeatureEncoder(16).fit(
+        bic.CTX6.with_features(x_features=np.ones((6, 2))), 2), ValueError, "all identical"),
+]
+COMMON = {
+    "median_bandwidth": lambda a: median_bandwidth(a(bic.F20)),
+}
+
+
+@pytest.mark.parametrize("call, error, match", clear_error_cases(BAD_INPUT))
+def test_bad_input_gets_a_clear_error(call, error, match):
+    assert_clear_error(call, error, match)
+
+
+@pytest.mark.parametrize("call, make, error", common_cases(COMMON))
+def test_common_checks(call, make, error):
+    assert_common_check(call, make, error)

@@ -6,6 +6,9 @@ import pytest
 import contexture_lab as cl
 from contexture_lab import in_context as ic
 
+import bad_input_checks as bic
+from bad_input_checks import assert_common_check, common_cases
+
 
 def test_random_walk_tokens_follow_edges_and_are_seeded():
     W = cl.datasets.grid_graph(3, 4)
@@ -68,3 +71,15 @@ def test_aligned_layouts_depend_on_spans_only():
 def test_bad_input():
     with pytest.raises(ValueError, match=r"expected indices in \[0, 2\]"):
         ic.walk_context(np.array([0, 3]), 3)
+
+
+# ---------------------------------------------------------------------- bad input (tables)
+COMMON = {
+    "graph_eigenvectors": lambda a: ic.graph_eigenvectors(a(bic.W5), 2),
+    "random_walk_tokens": lambda a: ic.random_walk_tokens(a(bic.W5), 5),
+}
+
+
+@pytest.mark.parametrize("call, make, error", common_cases(COMMON))
+def test_common_checks(call, make, error):
+    assert_common_check(call, make, error)

@@ -8,6 +8,10 @@ from sklearn.linear_model import Ridge
 import contexture_lab as cl
 from contexture_lab import probe, shift
 
+import bad_input_checks as bic
+from bad_input_checks import (assert_clear_error, assert_common_check, clear_error_cases,
+                              common_cases)
+
 
 @pytest.fixture
 def task():
@@ -251,3 +255,30 @@ def test_shift_names_are_still_served_here():
     for name in ("importance_weights", "effective_sample_size", "total_variation",
                  "shift_by_class", "shift_by_feature", "shifted_context"):
         assert getattr(probe, name) is getattr(shift, name)
+
+
+# ---------------------------------------------------------------------- bad input (tables)
+_F, _Y = bic.F40, bic.Y40
+BAD_INPUT = [
+    ("fit_ridge complex", lambda: probe.fit_ridge(_F + 0j, _Y), TypeError, "complex"),
+    ("fit_ridge overflow", lambda: probe.fit_ridge(_F * 1e200, _Y), ValueError, "overflow"),
+    ("fit_ridge no rows", lambda: probe.fit_ridge(_F[:0], _Y[:0]), ValueError, "no rows"),
+    ("probe_error overflow", lambda: probe.probe_error(_F * 1e200, _Y, n_per_class=3),
+     ValueError, "overflow"),
+]
+COMMON = {
+    "fit_ridge": lambda a: probe.fit_ridge(a(bic.F20), bic.Y20),
+    "probe_error": lambda a: probe.probe_error(a(bic.F20), bic.Y20, n_per_class=3),
+    "linear_probe": lambda a: probe.linear_probe(a(bic.F20), bic.Y20, 10),
+    "population_probe": lambda a: probe.population_probe(a(bic.F20), bic.Y20),
+}
+
+
+@pytest.mark.parametrize("call, error, match", clear_error_cases(BAD_INPUT))
+def test_bad_input_gets_a_clear_error(call, error, match):
+    assert_clear_error(call, error, match)
+
+
+@pytest.mark.parametrize("call, make, error", common_cases(COMMON))
+def test_common_checks(call, make, error):
+    assert_common_check(call, make, error)

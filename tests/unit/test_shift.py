@@ -7,6 +7,9 @@ import pytest
 import contexture_lab as cl
 from contexture_lab import shift
 
+import bad_input_checks as bic
+from bad_input_checks import assert_common_check, common_cases
+
 
 @pytest.fixture
 def labels():
@@ -66,3 +69,19 @@ def test_bad_inputs_raise_clear_errors(labels):
         shift.shifted_context(cl.contexts.cycle(5, 0.2), [0.5, 0.5, 0, 0, 0])
     with pytest.raises(TypeError, match="Context"):
         shift.shifted_context(np.eye(3), np.full(3, 1 / 3))
+
+
+# ---------------------------------------------------------------------- bad input (tables)
+_P = bic.P20
+COMMON = {
+    "importance_weights": lambda a: shift.importance_weights(a(_P), _P),
+    "effective_sample_size": lambda a: shift.effective_sample_size(a(_P)),
+    "total_variation": lambda a: shift.total_variation(a(_P), _P),
+    "shift_by_feature": lambda a: shift.shift_by_feature(a(bic.F20[:, 0]), 1.0),
+    "shifted_context": lambda a: shift.shifted_context(bic.CTX20, a(_P)),
+}
+
+
+@pytest.mark.parametrize("call, make, error", common_cases(COMMON))
+def test_common_checks(call, make, error):
+    assert_common_check(call, make, error)
