@@ -5,28 +5,22 @@ labelled inputs and read out by arg-max (THEORY.md section 3: the downstream pre
 linear in the representation). Every probe is fitted by :func:`fit_ridge` and scored by
 one rule (arg-max error and squared error, averaged over a distribution or a test set).
 
-The probe entry points of the package, and how they differ:
+The probe entry points of the package, and how they differ (they share :func:`fit_ridge`
+and one scoring rule wherever they fit a ridge probe on one-hot labels):
 
-================================================  =========================================
-:func:`probe_error`                               balanced labelled split (``n_per_class``
-                                                  per class), mean held-out arg-max error
-:func:`linear_probe`                              ``n`` i.i.d. draws from a training
-                                                  distribution, exact error under a test
-                                                  distribution, optional importance weights
-:func:`population_probe`                          the probe fitted on the whole population
-                                                  (the approximation part of the error)
-:func:`~contexture_lab.compatibility.linear_probe_error`
-                                                  exact relative L2(P_X) residual of a task
-                                                  outside span(features), no labels drawn
-:func:`~contexture_lab.kernel_regression.kernel_ridge_probe`
-                                                  kernel ridge on the same draws as
-                                                  :func:`linear_probe`
-``ridge_r2``                                      held-out R^2 of a ridge probe on a scalar
-                                                  target (real-model features)
-:func:`~contexture_lab.explore.attention.cluster_probe_error`
-                                                  :func:`probe_error` averaged over bases
-                                                  of a degenerate cluster
-================================================  =========================================
+- :func:`probe_error`: a balanced labelled split (``n_per_class`` per class), the mean
+  held-out arg-max error over seeded repeats;
+- :func:`linear_probe`: ``n`` i.i.d. draws from a training distribution, the exact error
+  under a test distribution, optionally importance-weighted;
+- :func:`population_probe`: the probe fitted on the whole population (the approximation
+  part of :func:`linear_probe`'s error);
+- :func:`~contexture_lab.compatibility.linear_probe_error`: the exact relative L2(P_X)
+  residual of a task outside span(features), no labels drawn;
+- :func:`~contexture_lab.kernel_regression.kernel_ridge_probe`: kernel ridge regression on
+  the same draws as :func:`linear_probe`;
+- ``ridge_r2`` (real-model features): the held-out R^2 of a ridge probe on a scalar target;
+- :func:`~contexture_lab.explore.attention.cluster_probe_error`: :func:`probe_error`
+  averaged over bases of a cluster of equal singular values.
 
 Distribution shift (shifted downstream distributions, importance weights, shifted contexts)
 lives in :mod:`contexture_lab.shift`; its names stay importable from here.
