@@ -1,7 +1,5 @@
 """Comparing representations: with the exact contexture and with each other (THEORY.md 3, 8).
 
-Two families live here.
-
 *Sample metrics* take feature matrices F (n, p) and G (n, q) whose rows are the same n
 inputs and say how alike the two representations are: :func:`cca_r2`, :func:`svcca`,
 :func:`linear_cka`, :func:`rbf_cka` (both with a debiased HSIC variant) and
