@@ -170,7 +170,7 @@ class AssociationSweep:
             for j, d in enumerate(d_values):
                 if d <= mu.shape[1] and np.isfinite(mu[:, :d]).all() and _ends_at_gap(s, d):
                     out[v, j] = probe_error(mu[:, :d], y, n_per_class=n_per_class,
-                                            n_repeats=n_repeats, seed=seed)
+                                            n_repeats=n_repeats, random_state=seed)
         return out
 
 
@@ -307,7 +307,7 @@ def _probe_row(bases, spec, y, d_values, n_per_class, n_repeats, seed):
             continue
         use = bases[:1] if _ends_at_gap(spec, d) else bases
         errs = [probe_error(B[:, :d], y, n_per_class=n_per_class, n_repeats=n_repeats,
-                            seed=seed) for B in use]
+                            random_state=seed) for B in use]
         err[j] = np.mean(errs)
         spread[j] = np.std(errs, ddof=1) if len(errs) > 1 else 0.0
     return err, spread

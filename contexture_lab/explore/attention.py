@@ -133,7 +133,8 @@ def cluster_probe_error(res, labels, d: int, *, n_bases: int = 10, n_per_class: 
     n_bases = check_int(n_bases, "n_bases", low=2)
     lo, hi = closes_at(s, d)
     if hi == d:
-        err = probe_error(res.left[:, :d], labels, n_per_class=n_per_class, seed=seed)
+        err = probe_error(res.left[:, :d], labels, n_per_class=n_per_class,
+                          random_state=seed)
         return float(err), 0.0, False
     p = np.asarray(res.p_x, dtype=np.float64)
     if (p <= 0).any():
@@ -146,7 +147,7 @@ def cluster_probe_error(res, labels, d: int, *, n_bases: int = 10, n_per_class: 
         G = rng.standard_normal((p.size, d - lo)) / np.sqrt(p)[:, None]
         coef, _ = np.linalg.qr(B.T @ (p[:, None] * G))     # (hi - lo, d - lo), orthonormal
         F = np.hstack([res.left[:, :lo], B @ coef])
-        errors.append(probe_error(F, labels, n_per_class=n_per_class, seed=seed))
+        errors.append(probe_error(F, labels, n_per_class=n_per_class, random_state=seed))
     return float(np.mean(errors)), float(np.std(errors)), True
 
 

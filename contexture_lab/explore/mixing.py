@@ -211,7 +211,7 @@ def analyse(ctx, y, *, d: int = 32, d_values=(4, 8, 16, 32), n_per_class: int = 
             warnings.warn(f"probe dimension {k}: " + degeneracy.describe(s, k),
                           degeneracy.DegenerateSpanWarning, stacklevel=2)
     errors = np.array([probe_error(mu[:, :k], y, n_per_class=n_per_class,
-                                   n_repeats=n_repeats, seed=seed) for k in d_values])
+                                   n_repeats=n_repeats, random_state=seed) for k in d_values])
     return {"singular_values": s, "metrics": row, "probe_error": errors, "left": mu,
             "gram": G}
 

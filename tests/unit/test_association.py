@@ -9,6 +9,9 @@ import pytest
 import contexture_lab as cl
 from contexture_lab import association as A
 
+import bad_input_checks as bic
+from bad_input_checks import assert_common_check, common_cases
+
 
 def hypercube_spectrum(n_bits, flip):
     """Closed form: (1 - 2 flip)^k with multiplicity C(n_bits, k), k >= 1, sorted."""
@@ -306,3 +309,17 @@ def test_tau_is_a_number():
     assert isinstance(res, float) and 2 < res < 2.01 and res == res.value
     assert np.isinf(A.tau(np.ones(4))) and np.isnan(A.tau(np.zeros(4)))
     assert "extreme='strong'" in repr(A.tau(np.ones(4)))
+
+
+# ---------------------------------------------------------------------- bad input (tables)
+COMMON = {
+    "decay_rate": lambda a: A.decay_rate(a(bic.S4)),
+    "effective_dimension": lambda a: A.effective_dimension(a(bic.S4)),
+    "tau": lambda a: A.tau(a(bic.S4)),
+    "association.metrics": lambda a: A.metrics(a(bic.S4)),
+}
+
+
+@pytest.mark.parametrize("call, make, error", common_cases(COMMON))
+def test_common_checks(call, make, error):
+    assert_common_check(call, make, error)

@@ -8,6 +8,10 @@ import scipy.sparse as sp
 
 import contexture_lab as cl
 
+import bad_input_checks as bic
+from bad_input_checks import (assert_clear_error, assert_common_check, clear_error_cases,
+                              common_cases)
+
 
 def test_label_context_spectrum():
     y = np.array([0, 1, 2, 2, 1, 0, 0, 3, 3, 3, 2])
@@ -198,3 +202,84 @@ def test_bag_of_words_context_is_the_count_matrix():
     counts = np.array([[seq.count(t) for t in vocab] for seq in seqs], dtype=float)
     np.testing.assert_allclose(ctx.P.toarray(), counts / counts.sum())
     assert ctx.shape == (3, 3)
+
+
+# ---------------------------------------------------------------------- bad input (tables)
+_X, _W = bic.X30, bic.W4
+BAD_INPUT = [
+    ("knn complex", lambda: cl.contexts.knn(_X + 0j, 3), TypeError, "X has complex"),
+    ("rbf complex", lambda: cl.contexts.rbf(_X + 0j, 1.0), TypeError, "X has complex"),
+    ("random_walk complex", lambda: cl.contexts.random_walk(_W + 0j), TypeError,
+     "W has complex"),
+    ("label complex", lambda: cl.contexts.label(np.arange(4) + 1j), TypeError, "complex"),
+    ("knn NaN", lambda: cl.contexts.knn(np.r_[_X, [[np.nan, 0]]], 3), ValueError, "NaN"),
+    ("knn zero width", lambda: cl.contexts.knn(np.zeros((5, 0)), 2), ValueError,
+     "no features"),
+    ("knn 3-D", lambda: cl.contexts.knn(np.zeros((5, 2, 2)), 2), ValueError, "2-D"),
+    ("label None", lambda: cl.contexts.label([1, None, 2]), ValueError, "missing label"),
+    ("label NaN", lambda: cl.contexts.label([1.0, np.nan, 2.0]), ValueError, "missing label"),
+    ("label mixed", lambda: cl.contexts.label(np.array([1, (2,)], dtype=object)), TypeError,
+     "cannot be ordered"),
+    ("rbf bandwidth 0", lambda: cl.contexts.rbf(_X, 0.0), ValueError, "bandwidth must be >"),
+    ("random_walk steps 0", lambda: cl.contexts.random_walk(_W, 0), ValueError, "steps"),
+]
+COMMON = {
+    "knn": lambda a: cl.contexts.knn(a(bic.F20), 3),
+    "rbf": lambda a: cl.contexts.rbf(a(bic.F20), 1.0),
+    "random_walk": lambda a: cl.contexts.random_walk(a(bic.W5)),
+    "independent": lambda a: cl.contexts.independent(a(np.array([0.5, 0.5])), [0.5, 0.5]),
+}
+
+
+@pytest.mark.parametrize("call, error, match", clear_error_cases(BAD_INPUT))
+def test_bad_input_gets_a_clear_error(call, error, match):
+    assert_clear_error(call, error, match)
+
+
+@pytest.mark.parametrize("call, make, error", common_cases(COMMON))
+def test_common_checks(call, make, error):
+    assert_common_check(call, make, error)
+
+
+@pytest.mark.parametrize("scale", [1e-300, 1e300, 2.0 ** -1000])
+def test_knn_of_rescaled_points_picks_the_same_neighbours(scale):
+    ref = cl.contexts.knn(_X, 3).P
+    assert (cl.contexts.knn(_X * scale, 3).P != ref).nnz == 0
+
+
+def test_rbf_bandwidth_at_the_ends_of_the_float_range():
+    n = _X.shape[0]
+    np.testing.assert_allclose(cl.contexts.rbf(_X, 1e-300).conditional(), np.eye(n))
+    np.testing.assert_allclose(cl.contexts.rbf(_X, 1e308).conditional(),
+                               np.full((n, n), 1 / n))
+    ref = cl.contexts.rbf(_X, 0.7).P
+    for scale in (1e200, 1e-200):
+        np.testing.assert_allclose(cl.contexts.rbf(_X * scale, 0.7 * scale).P, ref,
+                                   atol=1e-15)
+
+
+@pytest.mark.parametrize("scale", [1e-300, 1e308])
+def test_random_walk_weights_at_the_ends_of_the_float_range(scale):
+    Wr = np.random.default_rng(5).random((5, 5))
+    Wr = (Wr + Wr.T) / 2        # entries in [0, 1]: Wr * 1e308 is finite
+    ref = cl.contexts.random_walk(Wr, 2).P
+    np.testing.assert_allclose(cl.contexts.random_walk(Wr * scale, 2).P, ref, rtol=1e-12)
+
+
+def test_random_walk_many_steps_is_cheap_and_exact():
+    import time
+
+    Wr = np.random.default_rng(6).random((6, 6))
+    Wr = Wr + Wr.T
+    degree = Wr.sum(axis=1)
+    step = Wr / degree[:, None]
+    pi = degree / degree.sum()
+    loop = step
+    for _ in range(6):
+        loop = loop @ step
+    np.testing.assert_allclose(cl.contexts.random_walk(Wr, 7).P, pi[:, None] * loop,
+                               atol=1e-15)
+    start = time.perf_counter()
+    far = cl.contexts.random_walk(sp.csr_matrix(Wr), 10 ** 6)
+    assert time.perf_counter() - start < 0.5                # was ~0.8 s per million steps
+    np.testing.assert_allclose(far.P.toarray(), np.outer(pi, pi), atol=1e-12)  # mixed

@@ -24,6 +24,11 @@ def test_graph_layout_is_seeded_and_reads_sparse_graphs():
     np.testing.assert_array_equal(pos, cl.datasets.graph_layout(sp.csr_matrix(W),
                                                                 random_state=3))
     assert not np.allclose(pos, cl.datasets.graph_layout(W, random_state=4))
+
+
+def test_graph_layout_keeps_ring_neighbours_close():
+    W = cl.datasets.ring_graph(12)
+    pos = cl.datasets.graph_layout(W, random_state=3)
     # a spring layout of a ring keeps neighbours closer than opposite nodes
     d = np.linalg.norm(pos - np.roll(pos, 1, axis=0), axis=1)
     opposite = np.linalg.norm(pos - np.roll(pos, 6, axis=0), axis=1)
@@ -127,3 +132,5 @@ def test_artefact_path_checks_the_hash(tmp_path, monkeypatch):
         artefacts.artefact_path("vader-tweets")
     with pytest.raises(ValueError, match="unknown artefact 'wiki'"):
         artefacts.artefact_path("wiki")
+
+

@@ -6,6 +6,10 @@ import scipy.sparse as sp
 
 import contexture_lab as cl
 
+import bad_input_checks as bic
+from bad_input_checks import (assert_clear_error, assert_common_check, clear_error_cases,
+                              common_cases)
+
 
 def random_context(n=9, m=7, seed=0, sparse=False):
     rng = np.random.default_rng(seed)
@@ -241,3 +245,46 @@ def test_gap_and_uniqueness_against_the_closed_form_spectrum():
         cut = cl.contexture(ctx, 2)
     assert not cut.unique and cut.gap == pytest.approx(0.0, abs=1e-12)
     assert not cl.contexture(ctx, 5, on_degenerate="ignore").unique
+
+
+# ---------------------------------------------------------------------- bad input (tables)
+BAD_INPUT = [
+    ("contexture tol text", lambda: cl.contexture(bic.SPARSE_CTX, 3, method="sparse",
+                                                  tol="abc"),
+     TypeError, "tol must be a real number"),
+    ("contexture tol NaN", lambda: cl.contexture(bic.SPARSE_CTX, 3, method="sparse",
+                                                 tol=float("nan")),
+     ValueError, "tol must be finite"),
+    ("contexture tol negative", lambda: cl.contexture(bic.CTX6, 2, tol=-1.0), ValueError,
+     "tol"),
+    ("contexture seed", lambda: cl.contexture(bic.CTX6, 2, seed=-1), ValueError, "seed"),
+]
+COMMON = {
+    "coefficients": lambda a: cl.contexture(bic.CTX20, 2, on_degenerate="ignore").coefficients(
+        a(bic.F20[:, 0])),
+}
+
+
+@pytest.mark.parametrize("call, error, match", clear_error_cases(BAD_INPUT))
+def test_bad_input_gets_a_clear_error(call, error, match):
+    assert_clear_error(call, error, match)
+
+
+@pytest.mark.parametrize("call, make, error", common_cases(COMMON))
+def test_common_checks(call, make, error):
+    assert_common_check(call, make, error)
+
+
+@pytest.mark.parametrize("p_x, p_a, d", [([.5, .5], [.5, .5], 1),
+                                         ([.2, .3, .5], [.1, .2, .3, .4], 2),
+                                         ([.25] * 4, [.6, .4], 1)])
+def test_independent_context_has_mean_zero_functions(p_x, p_a, d):
+    ctx = cl.contexts.independent(p_x, p_a)
+    res = cl.contexture(ctx, d, on_degenerate="ignore")
+    p_x, p_a = np.asarray(p_x), np.asarray(p_a)
+    np.testing.assert_allclose(res.singular_values, 0.0, atol=1e-12)
+    np.testing.assert_allclose(p_x @ res.left, 0.0, atol=1e-12)      # never the constant
+    np.testing.assert_allclose(p_a @ res.right, 0.0, atol=1e-12)
+    np.testing.assert_allclose(res.left.T @ (p_x[:, None] * res.left), np.eye(d), atol=1e-12)
+    np.testing.assert_allclose(res.right.T @ (p_a[:, None] * res.right), np.eye(d),
+                               atol=1e-12)
