@@ -561,8 +561,10 @@ def singular_values(ctx: Context, k: int, *, method: str = "auto", **kwargs) -> 
     Gram matrix B B^T of each dense block B (:func:`component_blocks`; LAPACK, values
     only, the top k + 1 of a large block), merged and sorted. No singular function is
     formed, which makes this several times cheaper than :func:`contexture` for hundreds
-    of values or of pieces. Singular values are determined even inside a cluster of equal
-    values, so nothing here depends on a basis and nothing warns.
+    of values or of pieces. Values agree with :func:`contexture`'s to about 1e-12, except
+    values near 0, which come from the square root of a Gram eigenvalue (about 1e-8).
+    Singular values are determined even inside a cluster of equal values, so nothing
+    here depends on a basis and nothing warns.
 
     Parameters
     ----------

@@ -411,15 +411,15 @@ def build_sweep(knob: str, values, *, y=None, d: int = 32, d_values=(2, 4, 8, 16
             rows.append(association.metrics(spec, ctx, beta=beta))
     left = np.stack(lefts)
     p_x = np.stack(pxs)
-    spectrum = np.full((V, max(s.size for s in spectra)), np.nan)
+    spec_all = np.full((V, max(s.size for s in spectra)), np.nan)
     for v, spec in enumerate(spectra):
-        spectrum[v, :spec.size] = spec
+        spec_all[v, :spec.size] = spec
     images = None
     if feats is not None:
         images = np.einsum("vn,np,vnk->vpk", p_x, feats, np.nan_to_num(left[:, :, :n_images]))
     sweep = AssociationSweep(
-        knob=knob, values=np.asarray(values, dtype=float), spectrum=spectrum,
-        singular_values=np.pad(spectrum[:, :d], ((0, 0), (0, max(0, d - spectrum.shape[1]))),
+        knob=knob, values=np.asarray(values, dtype=float), spectrum=spec_all,
+        singular_values=np.pad(spec_all[:, :d], ((0, 0), (0, max(0, d - spec_all.shape[1]))),
                                constant_values=np.nan), left=left, in_cluster=np.stack(flags),
         p_x=p_x, metrics={m: np.array([row[m] for row in rows], dtype=float)
                           for m in METRICS},
