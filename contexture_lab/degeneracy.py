@@ -199,7 +199,8 @@ def seeded_basis(span, p_x, size: int, *, random_state: int = 0,
     """A seeded orthonormal basis (in L2(P_X)) of a cluster's span, drawn uniformly.
 
     The L2(P_X)-projections onto the span of ``size`` seeded Gaussian functions that are
-    isotropic in L2(P_X) (g(x) = z(x) / sqrt(p(x)), z standard normal), Gram-Schmidt
+    isotropic in L2(P_X) (g(x) = c z(x) / sqrt(p(x)), z standard normal, c a constant
+    that makes g = z for a uniform p), Gram-Schmidt
     orthonormalised in L2(P_X), signs fixed so that R has a positive diagonal. The result
     depends on the span only, never on the basis a solver returned (the same basis comes
     back under :func:`scrambled`), and for every j its first j columns span a uniformly
@@ -235,10 +236,12 @@ def seeded_basis(span, p_x, size: int, *, random_state: int = 0,
     seed = check_int(random_state, "random_state", low=0)
     rng = np.random.default_rng([seed, check_int(start, "start", low=0)])
     w = np.sqrt(p)
-    F = _projector(span, p)(rng.standard_normal((p.size, size)) / w[:, None])
-    Qm, R = np.linalg.qr(w[:, None] * F)
+    # z / sqrt(p) up to a constant factor, which no span sees; this one is exactly 1 for a
+    # uniform p, so that the draw is the standard normal itself there
+    G = rng.standard_normal((p.size, size)) * (w.max() / w)[:, None]
+    Qm, R = np.linalg.qr(w[:, None] * _projector(span, p)(G))
     signs = np.where(np.diag(R) < 0, -1.0, 1.0)
-    return Qm * signs / w[:, None]
+    return Qm * signs * (1.0 / w)[:, None]
 
 
 def cluster_bases(values, left, p_x, stop: int, *, n_bases: int = 5,
