@@ -277,6 +277,47 @@ def kernel_deviation(ctx: Context) -> float:
     return float(total)
 
 
+def gram_measures(gram, p_x) -> dict:
+    """Total association and kernel deviation of a context from its normalised Gram matrix.
+
+    With G = Q Q^T, Q = diag(p_x)^-1/2 P diag(p_a)^-1/2
+    (:func:`contexture_lab.mixing.normalized_gram`), the squared singular values
+    including s_0 = 1 add up to trace(G), and the dual kernel is
+    k_X+(x, x') = G(x, x') / sqrt(p(x) p(x')). An N x N Gram matrix serves contexts whose
+    context values are far more numerous than N (a concatenation's pairs).
+
+    Parameters
+    ----------
+    gram : array-like, shape (N, N)
+        The normalised Gram matrix G.
+    p_x : array-like, shape (N,)
+        The marginal of X.
+
+    Returns
+    -------
+    dict
+        ``sum_s2``: sum_{i>=1} s_i^2 = trace(G) - 1; ``kernel_deviation``:
+        E |k_X+(X, X') - 1| = sum_{x,x'} |G - sqrt(p p')| sqrt(p p') (as
+        :func:`kernel_deviation`).
+
+    Examples
+    --------
+    >>> import numpy as np, contexture_lab as cl
+    >>> ctx = cl.contexts.identity(4)                  # A = X on 4 values
+    >>> cl.association.gram_measures(np.eye(4), ctx.p_x)
+    {'sum_s2': 3.0, 'kernel_deviation': 1.5}
+    """
+    G = as_float_array(gram, "gram", ndim=2)
+    p = as_float_array(p_x, "p_x", ndim=1)
+    if G.shape != (p.size, p.size):
+        raise ValueError(f"gram has shape {G.shape}; expected ({p.size}, {p.size}), one row "
+                         "and column per entry of p_x")
+    root = np.sqrt(p)
+    outer = np.outer(root, root)
+    return {"sum_s2": float(np.trace(G) - 1.0),
+            "kernel_deviation": float(np.sum(np.abs(G - outer) * outer))}
+
+
 def n_components(ctx: Context) -> int:
     """Connected components of the bipartite graph x -- a (edges where P(x, a) > 0).
 
@@ -333,5 +374,5 @@ def sweep(knob: str, values, *, d: int = 32, **data) -> Iterator[SweepPoint]:
 
 
 __all__ = ["DECAY_METHODS", "KNOBS", "SweepPoint", "TAU_D0", "Tau", "decay_rate",
-           "effective_dimension", "kernel_deviation", "knob_contexts",
+           "effective_dimension", "gram_measures", "kernel_deviation", "knob_contexts",
            "metrics", "n_components", "sweep", "tau"]

@@ -210,13 +210,8 @@ def analyse(ctx, y, *, d: int = 32, d_values=(4, 8, 16, 32), n_per_class: int = 
     check_context(ctx)
     G = mixing.normalized_gram(ctx) if gram is None else gram
     s, mu = mixing.dual_contexture(ctx, d, gram=G)
-    p = ctx.p_x
-    root = np.sqrt(p)
     row = association.metrics(s, beta=beta, d0=d)
-    row["sum_s2"] = float(np.trace(G) - 1.0)
-    # E|k(X, X') - 1| with k = G / (sqrt(p) sqrt(p)^T): sum_xx' |G - sqrt(p p')| sqrt(p p')
-    outer = np.outer(root, root)
-    row["kernel_deviation"] = float(np.sum(np.abs(G - outer) * outer))
+    row.update(association.gram_measures(G, ctx.p_x))
     row["n_components"] = association.n_components(ctx)
     for k in d_values:
         if k < d and s[k - 1] - s[k] <= degeneracy.tolerance(s):

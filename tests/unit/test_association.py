@@ -281,3 +281,15 @@ def test_tau_is_a_number():
     assert isinstance(res, float) and 2 < res < 2.01 and res == res.value
     assert np.isinf(A.tau(np.ones(4))) and np.isnan(A.tau(np.zeros(4)))
     assert "extreme='strong'" in repr(A.tau(np.ones(4)))
+
+
+def test_gram_measures_equal_the_spectrum_and_the_kernel_deviation():
+    P = np.random.default_rng(8).random((7, 11)) ** 2
+    ctx = cl.Context(P / P.sum())
+    Q = ctx.normalized()
+    out = A.gram_measures(Q @ Q.T, ctx.p_x)
+    s = cl.contexture(ctx, 6, method="dense").singular_values
+    assert out["sum_s2"] == pytest.approx(np.sum(s ** 2), rel=1e-12)
+    assert out["kernel_deviation"] == pytest.approx(A.kernel_deviation(ctx), rel=1e-6)
+    with pytest.raises(ValueError, match="gram has shape"):
+        A.gram_measures(np.eye(3), ctx.p_x)
