@@ -233,7 +233,7 @@ def _rayleigh_ritz(vecs, known, Ft, d, wide):
 #: support_components of each live Context, computed once: like its marginals, the
 #: components are a fact of P, and a sweep step asks for them from several places (the
 #: values-only path, the sparse solver, ``association.n_components``, the piece basis).
-_COMPONENTS: "weakref.WeakKeyDictionary[Context, tuple]" = weakref.WeakKeyDictionary()
+_COMPONENTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def support_components(ctx: Context) -> tuple[np.ndarray, np.ndarray]:

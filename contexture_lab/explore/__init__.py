@@ -23,4 +23,4 @@ def __getattr__(name):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["GRID_RTOL", "Sweep", "grid_index", *_TOPICS]
+__all__ = ["GRID_RTOL", "Sweep", "association", "attention", "grid_index", "mixing"]

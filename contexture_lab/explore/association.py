@@ -10,11 +10,16 @@ arrays.
 Repeated singular values. Where s_d = s_{d+1} the top-d span is not determined (a KNN
 graph in 63 pieces has s = 1 sixty-two times). Every cluster of equal singular values among
 the stored functions is therefore given a *seeded random basis* that does not depend on the
-basis a solver returned: the L2(P_X)-projections of seeded standard Gaussian vectors onto the
-cluster's eigenspace, Gram-Schmidt orthonormalised. A probe error at a d inside a cluster is
-the mean over ``n_bases`` such bases (its spread is stored too); at a d that ends at a gap it
-is the plain error of the unique span. Nothing stored depends on the solver's, the thread
-count's or the scramble switch's choice of basis.
+basis a solver returned (:func:`contexture_lab.degeneracy.cluster_bases`: the
+L2(P_X)-projections of seeded isotropic Gaussians onto the cluster's eigenspace, Gram-Schmidt
+orthonormalised). A probe error at a d inside a cluster is the mean over ``n_bases`` such
+bases, with their sample spread (:func:`contexture_lab.degeneracy.mean_over_bases`); at a d
+that ends at a gap it is the plain error of the unique span. Nothing stored depends on the
+solver's, the thread count's or the scramble switch's choice of basis. Decompositions come
+from :mod:`contexture_lab.spectrum` (the values-only path
+:func:`~contexture_lab.spectrum.singular_values` and
+:func:`~contexture_lab.spectrum.contexture`), contexts from the knob registry
+(:func:`contexture_lab.contexts.knob_contexts`); this module only sweeps.
 
 Sweeps are cached in memory and on disk (``.npz`` keyed by a hash of every input), so
 opening a notebook a second time is fast; files are written atomically and checked when
@@ -77,7 +82,7 @@ class AssociationSweep(GridLookup):
     Attributes
     ----------
     knob : str
-        One of :data:`contexture_lab.association.KNOBS`.
+        One of :data:`contexture_lab.contexts.KNOBS`.
     values : ndarray, shape (V,)
         Knob values.
     spectrum : ndarray, shape (V, K)
@@ -101,7 +106,8 @@ class AssociationSweep(GridLookup):
         Test error of the ridge probe on mu_1..mu_d (NaN without labels); where d cuts a
         cluster, the mean over ``n_bases`` seeded random bases of it.
     probe_spread : ndarray, shape (V, D)
-        Standard deviation of that error over the bases (0 where the top-d span is unique).
+        Sample standard deviation (ddof=1) of that error over the bases (0 where the top-d
+        span is unique).
     unique : ndarray of bool, shape (V, D)
         Whether the top-d span is unique (s_d > s_{d+1}).
     labels : ndarray, shape (N,) or None
@@ -130,7 +136,7 @@ class AssociationSweep(GridLookup):
     @property
     def parameter(self) -> str:
         """The knob's parameter name (k, bandwidth, steps, flip, temperature)."""
-        return association.KNOBS[self.knob][0]
+        return contexts.KNOBS[self.knob][0]
 
     @property
     def best_error(self) -> np.ndarray:

@@ -10,8 +10,9 @@ Cold attention (temperature -> 0) has a flat spectrum: many singular values equa
 "the top d singular functions" are then an arbitrary d of a larger eigenspace
 (THEORY.md section 1, repeated singular values). Where the cut at d splits such a cluster,
 the probe error is averaged over seeded random completions of the cluster
-(:func:`cluster_probe_error`), a number fixed by the cluster's span rather than by the
-solver's basis.
+(:func:`cluster_probe_error`, through :func:`contexture_lab.degeneracy.cluster_bases` and
+:func:`~contexture_lab.degeneracy.mean_over_bases`, as the association sweep does), a
+number fixed by the cluster's span rather than by the solver's basis.
 """
 
 from __future__ import annotations
@@ -50,8 +51,9 @@ class TemperatureSweep(GridLookup):
                                                     the cut at d splits a cluster of equal
                                                     singular values, the mean over
                                                     ``n_bases`` random completions of it
-    probe_spread : ndarray, shape (T,)              standard deviation over those
-                                                    completions (0 where d ends at a gap)
+    probe_spread : ndarray, shape (T,)              sample standard deviation (ddof=1)
+                                                    over those completions (0 where d
+                                                    ends at a gap)
     split : ndarray of bool, shape (T,)             whether the cut at d splits a cluster
     attention : ndarray of float32, shape (T, N, N) attention matrices, tokens sorted by label
     labels : ndarray, shape (N,) or None            labels in the same (sorted) order; None:

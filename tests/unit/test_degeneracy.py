@@ -200,7 +200,9 @@ def test_seeded_basis_depends_on_the_span_only():
     np.testing.assert_allclose(a @ a.T, U @ U.T, atol=1e-12)   # it spans the cluster
     # a callable projection gives the same basis; fewer columns are the first ones of a
     # draw of that size (so a cut inside the cluster sees a uniformly drawn subspace)
-    project = lambda G: U @ (U.T @ (p[:, None] * G))  # noqa: E731
+    def project(G):
+        return U @ (U.T @ (p[:, None] * G))
+
     np.testing.assert_allclose(degeneracy.seeded_basis(project, p, 5, random_state=3,
                                                        start=2), a, atol=1e-12)
     c = degeneracy.seeded_basis(U, p, 2, random_state=3, start=2)
@@ -255,9 +257,8 @@ def test_mean_over_bases_uses_the_sample_spread():
 
 
 def test_scramble_seed_is_renamed_random_state():
-    with pytest.warns(FutureWarning, match="random_state"):
-        with cl.scrambled(seed=2):
-            assert degeneracy.scramble_seed() == 2
+    with pytest.warns(FutureWarning, match="random_state"), cl.scrambled(seed=2):
+        assert degeneracy.scramble_seed() == 2
     with cl.scrambled(random_state=3):
         assert degeneracy.scramble_seed() == 3
     values = np.array([1.0, 0.5, 0.5])

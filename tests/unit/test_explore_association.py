@@ -234,7 +234,7 @@ def test_one_lookup_rule_for_every_grid():
 
 
 def test_support_components_once_per_knob_value(digits, monkeypatch):
-    import scipy.sparse.csgraph as csgraph
+    from scipy.sparse import csgraph
 
     calls = []
     real = csgraph.connected_components

@@ -7,8 +7,8 @@ import pytest
 from matplotlib.figure import Figure
 
 import contexture_lab as cl
-from contexture_lab.explore import Sweep
 from contexture_lab import attention as at
+from contexture_lab.explore import Sweep
 from contexture_lab.explore import attention as xa
 from contexture_lab.plotting import attention as pa
 

@@ -298,7 +298,7 @@ def test_component_blocks_hold_the_whole_normalised_matrix():
 
 
 def test_support_components_are_computed_once_per_context(monkeypatch):
-    import scipy.sparse.csgraph as csgraph
+    from scipy.sparse import csgraph
 
     calls = []
     real = csgraph.connected_components
