@@ -346,14 +346,6 @@ def piece_projector(ctx: Context):
     return project
 
 
-def _block_sides(ctx: Context) -> np.ndarray:
-    """min(rows, columns with mass) of each support component's block, (C,)."""
-    x_labels, a_labels = support_components(ctx)
-    n_comp = int(x_labels.max()) + 1
-    return np.minimum(np.bincount(x_labels, minlength=n_comp),
-                      np.bincount(a_labels[a_labels >= 0], minlength=n_comp))
-
-
 def _values_by_component(ctx: Context, k: int) -> np.ndarray:
     """s_1..s_k from the components' blocks, values only (see :func:`singular_values`)."""
     parts = []
@@ -554,10 +546,11 @@ VALUE_METHODS = ("auto", "values", "dense", "sparse", "torch")
 
 
 def singular_values(ctx: Context, k: int, *, method: str = "auto", **kwargs) -> np.ndarray:
-    """s_1..s_k of T (s_0 = 1 excluded), values only; the lab's one values-only path.
+    """s_1..s_k of T (s_0 = 1 excluded), values only.
 
-    ``method="values"`` decomposes each connected component of the support on its own
-    (T is the direct sum of the components' operators): the eigenvalues of the smaller
+    ``method="values"`` is the lab's one values-only decomposition: it decomposes each
+    connected component of the support on its own (T is the direct sum of the
+    components' operators): the eigenvalues of the smaller
     Gram matrix B B^T of each dense block B (:func:`component_blocks`; LAPACK, values
     only, the top k + 1 of a large block), merged and sorted. No singular function is
     formed, which makes this several times cheaper than :func:`contexture` for hundreds
@@ -572,14 +565,14 @@ def singular_values(ctx: Context, k: int, *, method: str = "auto", **kwargs) -> 
     k : int
         Number of values, 1 <= k <= min(N, M) - 1.
     method : {"auto", "values", "dense", "sparse", "torch"}, default="auto"
-        "values": the path above. "auto": "values" when every component's block has a
-        side of at most :data:`DENSE_LIMIT` (its Gram matrix is then small enough to form),
-        else the values of :func:`contexture` with ``method="auto"`` (a sparse solver that
-        never forms a dense N x N matrix). "dense", "sparse", "torch": the values of
-        :func:`contexture` with that solver.
+        "values": the path above. "auto", "dense", "sparse", "torch": the values of
+        :func:`contexture` with that solver (exact down to values near 0, where the
+        Gram matrix of "values" loses half the digits; "auto" never forms a dense N x N
+        matrix for a large sparse context). Sweeps over hundreds of values or pieces use
+        "values".
     **kwargs
-        Options of :func:`contexture` (``tol``, ``random_state``, ``device``); they imply a
-        :func:`contexture` solver, so they cannot go with ``method="values"``.
+        Options of :func:`contexture` (``tol``, ``random_state``, ``device``); not with
+        ``method="values"``.
 
     Returns
     -------
@@ -591,6 +584,8 @@ def singular_values(ctx: Context, k: int, *, method: str = "auto", **kwargs) -> 
     >>> import contexture_lab as cl
     >>> cl.spectrum.singular_values(cl.contexts.cycle(6, 0.5), 3).round(4)
     array([0.75, 0.75, 0.25])
+    >>> cl.spectrum.singular_values(cl.contexts.cycle(6, 0.5), 3, method="values").round(4)
+    array([0.75, 0.75, 0.25])
     """
     check_context(ctx)
     check_choice(method, "method", VALUE_METHODS)
@@ -598,8 +593,6 @@ def singular_values(ctx: Context, k: int, *, method: str = "auto", **kwargs) -> 
     k = check_int(k, "k", low=1, high=n_max)
     if method == "values" and kwargs:
         raise TypeError(f"method='values' takes no solver options; got {sorted(kwargs)}")
-    if method == "auto" and not kwargs and _block_sides(ctx).max() <= DENSE_LIMIT:
-        method = "values"
     if method == "values":
         return _values_by_component(ctx, k)
     kwargs.setdefault("on_degenerate", "ignore")

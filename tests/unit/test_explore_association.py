@@ -146,8 +146,9 @@ def test_memory_and_disk_cache(build, tmp_path):
     for name, values in first.metrics.items():
         np.testing.assert_array_equal(again.metrics[name], values)
     assert again.image_shape == (8, 8) and again.knob == "knn"
-    # another input is another key
-    build(seed=1)
+    # another input is another key (the probe's seed; its old name still works, warning)
+    with pytest.warns(FutureWarning, match="random_state"):
+        build(seed=1)
     assert len(list(tmp_path.glob("*.npz"))) == 2
 
 
