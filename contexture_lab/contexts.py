@@ -242,6 +242,82 @@ def hypercube(n_bits: int, flip: float) -> Context:
                    name=f"hypercube (n={n_bits}, flip={flip:g})")
 
 
+# ---------------------------------------------------------------------- the knob registry
+#: Knobs that sweeps turn (THEORY.md section 5): knob name -> (parameter it sets, data
+#: keywords it needs, weak end of the knob). :func:`knob_contexts` builds their contexts.
+KNOBS = {
+    "knn": ("k", ("X",), "large k"),
+    "rbf": ("bandwidth", ("X",), "large bandwidth"),
+    "random_walk": ("steps", ("W",), "many steps"),
+    "hypercube": ("flip", ("n_bits",), "flip near 1/2"),
+    "attention": ("temperature", ("queries", "keys"), "high temperature"),
+}
+
+
+def _knn_contexts(X, ks):
+    """KNN contexts for several k from one neighbour search (the P of :func:`knn`).
+
+    :func:`knn` orders neighbours by distance, ties broken by the smaller index, so the k
+    nearest are a prefix of the ``max(ks)`` nearest.
+    """
+    X = as_float_array(X, "X", ndim=2)
+    n = X.shape[0]
+    ks = [check_int(k, "k", low=1, high=n - 1) for k in ks]
+    nearest = _nearest(X, max(ks))
+    for k in ks:
+        P = sp.csr_matrix((np.full(n * k, 1.0 / (n * k)),
+                           (np.repeat(np.arange(n), k), nearest[:, :k].ravel())),
+                          shape=(n, n))
+        yield k, Context(P, x_features=X, a_features=X, name=f"knn (k={k})")
+
+
+def knob_contexts(knob: str, values, **data):
+    """One context per knob value, built by this module's builders.
+
+    Parameters
+    ----------
+    knob : {"knn", "rbf", "random_walk", "hypercube", "attention"}
+        See :data:`KNOBS`.
+    values : sequence
+        Knob values (k, bandwidth, steps, flip or temperature), at least one.
+    **data
+        What the builder needs: ``X`` (knn, rbf), ``W`` (random_walk), ``n_bits``
+        (hypercube), ``queries`` and ``keys`` (attention, via
+        :func:`contexture_lab.attention.attention_context`).
+
+    Yields
+    ------
+    (value, Context)
+        One pair per knob value, in the order given. The KNN knob searches neighbours
+        once for every k.
+    """
+    if knob not in KNOBS:
+        raise ValueError(f"unknown knob {knob!r}; expected one of {sorted(KNOBS)}")
+    needed = KNOBS[knob][1]
+    missing = [key for key in needed if key not in data]
+    extra = sorted(set(data) - set(needed))
+    if missing or extra:
+        raise ValueError(f"knob {knob!r} needs data {list(needed)}; missing {missing}, "
+                         f"unexpected {extra}")
+    values = list(values)
+    if not values:
+        raise ValueError("values is empty; expected at least one knob value")
+    if knob == "knn":
+        yield from _knn_contexts(data["X"], values)
+        return
+    for value in values:
+        if knob == "rbf":
+            yield value, rbf(data["X"], value)
+        elif knob == "random_walk":
+            yield value, random_walk(data["W"], value)
+        elif knob == "hypercube":
+            yield value, hypercube(data["n_bits"], value)
+        else:
+            from .attention import attention_context
+
+            yield value, attention_context(data["queries"], data["keys"], value)
+
+
 def log_bilinear(f, g, *, p_x=None, q_a=None, x_features=None, a_features=None) -> Context:
     """P+(a | x) proportional to q(a) exp(<f(x), g(a)>): a context a softmax model fits exactly.
 

@@ -141,6 +141,37 @@ def test_rbf_rows_follow_gaussian_weights():
     assert wide.max() < 1e-5 and narrow.min() > 1 - 1e-6
 
 
+# ---------------------------------------------------------------------- the knob registry
+@pytest.mark.parametrize("ties", [False, True])
+def test_knn_knob_matches_builder(ties):
+    # digits' pixels take 17 levels: many equal distances
+    X = (cl.datasets.load_digits(200, random_state=3).X if ties
+         else np.random.default_rng(5).normal(size=(80, 3)))
+    for k, ctx in cl.contexts.knob_contexts("knn", [1, 4, 20], X=X):
+        assert abs(ctx.P - cl.contexts.knn(X, k).P).max() == 0
+
+
+def test_attention_knob_uses_attention_context():
+    rng = np.random.default_rng(7)
+    q, k = rng.normal(size=(10, 4)), rng.normal(size=(12, 4))
+    (t, ctx), = cl.contexts.knob_contexts("attention", [2.0], queries=q, keys=k)
+    scores = q @ k.T / (2.0 * np.sqrt(4))
+    C = np.exp(scores - scores.max(axis=1, keepdims=True))
+    np.testing.assert_allclose(ctx.conditional(), C / C.sum(axis=1, keepdims=True),
+                               atol=1e-12)
+
+
+def test_knob_validation():
+    with pytest.raises(ValueError, match="unknown knob"):
+        list(cl.contexts.knob_contexts("crop", [1], X=np.zeros((3, 2))))
+    with pytest.raises(ValueError, match="missing \\['X'\\]"):
+        list(cl.contexts.knob_contexts("knn", [1]))
+    with pytest.raises(ValueError, match="unexpected \\['W'\\]"):
+        list(cl.contexts.knob_contexts("hypercube", [0.1], n_bits=2, W=np.eye(2)))
+    with pytest.raises(ValueError, match="empty"):
+        list(cl.contexts.knob_contexts("hypercube", [], n_bits=2))
+
+
 @pytest.mark.parametrize("call, error, match", [
     (lambda: cl.contexts.knn(np.zeros((5, 2)), 5), ValueError, "smaller than the number"),
     (lambda: cl.contexts.knn(np.zeros((5, 2)), 0), ValueError, "k must be >= 1"),

@@ -117,8 +117,10 @@ def test_paths_and_labels(sweep):
 
 def test_sweep_errors(sweep, parents):
     ctxs, y = parents
-    with pytest.raises(ValueError, match="no grid point"):
+    with pytest.raises(ValueError, match=r"weight=0.3 is not on the sweep's weights"):
         sweep.row(("KNN-3", "KNN-60"), "convex", 0.3)
+    with pytest.raises(ValueError, match="no pair"):
+        sweep.row(("KNN-60", "KNN-3"), "convex", 0.5)
     with pytest.raises(ValueError, match="unknown operation"):
         sweep.row(("KNN-3", "KNN-60"), "blend", 0.5)
     with pytest.raises(ValueError, match="unknown parent"):
