@@ -7,7 +7,7 @@ import contexture_lab as cl
 from contexture_lab import estimation as est
 
 import bad_input_checks as bic
-from bad_input_checks import assert_common_check, common_cases
+from bad_input_checks import bad_input_tests
 
 
 @pytest.fixture(scope="module")
@@ -128,6 +128,4 @@ COMMON = {
 }
 
 
-@pytest.mark.parametrize("call, make, error", common_cases(COMMON))
-def test_common_checks(call, make, error):
-    assert_common_check(call, make, error)
+_, test_common_checks = bad_input_tests((), COMMON)
