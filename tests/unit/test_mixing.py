@@ -376,7 +376,7 @@ def test_shared_encoder_on_weighted_losses_learns_the_mixture(two_labels, seed):
 
     def r2(weight_of_a):        # weight 1 or 0: trained on one parent alone
         enc = mixing.fit_mixed_encoder([A, B], [weight_of_a, 1 - weight_of_a],
-                                       "spectral_contrastive", d, seed=seed, progress=False,
+                                       "spectral_contrastive", d, random_state=seed, progress=False,
                                        device="cpu", epochs=200, lr=1e-2)
         return cl.alignment.cca_r2(enc.transform(digits.X), res.left)
 

@@ -143,7 +143,7 @@ def test_a_transposed_implementation_fails_the_recovery_test():
 
 
 def test_same_seed_same_numbers_other_seed_other_numbers():
-    a, b, c = (fit("svme", epochs=5, seed=s) for s in (3, 3, 4))
+    a, b, c = (fit("svme", epochs=5, random_state=s) for s in (3, 3, 4))
     assert np.array_equal(a.transform(CUBE.x_features), b.transform(CUBE.x_features))
     assert a.history == b.history
     assert not np.allclose(a.transform(CUBE.x_features), c.transform(CUBE.x_features))
@@ -248,3 +248,12 @@ def test_diverging_training_says_so():
     with pytest.raises(ValueError, match=r"training diverged.*epoch \d+ of 5.*lr=1e\+200"):
         cl.fit_encoder(cl.contexts.knn(data.X, 5), "spectral_contrastive", 2, epochs=5,
                        lr=1e200, progress=False, device="cpu")
+
+
+def test_seed_is_the_deprecated_name_of_random_state():
+    with pytest.warns(FutureWarning, match="'seed' is renamed 'random_state'"):
+        old = fit("svme", epochs=3, seed=5)
+    new = fit("svme", epochs=3, random_state=5)
+    np.testing.assert_array_equal(old.transform(np.eye(4)), new.transform(np.eye(4)))
+    with pytest.raises(TypeError, match="only random_state"):
+        fit("svme", epochs=3, seed=5, random_state=5)
