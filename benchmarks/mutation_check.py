@@ -34,8 +34,7 @@ _SLOW = ("not large_knn and not shattered and not mixed_precision and not sparse
          "not tall_and_wide and not torch_path")
 TESTS = {
     "context.py": ["tests/unit/test_context.py", "tests/unit/test_contexts.py", "-k", _SLOW],
-    "contexts.py": ["tests/unit/test_contexts.py", "tests/exercises/test_exercises_nb01.py",
-                    "tests/exercises/test_exercises_nb05.py"],
+    "contexts.py": ["tests/unit/test_contexts.py", "tests/exercises/test_banks.py"],
     "spectrum.py": ["tests/unit/test_spectrum.py", "tests/unit/test_contexts.py", "tests/unit/test_device.py",
                     "-k", _SLOW],
     "mixing.py": ["tests/unit/test_mixing.py", "-k", "not shared and not concatenated_encoders"],
