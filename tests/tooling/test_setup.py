@@ -192,7 +192,7 @@ def test_every_pyproject_dependency_is_locked():
 
 def test_readme_documents_the_binder_test():
     readme = (ROOT / "README.md").read_text()
-    assert "python3 tasks.py test-binder" in readme
+    assert "python3 tools/maintain.py test-binder" in readme
     assert "mybinder.org/v2/gh/contexture-lab/contexture_lab/" in readme
     assert "binder/environment.yml" not in readme
 
