@@ -77,6 +77,7 @@ def test_lock_is_the_output_of_the_pip_compile_command_it_names():
     assert "ruff" in read_lock() and (ROOT / "requirements" / "lock.in").exists()
 
 
+@pytest.mark.slow   # hashes a 200 MB wheel
 def test_lock_accepts_the_local_cpu_wheel_of_torch():
     """pip's configuration may name a local folder of wheels (``find-links``): the CPU wheel
     of the locked torch found there is the file the set-up installs, so its sha256 must be in
