@@ -23,8 +23,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
-
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
@@ -56,7 +54,7 @@ def machine(cores: str) -> str:
         commit = "?"
     from importlib.metadata import version
 
-    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    stamp = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     return (f"{stamp}, commit `{commit}`; {cpu}, CPU cores: {cores}; Python "
             f"{platform.python_version()}, torch {version('torch')}, "
             f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}")

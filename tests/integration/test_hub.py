@@ -90,6 +90,7 @@ def _sha256(folder: Path) -> dict:
 def _config(tmp: Path, port: int, cache: Path) -> str:
     env = layered("singleuser", {"PATH": os.environ["PATH"]})
     root = ["--allow-root"] if os.geteuid() == 0 else []
+    proxy = str(ENVS / "proxy/node_modules/.bin/configurable-http-proxy")
     return f"""
 c = get_config()  # noqa: F821
 c.JupyterHub.ip = "127.0.0.1"
@@ -97,7 +98,7 @@ c.JupyterHub.port = {port}
 c.JupyterHub.hub_ip = "127.0.0.1"
 c.JupyterHub.hub_port = {_free_port()}
 c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:{_free_port()}"
-c.ConfigurableHTTPProxy.command = [{str(ENVS / "proxy/node_modules/.bin/configurable-http-proxy")!r}]
+c.ConfigurableHTTPProxy.command = [{proxy!r}]
 c.ConfigurableHTTPProxy.pid_file = {str(tmp / "proxy.pid")!r}
 c.JupyterHub.db_url = "sqlite:///{tmp / 'hub.sqlite'}"
 c.JupyterHub.cookie_secret_file = {str(tmp / "cookie_secret")!r}
@@ -271,7 +272,7 @@ def test_three_students_run_notebook_05_at_once(hub):
             student.login()
             student.spawn()
             student.run_notebook()
-        except BaseException as exc:   # reported below, with the student's name
+        except BaseException as exc:  # noqa: BLE001 - reported below, with the student's name
             failures.append(f"{student.name}: {type(exc).__name__}: {exc}")
 
     start = time.monotonic()

@@ -188,7 +188,8 @@ def test_every_reference_passes_its_hidden_test(name):
     unsolved = {"cl": cl, "np": np, answer: cl.exercises.TODO}
     if callable(cl.exercises.get(name).solution):
         unsolved[answer] = lambda *args, **kwargs: cl.exercises.TODO
-    with pytest.raises(Exception):
+    # any failure counts: the comparison of a placeholder may fail in several ways
+    with pytest.raises(Exception):  # noqa: B017, PT011
         exec(hidden, unsolved)
 
 
