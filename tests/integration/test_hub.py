@@ -18,7 +18,7 @@ The test checks that every stored output of notebook 05 comes out (the shared ca
 hand anyone a wrong or partial sweep), that each saved copy is in its owner's home only, that
 the tracked notebooks did not change and that the shared cache holds only complete,
 checksum-valid files. Time and peak memory per student go to ``$CONTEXTURE_LAB_CLASS_REPORT``
-(JSON) when set, which ``python3 tasks.py test-class`` prints.
+(JSON) when set, which ``python3 tools/maintain.py test-class`` prints.
 """
 
 from __future__ import annotations
