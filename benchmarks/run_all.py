@@ -1,7 +1,7 @@
 """Every benchmark of the lab in one command, as one markdown report.
 
-    python3 tools/maintain.py bench             # everything (the engine at 100k points takes minutes)
-    python3 tools/maintain.py bench --quick     # the same without the 100,000-point engine run
+    python3 tools/maintain.py bench          # everything (the engine at 100k points: minutes)
+    python3 tools/maintain.py bench --quick  # the same without the 100,000-point engine run
 
 Sections: per-notebook run time and peak memory (:mod:`bench_notebooks`), widget step
 latency (:mod:`bench_widgets`), the contexture engine against scikit-learn's
@@ -86,7 +86,8 @@ def main(argv=None) -> str:
     args = parser.parse_args(argv)
     cores = bench_widgets.pin_two_cores()
     os.environ.setdefault("CONTEXTURE_LAB_DEVICE", "cpu")
-    command = " ".join(["python3 tools/maintain.py bench", *(argv if argv is not None else sys.argv[1:])])
+    command = " ".join(["python3 tools/maintain.py bench",
+                        *(argv if argv is not None else sys.argv[1:])])
     parts = ["# Benchmarks", "",
              f"Made by `{command}` on {machine(cores)}.", ""]
 

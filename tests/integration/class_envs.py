@@ -1,4 +1,5 @@
-"""Where ``python3 tools/maintain.py test-class`` installs the class tools, for the tests that use them.
+"""Where ``python3 tools/maintain.py test-class`` installs the class tools, for the tests that
+use them.
 
 ``.envs/`` (git-ignored) holds the hub's own environment (``hub/``, requirements/hub.txt), the
 proxy (``proxy/``, requirements/hub-proxy) and two layers added to the lab's ``.venv`` on

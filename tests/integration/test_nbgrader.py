@@ -2,8 +2,8 @@
 (no solution, no hidden test), autograde of a solved submission (full marks) and of the
 unsolved release (zero, no crash), with a package whose exercises carry no solutions.
 
-Needs ``.envs/nbgrader`` (``python3 tools/maintain.py test-class`` installs it): nbgrader runs in the
-lab's own interpreter with that layer on ``PYTHONPATH``, so its kernels are the lab's.
+Needs ``.envs/nbgrader`` (``python3 tools/maintain.py test-class`` installs it): nbgrader runs
+in the lab's own interpreter with that layer on ``PYTHONPATH``, so its kernels are the lab's.
 """
 
 from __future__ import annotations
