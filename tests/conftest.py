@@ -7,13 +7,12 @@ from pathlib import Path
 
 import pytest
 
-#: Integration files and their markers (each of them is slow).
+#: The tools each integration file drives (every file of tests/integration/ is slow).
 INTEGRATION = {
     "test_browser.py": ("browser",),
     "test_book.py": ("book", "browser"),
     "test_hub.py": ("hub",),
     "test_nbgrader.py": ("nbgrader",),
-    "test_instructor_recipes.py": (),
 }
 
 
@@ -22,8 +21,8 @@ def pytest_collection_modifyitems(config, items):
         path = Path(str(item.fspath))
         if path.suffix == ".ipynb":
             names = ("notebook", "slow")
-        elif path.parent.name == "integration" and path.name in INTEGRATION:
-            names = (*INTEGRATION[path.name], "slow")
+        elif path.parent.name == "integration":
+            names = (*INTEGRATION.get(path.name, ()), "slow")
         else:
             continue
         for name in names:
