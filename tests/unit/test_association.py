@@ -72,6 +72,7 @@ def test_decay_rate_nls_against_cubic_roots():
         assert A.decay_rate(np.sqrt([y1, y2]), method="log-linear") == pytest.approx(lin)
 
 
+@pytest.mark.slow
 def test_decay_rate_nls_noisy_exponential_against_brute_force():
     # an exponential head on a noisy floor: the log-linear fit follows the floor, the
     # non-linear one the head; nls = the minimiser of its objective on a fine grid

@@ -170,6 +170,7 @@ _READER = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_two_builders_and_a_reader_never_expose_a_partial_file(tmp_path):
     folder = tmp_path / "cache"
     folder.mkdir()

@@ -78,6 +78,7 @@ def test_random_features_bad_input():
 
 
 # ---------------------------------------------------------------------- AttentionLayer
+@pytest.mark.slow
 def test_attention_layer_learns_a_label_like_context():
     task = dict(n_tokens=16, n_classes=4, dim=12, noise=0.5)
     data = cl.in_context.cluster_sequences(128, **task, random_state=0)

@@ -64,6 +64,7 @@ def test_subset_left_functions_obey_the_singular_value_equations(blobs):
                                sub.subset.right * s, atol=1e-10)
 
 
+@pytest.mark.slow
 def test_eigenvalue_error_decreases_with_m_on_a_smooth_example():
     t = np.linspace(0, 2 * np.pi, 240, endpoint=False)
     X = np.c_[np.cos(t), np.sin(t)]

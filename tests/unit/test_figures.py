@@ -163,6 +163,7 @@ def test_association_curves(assoc):
     assert len(set(styles(ax.lines))) == 2
 
 
+@pytest.mark.slow
 def test_association_overview_figures(assoc):
     fig = pas.sweep_overview(assoc, values=[1, 10, 100])
     clean(fig)
@@ -198,6 +199,7 @@ def test_association_panels(assoc):
 
 
 # ---------------------------------------------------------------------- mixing
+@pytest.mark.slow
 def test_mixing_figures(mix):
     pair = mix.pairs[0]
     fig, ax = plt.subplots(figsize=(7.5, 4.0))
@@ -240,6 +242,7 @@ def test_mixing_panels(mix):
 
 
 # ---------------------------------------------------------------------- attention
+@pytest.mark.slow
 def test_attention_figures(temp):
     fig = pat.temperature_panels(temp, [0.003, 0.3])
     clean(fig)
@@ -275,6 +278,7 @@ def test_attention_figures(temp):
 
 # ---------------------------------------------------------------------- explorers
 @pytest.mark.parametrize("name", ["association", "mixing", "attention"])
+@pytest.mark.slow
 def test_explorer_figures(name, assoc, mix, temp):
     sweep = {"association": assoc, "mixing": mix, "attention": temp}[name]
     ex = getattr(cl.widgets, f"{name}_explorer")(sweep)

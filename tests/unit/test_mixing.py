@@ -125,6 +125,7 @@ def test_convolution_only_shrinks_singular_values(seed):
     assert s[0] == pytest.approx(1.0)
 
 
+@pytest.mark.slow
 def test_convolution_of_knn_contexts_stays_sparse_and_weaker(digits_knn):
     k3, k40 = digits_knn
     conv = mixing.convolve(k3, k40)
@@ -252,6 +253,7 @@ def test_concatenation_is_at_least_as_strong_as_each_part(seed):
         assert p_x @ (K - 1) ** 2 @ p_x >= p_x @ (Kp - 1) ** 2 @ p_x - 1e-12
 
 
+@pytest.mark.slow
 def test_concatenation_kernel_deviation_on_knn_contexts(digits_knn):
     k3, k40 = digits_knn
     cat = mixing.concatenate(k3, k40)
@@ -366,6 +368,7 @@ def two_labels():
 
 
 @pytest.mark.parametrize("seed", [0, 1])
+@pytest.mark.slow
 def test_shared_encoder_on_weighted_losses_learns_the_mixture(two_labels, seed):
     digits, A, B = two_labels
     d = 4

@@ -113,6 +113,7 @@ def test_load_corpus_checks_random_state():
 
 
 @needs["minilm-l6"]
+@pytest.mark.slow
 def test_minilm_l6_attention_rows_sum_to_one_and_paraphrase_scores_high(tmp_path,
                                                                          monkeypatch):
     monkeypatch.setenv("CONTEXTURE_LAB_CACHE", str(tmp_path))
@@ -153,6 +154,7 @@ def test_random_weight_control_differs_and_word_states_average_tokens(tmp_path, 
 
 
 @needs["minilm-l3"]
+@pytest.mark.slow
 def test_onnx_read_minilm_l3_matches_the_onnx_graph(tmp_path, monkeypatch):
     ort = pytest.importorskip("onnxruntime")
     monkeypatch.setenv("CONTEXTURE_LAB_CACHE", str(tmp_path))
@@ -175,6 +177,7 @@ def test_onnx_read_minilm_l3_matches_the_onnx_graph(tmp_path, monkeypatch):
 
 
 @needs["smollm2"]
+@pytest.mark.slow
 def test_gguf_read_smollm2_continues_a_simple_prompt():
     text = pt.generate("smollm2", "The capital of France is", max_new_tokens=3)
     assert "Paris" in text

@@ -30,6 +30,7 @@ def test_the_shipped_sweep_is_read_on_a_first_open(fresh, monkeypatch):
     assert sweep.left.dtype == np.float64 and sweep.left.shape == (15, 1797, 32)
 
 
+@pytest.mark.slow
 def test_the_shipped_sweep_equals_a_recomputation(fresh):
     shipped = ea.digits_knn_sweep()
     digits = cl.datasets.load_digits()

@@ -65,6 +65,7 @@ def test_signs_are_deterministic():
     np.testing.assert_allclose(a.right, b.right, atol=1e-8)
 
 
+@pytest.mark.slow
 def test_dense_and_sparse_solvers_agree_on_large_knn():
     X = cl.datasets.swiss_roll(2000, random_state=0)
     ctx = cl.contexts.knn(X, 10)
@@ -83,6 +84,7 @@ def test_dense_and_sparse_solvers_agree_on_large_knn():
     assert cosines.min() > 1 - 1e-8
 
 
+@pytest.mark.slow
 def test_torch_path_matches_dense():
     ctx = cl.contexts.knn(cl.datasets.load_digits(300).X, 8)
     a = cl.contexture(ctx, 10, method="dense")
@@ -154,6 +156,7 @@ def test_shattered_knn_graph_sparse_matches_dense():
     np.testing.assert_allclose(ctx.expect(sparse.right), sparse.left, atol=1e-10)
 
 
+@pytest.mark.slow
 def test_sparse_path_matches_dense_on_a_connected_knn():
     X = np.random.default_rng(4).normal(size=(700, 4))
     ctx = cl.contexts.knn(X, 8)
@@ -180,6 +183,7 @@ def _dense_reference(ctx, d):
     return np.linalg.svd(Q - np.outer(np.sqrt(p_x), np.sqrt(p_a)), compute_uv=False)[:d]
 
 
+@pytest.mark.slow
 def test_sparse_path_keeps_multiplicities_of_a_disconnected_knn():
     # four far-apart blobs, one of them large enough for the Lanczos path; k = 5 KNN
     rng = np.random.default_rng(9)
@@ -221,6 +225,7 @@ def test_mixed_precision_sparse_solver_keeps_the_spectrum(monkeypatch):
 
 
 @pytest.mark.parametrize("shape", [(1600, 800), (800, 1600)])
+@pytest.mark.slow
 def test_sparse_path_on_tall_and_wide_contexts(shape):
     """The sparse solver works on the smaller Gram matrix of either side."""
     n, m = shape

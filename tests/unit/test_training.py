@@ -120,6 +120,7 @@ def _target_and_bugs(objective):
 
 
 @pytest.mark.parametrize("objective", OBJECTIVES)
+@pytest.mark.slow
 def test_every_objective_recovers_an_asymmetric_contexture(objective):
     ctx, target, bugs = _target_and_bugs(objective)
     lr, epochs = (3e-2, 600) if objective == "dae" else (1e-2, 300)
