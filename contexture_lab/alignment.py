@@ -25,8 +25,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._threads import one_thread
-from ._validation import (as_float_array, check_choice, check_float, check_int, check_rng,
-                          power_of_two_scale, renamed_random_state)
+from ._validation import (
+    as_float_array,
+    check_choice,
+    check_float,
+    check_int,
+    check_rng,
+    power_of_two_scale,
+    renamed_random_state,
+)
 
 #: Relative size below which a centred representation counts as constant.
 _CONSTANT_RTOL = 1e-12

@@ -25,9 +25,9 @@ import warnings
 import numpy as np
 import scipy.sparse as sp
 
+from . import degeneracy
 from ._validation import as_float_array, check_int, check_probability_vector
 from .context import Context, check_context
-from . import degeneracy
 from .degeneracy import maybe_scramble
 
 #: :func:`concatenate` refuses to build more stored entries than this (memory guard).

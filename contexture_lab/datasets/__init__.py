@@ -2,10 +2,16 @@
 read from pinned packages (:mod:`.artefacts`)."""
 
 from . import artefacts, builtin
-from .artefacts import (HashMismatchError, artefact_path, data_dir, sha256_file,
-                        verify_file)
-from .builtin import (Digits, graph_layout, grid_graph, karate_club, load_digits,
-                      ring_graph, swiss_roll)
+from .artefacts import HashMismatchError, artefact_path, data_dir, sha256_file, verify_file
+from .builtin import (
+    Digits,
+    graph_layout,
+    grid_graph,
+    karate_club,
+    load_digits,
+    ring_graph,
+    swiss_roll,
+)
 
 __all__ = ["Digits", "HashMismatchError", "artefact_path", "artefacts", "builtin",
            "data_dir", "graph_layout", "grid_graph", "karate_club", "load_digits",

@@ -6,8 +6,15 @@ their own figures; the common ones live in :mod:`contexture_lab.plotting.core`.
 
 import importlib
 
-from .core import (graph_functions, image_grid, lab_style, legend_beside, spectrum,
-                   spectrum_comparison, use_lab_style)
+from .core import (
+    graph_functions,
+    image_grid,
+    lab_style,
+    legend_beside,
+    spectrum,
+    spectrum_comparison,
+    use_lab_style,
+)
 
 _TOPICS = ("association", "mixing", "attention")
 

@@ -2,15 +2,14 @@
 
 from math import comb
 
+import bad_input_checks as bic
 import numpy as np
-import scipy.optimize
 import pytest
+import scipy.optimize
+from bad_input_checks import assert_common_check, common_cases
 
 import contexture_lab as cl
 from contexture_lab import association as A
-
-import bad_input_checks as bic
-from bad_input_checks import assert_common_check, common_cases
 
 
 def hypercube_spectrum(n_bits, flip):

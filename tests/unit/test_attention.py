@@ -1,16 +1,19 @@
 """Tests of contexture_lab.attention against independent computations."""
 
+import bad_input_checks as bic
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from bad_input_checks import (
+    assert_clear_error,
+    assert_common_check,
+    clear_error_cases,
+    common_cases,
+)
 
 import contexture_lab as cl
 from contexture_lab import attention as at
-
-import bad_input_checks as bic
-from bad_input_checks import (assert_clear_error, assert_common_check, clear_error_cases,
-                              common_cases)
 
 
 def _sdpa(q, k, v, temperature=1.0):

@@ -20,7 +20,7 @@ from contexture_lab.explore import association as ea
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture()
+@pytest.fixture
 def build(tmp_path):
     """A small sweep (hypercube, 8 states) cached in ``tmp_path``."""
     def _build(cache_dir=tmp_path, **kwargs):

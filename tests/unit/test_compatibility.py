@@ -1,14 +1,17 @@
 """Tests of contexture_lab.compatibility (population quantities) against closed forms and
 independent computations."""
 
+import bad_input_checks as bic
 import numpy as np
 import pytest
+from bad_input_checks import (
+    assert_clear_error,
+    assert_common_check,
+    clear_error_cases,
+    common_cases,
+)
 
 import contexture_lab as cl
-
-import bad_input_checks as bic
-from bad_input_checks import (assert_clear_error, assert_common_check, clear_error_cases,
-                              common_cases)
 
 C = cl.compatibility
 

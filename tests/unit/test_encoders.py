@@ -1,17 +1,25 @@
 """MLP encoder, trained-encoder wrapper and the closed-form random-feature encoder."""
 
+import bad_input_checks as bic
 import numpy as np
 import pytest
 import scipy.special
 import torch
+from bad_input_checks import (
+    assert_clear_error,
+    assert_common_check,
+    clear_error_cases,
+    common_cases,
+)
 
 import contexture_lab as cl
-from contexture_lab.encoders import (DTYPE, MLP, AttentionLayer, RandomFeatureEncoder,
-                                     median_bandwidth)
-
-import bad_input_checks as bic
-from bad_input_checks import (assert_clear_error, assert_common_check, clear_error_cases,
-                              common_cases)
+from contexture_lab.encoders import (
+    DTYPE,
+    MLP,
+    AttentionLayer,
+    RandomFeatureEncoder,
+    median_bandwidth,
+)
 
 
 def test_mlp_shapes_layers_and_standardisation():

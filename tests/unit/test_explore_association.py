@@ -14,7 +14,7 @@ def digits():
     return cl.datasets.load_digits(300, random_state=1)
 
 
-@pytest.fixture()
+@pytest.fixture
 def build(digits, tmp_path):
     def _build(**kwargs):
         return ea.build_sweep("knn", KS, X=digits.X, y=digits.y, d=16,

@@ -149,7 +149,7 @@ def test_static_figures(sweep):
 
 
 # ---------------------------------------------------------------------- explorer
-@pytest.fixture()
+@pytest.fixture
 def ex(sweep):
     return mixing_explorer(sweep, pair="KNN-3 & KNN-60", operation="convex", weight=0.5, d=12)
 

@@ -12,22 +12,22 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from matplotlib.colorbar import Colorbar  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colorbar import Colorbar
+from matplotlib.figure import Figure
 
-import contexture_lab as cl  # noqa: E402
-from contexture_lab import attention as at  # noqa: E402
-from contexture_lab.explore import association as ea  # noqa: E402
-from contexture_lab.explore import attention as xa  # noqa: E402
-from contexture_lab.explore import mixing as em  # noqa: E402
-from contexture_lab.plotting import association as pas  # noqa: E402
-from contexture_lab.plotting import attention as pat  # noqa: E402
-from contexture_lab.plotting import mixing as pmx  # noqa: E402
-from contexture_lab.plotting.figure_check import problems  # noqa: E402
+import contexture_lab as cl
+from contexture_lab import attention as at
+from contexture_lab.explore import association as ea
+from contexture_lab.explore import attention as xa
+from contexture_lab.explore import mixing as em
+from contexture_lab.plotting import association as pas
+from contexture_lab.plotting import attention as pat
+from contexture_lab.plotting import mixing as pmx
+from contexture_lab.plotting.figure_check import problems
 
 KS = (1, 3, 10, 30, 100)
 

@@ -3,11 +3,10 @@
 import numpy as np
 import pytest
 import torch
+from bad_input_checks import assert_clear_error, clear_error_cases
 
 import contexture_lab as cl
 from contexture_lab import objectives as obj
-
-from bad_input_checks import assert_clear_error, clear_error_cases
 
 
 def t(a):

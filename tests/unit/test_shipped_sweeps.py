@@ -12,7 +12,7 @@ from contexture_lab.explore import association as ea
 CHECKED = (1, 3, 8, 1000)
 
 
-@pytest.fixture()
+@pytest.fixture
 def fresh(tmp_path, monkeypatch):
     """An empty disk cache and memory cache, no scramble."""
     monkeypatch.setenv("CONTEXTURE_LAB_CACHE", str(tmp_path))

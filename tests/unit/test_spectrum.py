@@ -1,14 +1,17 @@
 """contexture(): the decomposition's defining identities, solver agreement, errors."""
 
+import bad_input_checks as bic
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from bad_input_checks import (
+    assert_clear_error,
+    assert_common_check,
+    clear_error_cases,
+    common_cases,
+)
 
 import contexture_lab as cl
-
-import bad_input_checks as bic
-from bad_input_checks import (assert_clear_error, assert_common_check, clear_error_cases,
-                              common_cases)
 
 
 def random_context(n=9, m=7, seed=0, sparse=False):
