@@ -172,7 +172,7 @@ class MixingSweep:
         """
         js = range(self.d_values.size) if d is None else [self.d_index(d)]
         found = []
-        for i, (kind, op, _) in enumerate(self.keys):
+        for i, (kind, _op, _) in enumerate(self.keys):
             if kind == "parent":
                 continue
             first, second = kind.split(" & ")

@@ -114,7 +114,7 @@ def test_decay_rate_order_and_floor():
 
 @pytest.mark.parametrize("bad", [[1.5, 0.2], [0.5, np.nan], [], [[0.5]]])
 def test_spectrum_validation(bad):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^s (must|contains|is empty)"):
         A.decay_rate(bad)
 
 

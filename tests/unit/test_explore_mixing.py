@@ -196,7 +196,7 @@ def test_widget_step_triggers_one_redraw(ex, sweep):
 def test_explorer_errors(ex, sweep):
     with pytest.raises(ValueError, match="unknown control"):
         ex.update(strength=3)
-    with pytest.raises(Exception):
+    with pytest.raises(ValueError, match="is not a value of the"):
         ex.update(weight=0.3)                   # off the grid
     with pytest.raises(TypeError, match="MixingSweep"):
         MixingExplorer({"not": "a sweep"})
