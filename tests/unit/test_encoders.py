@@ -57,6 +57,7 @@ def test_random_features_recover_a_smooth_contexture():
     assert np.allclose(F.T @ (F * ctx.p_x[:, None]), np.eye(4), atol=1e-4)
 
 
+@pytest.mark.slow
 def test_random_features_more_features_richer_class_and_seeded():
     X = cl.datasets.load_digits(300).X
     ctx = cl.contexts.knn(X, 10)
@@ -110,6 +111,7 @@ def test_attention_layer_learns_a_label_like_context():
     np.testing.assert_allclose(layer.attention_context(X).conditional(), expected, atol=1e-12)
 
 
+@pytest.mark.slow
 def test_attention_layer_is_reproducible():
     data = cl.in_context.cluster_sequences(16, n_tokens=6, dim=4, random_state=0)
     a = AttentionLayer(4, 3, random_state=2).fit(data.tokens, data.targets, epochs=2)

@@ -167,6 +167,7 @@ def test_explorer_update_indexes_into_the_sweep(sweep):
         ex.update(temperature=0.123)      # off the precomputed grid
 
 
+@pytest.mark.slow
 def test_static_figures_draw_the_sweep(sweep):
     fig = pa.temperature_panels(sweep, [0.003, 0.3])
     assert len(fig.axes) == 4                    # two matrices, the spectra, a colourbar
@@ -200,6 +201,7 @@ def test_static_figures_draw_the_sweep(sweep):
     matplotlib.pyplot.close("all")
 
 
+@pytest.mark.slow
 def test_explorer_blits_the_same_picture_as_a_full_draw(sweep):
     ex = cl.widgets.attention_explorer(sweep)
     ex.canvas.draw()                       # full draw: saves the static background

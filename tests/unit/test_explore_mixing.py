@@ -42,6 +42,7 @@ def test_a_probe_dimension_inside_a_cluster_warns():
     # the task (the first bit) lies in the order-1 span: the probe on d = 4 is exact
     assert row["probe_error"][0] == pytest.approx(0.0)
 
+@pytest.mark.slow
 def test_rows_match_direct_computation(sweep, parents):
     ctxs, y = parents
     mix = mixing.convex_combination([ctxs["KNN-3"], ctxs["KNN-60"]], [0.5, 0.5])

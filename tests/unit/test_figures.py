@@ -221,6 +221,7 @@ def test_mixing_figures(mix):
     assert len(set(styles(spectra))) == len(spectra)
 
 
+@pytest.mark.slow
 def test_mixing_panels(mix):
     fig = Figure(figsize=(10.0, 3.4), dpi=72)
     FigureCanvasAgg(fig)

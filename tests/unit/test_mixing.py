@@ -387,6 +387,7 @@ def test_shared_encoder_on_weighted_losses_learns_the_mixture(two_labels, seed):
     assert r2(1.0) < 0.6 and r2(0.0) < 0.6
 
 
+@pytest.mark.slow
 def test_concatenated_encoders_span_both_contextures(two_labels):
     digits, A, B = two_labels
     # each label context has two singular values equal to 1: learn both (no arbitrary cut)

@@ -105,6 +105,7 @@ def _svme(anti_collapse):
     return phi - CUBE.p_x @ phi, psi - CUBE.p_a @ psi
 
 
+@pytest.mark.slow
 def test_svme_both_placements_learn_the_same_span():
     top = cl.contexture(CUBE, 4)
     assert top.unique and top.gap == pytest.approx(0.8 - 0.64)

@@ -136,6 +136,7 @@ def test_minilm_l6_attention_rows_sum_to_one_and_paraphrase_scores_high(tmp_path
 
 
 @needs["minilm-l6"]
+@pytest.mark.slow
 def test_random_weight_control_differs_and_word_states_average_tokens(tmp_path, monkeypatch):
     monkeypatch.setenv("CONTEXTURE_LAB_CACHE", str(tmp_path))
     tok = pt.load_tokenizer("minilm-l6")
@@ -197,6 +198,7 @@ def test_head_queries_and_keys_reproduce_the_head(tmp_path, monkeypatch):
 
 
 @needs["minilm-l6"]
+@pytest.mark.slow
 def test_forward_cache_is_the_cache_module_s(tmp_path, monkeypatch):
     from contexture_lab import _cache
 

@@ -314,6 +314,7 @@ def _values_contexts():
 
 
 @pytest.mark.parametrize("name", list(_values_contexts()))
+@pytest.mark.slow
 def test_values_only_path_equals_the_contexture_values(name):
     ctx = _values_contexts()[name]
     n_max = min(ctx.shape) - 1
