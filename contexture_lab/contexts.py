@@ -314,7 +314,7 @@ MASKED_BASES = ("rbf", "knn")
 
 
 def masked(X, base: str, *, rate: float = 0.2, n_masks: int = 50, random_state=0,
-           k: int | None = None, bandwidth: float | None = None) -> Context:
+           k: int | None = None, bandwidth: float | None = None, visible=None) -> Context:
     """An RBF or KNN context on masked inputs, averaged over random masks ([ICML] Table 1).
 
     Each of ``n_masks`` masks hides ``round(rate * p)`` features (at least 1, at most p - 1),
@@ -340,6 +340,10 @@ def masked(X, base: str, *, rate: float = 0.2, n_masks: int = 50, random_state=0
         Neighbours, for ``base="knn"`` (1 <= k <= n - 1).
     bandwidth : float > 0
         For ``base="rbf"``; the same bandwidth for every masked copy.
+    visible : array-like of bool, shape (n_masks, p), optional
+        The features each mask leaves visible (e.g. the crop windows of
+        :func:`crop_masks`); when given, ``rate``, ``n_masks`` and ``random_state`` are not
+        used.
 
     Returns
     -------
@@ -362,13 +366,62 @@ def masked(X, base: str, *, rate: float = 0.2, n_masks: int = 50, random_state=0
         raise ValueError("base='knn' needs k (the number of neighbours), got k=None")
     if base == "rbf" and bandwidth is None:
         raise ValueError("base='rbf' needs bandwidth, got bandwidth=None")
-    hidden = min(max(int(round(rate * p)), 1), p - 1)
+    if visible is None:
+        hidden = min(max(int(round(rate * p)), 1), p - 1)
+        keeps = [np.sort(rng.permutation(p)[hidden:]) for _ in range(n_masks)]
+    else:
+        visible = np.asarray(visible)
+        if visible.dtype != bool or visible.ndim != 2 or visible.shape[1] != p:
+            raise ValueError(f"visible must be a boolean array of shape (n_masks, {p}); got "
+                             f"{visible.dtype} of shape {visible.shape}")
+        if not visible.any(axis=1).all():
+            raise ValueError("visible has a mask that hides every feature; expected at least "
+                             "one visible feature per mask")
+        keeps = [np.flatnonzero(row) for row in visible]
+        n_masks = len(keeps)
     total = None
-    for _ in range(n_masks):
-        keep = np.sort(rng.permutation(p)[hidden:])
+    for keep in keeps:
         ctx = knn(X[:, keep], k) if base == "knn" else rbf(X[:, keep], bandwidth)
         total = ctx.P if total is None else total + ctx.P
     P = total / n_masks
     knob = f"k={k}" if base == "knn" else f"bandwidth={bandwidth:g}"
     return Context(P, x_features=X, a_features=X,
                    name=f"masked {base} ({knob}, rate={rate:g}, n_masks={n_masks})")
+
+
+def crop_masks(height: int, width: int, ratio: float, n_masks: int, *, random_state=0):
+    """Square crop windows of an image as masks of its pixels (for :func:`masked`).
+
+    Each window has side round(sqrt(ratio * height * width)) (at least 1, at most the
+    shorter side) and a top-left corner drawn uniformly; its pixels are the visible ones.
+    With :func:`masked` this gives a crop context: the RBF or KNN context of the images
+    seen through one window, averaged over windows (no resizing: pixels are compared at
+    the same place).
+
+    Parameters
+    ----------
+    height, width : int >= 1
+    ratio : float in (0, 1]
+        Fraction of the image a window covers (up to rounding of the side).
+    n_masks : int >= 1
+    random_state : int or numpy.random.Generator, default=0
+
+    Returns
+    -------
+    ndarray of bool, shape (n_masks, height * width)
+        Row-major pixel order, as ``images.reshape(n, -1)``.
+    """
+    from ._validation import check_rng
+
+    height = check_int(height, "height", low=1)
+    width = check_int(width, "width", low=1)
+    ratio = check_float(ratio, "ratio", low=0.0, low_open=True, high=1.0)
+    n_masks = check_int(n_masks, "n_masks", low=1)
+    rng = check_rng(random_state)
+    side = min(max(int(round(np.sqrt(ratio * height * width))), 1), height, width)
+    out = np.zeros((n_masks, height, width), dtype=bool)
+    for r in range(n_masks):
+        top = rng.integers(0, height - side + 1)
+        left = rng.integers(0, width - side + 1)
+        out[r, top:top + side, left:left + side] = True
+    return out.reshape(n_masks, -1)

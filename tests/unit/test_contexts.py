@@ -212,3 +212,19 @@ def test_masked_bad_input():
         cl.contexts.masked(X, "rbf")
     with pytest.raises(ValueError, match="at least 2"):
         cl.contexts.masked(X[:, :1], "knn", k=2)
+
+
+def test_crop_masks_are_squares_of_the_stated_area_and_drive_masked():
+    masks = cl.contexts.crop_masks(28, 28, 0.2, 6, random_state=0)
+    assert masks.shape == (6, 784) and masks.dtype == bool
+    side = round(np.sqrt(0.2 * 784))                      # 13
+    for m in masks.reshape(6, 28, 28):
+        rows, cols = np.flatnonzero(m.any(axis=1)), np.flatnonzero(m.any(axis=0))
+        assert rows.size == cols.size == side and m.sum() == side * side
+        assert np.all(np.diff(rows) == 1) and np.all(np.diff(cols) == 1)
+    X = np.random.default_rng(0).normal(size=(12, 784))
+    ctx = cl.contexts.masked(X, "knn", k=3, visible=masks[:2])
+    want = (cl.contexts.knn(X[:, masks[0]], 3).P + cl.contexts.knn(X[:, masks[1]], 3).P) / 2
+    np.testing.assert_allclose(ctx.P.toarray(), want.toarray())
+    with pytest.raises(ValueError, match="visible must be a boolean array of shape"):
+        cl.contexts.masked(X, "knn", k=3, visible=np.ones((2, 5), dtype=bool))

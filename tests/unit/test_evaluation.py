@@ -93,3 +93,16 @@ def test_bad_input():
         E.evaluate_contexts([cl.contexts.knn(X, 3)], y[:-1])
     with pytest.raises(ValueError, match=r"contexts\[1\] has 30 inputs"):
         E.evaluate_contexts([cl.contexts.knn(X, 3), cl.contexts.knn(X[:30], 3)], y)
+
+
+def test_gram_spectrum_equals_the_contexture():
+    X, _ = _blobs(8)
+    for ctx in (cl.contexts.knn(X, 3), cl.contexts.rbf(X, 1.5)):
+        s, left = E.gram_spectrum(ctx, 6)
+        res = cl.contexture(ctx, 6)
+        np.testing.assert_allclose(s, res.singular_values, atol=1e-10)
+        # the same span (a basis inside a cluster of equal values may differ)
+        assert res.gap > 1e-6
+        w = ctx.p_x[:, None]
+        np.testing.assert_allclose(left @ (left * w).T, res.left @ (res.left * w).T, atol=1e-8)
+        np.testing.assert_allclose((left * ctx.p_x[:, None]).T @ left, np.eye(6), atol=1e-10)
