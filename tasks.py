@@ -15,6 +15,9 @@
     python3 tasks.py test-class   # a real JupyterHub on loopback (three students run
                               # notebook 05 at once) and the nbgrader round trip; installs
                               # the pinned hub, proxy and nbgrader into .envs/ (once)
+    python3 tasks.py replicate [--run NAME] [--check]  # the replication ledger
+                              # docs/REPLICATION.md from the stored results (--run NAME
+                              # reruns one protocol first, minutes; --check only compares)
     python3 tasks.py book [DIR]   # the static book (HTML) of the notebooks with their stored
                               # outputs and the docs, into DIR/html (default build/book)
 
@@ -472,6 +475,18 @@ def bench(extra) -> None:
     run(PYTHON, ROOT / "benchmarks" / "run_all.py", *extra, env=env)
 
 
+def replicate(extra) -> None:
+    """The replication ledger (contexture_lab.replication): --run NAME runs one protocol
+    and stores its result under docs/replication/, then docs/REPLICATION.md is written from
+    the stored results; --check only compares it (exit status 1 when it differs)."""
+    ensure_env()
+    env = {**os.environ, **TEST_ENV}
+    code = subprocess.run([str(PYTHON), "-m", "contexture_lab.replication", *extra], cwd=ROOT,
+                          env=env).returncode
+    if code:
+        sys.exit(code)
+
+
 def execute(extra) -> None:
     ensure_env()
     env = {**os.environ, **TEST_ENV}
@@ -778,7 +793,7 @@ def test_class(extra) -> None:
 
 COMMANDS = {"lab": lab, "reset": reset, "test": test, "bench": bench, "execute": execute,
             "lock": lock, "test-binder": test_binder, "models": models, "book": book,
-            "test-class": test_class}
+            "test-class": test_class, "replicate": replicate}
 
 
 def main(argv) -> None:
