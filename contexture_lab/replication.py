@@ -536,11 +536,11 @@ def run(name: str, *, small: bool = False, root=None) -> dict:
     check_choice(name, "name", PROTOCOLS)
     root = Path(root) if root is not None else Path(__file__).resolve().parent.parent
     start = time.time()
+    code = _code_version(root)          # the code as it was when the run started
     out = RUNNERS[name](PROTOCOLS[name]["settings"], small=small)
     out.update(name=name, version=RESULT_VERSION, small=small,
                seconds=round(time.time() - start, 1),
-               started=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(start)),
-               code=_code_version(root))
+               started=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(start)), code=code)
     out["status"], out["reason"] = verdict(name, out["values"])
     return out
 
