@@ -183,12 +183,33 @@ def probe_errors(left, y, splits, ds, *, alpha: float = 1e-3) -> np.ndarray:
     -------
     ndarray, shape (len(splits), len(ds))
     """
+    from scipy.linalg import solve_triangular
+
     classes, codes = np.unique(y, return_inverse=True)
     onehot = np.eye(classes.size)[codes]
+    ds = [int(d) for d in ds]
+    top = max(ds)
     errors = np.empty((len(splits), len(ds)))
     for i, (train, test) in enumerate(splits):
+        # ridge on nested columns: the Cholesky factor of the first d columns' normal
+        # matrix is the leading d x d block of the full factor, so one factorisation
+        # serves every d (the same solution as fit_ridge, which centres the same way)
+        F = left[train, :top]
+        mu_f, mu_y = F.mean(axis=0), onehot[train].mean(axis=0)
+        Fc, Yc = F - mu_f, onehot[train] - mu_y
+        A = Fc.T @ Fc + alpha * train.size * np.eye(top)
+        rhs = Fc.T @ Yc
+        try:
+            L = np.linalg.cholesky(A)
+        except np.linalg.LinAlgError:
+            L = None                      # alpha = 0 and rank-deficient: the general solver
         for j, d in enumerate(ds):
-            W, b = fit_ridge(left[train, :d], onehot[train], alpha=alpha)
+            if L is None:
+                W, b = fit_ridge(left[train, :d], onehot[train], alpha=alpha)
+            else:
+                z = solve_triangular(L[:d, :d], rhs[:d], lower=True)
+                W = solve_triangular(L[:d, :d].T, z, lower=False)
+                b = mu_y - mu_f[:d] @ W
             pred = np.argmax(left[test, :d] @ W + b, axis=1)
             errors[i, j] = np.mean(pred != codes[test])
     return errors
