@@ -17,8 +17,9 @@ __version__ = "0.1.0"
 
 _LAZY_MODULES = {
     "alignment", "association", "attention", "bounds", "datasets", "device", "encoders",
-    "estimation", "explore", "generative", "kernel_regression", "mixing", "objectives",
-    "plotting", "pretrained", "probe", "robust", "scaling", "spectrum", "training", "widgets",
+    "estimation", "evaluation", "explore", "generative", "kernel_regression", "mixing",
+    "objectives", "plotting", "pretrained", "probe", "replication", "robust", "scaling",
+    "spectrum", "tabular", "training", "widgets",
 }
 
 
