@@ -168,6 +168,32 @@ PROTOCOLS = {
 }
 
 
+#: Readings of a stored result, written AFTER its run (interpretation, not part of the
+#: protocol; a verdict never changes here).
+NOTES = {
+    "dna": ("the lab's correlation is stronger than the source's, outside the tolerance on the "
+            "high side; the contexts with tau near beta + 1 = 2 (k = 1, the smallest "
+            "bandwidths: the strong extremes of [ICML]) have the highest errors and carry much "
+            "of it; 400 rows and 10 masks, not 3,186 and 50"),
+    "eigen": ("the error is about 0.006 at every m, 25 times below the source's and flat; with "
+              "1,000 rows and 512 outputs the encoder spans half of the function space, so "
+              "the Ritz values are close to the exact ones whatever m; the reduction to 1,000 "
+              "rows (and 100 steps) makes this test weak: a run on all 4,174 rows is the next "
+              "step, not done here"),
+    "width": ("R2_CCA is highest at the narrowest width (0.84 at 32) and mutual k-NN stays "
+              "below 0.64; with 100 training steps the wider networks are under-trained, so "
+              "this is not a test of the source's rise-then-fall"),
+    "ushape": ("err_d* falls as the association weakens and then stays flat: none of the "
+               "curves rises again at the weak end of these grids (k up to n/2, bandwidth up "
+               "to 10 x h_med); the probe may use up to 512 functions, and a weak context "
+               "still gives a good encoder when d can be that large"),
+    "mnist": ("the moderate crop (0.2) and the weak one (0.5) are within each other's spread; "
+              "the strong crop (0.05) is clearly worst: a fixed 6 x 6 window seen without "
+              "resizing tells little about the digit; the source's crops are resized and its "
+              "encoder is a LeNet, so this is another context"),
+}
+
+
 # ---------------------------------------------------------------------- shared pieces
 def _standardised(X) -> np.ndarray:
     """Columns z-scored; constant columns dropped."""
@@ -657,8 +683,8 @@ def ledger(results: dict) -> str:
                         f"- Data sha256: {', '.join(d[:12] for d in res['data'])}.",
                         f"- Result: {lab_value(name, res['values'])}.",
                         f"- Status: {res['status']} ({res['reason']})."]
-            if res.get("note"):
-                details.append(f"- Note: {res['note']}")
+            if name in NOTES:
+                details.append(f"- Reading (written after the run): {NOTES[name]}.")
         else:
             details.append("- Not run yet.")
     return "\n".join(lines + details) + "\n"
