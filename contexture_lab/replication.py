@@ -174,7 +174,10 @@ NOTES = {
     "dna": ("the lab's correlation is stronger than the source's, outside the tolerance on the "
             "high side; the contexts with tau near beta + 1 = 2 (k = 1, the smallest "
             "bandwidths: the strong extremes of [ICML]) have the highest errors and carry much "
-            "of it; 400 rows and 10 masks, not 3,186 and 50"),
+            "of it; at those extremes the context is almost A = X, all singular values are "
+            "(numerically) 1 and the top-d functions are an arbitrary basis of that cluster, "
+            "so their err_d* (near chance) is not determined to the last digit by the maths "
+            "and may differ on another machine; 400 rows and 10 masks, not 3,186 and 50"),
     "eigen": ("the error is about 0.006 at every m, 25 times below the source's and flat; with "
               "1,000 rows and 512 outputs the encoder spans half of the function space, so "
               "the Ritz values are close to the exact ones whatever m; the reduction to 1,000 "
