@@ -437,9 +437,9 @@ def run_ushape(settings, small=False) -> dict:
         shas.append(ds.sha256)
         h = _median_distance(X, np.random.default_rng(0))
         knobs = {"knn k": (_distinct_ks(X.shape[0], s["per_knob"]),
-                           lambda k: contexts.knn(X, k)),
+                           lambda k, X=X: contexts.knn(X, k)),
                  "rbf bandwidth": ((h * np.geomspace(0.1, 10, s["per_knob"])).tolist(),
-                                   lambda b: contexts.rbf(X, b))}
+                                   lambda b, X=X: contexts.rbf(X, b))}
         for knob, (grid, build) in knobs.items():
             ev = evaluation.evaluate_contexts([build(v) for v in grid], y,
                                               n_splits=s["n_splits"],

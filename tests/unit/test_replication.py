@@ -75,7 +75,7 @@ def test_ritz_values_of_the_exact_functions_are_the_exact_eigenvalues():
     X = np.random.default_rng(1).normal(size=(60, 3))
     ctx = contexts.knn(X, 6)
     s, left = evaluation.gram_spectrum(ctx, 10)
-    lam, F = R.ritz(ctx, left[:, :5] @ np.random.default_rng(2).normal(size=(5, 5)) + 3.0, 5)
+    lam, _ = R.ritz(ctx, left[:, :5] @ np.random.default_rng(2).normal(size=(5, 5)) + 3.0, 5)
     np.testing.assert_allclose(lam, s[:5] ** 2, atol=1e-10)
     # Ritz values on a wider random span never exceed the exact ones (interlacing)
     lam, _ = R.ritz(ctx, np.random.default_rng(3).normal(size=(60, 20)), 5)
