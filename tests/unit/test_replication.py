@@ -91,3 +91,15 @@ def test_the_pipeline_on_small_inputs(name, tmp_path):
     assert R.load_results(tmp_path)[name]["status"] == res["status"]
     text = R.ledger(R.load_results(tmp_path))
     assert f"replicate --run {name}" in text and path.exists()
+
+
+def test_check_fails_when_the_ledger_differs(tmp_path, capsys):
+    import shutil
+
+    shutil.copytree(ROOT / R.RESULTS_DIR, tmp_path / R.RESULTS_DIR)
+    (tmp_path / R.LEDGER).write_text("# edited by hand\n")
+    assert R.main(["--check"], root=tmp_path) == 1
+    assert "differs" in capsys.readouterr().out
+    assert R.main([], root=tmp_path) == 0                  # rewrites it
+    assert R.main(["--check"], root=tmp_path) == 0
+    assert (tmp_path / R.LEDGER).read_text() == (ROOT / R.LEDGER).read_text()
