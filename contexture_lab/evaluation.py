@@ -12,6 +12,14 @@ between tau and err_d* (the two numbers of [ICML] Table 1).
 
 Choosing d on the test error makes err_d* optimistic; it is what the source reports, and
 the same choice for every context keeps the comparison between contexts fair.
+
+Where a d of the grid cuts a cluster of equal singular values (s_d = s_{d+1}), the top-d
+functions are one arbitrary basis of that cluster and err_d is not determined by the maths
+(THEORY.md section 1, "Repeated singular values"). This happens at the strong extreme, a
+context that is almost A = X (a tiny RBF bandwidth, k = 1 on points with no shared
+neighbours): all its singular values are (numerically) 1. Such a context's tau is large or
+infinite and its error near chance whatever the basis, but its digits may differ between
+machines; ``ContextScore.singular_values`` shows the clusters.
 """
 
 from __future__ import annotations
