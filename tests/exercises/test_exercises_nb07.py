@@ -6,7 +6,7 @@ import pytest
 import contexture_lab as cl
 from contexture_lab import exercises as ex
 from exercise_tables import assert_reference_accepted, assert_rejected
-from contexture_lab import estimation, probe
+from contexture_lab import estimation, shift
 
 NAMES = ["07.eigenvalue_error", "07.importance_weights"]
 
@@ -20,13 +20,13 @@ def test_importance_solution_agrees_with_the_package():
     q = np.array([0.4, 0.3, 0.2, 0.1])
     draws = np.array([0, 3, 3, 1])
     w, n_eff = ex.solution("07.importance_weights")(p, q, draws)
-    np.testing.assert_allclose(w, probe.importance_weights(p, q)[draws])
-    assert n_eff == pytest.approx(probe.effective_sample_size(w))
+    np.testing.assert_allclose(w, shift.importance_weights(p, q)[draws])
+    assert n_eff == pytest.approx(shift.effective_sample_size(w))
 
 
 def test_eigenvalue_solution_agrees_with_the_package():
     X = cl.datasets.swiss_roll(80)
-    res = estimation.eigenvalue_error(X, [40], 4, k=6, n_repeats=1, seed=0)
+    res = estimation.eigenvalue_error(X, [40], 4, k=6, n_repeats=1, random_state=0)
     s_ref = np.sqrt(res.reference)
     s_est = np.sqrt(res.estimates[0, 0])
     assert ex.solution("07.eigenvalue_error")(s_est, s_ref) == pytest.approx(res.mae[0])

