@@ -14,7 +14,6 @@ tests and the notebook's live rerun (never stored as a result).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import subprocess
 import time
@@ -23,8 +22,9 @@ from pathlib import Path
 import numpy as np
 
 from . import association, contexts, evaluation
-from .datasets import tabular
+from ._cache import cache_key, code_fingerprint
 from ._validation import check_choice, check_rng
+from .datasets import tabular
 
 #: Where the stored results live (relative to the repository root).
 RESULTS_DIR = Path("docs") / "replication"
@@ -547,17 +547,16 @@ def verdict(name: str, values: dict) -> tuple:
 def _code_version(root: Path) -> dict:
     files = ["contexture_lab/replication.py", "contexture_lab/evaluation.py",
              "contexture_lab/contexts.py", "contexture_lab/association.py",
-             "contexture_lab/tabular.py"]
-    digest = hashlib.sha256()
-    for f in files:
-        path = Path(__file__).resolve().parent.parent / f
-        digest.update(path.read_bytes())
+             "contexture_lab/datasets/tabular.py"]
+    package_root = Path(__file__).resolve().parent.parent
+    sources = cache_key("replication-code", salt=code_fingerprint(
+        *(package_root / f for f in files)), length=64)
     try:
         commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
                                 text=True, check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         commit = "unknown"
-    return {"commit": commit, "sources_sha256": digest.hexdigest()}
+    return {"commit": commit, "sources_sha256": sources}
 
 
 def run(name: str, *, small: bool = False, root=None) -> dict:

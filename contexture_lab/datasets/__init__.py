@@ -3,10 +3,22 @@ the replication (:mod:`.tabular`), and the artefact table of the files read from
 packages (:mod:`.artefacts`)."""
 
 from . import artefacts, builtin, tabular
-from .artefacts import (HashMismatchError, artefact_path, data_dir, sha256_file,
-                        verify_file)
-from .builtin import (Digits, graph_layout, grid_graph, karate_club, load_digits,
-                      ring_graph, swiss_roll)
+from .artefacts import (
+                        HashMismatchError,
+                        artefact_path,
+                        data_dir,
+                        sha256_file,
+                        verify_file,
+)
+from .builtin import (
+                        Digits,
+                        graph_layout,
+                        grid_graph,
+                        karate_club,
+                        load_digits,
+                        ring_graph,
+                        swiss_roll,
+)
 from .tabular import MNIST5k, TabularData, load_mnist_5k, load_tabular, tabular_names
 
 __all__ = ["Digits", "HashMismatchError", "MNIST5k", "TabularData", "artefact_path",
