@@ -151,9 +151,9 @@ def _cuts(spans, size: float) -> list:
             groups[-1][1] = max(groups[-1][1], hi)
         else:
             groups.append([lo, hi])
-    edges = [0] + [int(round((a[1] + b[0]) / 2)) for a, b in zip(groups, groups[1:])]
+    edges = [0] + [round((a[1] + b[0]) / 2) for a, b in itertools.pairwise(groups)]
     edges.append(int(size))
-    return [(a, b) for a, b in zip(edges, edges[1:]) if b > a]
+    return [(a, b) for a, b in itertools.pairwise(edges) if b > a]
 
 
 def regions(figure) -> list:
@@ -312,7 +312,7 @@ def main(argv=None) -> int:
     return 0
 
 
-__all__ = ["BOOK_EXPLORERS", "Export", "SCALE", "book_explorer", "control_options",
+__all__ = ["BOOK_EXPLORERS", "SCALE", "Export", "book_explorer", "control_options",
            "describe_controls", "export_all", "export_explorer", "frame", "prepare",
            "regions", "smallest_key"]
 

@@ -34,6 +34,7 @@ from __future__ import annotations
 import functools
 import http.server
 import importlib.util
+import itertools
 import json
 import re
 import subprocess
@@ -345,10 +346,10 @@ _AS_TEXT = """html => { const d = document.createElement('div'); d.innerHTML = h
 def exported_data(html: Path, notebook: str) -> dict:
     """The data file the page reads for ``notebook``'s explorer, as a dict."""
     text = (html / "_static" / "explorers" / f"{notebook}.js").read_text(encoding="utf-8")
-    return json.loads(re.search(r"= Object\.assign\((\{.*\}), \{base:", text, re.S).group(1))
+    return json.loads(re.search(r"= Object\.assign\((\{.*\}), \{base:", text, re.DOTALL).group(1))
 
 
-def compose(html: Path, data: dict, files: list) -> "np.ndarray":
+def compose(html: Path, data: dict, files: list):
     """The region images ``files`` (paths under the book) laid out as the page lays them."""
     import numpy as np
     from PIL import Image
@@ -393,6 +394,30 @@ def set_kernel(explorer, state: dict):
     return explorer.readout.value, book_export.frame(explorer)
 
 
+def move_control(page, handle, data: dict, steps: list, name: str, target: int) -> None:
+    """Move one control of the explorer ``handle`` to option ``target`` as a reader does
+    (a slider with the keyboard: Home, End or arrow keys; a drop-down; a button) and append
+    what the page then shows to ``steps``."""
+    control = next(c for c in data["controls"] if c["name"] == name)
+    box = handle.query_selector(f'[data-control="{name}"]')
+    if control["kind"] == "slider":
+        now, last = steps[-1]["state"][name], len(control["values"]) - 1
+        keys = (["Home"] if target == 0 else ["End"] if target == last else
+                ["ArrowRight" if target > now else "ArrowLeft"] * abs(target - now))
+        box.query_selector("input").focus()
+        for key in keys[:-1]:
+            page.keyboard.press(key)
+        page.evaluate("window.__clT0 = null")
+        page.keyboard.press(keys[-1])
+    elif control["kind"] == "select":
+        page.evaluate("window.__clT0 = null")
+        box.query_selector("select").select_option(str(target))
+    else:
+        page.evaluate("window.__clT0 = null")
+        box.query_selector(f'button[data-index="{target}"]').click()
+    steps.append(dict(page.evaluate(_SETTLE, handle), move=f"{name} -> {target}"))
+
+
 @pytest.fixture(scope="module")
 def explorer_runs(served, kernels):
     """Each explorer page: every control moved to three values in Chromium, what the page
@@ -409,7 +434,8 @@ def explorer_runs(served, kernels):
             data = exported_data(html, notebook)
             page = context.new_page()
             errors = []
-            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.on("pageerror", functools.partial(lambda found, error: found.append(str(error)),
+                                                   errors))
             page.goto(f"{origin}/notebooks/{notebook}.html", wait_until="load")
             root = page.locator("div.cl-explorer")
             root.wait_for(state="attached")
@@ -423,28 +449,7 @@ def explorer_runs(served, kernels):
             page.evaluate(_LISTEN, handle)
             steps = [dict(page.evaluate(_SETTLE, handle), move="start")]
 
-            def act(name, target):
-                control = root.locator(f'[data-control="{name}"]')
-                kind = next(c["kind"] for c in data["controls"] if c["name"] == name)
-                if kind == "slider":          # the keyboard: Home, End, arrow keys
-                    slider = control.locator("input")
-                    now = steps[-1]["state"][name]
-                    n = len(next(c for c in data["controls"] if c["name"] == name)["values"])
-                    keys = (["Home"] if target == 0 else ["End"] if target == n - 1 else
-                            ["ArrowRight" if target > now else "ArrowLeft"] * abs(target - now))
-                    slider.focus()
-                    for key in keys[:-1]:
-                        page.keyboard.press(key)
-                    page.evaluate("window.__clT0 = null")
-                    page.keyboard.press(keys[-1])
-                elif kind == "select":
-                    page.evaluate("window.__clT0 = null")
-                    control.locator("select").select_option(str(target))
-                else:
-                    page.evaluate("window.__clT0 = null")
-                    control.locator(f'button[data-index="{target}"]').click()
-                found = page.evaluate(_SETTLE, handle)
-                steps.append(dict(found, move=f"{name} -> {target}"))
+            act = functools.partial(move_control, page, handle, data, steps)
 
             for control in data["controls"]:
                 name = control["name"]
@@ -509,16 +514,24 @@ def test_panels_are_the_kernels_figure_and_change(explorer_runs):
         steps = run["steps"]
         for step in steps:
             assert step["matches_figure"], (notebook, step["move"], step["files"])
-        for before, after in zip(steps, steps[1:]):
+        for before, after in itertools.pairwise(steps):
             if after["state"] != before["state"]:
                 assert after["files"] != before["files"], (notebook, after["move"])
+
+
+def without_index(controls: list) -> list:
+    return [{k: v for k, v in c.items() if k != "index"} for c in controls]
+
+
+def lookup(names: list, item: dict, state: tuple):
+    """What the page shows for ``item`` (readout, a region) at option indices ``state``."""
+    key = ",".join(str(state[names.index(n)]) for n in item["controls"])
+    return item["values"][item["table"][key]]
 
 
 def test_every_grid_point_is_exported_as_the_explorer_shows_it(served, kernels):
     """Off the browser: the whole grid of each explorer, the exported readout HTML and
     panels against the lab's explorer at that point."""
-    import itertools
-
     from contexture_lab.widgets import book as book_export
 
     html = served["html"]
@@ -526,15 +539,10 @@ def test_every_grid_point_is_exported_as_the_explorer_shows_it(served, kernels):
         data = exported_data(html, notebook)
         # the page offers the widget's controls with every option (the start may differ:
         # other tests moved this explorer)
-        strip = lambda controls: [{k: v for k, v in c.items() if k != "index"}  # noqa: E731
-                                  for c in controls]
-        assert strip(data["controls"]) == strip(book_export.describe_controls(explorer))
+        assert without_index(data["controls"]) == without_index(
+            book_export.describe_controls(explorer))
         names = [c["name"] for c in data["controls"]]
-
-        def look(item, state):
-            key = ",".join(str(state[names.index(n)]) for n in item["controls"])
-            return item["values"][item["table"][key]]
-
+        look = functools.partial(lookup, names)
         grid = list(itertools.product(*(range(len(c["values"])) for c in data["controls"])))
         for state in grid:
             readout, pixels = set_kernel(explorer, dict(zip(names, state)))
