@@ -363,15 +363,15 @@ def compose(html: Path, data: dict, files: list):
 
 
 def moves(control: dict) -> list:
-    """Option indices to move a control to: three different ones (all, with fewer), ending
-    away from where it starts."""
+    """Option indices to move a control to: three different ones (the first, the last and
+    the middle; with two options, both and back), never ending where it starts."""
     n, start = len(control["values"]), control["index"]
-    wanted = [0, n - 1, n // 2] if n >= 3 else list(range(n))
-    wanted = list(dict.fromkeys(wanted))
-    if wanted[-1] == start and len(wanted) > 1:
-        wanted.append(wanted.pop(0))
-    if wanted[0] == start and len(wanted) > 1:
-        wanted = wanted[1:] + wanted[:1]
+    if n < 3:
+        return [(start + 1 + k) % n for k in range(3)]
+    wanted = list(dict.fromkeys([0, n - 1, n // 2]))
+    if start in wanted:    # the start in the middle: the first and last moves leave it
+        wanted.remove(start)
+        wanted.insert(1, start)
     return wanted
 
 
