@@ -125,8 +125,12 @@ def describe_controls(explorer) -> list:
 
 
 def frame(explorer) -> np.ndarray:
-    """The pixels the explorer's canvas holds now, (H, W, 3) uint8 (after a step: the
-    widget's frame; :func:`prepare` must have drawn the figure once)."""
+    """The pixels the explorer shows now, (H, W, 3) uint8 (:func:`prepare` must have drawn
+    the figure once). A blitting explorer's step has drawn them into the canvas; for one
+    that does not blit, a step only asks the front end to redraw, so the figure is drawn
+    here, as that request would."""
+    if not explorer.blits:
+        explorer.canvas.draw()
     return np.asarray(explorer.canvas.buffer_rgba())[..., :3].copy()
 
 

@@ -107,6 +107,28 @@ def test_every_grid_point_comes_back_as_the_explorer_shows_it(exported):
         assert (shown == pixels).all(), state
 
 
+class Plain(Toy):
+    """The toy without blitting: each step asks for a full redraw."""
+
+    def _setup(self, figure):
+        super()._setup(figure)
+        self.animated = []
+
+
+def test_an_explorer_that_does_not_blit_is_drawn_at_every_step(tmp_path):
+    result = book.export_explorer("plain", tmp_path, explorer=Plain())
+    data = load(result.data_file)
+    assert sorted(tuple(r["controls"]) for r in data["regions"]) == [("a",), ("b",)]
+    plain = book.prepare(Plain())
+    assert not plain.blits and book.prepare(Toy()).blits
+    frames = []
+    for a, b in ((1, 0.25), (3, 0.75)):
+        frames.append(book.frame(plain.update(a=a, b=b)))
+        fresh = book.prepare(Plain().update(a=a, b=b))    # drawn once, at that state
+        assert (frames[-1] == book.frame(fresh)).all()
+    assert (frames[0] != frames[1]).any()
+
+
 def test_regions_tile_the_figure(exported):
     _, _, data = exported
     cover = np.zeros((data["height"], data["width"]), dtype=int)
