@@ -51,8 +51,9 @@ from jupyter_browser import CHROMIUM, free_port, launch_chromium
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 ARTIFACTS = ROOT / "artifacts" / "book"
-#: The build and the browser pass together (s): a few times what they take on 2 busy cores.
-BUILD_TIMEOUT = 300
+#: The build (s), explorers' export included (about 50 s of CPU; 85-150 s on 2 cores shared
+#: with seven other jobs): a guard against a hang, a few times what it takes there.
+BUILD_TIMEOUT = 480
 
 
 def load_tasks():
