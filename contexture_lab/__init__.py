@@ -16,9 +16,11 @@ from .spectrum import Contexture, contexture
 __version__ = "0.1.0"
 
 _LAZY_MODULES = {
-    "alignment", "association", "attention", "bounds", "datasets", "device", "encoders",
-    "estimation", "explore", "generative", "kernel_regression", "mixing", "objectives",
-    "plotting", "pretrained", "probe", "robust", "scaling", "spectrum", "training", "widgets",
+    "alignment", "association", "attention", "bounds", "compatibility", "datasets",
+    "device", "encoders", "estimation", "evidence", "explore", "generative",
+    "graph_signals", "heads", "in_context", "kernel_regression", "mixing", "objectives",
+    "plotting", "pretrained", "probe", "robust", "scaling", "shift", "spectrum", "training",
+    "widgets",
 }
 
 

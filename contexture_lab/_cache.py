@@ -14,6 +14,11 @@ of the key and of every array's name, dtype, shape and bytes). Three promises:
 
 The folder is ``$CONTEXTURE_LAB_CACHE`` if set, else ``$XDG_CACHE_HOME/contexture_lab``,
 else ``~/.cache/contexture_lab`` (:func:`default_cache_dir`).
+
+Every disk cache of the package goes through this module: :func:`cache_key` names an entry
+(its inputs, the code that computes from them, a version), :func:`entry_path` places it,
+:func:`save_arrays` / :func:`load_arrays` write and read it. No other module hashes inputs
+or writes cache files itself.
 """
 
 from __future__ import annotations
@@ -44,6 +49,70 @@ def default_cache_dir() -> Path:
         return Path(os.environ["CONTEXTURE_LAB_CACHE"])
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "contexture_lab"
+
+
+def _update(digest, part) -> None:
+    """Feed one part of a key to ``digest``: an array by dtype, shape and bytes, a sparse
+    matrix by shape and dense bytes, anything else by its ``repr``."""
+    if isinstance(part, np.ndarray):
+        digest.update(f"{part.dtype}{part.shape}".encode())
+        digest.update(np.ascontiguousarray(part).tobytes())
+    elif hasattr(part, "toarray"):
+        digest.update(repr(part.shape).encode())
+        digest.update(np.ascontiguousarray(part.toarray()).tobytes())
+    else:
+        digest.update(repr(part).encode())
+
+
+def code_fingerprint(*modules) -> bytes:
+    """The source of ``modules`` (module objects or file paths), concatenated: a cache key
+    that includes it changes whenever that code is edited."""
+    return b"".join(Path(getattr(m, "__file__", m)).read_bytes() for m in modules)
+
+
+def cache_key(version: str, *parts, salt: bytes = b"", length: int = 20) -> str:
+    """The one key function of the disk caches: SHA-256 (hex, first ``length`` digits) of
+    ``version``, then ``salt``, then every part.
+
+    Parameters
+    ----------
+    version : str
+        The cache's version string (bump it when what an entry stores changes).
+    *parts
+        The inputs: an ndarray counts by dtype, shape and bytes, a scipy.sparse matrix by
+        shape and dense bytes, anything else by its ``repr``.
+    salt : bytes, keyword-only, default=b""
+        What else decides the result: the code (:func:`code_fingerprint`), library
+        versions, a switch.
+    length : int, keyword-only, default=20
+        Hex digits kept.
+
+    Returns
+    -------
+    str
+        ``length`` lower-case hex digits.
+
+    Examples
+    --------
+    >>> cache_key("v1", np.arange(3), "a") == cache_key("v1", np.arange(3), "a")
+    True
+    >>> cache_key("v1", np.arange(3)) == cache_key("v1", np.arange(3.0))
+    False
+    """
+    if not isinstance(length, int) or not 8 <= length <= 64:
+        raise ValueError(f"length must be an int in [8, 64], got {length!r}")
+    digest = hashlib.sha256(version.encode())
+    digest.update(salt)
+    for part in parts:
+        _update(digest, part)
+    return digest.hexdigest()[:length]
+
+
+def entry_path(key: str, *, folder=None, kind: str = "") -> Path:
+    """Where the entry ``key`` lives: ``<folder>/<kind>/<key>.npz`` (``folder`` defaults to
+    :func:`default_cache_dir`; ``kind`` a sub-folder per cache, default none)."""
+    base = Path(folder) if folder is not None else default_cache_dir()
+    return (base / kind if kind else base) / f"{key}.npz"
 
 
 def checksum(key: str, arrays: dict) -> str:
@@ -135,5 +204,5 @@ def load_arrays(path, required=()) -> dict | None:
     return arrays
 
 
-__all__ = ["CHECKSUM_KEY", "CacheWarning", "checksum", "damaged", "default_cache_dir",
-           "load_arrays", "save_arrays"]
+__all__ = ["CHECKSUM_KEY", "CacheWarning", "cache_key", "checksum", "code_fingerprint",
+           "damaged", "default_cache_dir", "entry_path", "load_arrays", "save_arrays"]

@@ -15,8 +15,9 @@ strength from the spectrum s_1 >= s_2 >= ... (s_0 = 1 excluded, as everywhere in
 - :func:`n_components`: connected components of the support of P (= multiplicity of s = 1).
 
 Knobs move the strength (:data:`KNOBS`): KNN ``k``, RBF ``bandwidth``, random-walk
-``steps``, hypercube ``flip`` and attention ``temperature``; :func:`knob_contexts` builds one
-context per knob value and :func:`sweep` adds their spectra and top left functions.
+``steps``, hypercube ``flip`` and attention ``temperature``;
+:func:`contexture_lab.contexts.knob_contexts` builds one context per knob value (kept here
+under the same name) and :func:`sweep` adds their spectra and top left functions.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import scipy.sparse as sp
 
 from ._validation import as_float_array, check_choice, check_float, check_int
 from .context import Context, check_context
+from .contexts import KNOBS, knob_contexts  # the registry lives beside the builders
 from .spectrum import contexture, support_components
 
 #: The default normalising dimension d0 of :func:`tau`: [ICML] tried 512 to 8192 and chose 512
@@ -275,6 +277,47 @@ def kernel_deviation(ctx: Context) -> float:
     return float(total)
 
 
+def gram_measures(gram, p_x) -> dict:
+    """Total association and kernel deviation of a context from its normalised Gram matrix.
+
+    With G = Q Q^T, Q = diag(p_x)^-1/2 P diag(p_a)^-1/2
+    (:func:`contexture_lab.mixing.normalized_gram`), the squared singular values
+    including s_0 = 1 add up to trace(G), and the dual kernel is
+    k_X+(x, x') = G(x, x') / sqrt(p(x) p(x')). An N x N Gram matrix serves contexts whose
+    context values are far more numerous than N (a concatenation's pairs).
+
+    Parameters
+    ----------
+    gram : array-like, shape (N, N)
+        The normalised Gram matrix G.
+    p_x : array-like, shape (N,)
+        The marginal of X.
+
+    Returns
+    -------
+    dict
+        ``sum_s2``: sum_{i>=1} s_i^2 = trace(G) - 1; ``kernel_deviation``:
+        E |k_X+(X, X') - 1| = sum_{x,x'} |G - sqrt(p p')| sqrt(p p') (as
+        :func:`kernel_deviation`).
+
+    Examples
+    --------
+    >>> import numpy as np, contexture_lab as cl
+    >>> ctx = cl.contexts.identity(4)                  # A = X on 4 values
+    >>> cl.association.gram_measures(np.eye(4), ctx.p_x)
+    {'sum_s2': 3.0, 'kernel_deviation': 1.5}
+    """
+    G = as_float_array(gram, "gram", ndim=2)
+    p = as_float_array(p_x, "p_x", ndim=1)
+    if G.shape != (p.size, p.size):
+        raise ValueError(f"gram has shape {G.shape}; expected ({p.size}, {p.size}), one row "
+                         "and column per entry of p_x")
+    root = np.sqrt(p)
+    outer = np.outer(root, root)
+    return {"sum_s2": float(np.trace(G) - 1.0),
+            "kernel_deviation": float(np.sum(np.abs(G - outer) * outer))}
+
+
 def n_components(ctx: Context) -> int:
     """Connected components of the bipartite graph x -- a (edges where P(x, a) > 0).
 
@@ -305,76 +348,8 @@ def metrics(s, ctx: Context | None = None, *, beta: float = 1.0,
 
 
 # ---------------------------------------------------------------------- knobs and sweeps
-#: knob name -> (parameter it sets, data keywords it needs, weak end of the knob)
-KNOBS = {
-    "knn": ("k", ("X",), "large k"),
-    "rbf": ("bandwidth", ("X",), "large bandwidth"),
-    "random_walk": ("steps", ("W",), "many steps"),
-    "hypercube": ("flip", ("n_bits",), "flip near 1/2"),
-    "attention": ("temperature", ("queries", "keys"), "high temperature"),
-}
-
-
-def _knn_contexts(X, ks) -> Iterator[tuple[int, Context]]:
-    """KNN contexts for several k from one neighbour search (the P of contexts.knn).
-
-    :func:`contexture_lab.contexts.knn` orders neighbours by distance, ties broken by the
-    smaller index, so the k nearest are a prefix of the ``max(ks)`` nearest.
-    """
-    from .contexts import _nearest
-
-    X = as_float_array(X, "X", ndim=2)
-    n = X.shape[0]
-    ks = [check_int(k, "k", low=1, high=n - 1) for k in ks]
-    nearest = _nearest(X, max(ks))
-    for k in ks:
-        P = sp.csr_matrix((np.full(n * k, 1.0 / (n * k)),
-                           (np.repeat(np.arange(n), k), nearest[:, :k].ravel())),
-                          shape=(n, n))
-        yield k, Context(P, x_features=X, a_features=X, name=f"knn (k={k})")
-
-
-def knob_contexts(knob: str, values, **data) -> Iterator[tuple[object, Context]]:
-    """One context per knob value: yields ``(value, context)``.
-
-    Parameters
-    ----------
-    knob : {"knn", "rbf", "random_walk", "hypercube", "attention"}
-        See :data:`KNOBS`.
-    values : sequence
-        Knob values (k, bandwidth, steps, flip or temperature).
-    **data
-        What the builder needs: ``X`` (knn, rbf), ``W`` (random_walk), ``n_bits``
-        (hypercube), ``queries`` and ``keys`` (attention, via
-        :func:`contexture_lab.attention.attention_context`).
-    """
-    from . import contexts
-
-    if knob not in KNOBS:
-        raise ValueError(f"unknown knob {knob!r}; expected one of {sorted(KNOBS)}")
-    needed = KNOBS[knob][1]
-    missing = [key for key in needed if key not in data]
-    extra = sorted(set(data) - set(needed))
-    if missing or extra:
-        raise ValueError(f"knob {knob!r} needs data {list(needed)}; missing {missing}, "
-                         f"unexpected {extra}")
-    values = list(values)
-    if not values:
-        raise ValueError("values is empty; expected at least one knob value")
-    if knob == "knn":
-        yield from _knn_contexts(data["X"], values)
-        return
-    for value in values:
-        if knob == "rbf":
-            yield value, contexts.rbf(data["X"], value)
-        elif knob == "random_walk":
-            yield value, contexts.random_walk(data["W"], value)
-        elif knob == "hypercube":
-            yield value, contexts.hypercube(data["n_bits"], value)
-        else:
-            from .attention import attention_context
-
-            yield value, attention_context(data["queries"], data["keys"], value)
+# The knob registry (KNOBS, knob_contexts) lives beside the builders in
+# :mod:`contexture_lab.contexts`; it is imported above and kept here under the same names.
 
 
 @dataclass(frozen=True)
@@ -399,5 +374,5 @@ def sweep(knob: str, values, *, d: int = 32, **data) -> Iterator[SweepPoint]:
 
 
 __all__ = ["DECAY_METHODS", "KNOBS", "SweepPoint", "TAU_D0", "Tau", "decay_rate",
-           "effective_dimension", "kernel_deviation", "knob_contexts",
+           "effective_dimension", "gram_measures", "kernel_deviation", "knob_contexts",
            "metrics", "n_components", "sweep", "tau"]

@@ -10,11 +10,9 @@ channel is the expectation operator T applied to one value function. This module
 that context (:func:`attention_context`, :func:`multi_head_contexts`,
 :func:`self_attention_context`), stacks fixed layers (:func:`stack_attention`, a
 convolution of contexts), measures over-smoothing (:func:`token_spread`,
-:func:`over_smoothing`), builds an analogy (our reading) to in-context learning of a graph
-from a random walk (:func:`random_walk_tokens`, :func:`walk_context`,
-:func:`graph_learning`; Park et al., ICLR 2025, measure the effect itself on a real LLM's
-activations) and trains a small attention layer on a toy task (:class:`AttentionLayer`,
-:func:`cluster_sequences`).
+:func:`over_smoothing`). Walks of tokens and in-context graph learning live in
+:mod:`contexture_lab.in_context`, the trainable :class:`~contexture_lab.encoders.AttentionLayer`
+in :mod:`contexture_lab.encoders`; their names stay importable from here.
 
 Attention scores are computed with torch on :func:`contexture_lab.get_device` (float64);
 every returned :class:`~contexture_lab.Context` holds numpy arrays.
@@ -27,10 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import (as_float_array, check_float, check_int, check_rng,
-                          power_of_two_scale)
+from ._validation import as_float_array, check_float, check_int, power_of_two_scale
 from .context import Context, check_context
-from .degeneracy import maybe_scramble
 
 
 # ---------------------------------------------------------------------- tensors and checks
@@ -182,7 +178,8 @@ def attention_context(queries, keys, temperature: float = 1.0, *, weights=None,
 
 def multi_head_contexts(queries, keys, n_heads: int, temperature: float = 1.0, *,
                         weights=None, device=None) -> list[Context]:
-    """One attention context per head, splitting the feature dimension as multi-head attention does.
+    """One attention context per head, splitting the feature dimension as multi-head
+    attention does.
 
     Head h uses columns ``h * dim / n_heads`` to ``(h + 1) * dim / n_heads`` of the queries
     and keys and is scaled by the square root of the head dimension (as in
@@ -390,361 +387,27 @@ def over_smoothing(token_history) -> np.ndarray:
     return np.array([token_spread(H) / base for H in history])
 
 
-# ---------------------------------------------------------------------- in-context graphs
-def random_walk_tokens(W, length: int, random_state=0, *, start: int | None = None):
-    """A random walk on the graph W: the token sequence x_0, x_1, ..., x_{length-1}.
-
-    Parameters
-    ----------
-    W : array-like, shape (n, n)
-        Symmetric non-negative edge weights; every node needs an edge.
-    length : int >= 1
-    random_state : int or numpy Generator
-    start : int, optional
-        First node (default: drawn uniformly).
-
-    Returns
-    -------
-    ndarray of int, shape (length,)
-    """
-    from .contexts import _check_graph
-
-    W, degree = _check_graph(W)
-    W = W.toarray() if hasattr(W, "toarray") else W
-    length = check_int(length, "length", low=1)
-    rng = check_rng(random_state)
-    n = W.shape[0]
-    node = rng.integers(n) if start is None else check_int(start, "start", low=0, high=n - 1)
-    cum = np.cumsum(W / degree[:, None], axis=1)
-    u = rng.random(length)
-    walk = np.empty(length, dtype=np.int64)
-    for t in range(length):
-        walk[t] = node
-        node = min(int(np.searchsorted(cum[node], u[t], side="right")), n - 1)
-    return walk
+# ---------------------------------------------------------------------- moved names
+#: name -> module it moved to; still served here (imported on first use: encoders and
+#: in_context import this module).
+_MOVED = {name: "in_context" for name in (
+    "ClusterSequences", "GraphLearning", "cluster_sequences", "graph_eigenvectors",
+    "graph_learning", "random_walk_tokens", "walk_context")}
+_MOVED["AttentionLayer"] = "encoders"
 
 
-def walk_context(walk, n_nodes: int, *, window: int = 1, smoothing: float = 1.0) -> Context:
-    """The context a model sees in a token sequence: co-occurrence within a window.
+def __getattr__(name):
+    if name in _MOVED:
+        import importlib
 
-    Counts the pairs (x_t, x_{t+k}) and (x_{t+k}, x_t) for 0 <= k <= window (k = 0 is a
-    token attending to itself, as causal attention does), plus ``smoothing`` pseudo-counts
-    spread uniformly over all n_nodes^2 pairs, so that a token not seen yet attends
-    uniformly (its singular functions are 0 there). In the long-walk limit with window 1
-    this is the lazy random walk P = diag(pi) (I + D^-1 W) / 2, whose singular functions
-    are the graph's random-walk eigenvectors in order of their eigenvalue.
-
-    Parameters
-    ----------
-    walk : array-like of int, shape (T,)
-        Node indices in [0, n_nodes).
-    n_nodes : int
-    window : int >= 1
-    smoothing : float > 0
-
-    Returns
-    -------
-    Context, shape (n_nodes, n_nodes), dense and symmetric.
-    """
-    n_nodes = check_int(n_nodes, "n_nodes", low=2)
-    window = check_int(window, "window", low=1)
-    smoothing = check_float(smoothing, "smoothing", low=0.0, low_open=True)
-    walk = np.asarray(walk)
-    if walk.ndim != 1 or walk.size == 0 or not np.issubdtype(walk.dtype, np.integer):
-        raise TypeError(f"walk must be a non-empty 1-D array of node indices, got dtype "
-                        f"{walk.dtype} and shape {walk.shape}")
-    if walk.min() < 0 or walk.max() >= n_nodes:
-        raise ValueError(f"walk has nodes in [{walk.min()}, {walk.max()}]; expected "
-                         f"indices in [0, {n_nodes - 1}]")
-    counts = np.zeros((n_nodes, n_nodes))
-    for k in range(window + 1):
-        if k >= walk.size:
-            break
-        np.add.at(counts, (walk[:walk.size - k], walk[k:]), 1.0)
-    counts = counts + counts.T + smoothing / n_nodes ** 2
-    return Context(counts, normalize=True, name=f"walk context (T={walk.size})")
+        return getattr(importlib.import_module(f".{_MOVED[name]}", __package__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def graph_eigenvectors(W, d: int) -> tuple[np.ndarray, np.ndarray]:
-    """Top-d non-constant eigenpairs of the random walk D^-1 W, largest eigenvalue first.
-
-    Graphs with symmetries have repeated eigenvalues (a 4 x 4 grid: lambda_1 = lambda_2),
-    so only the span of a whole cluster is determined; the vectors of a cluster come back
-    in an arbitrary basis of it (rotated under :func:`contexture_lab.scrambled`). Compare
-    spans (R2_CCA) with a d that ends at a gap, and use
-    :meth:`GraphLearning.aligned_layouts` to draw them.
-
-    Returns
-    -------
-    eigenvalues : ndarray, shape (d,)
-    vectors : ndarray, shape (n, d), orthonormal in L2(pi) with pi proportional to degree
-    """
-    from .contexts import _check_graph
-
-    W, degree = _check_graph(W)
-    W = W.toarray() if hasattr(W, "toarray") else W
-    n = W.shape[0]
-    d = check_int(d, "d", low=1, high=n - 1)
-    r = 1.0 / np.sqrt(degree)
-    lam, U = np.linalg.eigh(W * r[:, None] * r[None, :])
-    lam, U = lam[::-1][1:], U[:, ::-1][:, 1:]
-    (U,) = maybe_scramble(lam, U)
-    lam, U = lam[:d], U[:, :d]
-    pi = degree / degree.sum()
-    return lam, U / np.sqrt(pi)[:, None]
+def __dir__():
+    return sorted([*globals(), *_MOVED])
 
 
-@dataclass(frozen=True)
-class GraphLearning:
-    """Result of :func:`graph_learning`.
-
-    Attributes
-    ----------
-    lengths : ndarray of int, shape (K,)        walk lengths (prefixes of one walk)
-    layouts : ndarray, shape (K, n, d)          top-d singular functions of each walk context
-    alignment : ndarray, shape (K,)             R2_CCA with the graph's top-d eigenvectors
-    visited : ndarray of int, shape (K,)        distinct nodes seen in each prefix
-    graph_layout : ndarray, shape (n, d)        the graph's top-d random-walk eigenvectors
-                                                (any basis of their span where eigenvalues
-                                                repeat)
-    walk : ndarray of int, shape (max(lengths),)
-    """
-
-    lengths: np.ndarray
-    layouts: np.ndarray
-    alignment: np.ndarray
-    visited: np.ndarray
-    graph_layout: np.ndarray
-    walk: np.ndarray
-
-    def aligned_layouts(self) -> tuple[np.ndarray, np.ndarray]:
-        """Layouts in a common orientation for drawing, fixed by spans alone.
-
-        The graph's eigenvectors are rotated (orthogonal Procrustes) to best match the
-        longest walk's layout; each walk layout is then rotated to best match that. An
-        orthogonal map changes neither a span nor R2_CCA, only the picture's orientation;
-        the graph panel no longer depends on the basis returned inside a repeated
-        eigenvalue (G Q gives the same result as G for every orthogonal Q).
-
-        Returns
-        -------
-        layouts : ndarray, shape (K, n, d)
-        graph_layout : ndarray, shape (n, d)
-        """
-        longest = self.layouts[int(np.argmax(self.lengths))]
-        graph = self.graph_layout @ _procrustes(self.graph_layout, longest)
-        layouts = np.array([L @ _procrustes(L, graph) for L in self.layouts])
-        return layouts, graph
-
-
-def _procrustes(A, B) -> np.ndarray:
-    """The orthogonal R (d, d) minimising ||A R - B||_F: the polar factor of A^T B."""
-    U, _, Vt = np.linalg.svd(A.T @ B)
-    return U @ Vt
-
-
-def graph_learning(W, lengths, *, d: int = 2, window: int = 1, smoothing: float = 1.0,
-                   random_state=0) -> GraphLearning:
-    """An analogy (our reading) to in-context learning of a graph, with no model at all.
-
-    One random walk on W is drawn; for each prefix length the co-occurrence context of the
-    walk seen so far (:func:`walk_context`) is decomposed, and its top-d singular functions
-    are compared with the graph's top-d random-walk eigenvectors by R2_CCA (1 = same span).
-    The empirical context converges to the lazy random walk by the law of large numbers,
-    and the alignment rises with the number of nodes visited (``visited``): a node not seen
-    yet attends uniformly and has no coordinates. Park et al. (ICLR 2025,
-    arXiv:2501.00070) measure the effect itself on a real LLM (principal components of
-    Llama-3.1-8B's activations); this function does not reproduce that. Choose ``d`` at a
-    gap of the graph's eigenvalues (a 4 x 4 grid: d = 2 closes lambda_1 = lambda_2).
-
-    Parameters
-    ----------
-    W : array-like, shape (n, n)   symmetric graph (e.g. ``datasets.grid_graph(4, 4)``)
-    lengths : sequence of int      prefix lengths, each >= 1
-    d : int                        number of singular functions (2 for a layout)
-    window, smoothing              see :func:`walk_context`
-    random_state : int or numpy Generator
-
-    Returns
-    -------
-    GraphLearning
-    """
-    from .alignment import cca_r2
-    from .spectrum import contexture
-
-    lengths = np.asarray([check_int(t, "lengths[i]", low=1)
-                          for t in np.atleast_1d(lengths).tolist()])
-    _, graph_layout = graph_eigenvectors(W, d)
-    n = graph_layout.shape[0]
-    walk = random_walk_tokens(W, int(lengths.max()), random_state)
-    layouts, alignment, visited = [], [], []
-    for t in lengths:
-        res = contexture(walk_context(walk[:t], n, window=window, smoothing=smoothing), d)
-        layouts.append(res.left)
-        alignment.append(cca_r2(res.left, graph_layout))
-        visited.append(np.unique(walk[:t]).size)
-    return GraphLearning(lengths=lengths, layouts=np.array(layouts),
-                         alignment=np.array(alignment), visited=np.array(visited),
-                         graph_layout=graph_layout, walk=walk)
-
-
-# ---------------------------------------------------------------------- a trainable layer
-@dataclass(frozen=True)
-class ClusterSequences:
-    """Toy in-context task from :func:`cluster_sequences`.
-
-    Attributes
-    ----------
-    tokens : ndarray, shape (B, n, p)    class centre + noise, new centres in every sequence
-    labels : ndarray of int, shape (B, n)
-    targets : ndarray, shape (B, n, p)   the clean centre of each token's class
-    """
-
-    tokens: np.ndarray
-    labels: np.ndarray
-    targets: np.ndarray
-
-
-def cluster_sequences(n_sequences: int, n_tokens: int = 24, n_classes: int = 4,
-                      dim: int = 8, noise: float = 0.6, random_state=0) -> ClusterSequences:
-    """Sequences of noisy tokens whose task is to output the clean centre of their class.
-
-    Every sequence draws fresh class centres (standard normal, scaled to norm 1 per
-    dimension on average) and ``n_tokens`` tokens, each its class centre plus Gaussian
-    noise of standard deviation ``noise``. No single token knows its centre: the best
-    answer averages the tokens of the same class, which is what an attention layer can
-    learn (its context then approaches the label context of the sequence).
-    """
-    B = check_int(n_sequences, "n_sequences", low=1)
-    n = check_int(n_tokens, "n_tokens", low=2)
-    C = check_int(n_classes, "n_classes", low=1, high=n)
-    p = check_int(dim, "dim", low=1)
-    noise = check_float(noise, "noise", low=0.0)
-    rng = check_rng(random_state)
-    centres = rng.standard_normal((B, C, p))
-    labels = np.stack([rng.permutation(np.arange(n) % C) for _ in range(B)])
-    targets = np.take_along_axis(centres, labels[:, :, None], axis=1)
-    tokens = targets + noise * rng.standard_normal((B, n, p))
-    return ClusterSequences(tokens=tokens, labels=labels, targets=targets)
-
-
-class AttentionLayer:
-    """One softmax self-attention layer, trained with torch (estimator style).
-
-    out = softmax(X W_Q (X W_K)^T / (t sqrt(k))) X W_V for a sequence X (n, p).
-
-    Parameters
-    ----------
-    dim : int            token dimension p (values keep it: W_V is p x p)
-    key_dim : int        query/key dimension k
-    temperature : float > 0
-    init_scale : float   standard deviation of the initial W_Q, W_K entries (small: the
-                         initial attention is nearly uniform, an almost independent context)
-    random_state : int   seed of a torch Generator for the initial weights and batches
-    device : optional    defaults to :func:`contexture_lab.get_device`
-
-    Attributes
-    ----------
-    history_ : list of float   mean training loss per epoch (after :meth:`fit`)
-    """
-
-    def __init__(self, dim: int, key_dim: int = 8, *, temperature: float = 1.0,
-                 init_scale: float = 0.05, random_state: int = 0, device=None):
-        import torch
-
-        from .device import get_device
-
-        self.dim = check_int(dim, "dim", low=1)
-        self.key_dim = check_int(key_dim, "key_dim", low=1)
-        self.temperature = _check_temperature(temperature)
-        self.init_scale = check_float(init_scale, "init_scale", low=0.0)
-        self.random_state = check_int(random_state, "random_state", low=0)
-        self.device = get_device(device)
-        gen = torch.Generator().manual_seed(self.random_state)
-        shape = (self.dim, self.key_dim)
-        self.params = {
-            "W_Q": torch.randn(shape, generator=gen, dtype=torch.float64) * self.init_scale,
-            "W_K": torch.randn(shape, generator=gen, dtype=torch.float64) * self.init_scale,
-            "W_V": torch.eye(self.dim, dtype=torch.float64)
-            + 0.05 * torch.randn((self.dim, self.dim), generator=gen, dtype=torch.float64),
-        }
-        self.params = {k: v.to(self.device).requires_grad_(True) for k, v in self.params.items()}
-        self.history_ = []
-
-    def _forward(self, X):
-        import torch
-
-        scores = (X @ self.params["W_Q"]) @ (X @ self.params["W_K"]).transpose(-1, -2)
-        A = torch.softmax(scores / (self.temperature * math.sqrt(self.key_dim)), dim=-1)
-        return A @ X @ self.params["W_V"]
-
-    def _tokens(self, X, name="X"):
-        X = _as_tensor(X, name, self.device, ndim=(2, 3))
-        if X.shape[-1] != self.dim:
-            raise ValueError(f"{name} must have shape (n, {self.dim}) or (B, n, {self.dim}), "
-                             f"got {tuple(X.shape)}")
-        return X
-
-    def fit(self, tokens, targets, *, epochs: int = 30, batch_size: int = 32,
-            lr: float = 0.02) -> "AttentionLayer":
-        """Minimise the mean squared error of the layer's output against ``targets`` (Adam).
-
-        Parameters
-        ----------
-        tokens : array-like, shape (B, n, p)
-        targets : array-like, shape (B, n, p)
-        epochs, batch_size, lr : training schedule (batches drawn with the layer's seed)
-        """
-        import torch
-
-        X = self._tokens(tokens, "tokens")
-        Y = self._tokens(targets, "targets")
-        if X.ndim != 3 or X.shape != Y.shape:
-            raise ValueError(f"tokens and targets must both have shape (B, n, {self.dim}); got "
-                             f"{tuple(X.shape)} and {tuple(Y.shape)}")
-        epochs = check_int(epochs, "epochs", low=1)
-        batch_size = check_int(batch_size, "batch_size", low=1)
-        lr = check_float(lr, "lr", low=0.0, low_open=True)
-        gen = torch.Generator().manual_seed(self.random_state + 1)
-        opt = torch.optim.Adam(list(self.params.values()), lr=lr)
-        for _ in range(epochs):
-            order = torch.randperm(X.shape[0], generator=gen).to(self.device)
-            losses = []
-            for lo in range(0, X.shape[0], batch_size):
-                idx = order[lo:lo + batch_size]
-                loss = torch.mean((self._forward(X[idx]) - Y[idx]) ** 2)
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
-                losses.append(float(loss.detach()))
-            self.history_.append(float(np.mean(losses)))
-        return self
-
-    def predict(self, tokens) -> np.ndarray:
-        """The layer's output for one sequence (n, p) or a batch (B, n, p), as numpy."""
-        import torch
-
-        with torch.no_grad():
-            return self._forward(self._tokens(tokens, "tokens")).cpu().numpy()
-
-    def loss(self, tokens, targets) -> float:
-        """Mean squared error of :meth:`predict` against ``targets``."""
-        return float(np.mean((self.predict(tokens) - as_float_array(targets, "targets")) ** 2))
-
-    def attention_context(self, tokens, *, weights=None) -> Context:
-        """The learned attention context of one sequence ``tokens`` (n, p): an (n, n) Context."""
-        X = self._tokens(tokens, "tokens")
-        if X.ndim != 2:
-            raise ValueError(f"attention_context takes one sequence of shape (n, {self.dim}), "
-                             f"got {tuple(X.shape)}")
-        return self_attention_context(X, self.params["W_Q"].detach(),
-                                      self.params["W_K"].detach(), self.temperature,
-                                      weights=weights, device=self.device,
-                                      name="learned attention")
-
-
-__all__ = ["AttentionLayer", "AttentionStack", "ClusterSequences", "GraphLearning",
-           "attention_context", "cluster_sequences", "compose", "graph_eigenvectors",
-           "graph_learning", "multi_head_contexts", "over_smoothing", "random_walk_tokens",
-           "self_attention_context", "stack_attention", "stationary_distribution",
-           "token_spread", "walk_context"]
+__all__ = ["AttentionStack", "attention_context", "compose", "multi_head_contexts",
+           "over_smoothing", "self_attention_context", "stack_attention",
+           "stationary_distribution", "token_spread", *sorted(_MOVED)]

@@ -129,7 +129,8 @@ def estimation_curve(features, y, ns, *, d: int | None = None, n_repeats: int = 
     approx = float(np.mean(np.sum((onehot - F @ W - b) ** 2, axis=1)))
     means, sems = [], []
     for n in ns:
-        run = linear_probe(F, y, int(n), alpha=alpha, n_repeats=n_repeats, seed=seed)
+        run = linear_probe(F, y, int(n), alpha=alpha, n_repeats=n_repeats,
+                           random_state=seed)
         est = run.test_mse - approx
         means.append(est.mean())
         sems.append(est.std(ddof=1) / np.sqrt(n_repeats))

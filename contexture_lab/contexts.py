@@ -242,6 +242,82 @@ def hypercube(n_bits: int, flip: float) -> Context:
                    name=f"hypercube (n={n_bits}, flip={flip:g})")
 
 
+# ---------------------------------------------------------------------- the knob registry
+#: Knobs that sweeps turn (THEORY.md section 5): knob name -> (parameter it sets, data
+#: keywords it needs, weak end of the knob). :func:`knob_contexts` builds their contexts.
+KNOBS = {
+    "knn": ("k", ("X",), "large k"),
+    "rbf": ("bandwidth", ("X",), "large bandwidth"),
+    "random_walk": ("steps", ("W",), "many steps"),
+    "hypercube": ("flip", ("n_bits",), "flip near 1/2"),
+    "attention": ("temperature", ("queries", "keys"), "high temperature"),
+}
+
+
+def _knn_contexts(X, ks):
+    """KNN contexts for several k from one neighbour search (the P of :func:`knn`).
+
+    :func:`knn` orders neighbours by distance, ties broken by the smaller index, so the k
+    nearest are a prefix of the ``max(ks)`` nearest.
+    """
+    X = as_float_array(X, "X", ndim=2)
+    n = X.shape[0]
+    ks = [check_int(k, "k", low=1, high=n - 1) for k in ks]
+    nearest = _nearest(X, max(ks))
+    for k in ks:
+        P = sp.csr_matrix((np.full(n * k, 1.0 / (n * k)),
+                           (np.repeat(np.arange(n), k), nearest[:, :k].ravel())),
+                          shape=(n, n))
+        yield k, Context(P, x_features=X, a_features=X, name=f"knn (k={k})")
+
+
+def knob_contexts(knob: str, values, **data):
+    """One context per knob value, built by this module's builders.
+
+    Parameters
+    ----------
+    knob : {"knn", "rbf", "random_walk", "hypercube", "attention"}
+        See :data:`KNOBS`.
+    values : sequence
+        Knob values (k, bandwidth, steps, flip or temperature), at least one.
+    **data
+        What the builder needs: ``X`` (knn, rbf), ``W`` (random_walk), ``n_bits``
+        (hypercube), ``queries`` and ``keys`` (attention, via
+        :func:`contexture_lab.attention.attention_context`).
+
+    Yields
+    ------
+    (value, Context)
+        One pair per knob value, in the order given. The KNN knob searches neighbours
+        once for every k.
+    """
+    if knob not in KNOBS:
+        raise ValueError(f"unknown knob {knob!r}; expected one of {sorted(KNOBS)}")
+    needed = KNOBS[knob][1]
+    missing = [key for key in needed if key not in data]
+    extra = sorted(set(data) - set(needed))
+    if missing or extra:
+        raise ValueError(f"knob {knob!r} needs data {list(needed)}; missing {missing}, "
+                         f"unexpected {extra}")
+    values = list(values)
+    if not values:
+        raise ValueError("values is empty; expected at least one knob value")
+    if knob == "knn":
+        yield from _knn_contexts(data["X"], values)
+        return
+    for value in values:
+        if knob == "rbf":
+            yield value, rbf(data["X"], value)
+        elif knob == "random_walk":
+            yield value, random_walk(data["W"], value)
+        elif knob == "hypercube":
+            yield value, hypercube(data["n_bits"], value)
+        else:
+            from .attention import attention_context
+
+            yield value, attention_context(data["queries"], data["keys"], value)
+
+
 def log_bilinear(f, g, *, p_x=None, q_a=None, x_features=None, a_features=None) -> Context:
     """P+(a | x) proportional to q(a) exp(<f(x), g(a)>): a context a softmax model fits exactly.
 
@@ -307,3 +383,73 @@ def independent(p_x, p_a) -> Context:
     if (p_x <= 0).any():
         raise ValueError("p_x has zero entries; every input needs positive probability")
     return Context(np.outer(p_x, p_a), normalize=True, name="independent")
+
+
+def cooccurrence_context(sequences, vocabulary, *, window: int = 2) -> Context:
+    """Word co-occurrence as a context: X = a word of ``vocabulary``, A = a word of
+    ``vocabulary`` within ``window`` positions of it in the same sequence.
+
+    P+(x, a) is proportional to the number of such pairs (symmetric), the matrix whose
+    pointwise mutual information word embeddings are known to factorise (Levy and
+    Goldberg, NeurIPS 2014).
+
+    Parameters
+    ----------
+    sequences : iterable of array-like of int
+        Token ids of each text (special tokens are simply not in ``vocabulary``).
+    vocabulary : array-like of int, shape (V,)
+        The ids kept, in the order of the context's rows and columns.
+    window : int, keyword-only
+
+    Returns
+    -------
+    Context, shape (V, V), sparse; a word never seen near another has no row mass and raises.
+    """
+    vocab = np.asarray(vocabulary, dtype=np.int64)
+    if vocab.ndim != 1 or vocab.size < 2 or np.unique(vocab).size != vocab.size:
+        raise ValueError("vocabulary must be a 1-d array of at least 2 distinct token ids; "
+                         f"found shape {vocab.shape}")
+    window = check_int(window, "window", low=1)
+    lookup = {int(t): i for i, t in enumerate(vocab)}
+    rows, cols = [], []
+    for seq in sequences:
+        idx = np.array([lookup.get(int(t), -1) for t in seq])
+        pos = np.flatnonzero(idx >= 0)
+        for shift in range(1, window + 1):
+            ok = pos[np.isin(pos + shift, pos)]
+            rows += [idx[ok], idx[ok + shift]]
+            cols += [idx[ok + shift], idx[ok]]
+    r = np.concatenate(rows) if rows else np.zeros(0, int)
+    c = np.concatenate(cols) if cols else np.zeros(0, int)
+    counts = sp.coo_matrix((np.ones(r.size), (r, c)), shape=(vocab.size, vocab.size)).tocsr()
+    return Context(counts, normalize=True, name=f"co-occurrence (window {window})")
+
+
+def bag_of_words_context(sequences, vocabulary) -> Context:
+    """Texts and their words as a context: X = a text, A = a word of ``vocabulary`` drawn
+    from it (P+(x, a) proportional to the count of a in x). Its top singular functions are
+    latent semantic analysis (Deerwester et al., 1990).
+
+    Parameters
+    ----------
+    sequences : sequence of array-like of int, length n
+        Token ids of each text; every text needs one word of ``vocabulary``.
+    vocabulary : array-like of int, shape (V,)
+        The ids kept, in the order of the context's columns.
+
+    Returns
+    -------
+    Context, shape (n, V), sparse
+    """
+    vocab = np.asarray(vocabulary, dtype=np.int64)
+    lookup = np.full(int(max(vocab.max(), max(int(np.max(s)) for s in sequences))) + 1, -1)
+    lookup[vocab] = np.arange(vocab.size)
+    rows, cols = [], []
+    for i, seq in enumerate(sequences):
+        j = lookup[np.asarray(seq, dtype=np.int64)]
+        j = j[j >= 0]
+        rows.append(np.full(j.size, i))
+        cols.append(j)
+    r, c = np.concatenate(rows), np.concatenate(cols)
+    counts = sp.coo_matrix((np.ones(r.size), (r, c)), shape=(len(sequences), vocab.size))
+    return Context(counts.tocsr(), normalize=True, name="texts x words")

@@ -7,6 +7,9 @@ the span of a *whole* cluster is determined. This module
 
 - finds the clusters of equal values (equal within ``RTOL`` times s_1),
 - describes a top-d cut that falls inside one (:class:`DegenerateSpanWarning`), and
+- draws seeded bases of a cluster that depend on its span only (:func:`seeded_basis`,
+  :func:`cluster_bases`) and averages a measure over them (:func:`mean_over_bases`), the
+  one way the lab reports a number where a cut at d splits a cluster, and
 - under the *scramble switch* rotates every cluster by a seeded random orthogonal matrix
   before a decomposition is returned, so a number that changes when the switch is on
   depended on an arbitrary choice. Turn it on with the environment variable
@@ -22,6 +25,8 @@ import os
 from contextvars import ContextVar
 
 import numpy as np
+
+from ._validation import check_int, renamed_random_state
 
 #: Two singular values are "equal" when they differ by at most RTOL * s_1 (solvers are
 #: accurate to ~1e-12 relative; distinct values of the lab's contexts differ by far more).
@@ -52,14 +57,19 @@ def scramble_seed() -> int | None:
                          "for off)") from None
 
 
+@renamed_random_state("seed")
 @contextlib.contextmanager
-def scrambled(seed: int = 1):
+def scrambled(random_state: int = 1):
     """Rotate every cluster of equal singular values randomly inside this block.
 
-    ``seed`` must be a positive integer; the same seed gives the same rotations.
+    Parameters
+    ----------
+    random_state : int, default=1
+        A positive integer; the same one gives the same rotations (old name ``seed``).
     """
+    seed = random_state
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed <= 0:
-        raise ValueError(f"seed must be a positive integer, got {seed!r}")
+        raise ValueError(f"random_state must be a positive integer, got {seed!r}")
     token = _SCRAMBLE.set(int(seed))
     try:
         yield
@@ -133,7 +143,8 @@ def describe(values, d: int, *, tol: float | None = None, complete: bool = False
             "basis of the cluster.")
 
 
-def rotate_clusters(values, *blocks, seed: int, tol: float | None = None):
+@renamed_random_state("seed")
+def rotate_clusters(values, *blocks, random_state: int, tol: float | None = None):
     """Rotate the columns of each block inside every cluster of ``values`` by the same
     seeded random orthogonal matrix (Haar), so pairs such as (U, V) stay dual.
 
@@ -141,7 +152,10 @@ def rotate_clusters(values, *blocks, seed: int, tol: float | None = None):
     ----------
     values : array-like, shape (k,), descending
     *blocks : ndarray, shape (n_j, k)
-    seed : int
+    random_state : int
+        Seed of the rotations (old name ``seed``).
+    tol : float, optional
+        As in :func:`clusters`.
 
     Returns
     -------
@@ -151,7 +165,7 @@ def rotate_clusters(values, *blocks, seed: int, tol: float | None = None):
     out = [np.array(b, dtype=np.float64, copy=True) for b in blocks]
     for start, stop in clusters(values, tol=tol):
         size = stop - start
-        rng = np.random.default_rng([int(seed), len(values), start, size])
+        rng = np.random.default_rng([int(random_state), len(values), start, size])
         q, r = np.linalg.qr(rng.standard_normal((size, size)))
         q = q * np.where(np.diag(r) < 0, -1.0, 1.0)
         for b in out:
@@ -168,8 +182,150 @@ def maybe_scramble(values, *blocks, tol: float | None = None):
     seed = scramble_seed()
     if seed is None:
         return blocks
-    return rotate_clusters(values, *blocks, seed=seed, tol=tol)
+    return rotate_clusters(values, *blocks, random_state=seed, tol=tol)
 
 
-__all__ = ["RTOL", "SCRAMBLE_ENV", "DegenerateSpanWarning", "closes_at", "clusters",
-           "describe", "maybe_scramble", "rotate_clusters", "scramble_seed", "scrambled", "tolerance"]
+# ---------------------------------------------------------------------- seeded bases
+def _projector(span, p_x):
+    """The L2(P_X)-projection onto a cluster's span: a callable G (N, j) -> (N, j)."""
+    if callable(span):
+        return span
+    U = np.asarray(span, dtype=np.float64)
+    return lambda G: U @ (U.T @ (p_x[:, None] * G))
+
+
+def seeded_basis(span, p_x, size: int, *, random_state: int = 0,
+                 start: int = 0) -> np.ndarray:
+    """A seeded orthonormal basis (in L2(P_X)) of a cluster's span, drawn uniformly.
+
+    The L2(P_X)-projections onto the span of ``size`` seeded Gaussian functions that are
+    isotropic in L2(P_X) (g(x) = c z(x) / sqrt(p(x)), z standard normal, c a constant
+    that makes g = z for a uniform p), Gram-Schmidt
+    orthonormalised in L2(P_X), signs fixed so that R has a positive diagonal. The result
+    depends on the span only, never on the basis a solver returned (the same basis comes
+    back under :func:`scrambled`), and for every j its first j columns span a uniformly
+    (Haar) distributed j-dimensional subspace of the span: one basis serves every cut
+    inside the cluster.
+
+    Parameters
+    ----------
+    span : ndarray, shape (N, m), or callable
+        Functions orthonormal in L2(P_X) spanning the cluster, or the L2(P_X)-projection
+        onto it as a callable G (N, j) -> (N, j).
+    p_x : array-like, shape (N,)
+        The marginal of X, > 0 everywhere.
+    size : int
+        Number of basis functions, 1 <= size <= m.
+    random_state : int, default=0
+        With ``start``, the seed of the draw: ``numpy.random.default_rng([random_state,
+        start])``.
+    start : int, default=0
+        Position (0-based column) where the cluster starts, so that two clusters of one
+        decomposition get different draws.
+
+    Returns
+    -------
+    ndarray, shape (N, size)
+        Orthonormal in L2(P_X).
+    """
+    p = np.asarray(p_x, dtype=np.float64)
+    if p.ndim != 1 or (p <= 0).any():
+        raise ValueError("p_x must be a positive marginal (N,) to draw isotropic random "
+                         f"functions; {int((p <= 0).sum())} input(s) have no mass")
+    size = check_int(size, "size", low=1)
+    seed = check_int(random_state, "random_state", low=0)
+    rng = np.random.default_rng([seed, check_int(start, "start", low=0)])
+    w = np.sqrt(p)
+    # z / sqrt(p) up to a constant factor, which no span sees; this one is exactly 1 for a
+    # uniform p, so that the draw is the standard normal itself there
+    G = rng.standard_normal((p.size, size)) * (w.max() / w)[:, None]
+    Qm, R = np.linalg.qr(w[:, None] * _projector(span, p)(G))
+    signs = np.where(np.diag(R) < 0, -1.0, 1.0)
+    return Qm * signs * (1.0 / w)[:, None]
+
+
+def cluster_bases(values, left, p_x, stop: int, *, n_bases: int = 5,
+                  random_state: int = 0, spans=None) -> tuple[list, list]:
+    """Versions of the top ``stop`` functions with a seeded basis in every cluster.
+
+    Every cluster of equal ``values`` that starts before ``stop`` gets, in version b
+    (b = 0 .. n_bases - 1), the :func:`seeded_basis` of seed ``random_state + b`` (and
+    the cluster's start), of as many functions as fall before ``stop``; functions of
+    distinct values are kept. So nothing returned
+    depends on the basis a solver chose inside a cluster, and a cut at d <= ``stop`` that
+    splits a cluster sees ``n_bases`` uniformly drawn subspaces of it.
+
+    Parameters
+    ----------
+    values : array-like, shape (k,)
+        s_1 >= ... >= s_k; a cluster that runs to s_k is taken to end there, so pass
+        values beyond ``stop`` until the cluster of s_stop is closed.
+    left : ndarray, shape (N, k), or None
+        mu_1..mu_k, orthonormal in L2(P_X); None when ``spans`` gives every cluster.
+    p_x : array-like, shape (N,)
+    stop : int
+        Number of functions returned, 1 <= stop <= k.
+    n_bases : int, default=5
+    random_state : int, default=0
+        Seed of the first version.
+    spans : dict of (start, end) -> callable, optional
+        A cluster's L2(P_X)-projection where ``left`` does not hold it (e.g. the s = 1
+        eigenspace of a shattered graph, :func:`contexture_lab.spectrum.piece_projector`).
+
+    Returns
+    -------
+    bases : list of ndarray, shape (N, stop)
+        ``n_bases`` versions (one when no cluster starts before ``stop``).
+    clusters : list of (start, end)
+        The clusters that start before ``stop`` (end may exceed ``stop``).
+    """
+    values = np.asarray(values, dtype=np.float64)
+    stop = check_int(stop, "stop", low=1, high=values.size)
+    n_bases = check_int(n_bases, "n_bases", low=1)
+    seed = check_int(random_state, "random_state", low=0)
+    spans = {} if spans is None else dict(spans)
+    found = [c for c in clusters(values) if c[0] < stop]
+    p = np.asarray(p_x, dtype=np.float64)
+    bases = []
+    for b in range(n_bases if found else 1):
+        V = np.empty((p.size, stop)) if left is None else np.array(left[:, :stop], dtype=float)
+        for start, end in found:
+            span = spans.get((start, end))
+            if span is None:
+                span = left[:, start:end]
+            keep = min(end, stop)   # only the columns used are drawn
+            V[:, start:keep] = seeded_basis(span, p, keep - start, random_state=seed + b,
+                                            start=start)
+        bases.append(V)
+    return bases, found
+
+
+def mean_over_bases(values) -> tuple[float, float]:
+    """Mean and spread of a measure over the seeded bases of :func:`cluster_bases`.
+
+    The spread is the sample standard deviation (``ddof=1``): the bases are a random
+    sample of the uniformly distributed subspaces of a cluster, and the spread estimates
+    how much the measure varies over that distribution, not over these few draws (the
+    population convention ``ddof=0`` would understate it by sqrt((n - 1) / n), 11 % at
+    five bases). The lab reports every spread over seeds or draws this way. One value
+    (a cut at a gap: the span is unique) has spread 0.
+
+    Parameters
+    ----------
+    values : array-like, shape (n,)
+        The measure on each basis, n >= 1.
+
+    Returns
+    -------
+    (mean, spread) : (float, float)
+    """
+    values = np.asarray(values, dtype=np.float64).ravel()
+    if values.size == 0:
+        raise ValueError("values is empty; expected the measure on at least one basis")
+    spread = float(np.std(values, ddof=1)) if values.size > 1 else 0.0
+    return float(np.mean(values)), spread
+
+
+__all__ = ["RTOL", "SCRAMBLE_ENV", "DegenerateSpanWarning", "closes_at", "cluster_bases",
+           "clusters", "describe", "maybe_scramble", "mean_over_bases", "rotate_clusters",
+           "scramble_seed", "scrambled", "seeded_basis", "tolerance"]

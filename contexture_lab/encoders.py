@@ -7,10 +7,15 @@
 * :class:`RandomFeatureEncoder` -- random Fourier features followed by the best linear map,
   fitted in closed form by a generalised eigenproblem (no gradient descent): the scaling
   knob is the number of random features.
+* :class:`AttentionLayer` -- one softmax self-attention layer trained with torch on a toy
+  in-context task (:func:`contexture_lab.in_context.cluster_sequences`); its learned
+  attention is a :class:`~contexture_lab.Context` (also importable from
+  :mod:`contexture_lab.attention`, where it lived first).
 """
 
 from __future__ import annotations
 
+import math
 from contextlib import contextmanager
 
 import numpy as np
@@ -19,7 +24,8 @@ import torch
 from torch import nn
 
 from ._validation import as_float_array, check_choice, check_float, check_int, check_rng
-from .context import check_context
+from .attention import _as_tensor, _check_temperature, self_attention_context
+from .context import Context, check_context
 
 ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "gelu": nn.GELU, "silu": nn.SiLU}
 
@@ -302,5 +308,120 @@ class RandomFeatureEncoder:
                 f"bandwidth={self.bandwidth}, random_state={self.random_state!r})")
 
 
-__all__ = ["ACTIVATIONS", "Encoder", "MLP", "RandomFeatureEncoder", "cpu_single_thread",
-           "median_bandwidth"]
+class AttentionLayer:
+    """One softmax self-attention layer, trained with torch (estimator style).
+
+    out = softmax(X W_Q (X W_K)^T / (t sqrt(k))) X W_V for a sequence X (n, p).
+
+    Parameters
+    ----------
+    dim : int            token dimension p (values keep it: W_V is p x p)
+    key_dim : int        query/key dimension k
+    temperature : float > 0
+    init_scale : float   standard deviation of the initial W_Q, W_K entries (small: the
+                         initial attention is nearly uniform, an almost independent context)
+    random_state : int   seed of a torch Generator for the initial weights and batches
+    device : optional    defaults to :func:`contexture_lab.get_device`
+
+    Attributes
+    ----------
+    history_ : list of float   mean training loss per epoch (after :meth:`fit`)
+    """
+
+    def __init__(self, dim: int, key_dim: int = 8, *, temperature: float = 1.0,
+                 init_scale: float = 0.05, random_state: int = 0, device=None):
+        import torch
+
+        from .device import get_device
+
+        self.dim = check_int(dim, "dim", low=1)
+        self.key_dim = check_int(key_dim, "key_dim", low=1)
+        self.temperature = _check_temperature(temperature)
+        self.init_scale = check_float(init_scale, "init_scale", low=0.0)
+        self.random_state = check_int(random_state, "random_state", low=0)
+        self.device = get_device(device)
+        gen = torch.Generator().manual_seed(self.random_state)
+        shape = (self.dim, self.key_dim)
+        self.params = {
+            "W_Q": torch.randn(shape, generator=gen, dtype=torch.float64) * self.init_scale,
+            "W_K": torch.randn(shape, generator=gen, dtype=torch.float64) * self.init_scale,
+            "W_V": torch.eye(self.dim, dtype=torch.float64)
+            + 0.05 * torch.randn((self.dim, self.dim), generator=gen, dtype=torch.float64),
+        }
+        self.params = {k: v.to(self.device).requires_grad_(True) for k, v in self.params.items()}
+        self.history_ = []
+
+    def _forward(self, X):
+        import torch
+
+        scores = (X @ self.params["W_Q"]) @ (X @ self.params["W_K"]).transpose(-1, -2)
+        A = torch.softmax(scores / (self.temperature * math.sqrt(self.key_dim)), dim=-1)
+        return A @ X @ self.params["W_V"]
+
+    def _tokens(self, X, name="X"):
+        X = _as_tensor(X, name, self.device, ndim=(2, 3))
+        if X.shape[-1] != self.dim:
+            raise ValueError(f"{name} must have shape (n, {self.dim}) or (B, n, {self.dim}), "
+                             f"got {tuple(X.shape)}")
+        return X
+
+    def fit(self, tokens, targets, *, epochs: int = 30, batch_size: int = 32,
+            lr: float = 0.02) -> "AttentionLayer":
+        """Minimise the mean squared error of the layer's output against ``targets`` (Adam).
+
+        Parameters
+        ----------
+        tokens : array-like, shape (B, n, p)
+        targets : array-like, shape (B, n, p)
+        epochs, batch_size, lr : training schedule (batches drawn with the layer's seed)
+        """
+        import torch
+
+        X = self._tokens(tokens, "tokens")
+        Y = self._tokens(targets, "targets")
+        if X.ndim != 3 or X.shape != Y.shape:
+            raise ValueError(f"tokens and targets must both have shape (B, n, {self.dim}); got "
+                             f"{tuple(X.shape)} and {tuple(Y.shape)}")
+        epochs = check_int(epochs, "epochs", low=1)
+        batch_size = check_int(batch_size, "batch_size", low=1)
+        lr = check_float(lr, "lr", low=0.0, low_open=True)
+        gen = torch.Generator().manual_seed(self.random_state + 1)
+        opt = torch.optim.Adam(list(self.params.values()), lr=lr)
+        for _ in range(epochs):
+            order = torch.randperm(X.shape[0], generator=gen).to(self.device)
+            losses = []
+            for lo in range(0, X.shape[0], batch_size):
+                idx = order[lo:lo + batch_size]
+                loss = torch.mean((self._forward(X[idx]) - Y[idx]) ** 2)
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+                losses.append(float(loss.detach()))
+            self.history_.append(float(np.mean(losses)))
+        return self
+
+    def predict(self, tokens) -> np.ndarray:
+        """The layer's output for one sequence (n, p) or a batch (B, n, p), as numpy."""
+        import torch
+
+        with torch.no_grad():
+            return self._forward(self._tokens(tokens, "tokens")).cpu().numpy()
+
+    def loss(self, tokens, targets) -> float:
+        """Mean squared error of :meth:`predict` against ``targets``."""
+        return float(np.mean((self.predict(tokens) - as_float_array(targets, "targets")) ** 2))
+
+    def attention_context(self, tokens, *, weights=None) -> Context:
+        """The learned attention context of one sequence ``tokens`` (n, p): an (n, n) Context."""
+        X = self._tokens(tokens, "tokens")
+        if X.ndim != 2:
+            raise ValueError(f"attention_context takes one sequence of shape (n, {self.dim}), "
+                             f"got {tuple(X.shape)}")
+        return self_attention_context(X, self.params["W_Q"].detach(),
+                                      self.params["W_K"].detach(), self.temperature,
+                                      weights=weights, device=self.device,
+                                      name="learned attention")
+
+
+__all__ = ["ACTIVATIONS", "AttentionLayer", "Encoder", "MLP", "RandomFeatureEncoder",
+           "cpu_single_thread", "median_bandwidth"]

@@ -2,15 +2,28 @@
 
 A *probe* is ridge regression with an unpenalised bias, fitted on one-hot labels of a few
 labelled inputs and read out by arg-max (THEORY.md section 3: the downstream predictor is
-linear in the representation). This module measures
+linear in the representation). Every probe is fitted by :func:`fit_ridge` and scored by
+one rule (arg-max error and squared error, averaged over a distribution or a test set).
 
-- the probe's error for a given encoder (features), number of labelled samples ``n`` and
-  dimension ``d``, over repeated seeded label draws (:func:`linear_probe`, :func:`probe_error`);
-- the best probe the representation allows, fitted on the whole population
-  (:func:`population_probe`): the *approximation* part of the error;
-- the probe's error under a *shifted* downstream distribution for an encoder pretrained on
-  the original one (:func:`shift_by_class`, :func:`shift_by_feature`, :func:`shifted_context`),
-  with or without importance weighting of the probe's loss.
+The probe entry points of the package, and how they differ (they share :func:`fit_ridge`
+and one scoring rule wherever they fit a ridge probe on one-hot labels):
+
+- :func:`probe_error`: a balanced labelled split (``n_per_class`` per class), the mean
+  held-out arg-max error over seeded repeats;
+- :func:`linear_probe`: ``n`` i.i.d. draws from a training distribution, the exact error
+  under a test distribution, optionally importance-weighted;
+- :func:`population_probe`: the probe fitted on the whole population (the approximation
+  part of :func:`linear_probe`'s error);
+- :func:`~contexture_lab.compatibility.linear_probe_error`: the exact relative L2(P_X)
+  residual of a task outside span(features), no labels drawn;
+- :func:`~contexture_lab.kernel_regression.kernel_ridge_probe`: kernel ridge regression on
+  the same draws as :func:`linear_probe`;
+- ``ridge_r2`` (real-model features): the held-out R^2 of a ridge probe on a scalar target;
+- :func:`~contexture_lab.explore.attention.cluster_probe_error`: :func:`probe_error`
+  averaged over bases of a cluster of equal singular values.
+
+Distribution shift (shifted downstream distributions, importance weights, shifted contexts)
+lives in :mod:`contexture_lab.shift`; its names stay importable from here.
 
 The inputs form a finite population of N points (the data set); a distribution over them is a
 probability vector of length N. Test errors are exact expectations under such a distribution.
@@ -22,18 +35,36 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
 
 from . import degeneracy
-from ._validation import (as_float_array, check_float, check_int, check_probability_vector,
-                          check_rng)
-from .context import Context, check_context
+from ._validation import (as_float_array, check_float, check_int, check_rng,
+                          renamed_random_state)
+from .shift import (_distribution, effective_sample_size, importance_weights, shift_by_class,
+                    shift_by_feature, shifted_context, total_variation)
 
 
-def balanced_split(y, n_per_class: int, rng) -> tuple[np.ndarray, np.ndarray]:
-    """Indices (train, test): ``n_per_class`` random labelled points per class, rest test."""
+@renamed_random_state("rng")
+def balanced_split(y, n_per_class: int, random_state=0) -> tuple[np.ndarray, np.ndarray]:
+    """Indices (train, test): ``n_per_class`` random labelled points per class, rest test.
+
+    Parameters
+    ----------
+    y : array-like, shape (n,)
+        Labels.
+    n_per_class : int >= 1
+        Labelled points drawn per class; every class must keep at least one for testing.
+    random_state : int or numpy.random.Generator, default=0
+        Seed or generator of the draw (``rng`` is its deprecated old name).
+
+    Returns
+    -------
+    train : ndarray of int, shape (n_classes * n_per_class,)
+        Sorted indices of the labelled points.
+    test : ndarray of int, shape (n - n_classes * n_per_class,)
+        Sorted indices of the rest.
+    """
     y = np.asarray(y)
-    rng = check_rng(rng, "rng")
+    rng = check_rng(random_state)
     n_per_class = check_int(n_per_class, "n_per_class", low=1)
     train = []
     for c in np.unique(y):
@@ -104,22 +135,39 @@ def _check_weights(weights, n: int) -> np.ndarray:
     return w
 
 
+@renamed_random_state("seed")
 def probe_error(features, y, *, n_per_class: int = 5, alpha: float = 1e-3,
-                n_repeats: int = 5, seed: int = 0) -> float:
+                n_repeats: int = 5, random_state=0) -> float:
     """Mean test classification error of a ridge probe on one-hot labels.
 
-    Each repeat draws ``n_per_class`` labelled points per class (seeded), fits ridge
-    regression with a bias to one-hot targets and classifies the remaining points by
+    Each repeat draws ``n_per_class`` labelled points per class (:func:`balanced_split`),
+    fits :func:`fit_ridge` to one-hot targets and classifies the remaining points by
     arg-max. Returns the error averaged over ``n_repeats``.
+
+    Parameters
+    ----------
+    features : array-like, shape (N, p)
+    y : array-like, shape (N,)
+    n_per_class : int, default=5
+    alpha : float, default=1e-3
+        Ridge penalty per sample (see :func:`fit_ridge`).
+    n_repeats : int, default=5
+    random_state : int or numpy.random.Generator, default=0
+        Seed of the labelled draws (``seed`` is its deprecated old name).
+
+    Returns
+    -------
+    float
+        The mean held-out arg-max error, in [0, 1].
     """
     F = as_float_array(features, "features", ndim=2)
     codes, onehot = _encode_labels(y, F.shape[0])
-    rng = check_rng(seed, "seed")
+    rng = check_rng(random_state)
     errors = []
     for _ in range(check_int(n_repeats, "n_repeats", low=1)):
         train, test = balanced_split(codes, n_per_class, rng)
         W, b = fit_ridge(F[train], onehot[train], alpha)
-        errors.append(np.mean(np.argmax(F[test] @ W + b, axis=1) != codes[test]))
+        errors.append(_errors(F[test], codes[test], onehot[test], W, b, None)[0])
     return float(np.mean(errors))
 
 
@@ -220,26 +268,21 @@ def _features(features, d) -> np.ndarray:
     return F[:, :d]
 
 
-def _distribution(dist, n_inputs: int, name: str) -> np.ndarray:
-    if dist is None:
-        return np.full(n_inputs, 1.0 / n_inputs)
-    dist = check_probability_vector(dist, name)
-    if dist.shape != (n_inputs,):
-        raise ValueError(f"{name} has {dist.size} entries; expected {n_inputs}, one "
-                         "probability per input")
-    return dist
-
-
 def _errors(F, codes, onehot, W, b, weights):
-    """(0-1 error, squared error) of the probe, averaged with ``weights`` (sum 1)."""
+    """(0-1 error, squared error) of the probe (W, b) on the rows of F, averaged with
+    ``weights`` (sum 1), or the plain mean over the rows when ``weights`` is None. The one
+    scoring rule of every probe in this module."""
     out = F @ W + b
     wrong = np.argmax(out, axis=1) != codes
     sq = np.sum((onehot - out) ** 2, axis=1)
+    if weights is None:
+        return float(np.mean(wrong)), float(np.mean(sq))
     return float(weights @ wrong), float(weights @ sq)
 
 
+@renamed_random_state("seed")
 def linear_probe(features, y, n: int, *, d: int | None = None, alpha: float = 1e-3,
-                 n_repeats: int = 5, seed: int = 0, train_distribution=None,
+                 n_repeats: int = 5, random_state=0, train_distribution=None,
                  test_distribution=None, importance_weighted: bool = False) -> ProbeResult:
     """Train and test error of a ridge probe on ``n`` labelled samples, over seeded repeats.
 
@@ -263,7 +306,8 @@ def linear_probe(features, y, n: int, *, d: int | None = None, alpha: float = 1e
     alpha : float >= 0
         Ridge penalty per unit of sample weight (see :func:`fit_ridge`).
     n_repeats : int >= 1
-    seed : int or numpy Generator
+    random_state : int or numpy Generator, default=0
+        Seed of the labelled draws (``seed`` is its deprecated old name).
     train_distribution, test_distribution : array-like, shape (N,), optional
         Probability vectors over the inputs.
     importance_weighted : bool
@@ -284,7 +328,7 @@ def linear_probe(features, y, n: int, *, d: int | None = None, alpha: float = 1e
                                                          "test_distribution")
     if importance_weighted:
         ratio = importance_weights(p, q)
-    rng = check_rng(seed, "seed")
+    rng = check_rng(random_state)
     rows = []
     for _ in range(check_int(n_repeats, "n_repeats", low=1)):
         draw = rng.choice(N, size=n, replace=True, p=p)
@@ -331,124 +375,54 @@ def population_probe(features, y, *, d: int | None = None, distribution=None,
     return _errors(F, codes, onehot, W, b, q)
 
 
-# ---------------------------------------------------------------------- distribution shift
-def importance_weights(train_distribution, test_distribution) -> np.ndarray:
-    """q / p per input, shape (N,); 0 where both are 0.
-
-    Raises ``ValueError`` where q > 0 but p = 0: no reweighting can recover a region the
-    training distribution never samples.
-    """
-    p = check_probability_vector(train_distribution, "train_distribution")
-    q = check_probability_vector(test_distribution, "test_distribution")
-    if p.shape != q.shape:
-        raise ValueError(f"train_distribution has {p.size} entries and test_distribution "
-                         f"{q.size}; expected one probability per input in both")
-    uncovered = (p <= 0) & (q > 0)
-    if uncovered.any():
-        raise ValueError(f"test_distribution puts mass on {int(uncovered.sum())} input(s) "
-                         "where train_distribution has none; importance weights q/p are "
-                         "undefined there")
-    out = np.zeros_like(p)
-    out[p > 0] = q[p > 0] / p[p > 0]
-    return out
-
-
-def effective_sample_size(weights) -> float:
-    """(sum w)^2 / sum w^2: how many equally weighted samples the weights are worth."""
-    w = as_float_array(weights, "weights", ndim=1)
-    if (w < 0).any() or w.sum() <= 0:
-        raise ValueError("weights must be >= 0 with a positive sum")
-    return float(w.sum() ** 2 / np.sum(w ** 2))
-
-
-def total_variation(p, q) -> float:
-    """Total-variation distance (1/2) sum |p - q| between two distributions over inputs."""
-    p = check_probability_vector(p, "p")
-    q = check_probability_vector(q, "q")
-    if p.shape != q.shape:
-        raise ValueError(f"p has {p.size} entries and q {q.size}; expected equal lengths")
-    return float(0.5 * np.abs(p - q).sum())
-
-
-def shift_by_class(y, class_probs, strength: float, *, base=None) -> np.ndarray:
-    """A downstream distribution whose class proportions move towards ``class_probs``.
-
-    ``q = (1 - strength) * p + strength * p'`` where p is ``base`` (default uniform) and
-    p' reweights p within each class so that class c has total mass ``class_probs[c]``
-    (classes in sorted order). ``strength = 0`` gives p back; the shift's total-variation
-    size grows linearly in ``strength``.
-
-    Parameters
-    ----------
-    y : array-like, shape (N,)
-    class_probs : array-like, shape (C,), a probability vector over the sorted classes
-    strength : float in [0, 1]
-    base : array-like, shape (N,), optional
-
-    Returns
-    -------
-    ndarray, shape (N,): a probability vector over the inputs.
-    """
-    y = np.asarray(y)
-    if y.ndim != 1:
-        raise ValueError(f"y must be 1-D, got shape {y.shape}")
-    classes, codes = np.unique(y, return_inverse=True)
-    target = check_probability_vector(class_probs, "class_probs")
-    if target.size != classes.size:
-        raise ValueError(f"class_probs has {target.size} entries; expected {classes.size}, "
-                         "one per class present in y (sorted order)")
-    strength = check_float(strength, "strength", low=0.0, high=1.0)
-    p = _distribution(base, y.size, "base")
-    class_mass = np.bincount(codes, weights=p, minlength=classes.size)
-    if (class_mass[codes] <= 0).any():
-        raise ValueError("base gives a class zero mass; cannot reweight it")
-    shifted = p * target[codes] / class_mass[codes]
-    return (1.0 - strength) * p + strength * shifted
-
-
-def shift_by_feature(values, strength: float, *, base=None) -> np.ndarray:
-    """Exponential tilt q(x) proportional to p(x) exp(strength * z(x)) of a scalar feature.
-
-    z is the feature standardised under p (mean 0, standard deviation 1), so ``strength``
-    is in units of standard deviations; ``strength = 0`` gives p (``base``, default uniform)
-    back, a positive strength favours inputs with large feature values.
-
-    Parameters
-    ----------
-    values : array-like, shape (N,)   a feature of each input (e.g. total ink of a digit)
-    strength : float
-    base : array-like, shape (N,), optional
-    """
-    v = as_float_array(values, "values", ndim=1)
-    strength = check_float(strength, "strength")
-    p = _distribution(base, v.size, "base")
-    mean = p @ v
-    sd = np.sqrt(p @ (v - mean) ** 2)
-    if sd <= 0:
-        raise ValueError("values are constant under the base distribution; a tilt needs a "
-                         "feature that varies")
-    logits = strength * (v - mean) / sd
-    q = p * np.exp(logits - logits.max())
-    return q / q.sum()
-
-
-def shifted_context(ctx: Context, distribution) -> Context:
-    """The same conditional P(a|x) with the inputs drawn from another distribution.
-
-    ``P'(x, a) = q(x) P(a | x)``: what an encoder would be pretrained on if the unlabelled
-    inputs came from the shifted distribution q. Every input needs q(x) > 0.
-    """
-    check_context(ctx)
-    q = _distribution(distribution, ctx.n_inputs, "distribution")
-    if (q <= 0).any():
-        raise ValueError(f"distribution gives {int((q <= 0).sum())} input(s) zero mass; a "
-                         "context needs every input (use a strength that keeps q > 0)")
-    C = ctx.conditional()
-    P = (sp.diags(q) @ C).tocsr() if ctx.is_sparse else C * q[:, None]
-    return Context(P, x_features=ctx.x_features, a_features=ctx.a_features, normalize=True,
-                   name=f"{ctx.name or 'context'} (shifted inputs)")
-
-
 __all__ = ["ProbeResult", "balanced_split", "effective_sample_size", "fit_ridge",
            "importance_weights", "linear_probe", "population_probe", "probe_error",
            "shift_by_class", "shift_by_feature", "shifted_context", "total_variation"]
+
+
+@renamed_random_state("seed")
+def ridge_r2(features, targets, n_train: int, *, n_repeats: int = 10, alpha: float = 1.0,
+             random_state=0) -> tuple[float, float]:
+    """Held-out R^2 of a ridge probe trained on ``n_train`` random rows, over seeded repeats.
+
+    Each repeat draws a random split, standardises the features on the training rows and
+    fits :func:`fit_ridge` (``alpha`` is the penalty per sample); the score is the
+    coefficient of determination on the other rows.
+
+    Parameters
+    ----------
+    features : array-like, shape (n, p)
+    targets : array-like, shape (n,)
+    n_train : int
+        Training rows per split, in [2, n - 2].
+    n_repeats : int, keyword-only, default=10
+        Random splits.
+    alpha : float, keyword-only, default=1.0
+        Ridge penalty per sample.
+    random_state : int or numpy.random.Generator, keyword-only, default=0
+        Seed of the splits (``seed=`` is its deprecated old name).
+
+    Returns
+    -------
+    mean, std : float
+        Mean and standard deviation (``ddof=0``) of the test R^2 over the splits.
+    """
+    F = as_float_array(features, "features", ndim=2)
+    y = as_float_array(targets, "targets", ndim=1)
+    if y.shape != (F.shape[0],):
+        raise ValueError(f"targets has shape {y.shape}; expected ({F.shape[0]},), one per row "
+                         "of features")
+    n_train = check_int(n_train, "n_train", low=2, high=F.shape[0] - 2)
+    rng = check_rng(random_state)
+    scores = []
+    for _ in range(check_int(n_repeats, "n_repeats", low=1)):
+        order = rng.permutation(F.shape[0])
+        tr, te = order[:n_train], order[n_train:]
+        mu, sd = F[tr].mean(0), F[tr].std(0) + 1e-12
+        W, b = fit_ridge((F[tr] - mu) / sd, y[tr], alpha=alpha)
+        pred = ((F[te] - mu) / sd) @ W[:, 0] + b[0]
+        scores.append(1 - np.sum((y[te] - pred) ** 2) / np.sum((y[te] - y[te].mean()) ** 2))
+    return float(np.mean(scores)), float(np.std(scores))
+
+
+__all__ += ["ridge_r2"]

@@ -5,8 +5,8 @@ encoder is large enough to approximate the top-d singular functions, making it l
 brings diminishing returns, because the best any d-dimensional encoder can do is fixed by
 the context. On a finite context both sides are exact numbers: the trained encoder's
 alignment with mu_1..mu_d and its worst-case probe error over the compatible class F_eps
-(:func:`contexture_lab.alignment.worst_case_error`), beside the theorem's optimum
-(:func:`contexture_lab.alignment.optimal_worst_case_error`), which no encoder of
+(:func:`contexture_lab.compatibility.worst_case_error`), beside the theorem's optimum
+(:func:`contexture_lab.compatibility.optimal_worst_case_error`), which no encoder of
 dimension d can beat whatever its size.
 
 :func:`size_sweep` trains one encoder per (architecture, seed) with a fixed budget (the same
@@ -17,13 +17,11 @@ the settings, the code and the torch version and device, so a second run reads i
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, fields
-from pathlib import Path
 
 import numpy as np
 
-from ._cache import default_cache_dir, load_arrays, save_arrays
+from ._cache import cache_key, code_fingerprint, entry_path, load_arrays, save_arrays
 from ._validation import as_float_array, check_float, check_int
 from .context import check_context
 
@@ -96,26 +94,18 @@ def _architectures(architectures):
 
 
 def _cache_key(*parts) -> str:
+    """The sweep's key (:func:`contexture_lab._cache.cache_key`): the inputs, the code of
+    every module its numbers come from, the scramble switch and torch's version."""
     import torch
 
-    from . import alignment, encoders, objectives, training
+    from . import alignment, compatibility, encoders, objectives, training
     from .degeneracy import scramble_seed
 
-    digest = hashlib.sha256(CACHE_VERSION.encode())
-    digest.update(f"scramble={scramble_seed()}".encode())
-    for module in (alignment, encoders, objectives, training):
-        digest.update(Path(module.__file__).read_bytes())
-    digest.update(Path(__file__).read_bytes())
-    digest.update(torch.__version__.encode())
-    for part in parts:
-        if hasattr(part, "toarray"):
-            part = part.toarray()
-        if isinstance(part, np.ndarray):
-            digest.update(f"{part.dtype}{part.shape}".encode())
-            digest.update(np.ascontiguousarray(part).tobytes())
-        else:
-            digest.update(repr(part).encode())
-    return digest.hexdigest()[:20]
+    salt = (f"scramble={scramble_seed()}".encode()
+            + code_fingerprint(alignment, compatibility, encoders, objectives, training,
+                               __file__)
+            + torch.__version__.encode())
+    return cache_key(CACHE_VERSION, *parts, salt=salt)
 
 
 def size_sweep(ctx, d: int, architectures, *, seeds=(0, 1, 2), objective: str = "kise",
@@ -127,8 +117,8 @@ def size_sweep(ctx, d: int, architectures, *, seeds=(0, 1, 2), objective: str = 
     Parameters
     ----------
     ctx : Context
-        With ``x_features``; small enough for :func:`~contexture_lab.alignment.worst_case_error`
-        (dense N x N).
+        With ``x_features``; small enough for
+        :func:`~contexture_lab.compatibility.worst_case_error` (dense N x N).
     d : int
         Representation dimension; s_d > s_{d+1} is required (a unique target span).
     architectures : sequence of tuple of int
@@ -154,7 +144,7 @@ def size_sweep(ctx, d: int, architectures, *, seeds=(0, 1, 2), objective: str = 
     -------
     SizeSweep
     """
-    from . import alignment
+    from . import alignment, compatibility
     from .device import get_device
     from .spectrum import contexture
     from .training import fit_encoder
@@ -175,14 +165,14 @@ def size_sweep(ctx, d: int, architectures, *, seeds=(0, 1, 2), objective: str = 
         raise ValueError(f"s_{d} = s_{d + 1}: the top-{d} span is not unique, so alignment "
                          "with it is not determined; choose d at a gap")
     s = contexture(ctx, min(d + 1, min(ctx.shape) - 1), on_degenerate="ignore").singular_values
-    lo, hi = alignment.theorem_eps_range(s)
+    lo, hi = compatibility.theorem_eps_range(s)
     eps = (lo + hi) / 2 if eps is None else check_float(eps, "eps", low=lo, high=hi)
-    floor = alignment.optimal_worst_case_error(s, d, eps)
+    floor = compatibility.optimal_worst_case_error(s, d, eps)
     Y = None if task is None else as_float_array(task, "task", ndim=(1, 2))
     device = get_device(device)
     key = _cache_key(ctx.P, ctx.x_features, d, archs, seeds, objective, epochs, lr, eps, Y,
                      worst_case, device.type)
-    path = Path(cache_dir or default_cache_dir()) / f"{key}.npz"
+    path = entry_path(key, folder=cache_dir or None)
     if cache:
         stored = load_arrays(path, required=[f.name for f in fields(SizeSweep)])
         if stored is not None:
@@ -197,15 +187,15 @@ def size_sweep(ctx, d: int, architectures, *, seeds=(0, 1, 2), objective: str = 
             F = enc.transform(ctx.x_features)
             r2[i, j] = alignment.cca_r2(F, res.left)
             if worst_case:
-                wc[i, j] = alignment.worst_case_error(ctx, F, eps)
+                wc[i, j] = compatibility.worst_case_error(ctx, F, eps)
             if Y is not None:
-                te[i, j] = float(np.mean(alignment.linear_probe_error(ctx, F, Y)))
+                te[i, j] = float(np.mean(compatibility.linear_probe_error(ctx, F, Y)))
     sweep = SizeSweep(
         widths=np.array([a[0] for a in archs]), depths=np.array([len(a) for a in archs]),
         parameters=np.array([parameter_count(ctx.x_features.shape[1], a, d) for a in archs]),
         seeds=seeds, r2=r2, worst_case=wc, task_error=te, floor=float(floor),
-        contexture_task_error=(float("nan") if Y is None else
-                               float(np.mean(alignment.linear_probe_error(ctx, res.left, Y)))),
+        contexture_task_error=(float("nan") if Y is None else float(np.mean(
+            compatibility.linear_probe_error(ctx, res.left, Y)))),
         d=d, eps=float(eps))
     if cache:
         save_arrays(path, {f.name: np.asarray(getattr(sweep, f.name)) for f in fields(sweep)})

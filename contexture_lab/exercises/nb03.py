@@ -131,7 +131,7 @@ cl.exercises.check("03.compatibility", my_compatibility)
 
 
 def _check_worst_task(func):
-    from ..alignment import compatibility, linear_probe_error, optimal_worst_case_error
+    from ..compatibility import compatibility, linear_probe_error, optimal_worst_case_error
     from ..contexts import rbf
     from ..spectrum import contexture
 
@@ -160,7 +160,7 @@ def _check_worst_task(func):
 
 
 def _worst_task_solution(res, d, eps):
-    from ..alignment import optimal_worst_case_error
+    from ..compatibility import optimal_worst_case_error
 
     b = optimal_worst_case_error(res.singular_values, d, eps)
     return np.sqrt(1 - b) * res.left[:, 0] + np.sqrt(b) * res.left[:, d]

@@ -75,7 +75,7 @@ def _check_head_spectrum(func):
 
 def _head_spectrum_solution(C):
     import contexture_lab as cl
-    from contexture_lab.pretrained import head_context
+    from contexture_lab.heads import head_context
 
     C = np.asarray(C, dtype=float)
     ctx = head_context(C)
@@ -88,7 +88,7 @@ register(
     prompt="write head_spectrum(C): the singular values s_1..s_{T-1} (s_0 = 1 excluded) of "
            "the attention matrix C (T x T) seen as a context with uniform queries",
     nudge="the lab turns an attention matrix into a context (look in "
-          "contexture_lab.pretrained, imported as pt); the context's contexture has "
+          "contexture_lab.heads); the context's contexture has "
           "the singular values",
     hint="ask for T - 1 values; a sink head has many equal (zero) singular values, so "
          "tell cl.contexture that a degenerate spectrum is fine (its on_degenerate "

@@ -77,7 +77,7 @@ def _check_dirichlet_ratio(func):
 
 
 def _dirichlet_ratio_solution(H, W):
-    from contexture_lab.pretrained import dirichlet_ratio
+    from contexture_lab.graph_signals import dirichlet_ratio
 
     return dirichlet_ratio(H, W)
 

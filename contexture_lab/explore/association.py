@@ -10,11 +10,16 @@ arrays.
 Repeated singular values. Where s_d = s_{d+1} the top-d span is not determined (a KNN
 graph in 63 pieces has s = 1 sixty-two times). Every cluster of equal singular values among
 the stored functions is therefore given a *seeded random basis* that does not depend on the
-basis a solver returned: the L2(P_X)-projections of seeded standard Gaussian vectors onto the
-cluster's eigenspace, Gram-Schmidt orthonormalised. A probe error at a d inside a cluster is
-the mean over ``n_bases`` such bases (its spread is stored too); at a d that ends at a gap it
-is the plain error of the unique span. Nothing stored depends on the solver's, the thread
-count's or the scramble switch's choice of basis.
+basis a solver returned (:func:`contexture_lab.degeneracy.cluster_bases`: the
+L2(P_X)-projections of seeded isotropic Gaussians onto the cluster's eigenspace, Gram-Schmidt
+orthonormalised). A probe error at a d inside a cluster is the mean over ``n_bases`` such
+bases, with their sample spread (:func:`contexture_lab.degeneracy.mean_over_bases`); at a d
+that ends at a gap it is the plain error of the unique span. Nothing stored depends on the
+solver's, the thread count's or the scramble switch's choice of basis. Decompositions come
+from :mod:`contexture_lab.spectrum` (the values-only path
+:func:`~contexture_lab.spectrum.singular_values` and
+:func:`~contexture_lab.spectrum.contexture`), contexts from the knob registry
+(:func:`contexture_lab.contexts.knob_contexts`); this module only sweeps.
 
 Sweeps are cached in memory and on disk (``.npz`` keyed by a hash of every input), so
 opening a notebook a second time is fast; files are written atomically and checked when
@@ -31,20 +36,18 @@ and the tests compare it with a recomputation.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
 
-import scipy.sparse as sp
-
-from .. import association, degeneracy
-from .._cache import CacheWarning, damaged, default_cache_dir, load_arrays, save_arrays
+from .. import association, contexts, degeneracy, spectrum
+from .._cache import (CacheWarning, cache_key, code_fingerprint, damaged, default_cache_dir,
+                      load_arrays, save_arrays)
 from .._threads import one_thread
-from .._validation import as_float_array, check_int
+from .._validation import as_float_array, check_int, renamed_random_state
 from ..probe import probe_error
-from ._grid import grid_position
+from ._grid import GridLookup
 
 #: Bump when what a sweep stores changes, so old cache files are not read.
 CACHE_VERSION = "association-sweep-5"
@@ -73,13 +76,13 @@ _MEMORY: dict[str, "AssociationSweep"] = {}
 
 
 @dataclass(frozen=True)
-class AssociationSweep:
+class AssociationSweep(GridLookup):
     """A knob's grid with everything the association explorer shows.
 
     Attributes
     ----------
     knob : str
-        One of :data:`contexture_lab.association.KNOBS`.
+        One of :data:`contexture_lab.contexts.KNOBS`.
     values : ndarray, shape (V,)
         Knob values.
     spectrum : ndarray, shape (V, K)
@@ -103,7 +106,8 @@ class AssociationSweep:
         Test error of the ridge probe on mu_1..mu_d (NaN without labels); where d cuts a
         cluster, the mean over ``n_bases`` seeded random bases of it.
     probe_spread : ndarray, shape (V, D)
-        Standard deviation of that error over the bases (0 where the top-d span is unique).
+        Sample standard deviation (ddof=1) of that error over the bases (0 where the top-d
+        span is unique).
     unique : ndarray of bool, shape (V, D)
         Whether the top-d span is unique (s_d > s_{d+1}).
     labels : ndarray, shape (N,) or None
@@ -132,7 +136,7 @@ class AssociationSweep:
     @property
     def parameter(self) -> str:
         """The knob's parameter name (k, bandwidth, steps, flip, temperature)."""
-        return association.KNOBS[self.knob][0]
+        return contexts.KNOBS[self.knob][0]
 
     @property
     def best_error(self) -> np.ndarray:
@@ -144,20 +148,9 @@ class AssociationSweep:
         out[ok] = np.nanmin(err[ok], axis=1)
         return out
 
-    def index(self, value) -> int:
-        """Position of a knob value on the grid (``ValueError`` if it is not on it)."""
-        hits = np.flatnonzero(np.isclose(self.values, float(value)))
-        if hits.size == 0:
-            raise ValueError(f"{self.parameter}={value!r} is not on the sweep's grid "
-                             f"{self.values.tolist()}")
-        return int(hits[0])
-
-    def d_index(self, d) -> int:
-        """Position of an encoder dimension in :attr:`d_values`."""
-        return grid_position(self.d_values, d, "d", "d_values")
-
+    @renamed_random_state("seed")
     def probe_errors(self, y, *, d_values=None, n_per_class: int = 5,
-                     n_repeats: int = 5, seed: int = 0) -> np.ndarray:
+                     n_repeats: int = 5, random_state: int = 0) -> np.ndarray:
         """Probe error of another task ``y`` (N,) on the stored functions, (V, D).
 
         Only at d values that end at a gap (elsewhere NaN): the stored functions carry one
@@ -170,7 +163,8 @@ class AssociationSweep:
             for j, d in enumerate(d_values):
                 if d <= mu.shape[1] and np.isfinite(mu[:, :d]).all() and _ends_at_gap(s, d):
                     out[v, j] = probe_error(mu[:, :d], y, n_per_class=n_per_class,
-                                            n_repeats=n_repeats, seed=seed)
+                                            n_repeats=n_repeats,
+                                            random_state=random_state)
         return out
 
 
@@ -182,120 +176,34 @@ def _ends_at_gap(s, d: int) -> bool:
 
 
 # ---------------------------------------------------------------------- one knob value
-def _blocks(ctx):
-    """The dense blocks of the normalised Q, one per connected component of the support."""
-    from ..spectrum import support_components
-
-    Q = ctx.normalized()
-    x_labels, a_labels = support_components(ctx)
-    n_comp = int(x_labels.max()) + 1
-    if n_comp == 1:
-        yield Q.toarray() if sp.issparse(Q) else np.asarray(Q, dtype=float)
-        return
-    Q = sp.csr_matrix(Q)
-    rows = np.argsort(x_labels, kind="stable")
-    cols = np.argsort(a_labels, kind="stable")
-    cols = cols[a_labels[cols] >= 0]
-    Q = Q[rows][:, cols].tocsr()
-    r_cut = np.searchsorted(x_labels[rows], np.arange(n_comp + 1))
-    c_cut = np.searchsorted(a_labels[cols], np.arange(n_comp + 1))
-    for c in range(n_comp):
-        yield Q[r_cut[c]:r_cut[c + 1], c_cut[c]:c_cut[c + 1]].toarray()
-
-
+#: Kept under its old name: the values-only path is
+#: :func:`contexture_lab.spectrum.singular_values` (``method="values"``).
 def top_singular_values(ctx, k: int) -> np.ndarray:
-    """s_1..s_k of a context's T (s_0 = 1 excluded), values only, shape (k,).
-
-    T is the direct sum of its support components' operators, so each component's dense
-    block B is decomposed on its own: the eigenvalues of the smaller Gram matrix B B^T
-    (LAPACK, values only; the top k + 1 of a large block), merged and sorted. No singular
-    function is formed, which makes this several times cheaper than
-    :func:`contexture_lab.spectrum.contexture` for hundreds of values or pieces. Values
-    are determined even inside a cluster, so nothing here depends on a basis.
-    """
-    import scipy.linalg
-
-    n_max = min(ctx.shape) - 1
-    k = check_int(k, "k", low=1, high=n_max)
-    parts = []
-    for B in _blocks(ctx):
-        G = B @ B.T if B.shape[0] <= B.shape[1] else B.T @ B
-        n = G.shape[0]
-        if n > 4 * (k + 1):
-            w = scipy.linalg.eigvalsh(G, subset_by_index=[n - k - 1, n - 1], driver="evr")
-        else:
-            w = scipy.linalg.eigvalsh(G)
-        parts.append(np.sqrt(np.clip(w, 0.0, None)))
-    s = np.sort(np.concatenate(parts))[::-1]
-    # s[0] is s_0 = 1, the constant; a component's constant beyond it is an s_i = 1
-    out = np.zeros(k)
-    out[:min(k, s.size - 1)] = np.minimum(s[1:k + 1], 1.0)
-    return out
-
-
-def _piece_projector(ctx):
-    """L2(P_X)-projection onto the eigenspace of s = 1 (s_0 excluded): functions constant
-    on each piece of the support, orthogonal to the constant."""
-    from ..spectrum import support_components
-
-    x_labels, _ = support_components(ctx)
-    p = ctx.p_x
-    S = sp.csr_matrix((p, (x_labels, np.arange(p.size))),
-                      shape=(int(x_labels.max()) + 1, p.size))   # S[c, x] = p_x [x in c]
-    mass = np.asarray(S.sum(axis=1)).ravel()
-
-    def project(G):
-        means = (S @ G) / mass[:, None]          # E[g | piece]
-        return means[x_labels] - p @ G            # minus E[g]: orthogonal to the constant
-    return project
-
-
-def _seeded_basis(project, n_cols: int, p_x, seed: int, start: int) -> np.ndarray:
-    """n_cols orthonormal functions (L2(P_X)) of a cluster's eigenspace: Gram-Schmidt of
-    the projections of seeded Gaussians; the same for every basis the solver returned."""
-    rng = np.random.default_rng([seed, start])
-    F = project(rng.standard_normal((p_x.size, n_cols)))
-    w = np.sqrt(p_x)
-    Qm, R = np.linalg.qr(w[:, None] * F)
-    signs = np.where(np.diag(R) < 0, -1.0, 1.0)
-    inv_w = np.divide(1.0, w, out=np.zeros_like(w), where=w > 0)
-    return Qm * signs * inv_w[:, None]
+    """s_1..s_k by component, values only: ``spectrum.singular_values(ctx, k,
+    method="values")`` (this name is kept as an alias)."""
+    return spectrum.singular_values(ctx, k, method="values")
 
 
 def _functions(ctx, spec, nd: int, n_bases: int):
     """Top-nd functions under each of ``n_bases`` seeded bases of the clusters, and the
-    clusters (start, stop) they touch. Returns (list of (N, nd) arrays, clusters)."""
-    from ..spectrum import DENSE_LIMIT, contexture
-
+    clusters (start, stop) they touch (:func:`contexture_lab.degeneracy.cluster_bases`).
+    Returns (list of (N, nd) arrays, clusters)."""
     n_max = min(ctx.shape) - 1
     ones = association.n_components(ctx) - 1
     p = ctx.p_x
     if ones >= nd:  # every stored function lies in the s = 1 eigenspace (the pieces)
-        project = _piece_projector(ctx)
-        stop = ones
-        bases = [_seeded_basis(project, nd, p, b, 0) for b in range(n_bases)]
-        return bases, [(0, stop)]
+        bases, _ = degeneracy.cluster_bases(np.ones(ones), None, p, nd, n_bases=n_bases,
+                                            spans={(0, ones): spectrum.piece_projector(ctx)})
+        return bases, [(0, ones)]
     values = spec
     hi = degeneracy.closes_at(values, nd)[1] if nd < values.size else nd
     if hi >= values.size and values.size < n_max:  # a cluster runs past what is known
-        values = top_singular_values(ctx, n_max)
+        values = spectrum.singular_values(ctx, n_max, method="values")
         hi = degeneracy.closes_at(values, nd)[1] if nd < values.size else nd
     method = ("dense" if ctx.is_sparse and ctx.P.nnz > DENSE_FROM_ROW_ENTRIES * ctx.shape[0]
-              and min(ctx.shape) <= DENSE_LIMIT else "auto")
-    res = contexture(ctx, max(hi, nd), method=method, on_degenerate="ignore")
-    U = res.left
-    clusters = [c for c in degeneracy.clusters(res.singular_values) if c[0] < nd]
-    bases = []
-    for b in range(n_bases):
-        V = U.copy()
-        for start, stop in clusters:
-            Uc = U[:, start:stop]
-            project = lambda G, Uc=Uc: Uc @ (Uc.T @ (p[:, None] * G))  # noqa: E731
-            V[:, start:stop] = _seeded_basis(project, stop - start, p, b, start)
-        bases.append(V[:, :nd])
-        if not clusters:
-            break
-    return bases, clusters
+              and min(ctx.shape) <= spectrum.DENSE_LIMIT else "auto")
+    res = spectrum.contexture(ctx, max(hi, nd), method=method, on_degenerate="ignore")
+    return degeneracy.cluster_bases(res.singular_values, res.left, p, nd, n_bases=n_bases)
 
 
 def _probe_row(bases, spec, y, d_values, n_per_class, n_repeats, seed):
@@ -306,20 +214,17 @@ def _probe_row(bases, spec, y, d_values, n_per_class, n_repeats, seed):
         if d > bases[0].shape[1]:
             continue
         use = bases[:1] if _ends_at_gap(spec, d) else bases
-        errs = [probe_error(B[:, :d], y, n_per_class=n_per_class, n_repeats=n_repeats,
-                            seed=seed) for B in use]
-        err[j] = np.mean(errs)
-        spread[j] = np.std(errs, ddof=1) if len(errs) > 1 else 0.0
+        err[j], spread[j] = degeneracy.mean_over_bases(
+            [probe_error(B[:, :d], y, n_per_class=n_per_class, n_repeats=n_repeats,
+                         random_state=seed) for B in use])
     return err, spread
 
 
 def _code_fingerprint() -> bytes:
     """The source of the modules a sweep's numbers come from: edited code, new cache key."""
-    from .. import contexts, degeneracy, probe, spectrum
+    from .. import probe
 
-    return b"".join(Path(m.__file__).read_bytes()
-                    for m in (association, contexts, degeneracy, probe, spectrum))\
-        + Path(__file__).read_bytes()
+    return code_fingerprint(association, contexts, degeneracy, probe, spectrum, __file__)
 
 
 def _cache_key(*parts) -> str:
@@ -337,18 +242,7 @@ def _shipped_name(*parts) -> str:
 
 
 def _digest(parts, extra: bytes) -> str:
-    digest = hashlib.sha256(CACHE_VERSION.encode())
-    digest.update(extra)
-    for part in parts:
-        if isinstance(part, np.ndarray):
-            digest.update(f"{part.dtype}{part.shape}".encode())
-            digest.update(np.ascontiguousarray(part).tobytes())
-        elif hasattr(part, "toarray"):
-            digest.update(repr(part.shape).encode())
-            digest.update(np.ascontiguousarray(part.toarray()).tobytes())
-        else:
-            digest.update(repr(part).encode())
-    return digest.hexdigest()[:20]
+    return cache_key(CACHE_VERSION, *parts, salt=extra)
 
 
 def _save(sweep: AssociationSweep, path: Path, *, single_left: bool = False) -> None:
@@ -417,17 +311,18 @@ def _load(path: Path) -> AssociationSweep | None:
         return None
 
 
+@renamed_random_state("seed")
 def build_sweep(knob: str, values, *, y=None, d: int = 32, d_values=(2, 4, 8, 16, 32),
                 d0: int = association.TAU_D0, n_bases: int = 5, image_features=None,
                 image_shape=None, n_images: int = 6, n_per_class: int = 5,
-                n_repeats: int = 5, seed: int = 0, beta: float = 1.0, cache: bool = True,
-                cache_dir=None, **data) -> AssociationSweep:
+                n_repeats: int = 5, random_state: int = 0, beta: float = 1.0,
+                cache: bool = True, cache_dir=None, **data) -> AssociationSweep:
     """Precompute an :class:`AssociationSweep` (or read it from the cache).
 
     Parameters
     ----------
     knob, values, **data
-        As in :func:`contexture_lab.association.knob_contexts`.
+        As in :func:`contexture_lab.contexts.knob_contexts`.
     y : array-like, shape (N,), optional
         Labels of the probe's task; without them ``probe_error`` is NaN.
     d : int
@@ -444,8 +339,11 @@ def build_sweep(knob: str, values, *, y=None, d: int = 32, d_values=(2, 4, 8, 16
         Features in which to show the top ``n_images`` functions as E[X mu_i(X)].
     image_shape : tuple, optional
         Shape of one image (e.g. (8, 8)).
-    n_per_class, n_repeats, seed
-        Of :func:`contexture_lab.probe.probe_error`.
+    n_per_class, n_repeats, random_state
+        Of :func:`contexture_lab.probe.probe_error` (``random_state``: the probe's seed,
+        an int; old name ``seed``). The seeded bases of a cluster do not depend on it:
+        they are the bases 0 .. n_bases - 1 of
+        :func:`contexture_lab.degeneracy.cluster_bases`.
     beta : float
         Of :func:`contexture_lab.association.tau`.
     cache : bool
@@ -453,6 +351,7 @@ def build_sweep(knob: str, values, *, y=None, d: int = 32, d_values=(2, 4, 8, 16
     cache_dir : path-like, optional
         Defaults to :func:`default_cache_dir`.
     """
+    seed = check_int(random_state, "random_state", low=0)
     d = check_int(d, "d", low=2)
     d0 = check_int(d0, "d0", low=2)
     n_bases = check_int(n_bases, "n_bases", low=2)
@@ -484,9 +383,9 @@ def build_sweep(knob: str, values, *, y=None, d: int = 32, d_values=(2, 4, 8, 16
     # LAPACK and the kernel blocks are many modest BLAS calls; a second BLAS thread made
     # this loop 2-3x *slower* on a busy, shared 2-core machine (threads spin-waiting)
     with one_thread():
-        for v, (_, ctx) in enumerate(association.knob_contexts(knob, values, **data)):
+        for v, (_, ctx) in enumerate(contexts.knob_contexts(knob, values, **data)):
             n_max = min(ctx.shape) - 1
-            spec = top_singular_values(ctx, min(d0, n_max))
+            spec = spectrum.singular_values(ctx, min(d0, n_max), method="values")
             nd = min(d, n_max)
             bases, clusters = _functions(ctx, spec, nd, n_bases)
             mu = np.full((ctx.shape[0], d), np.nan)
@@ -505,15 +404,15 @@ def build_sweep(knob: str, values, *, y=None, d: int = 32, d_values=(2, 4, 8, 16
             rows.append(association.metrics(spec, ctx, beta=beta))
     left = np.stack(lefts)
     p_x = np.stack(pxs)
-    spectrum = np.full((V, max(s.size for s in spectra)), np.nan)
+    spec_all = np.full((V, max(s.size for s in spectra)), np.nan)
     for v, spec in enumerate(spectra):
-        spectrum[v, :spec.size] = spec
+        spec_all[v, :spec.size] = spec
     images = None
     if feats is not None:
         images = np.einsum("vn,np,vnk->vpk", p_x, feats, np.nan_to_num(left[:, :, :n_images]))
     sweep = AssociationSweep(
-        knob=knob, values=np.asarray(values, dtype=float), spectrum=spectrum,
-        singular_values=np.pad(spectrum[:, :d], ((0, 0), (0, max(0, d - spectrum.shape[1]))),
+        knob=knob, values=np.asarray(values, dtype=float), spectrum=spec_all,
+        singular_values=np.pad(spec_all[:, :d], ((0, 0), (0, max(0, d - spec_all.shape[1]))),
                                constant_values=np.nan), left=left, in_cluster=np.stack(flags),
         p_x=p_x, metrics={m: np.array([row[m] for row in rows], dtype=float)
                           for m in METRICS},
@@ -542,16 +441,20 @@ def _shipped(name: str) -> AssociationSweep | None:
     return _load(path)
 
 
+@renamed_random_state("seed")
 def digits_knn_sweep(ks=DIGITS_KS, *, d: int = 32, d_values=(2, 4, 8, 16, 32),
-                     d0: int = association.TAU_D0, n_per_class: int = 5, seed: int = 0,
-                     cache: bool = True, cache_dir=None) -> AssociationSweep:
-    """The KNN sweep on all 1,797 digits of notebook 05: probe on ``n_per_class`` labels."""
+                     d0: int = association.TAU_D0, n_per_class: int = 5,
+                     random_state: int = 0, cache: bool = True,
+                     cache_dir=None) -> AssociationSweep:
+    """The KNN sweep on all 1,797 digits of notebook 05: probe on ``n_per_class`` labels
+    (``random_state``: the probe's seed, old name ``seed``)."""
     from ..datasets import load_digits
 
     digits = load_digits()
     return build_sweep("knn", ks, X=digits.X, y=digits.y, d=d, d_values=d_values, d0=d0,
                        image_features=digits.X, image_shape=(8, 8),
-                       n_per_class=n_per_class, seed=seed, cache=cache, cache_dir=cache_dir)
+                       n_per_class=n_per_class, random_state=random_state, cache=cache,
+                       cache_dir=cache_dir)
 
 
 def correlations(sweep: AssociationSweep, d=None, *, values=None) -> dict:

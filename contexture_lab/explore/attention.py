@@ -10,8 +10,9 @@ Cold attention (temperature -> 0) has a flat spectrum: many singular values equa
 "the top d singular functions" are then an arbitrary d of a larger eigenspace
 (THEORY.md section 1, repeated singular values). Where the cut at d splits such a cluster,
 the probe error is averaged over seeded random completions of the cluster
-(:func:`cluster_probe_error`), a number fixed by the cluster's span rather than by the
-solver's basis.
+(:func:`cluster_probe_error`, through :func:`contexture_lab.degeneracy.cluster_bases` and
+:func:`~contexture_lab.degeneracy.mean_over_bases`, as the association sweep does), a
+number fixed by the cluster's span rather than by the solver's basis.
 """
 
 from __future__ import annotations
@@ -20,14 +21,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validation import as_float_array, check_int
+from .._validation import as_float_array, check_int, renamed_random_state
+from ._grid import GridLookup
 
 #: Default grid: 13 temperatures, four per decade from 1e-3 to 1 (unit-norm tokens).
 DEFAULT_TEMPERATURES = np.logspace(-3, 0, 13)
 
 
 @dataclass(frozen=True)
-class TemperatureSweep:
+class TemperatureSweep(GridLookup):
     """Result of :func:`temperature_sweep`; index ``i`` is ``temperatures[i]``.
 
     Attributes
@@ -49,8 +51,9 @@ class TemperatureSweep:
                                                     the cut at d splits a cluster of equal
                                                     singular values, the mean over
                                                     ``n_bases`` random completions of it
-    probe_spread : ndarray, shape (T,)              standard deviation over those
-                                                    completions (0 where d ends at a gap)
+    probe_spread : ndarray, shape (T,)              sample standard deviation (ddof=1)
+                                                    over those completions (0 where d
+                                                    ends at a gap)
     split : ndarray of bool, shape (T,)             whether the cut at d splits a cluster
     attention : ndarray of float32, shape (T, N, N) attention matrices, tokens sorted by label
     labels : ndarray, shape (N,) or None            labels in the same (sorted) order; None:
@@ -72,11 +75,19 @@ class TemperatureSweep:
     d: int
     n_bases: int
 
-    def index(self, temperature: float) -> int:
-        """Grid index of the temperature nearest (in log scale) to ``temperature``."""
-        if not temperature > 0:
-            raise ValueError(f"temperature must be > 0, got {temperature!r}")
-        return int(np.argmin(np.abs(np.log(self.temperatures) - np.log(temperature))))
+    #: The knob's parameter name (the :class:`~contexture_lab.explore.Sweep` protocol).
+    parameter = "temperature"
+
+    @property
+    def values(self) -> np.ndarray:
+        """The grid, :attr:`temperatures` (the :class:`~contexture_lab.explore.Sweep`
+        protocol); :meth:`index` finds a temperature on it, off-grid is a ValueError."""
+        return self.temperatures
+
+    @property
+    def d_values(self) -> np.ndarray:
+        """The probe's one encoder dimension, ``[d]`` (empty without labels)."""
+        return np.array([self.d] if self.d else [], dtype=int)
 
 
 def unit_tokens(X) -> np.ndarray:
@@ -94,20 +105,22 @@ def unit_tokens(X) -> np.ndarray:
     return Xc / norms
 
 
+@renamed_random_state("seed")
 def cluster_probe_error(res, labels, d: int, *, n_bases: int = 10, n_per_class: int = 5,
-                        seed: int = 0) -> tuple[float, float, bool]:
+                        random_state: int = 0) -> tuple[float, float, bool]:
     """Probe error on the top-d singular functions, well defined when s_d = s_{d+1}.
 
-    If the cut at ``d`` ends at a gap, this is
-    ``probe_error(res.left[:, :d], labels)`` and the spread is 0. If it splits a cluster
-    s_{lo+1} = ... = s_hi (lo < d < hi, equal within
-    :data:`contexture_lab.degeneracy.RTOL` times s_1), any d - lo functions of the cluster
-    are an equally valid answer; the features are then mu_1..mu_lo plus a random
-    (d - lo)-dimensional subspace of the cluster, drawn ``n_bases`` times, and the result
-    is the mean and standard deviation of the probe error over the draws. Each subspace is
-    the L2(P_X) projection onto the cluster of seeded Gaussian functions (isotropic in
-    L2(P_X)), so it depends on the cluster's span only, never on the basis the solver
-    returned: the same numbers come back under :func:`contexture_lab.scrambled`.
+    If the cut at ``d`` ends at a gap, this is the probe error on the top-d functions
+    (each cluster among them in the seeded basis 0 of
+    :func:`contexture_lab.degeneracy.cluster_bases`, so that nothing depends on a
+    solver's basis) and the spread is 0. If it splits a cluster s_{lo+1} = ... = s_hi
+    (lo < d < hi, equal within :data:`contexture_lab.degeneracy.RTOL` times s_1), any
+    d - lo functions of the cluster are an equally valid answer; the features are then
+    taken from ``n_bases`` seeded bases of the cluster (uniformly drawn subspaces that
+    depend on its span only) and the result is
+    :func:`contexture_lab.degeneracy.mean_over_bases` of the probe errors: the mean and
+    the sample standard deviation (``ddof=1``). The same numbers come back under
+    :func:`contexture_lab.scrambled`.
 
     Parameters
     ----------
@@ -117,41 +130,34 @@ def cluster_probe_error(res, labels, d: int, *, n_bases: int = 10, n_per_class: 
     labels : array-like, shape (N,)
     d : int, 1 <= d <= k
     n_bases : int >= 2
-        Random completions of a split cluster.
-    n_per_class, seed
-        As in :func:`contexture_lab.probe.probe_error` (``seed`` also seeds the draws).
+        Seeded bases of a split cluster (the bases 0 .. n_bases - 1, whatever the seed).
+    n_per_class, random_state
+        As in :func:`contexture_lab.probe.probe_error` (``random_state``: the probe's
+        seed, an int; old name ``seed``).
 
     Returns
     -------
     (mean, spread, split) : (float, float, bool)
     """
-    from ..degeneracy import closes_at
+    from .. import degeneracy
     from ..probe import probe_error
 
     s = np.asarray(res.singular_values, dtype=np.float64)
     d = check_int(d, "d", low=1, high=s.size)
     n_bases = check_int(n_bases, "n_bases", low=2)
-    lo, hi = closes_at(s, d)
-    if hi == d:
-        err = probe_error(res.left[:, :d], labels, n_per_class=n_per_class, seed=seed)
-        return float(err), 0.0, False
-    p = np.asarray(res.p_x, dtype=np.float64)
-    if (p <= 0).any():
-        raise ValueError("cluster_probe_error needs P_X > 0 on every input to draw isotropic "
-                         f"random functions; {int((p <= 0).sum())} input(s) have no mass")
-    B = res.left[:, lo:hi]
-    rng = np.random.default_rng([int(seed), d, lo, hi])
-    errors = []
-    for _ in range(n_bases):
-        G = rng.standard_normal((p.size, d - lo)) / np.sqrt(p)[:, None]
-        coef, _ = np.linalg.qr(B.T @ (p[:, None] * G))     # (hi - lo, d - lo), orthonormal
-        F = np.hstack([res.left[:, :lo], B @ coef])
-        errors.append(probe_error(F, labels, n_per_class=n_per_class, seed=seed))
-    return float(np.mean(errors)), float(np.std(errors)), True
+    _, hi = degeneracy.closes_at(s, d)
+    split = hi > d
+    bases, _ = degeneracy.cluster_bases(s, res.left, res.p_x, d,
+                                        n_bases=n_bases if split else 1)
+    mean, spread = degeneracy.mean_over_bases(
+        [probe_error(B, labels, n_per_class=n_per_class, random_state=random_state)
+         for B in bases])
+    return mean, spread, bool(split)
 
 
+@renamed_random_state("seed")
 def temperature_sweep(tokens, labels, temperatures=None, *, keys=None, d: int = 20,
-                      n_per_class: int = 5, seed: int = 0, n_bases: int = 10,
+                      n_per_class: int = 5, random_state: int = 0, n_bases: int = 10,
                       device=None, progress: bool = True) -> TemperatureSweep:
     """Attention contexts of ``tokens`` over a temperature grid, with their measures.
 
@@ -172,8 +178,9 @@ def temperature_sweep(tokens, labels, temperatures=None, *, keys=None, d: int = 
         head's own attention.
     d : int
         Number of singular functions the probe reads.
-    n_per_class, seed
-        Labelled samples per class and seed of :func:`contexture_lab.probe.probe_error`.
+    n_per_class, random_state
+        Labelled samples per class and seed of :func:`contexture_lab.probe.probe_error`
+        (old name ``seed``).
     n_bases : int >= 2
         Random completions of the cluster where the cut at d splits one
         (:func:`cluster_probe_error`).
@@ -220,7 +227,8 @@ def temperature_sweep(tokens, labels, temperatures=None, *, keys=None, d: int = 
         spectra.append(s)
         taus.append(tau(s).d or -1)
         probes.append((np.nan, np.nan, False) if y is None else cluster_probe_error(
-            res, y, d, n_bases=n_bases, n_per_class=n_per_class, seed=seed))
+            res, y, d, n_bases=n_bases, n_per_class=n_per_class,
+            random_state=random_state))
         mats.append(ctx.conditional().astype(np.float32))
     spectra = np.array(spectra)
     mean, spread, split = (np.array(v) for v in zip(*probes))

@@ -20,10 +20,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import degeneracy, mixing
-from .._validation import check_choice, check_float, check_int
+from .._validation import check_choice, check_float, check_int, renamed_random_state
 from ..context import check_context
 from ..probe import probe_error
-from ._grid import grid_position
+from ._grid import grid_index
 
 #: The operations a sweep can apply, with the grid each one moves along.
 OPERATIONS = {"convex": "weight", "convolution": "depth", "concatenation": None}
@@ -97,17 +97,27 @@ class MixingSweep:
     n_contexts: np.ndarray
 
     def row(self, pair, operation: str, value=None) -> int:
-        """Row of a mixture: ``pair`` is a (first, second) tuple or its :func:`pair_name`."""
+        """Row of a mixture: ``pair`` is a (first, second) tuple or its :func:`pair_name`;
+        ``value`` (a weight or a depth) is found on its grid by
+        :func:`~contexture_lab.explore._grid.grid_index` (off the grid: ``ValueError``)."""
         name = pair_name(*pair) if isinstance(pair, tuple) else pair
         check_choice(operation, "operation", self.operations)
+        names = [pair_name(*p) for p in self.pairs]
+        if name not in names:
+            raise ValueError(f"no pair {name!r} in the sweep; pairs {names}")
+        if operation == "concatenation":
+            return self.keys.index((name, operation, None))
+        grid = self.weights if operation == "convex" else self.depths
+        label = "weight" if operation == "convex" else "depth"
+        if value is None:
+            raise ValueError(f"operation {operation!r} needs a {label} on the sweep's grid "
+                             f"{grid.tolist()}, got None")
+        at = grid[grid_index(grid, value, name=label, grid_name=f"{label}s")]
         for i, (kind, op, val) in enumerate(self.keys):
-            if kind == name and op == operation and (
-                    val is None or value is not None and np.isclose(val, value)):
+            if kind == name and op == operation and val == at:
                 return i
-        grid = {"convex": self.weights.tolist(), "convolution": self.depths.tolist()}
-        raise ValueError(f"no grid point for pair {name!r}, operation {operation!r}, value "
-                         f"{value!r}; pairs {[pair_name(*p) for p in self.pairs]}, grid "
-                         f"{grid.get(operation, [None])}")
+        raise ValueError(f"no grid point for pair {name!r}, operation {operation!r}, "
+                         f"{label} {value!r}")
 
     def parent_row(self, name: str) -> int:
         """Row of a parent context."""
@@ -116,7 +126,7 @@ class MixingSweep:
 
     def d_index(self, d) -> int:
         """Position of an encoder dimension in :attr:`d_values`."""
-        return grid_position(self.d_values, d, "d", "d_values")
+        return grid_index(self.d_values, d, name="d", grid_name="d_values")
 
     def label(self, i: int) -> str:
         """A readable label of row ``i``."""
@@ -178,8 +188,10 @@ class MixingSweep:
         return sorted(found, key=lambda r: -r["margin"])
 
 
+@renamed_random_state("seed")
 def analyse(ctx, y, *, d: int = 32, d_values=(4, 8, 16, 32), n_per_class: int = 5,
-            n_repeats: int = 5, seed: int = 0, beta: float = 1.0, gram=None) -> dict:
+            n_repeats: int = 5, random_state: int = 0, beta: float = 1.0,
+            gram=None) -> dict:
     """Spectrum, measures and probe errors of one context (one row of a sweep).
 
     ``gram`` is :func:`contexture_lab.mixing.normalized_gram` of ``ctx`` when already
@@ -198,20 +210,16 @@ def analyse(ctx, y, *, d: int = 32, d_values=(4, 8, 16, 32), n_per_class: int = 
     check_context(ctx)
     G = mixing.normalized_gram(ctx) if gram is None else gram
     s, mu = mixing.dual_contexture(ctx, d, gram=G)
-    p = ctx.p_x
-    root = np.sqrt(p)
     row = association.metrics(s, beta=beta, d0=d)
-    row["sum_s2"] = float(np.trace(G) - 1.0)
-    # E|k(X, X') - 1| with k = G / (sqrt(p) sqrt(p)^T): sum_xx' |G - sqrt(p p')| sqrt(p p')
-    outer = np.outer(root, root)
-    row["kernel_deviation"] = float(np.sum(np.abs(G - outer) * outer))
+    row.update(association.gram_measures(G, ctx.p_x))
     row["n_components"] = association.n_components(ctx)
     for k in d_values:
         if k < d and s[k - 1] - s[k] <= degeneracy.tolerance(s):
             warnings.warn(f"probe dimension {k}: " + degeneracy.describe(s, k),
                           degeneracy.DegenerateSpanWarning, stacklevel=2)
     errors = np.array([probe_error(mu[:, :k], y, n_per_class=n_per_class,
-                                   n_repeats=n_repeats, seed=seed) for k in d_values])
+                                   n_repeats=n_repeats, random_state=random_state)
+                       for k in d_values])
     return {"singular_values": s, "metrics": row, "probe_error": errors, "left": mu,
             "gram": G}
 
@@ -236,10 +244,12 @@ def _mixtures(first, second, operations, weights, depths, grams):
         yield "concatenation", None, mixing.concatenate(first, second), None
 
 
+@renamed_random_state("seed")
 def build_sweep(parents: dict, pairs, y, *, weights=(0.25, 0.5, 0.75, 0.9),
                 depths=(1, 2), operations=tuple(OPERATIONS), d: int = 32,
                 d_values=(4, 8, 16, 32), n_per_class: int = 5, n_repeats: int = 5,
-                seed: int = 0, beta: float = 1.0, progress: bool = True) -> MixingSweep:
+                random_state: int = 0, beta: float = 1.0,
+                progress: bool = True) -> MixingSweep:
     """Precompute a :class:`MixingSweep`.
 
     Parameters
@@ -257,8 +267,9 @@ def build_sweep(parents: dict, pairs, y, *, weights=(0.25, 0.5, 0.75, 0.9),
         Convolution depths.
     operations : sequence of str
         A subset of :data:`OPERATIONS`.
-    d, d_values, n_per_class, n_repeats, seed, beta
-        Contexture size, probe dimensions (each <= d), probe settings and tau's beta.
+    d, d_values, n_per_class, n_repeats, random_state, beta
+        Contexture size, probe dimensions (each <= d), probe settings (``random_state``:
+        the probe's seed, old name ``seed``) and tau's beta.
     progress : bool
         Show a tqdm progress bar over the grid points (a sweep takes seconds).
     """
@@ -279,7 +290,7 @@ def build_sweep(parents: dict, pairs, y, *, weights=(0.25, 0.5, 0.75, 0.9),
     d_values = np.array([check_int(v, "d_values entry", low=1, high=d) for v in d_values])
     y = np.asarray(y)
     options = dict(d=d, d_values=d_values, n_per_class=n_per_class, n_repeats=n_repeats,
-                   seed=seed, beta=beta)
+                   random_state=random_state, beta=beta)
     from tqdm.auto import tqdm
 
     per_pair = (weights.size * ("convex" in operations)
@@ -314,7 +325,7 @@ def build_sweep(parents: dict, pairs, y, *, weights=(0.25, 0.5, 0.75, 0.9),
 
 def digits_parents(ks=DIGITS_KS, *, n=DIGITS_N, random_state: int = 0):
     """KNN parents on digits, named ``"KNN-k"``; returns (parents dict, labels y)."""
-    from ..association import knob_contexts
+    from ..contexts import knob_contexts
     from ..datasets import load_digits
 
     digits = load_digits(n, random_state=random_state)

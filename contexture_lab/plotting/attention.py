@@ -169,7 +169,7 @@ def graph_learning_figure(result, W, show, *, figsize=(10, 2.8)):
 
     ``show`` lists indices into ``result.lengths``; the last panel is the exact eigenvector
     layout. Every panel is drawn in the common orientation of
-    :meth:`~contexture_lab.attention.GraphLearning.aligned_layouts` (a rotation or
+    :meth:`~contexture_lab.in_context.GraphLearning.aligned_layouts` (a rotation or
     reflection, which changes no span). Node colour = node index (the same node has the
     same colour in every panel).
     """

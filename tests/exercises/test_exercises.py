@@ -195,3 +195,27 @@ def test_an_unknown_name_lists_every_exercise_even_in_a_fresh_interpreter():
     for name in all_exercise_names():
         assert repr(name) in out, out
     assert "raises" in cl.exercises.check.__doc__ and "ValueError" in cl.exercises.check.__doc__
+
+
+def test_compare_arrays_never_passes_a_complex_or_text_answer():
+    with pytest.raises(ex.Rejected, match="complex"):
+        ex.compare_arrays(np.array([1.0, 2.0]) + 0j, [1.0, 2.0])
+    with pytest.raises(ex.Rejected, match="text"):
+        ex.compare_arrays(["1", "2"], [1.0, 2.0])
+    assert ex.compare_arrays([1.0, 2.0], [1.0, 2.0])[0]
+
+
+def test_a_complex_answer_fails_its_exercise():
+    p_x = np.array([0.4, 0.2, 0.4])
+    assert ex.check("00.marginal", p_x)           # the real answer passes
+    assert not ex.check("00.marginal", p_x + 0j)  # its complex twin does not
+
+
+def test_the_parts_serve_the_package_names():
+    from contexture_lab.exercises import checking, feedback, registry
+
+    assert ex.check is feedback.check and ex.Feedback is feedback.Feedback
+    assert ex.reset is feedback.reset and ex._FAILED is feedback._FAILED
+    assert ex.TODO is registry.TODO and ex._REGISTRY is registry._REGISTRY
+    assert ex.get is registry.get and ex.register is registry.register
+    assert ex.compare_arrays is checking.compare_arrays and ex.Rejected is checking.Rejected

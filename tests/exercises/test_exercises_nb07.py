@@ -6,7 +6,7 @@ import pytest
 import contexture_lab as cl
 from contexture_lab import exercises as ex
 from exercise_tables import assert_reference_accepted, assert_rejected
-from contexture_lab import estimation, probe
+from contexture_lab import estimation, shift
 
 NAMES = ["07.eigenvalue_error", "07.importance_weights"]
 
@@ -20,8 +20,8 @@ def test_importance_solution_agrees_with_the_package():
     q = np.array([0.4, 0.3, 0.2, 0.1])
     draws = np.array([0, 3, 3, 1])
     w, n_eff = ex.solution("07.importance_weights")(p, q, draws)
-    np.testing.assert_allclose(w, probe.importance_weights(p, q)[draws])
-    assert n_eff == pytest.approx(probe.effective_sample_size(w))
+    np.testing.assert_allclose(w, shift.importance_weights(p, q)[draws])
+    assert n_eff == pytest.approx(shift.effective_sample_size(w))
 
 
 def test_eigenvalue_solution_agrees_with_the_package():

@@ -1,4 +1,5 @@
-"""Tests of contexture_lab.alignment against closed forms and independent computations."""
+"""Tests of contexture_lab.alignment (sample metrics and nulls) against closed forms and
+independent computations."""
 
 import numpy as np
 import pytest
@@ -7,6 +8,9 @@ import scipy.spatial
 import scipy.stats
 
 import contexture_lab as cl
+
+import bad_input_checks as bic
+from bad_input_checks import bad_input_tests
 
 A = cl.alignment
 
@@ -29,13 +33,6 @@ def pair():
     F = rng.standard_normal((120, 4))
     G = F @ rng.standard_normal((4, 3)) + 0.5 * rng.standard_normal((120, 3))
     return F, G
-
-
-@pytest.fixture(scope="module")
-def small_context():
-    rng = np.random.default_rng(1)
-    ctx = cl.Context(rng.random((30, 36)) ** 4, normalize=True)
-    return ctx, cl.contexture(ctx, 29)
 
 
 # ---------------------------------------------------------------------------- CCA family
@@ -264,20 +261,20 @@ def test_bad_input_messages():
 # ---------------------------------------------------------------------------- permutation null
 def test_permutation_null(pair):
     F, G = pair
-    strong = A.permutation_null("linear_cka", F, G, n_permutations=49, seed=0)
+    strong = A.permutation_null("linear_cka", F, G, n_permutations=49, random_state=0)
     assert strong.p_value == pytest.approx(1 / 50)
     assert strong.null.shape == (49,)
     assert strong.null.max() < strong.statistic
-    again = A.permutation_null(A.linear_cka, F, G, n_permutations=49, seed=0)
+    again = A.permutation_null(A.linear_cka, F, G, n_permutations=49, random_state=0)
     np.testing.assert_array_equal(strong.null, again.null)
     # explicit p-value from the returned samples
     rng = np.random.default_rng(16)
     unrelated = rng.standard_normal(G.shape)
-    weak = A.permutation_null("procrustes", F, unrelated, n_permutations=99, seed=1)
+    weak = A.permutation_null("procrustes", F, unrelated, n_permutations=99, random_state=1)
     assert weak.alternative == "less"
     assert weak.p_value == pytest.approx((1 + np.sum(weak.null <= weak.statistic)) / 100)
     assert weak.p_value > 0.05
-    table = A.compare(F, G, ["cca_r2", "rsa", "procrustes"], n_permutations=9, seed=3)
+    table = A.compare(F, G, ["cca_r2", "rsa", "procrustes"], n_permutations=9, random_state=3)
     assert list(table) == ["cca_r2", "rsa", "procrustes"]
     for name, metric in (("cca_r2", A.cca_r2), ("rsa", A.rsa),
                          ("procrustes", A.procrustes_distance)):
@@ -290,122 +287,6 @@ def test_permutation_null(pair):
     assert table["cca_r2"].p_value == pytest.approx(0.1)      # 1 / (1 + 9): nothing beats F
     with pytest.raises(ValueError, match="unknown metric"):
         A.permutation_null("cosine", F, G)
-
-
-# ---------------------------------------------------------------------------- compatibility
-def test_compatibility_of_cycle_fourier_modes():
-    n, p = 16, 0.3
-    ctx = cl.contexts.cycle(n, p)
-    x = np.arange(n)
-    for k in range(1, n // 2 + 1):
-        s_k = abs(1 - p + p * np.cos(2 * np.pi * k / n))
-        for f in (np.cos(2 * np.pi * k * x / n), 5 * np.sin(2 * np.pi * k * x / n) + 2):
-            if np.ptp(f) > 1e-9:
-                assert A.compatibility(ctx, f) == pytest.approx(s_k, abs=1e-12)
-    # a mixture: rho^2 = (a^2 s_1^2 + b^2 s_3^2) / (a^2 + b^2)
-    s1, s3 = (abs(1 - p + p * np.cos(2 * np.pi * k / n)) for k in (1, 3))
-    f = 2 * np.cos(2 * np.pi * x / n) + np.cos(2 * np.pi * 3 * x / n)
-    assert A.compatibility(ctx, f) == pytest.approx(np.sqrt((4 * s1**2 + s3**2) / 5), abs=1e-12)
-
-
-def test_compatibility_of_walsh_functions():
-    ctx = cl.contexts.hypercube(4, 0.2)
-    bits = ctx.x_features
-    signs = 1 - 2 * bits
-    F = np.c_[signs[:, 0], signs[:, 0] * signs[:, 2], signs[:, 1] * signs[:, 2] * signs[:, 3]]
-    np.testing.assert_allclose(A.compatibility(ctx, F), 0.6 ** np.array([1, 2, 3]), atol=1e-12)
-
-
-def test_compatibility_matches_spectral_expansion(small_context):
-    ctx, res = small_context
-    f = np.random.default_rng(17).standard_normal(30)
-    u = res.coefficients(f - ctx.p_x @ f)
-    expected = np.sqrt(np.sum(res.singular_values ** 2 * u ** 2) / np.sum(u ** 2))
-    assert A.compatibility(ctx, f) == pytest.approx(expected, abs=1e-10)
-    with pytest.raises(ValueError, match="constant"):
-        A.compatibility(ctx, np.ones(30))
-
-
-# ---------------------------------------------------------------------------- ratio trace
-def test_ratio_trace_reaches_bound_only_for_the_contexture(small_context):
-    ctx, res = small_context
-    s2 = res.singular_values ** 2
-    rng = np.random.default_rng(18)
-    for d in (1, 3, 6):
-        bound = s2[:d].sum()
-        mixed = res.left[:, :d] @ rng.standard_normal((d, d)) + 1.0
-        assert A.ratio_trace(ctx, mixed) == pytest.approx(bound, abs=1e-12)
-        # the next d functions: exactly their own sum, which is smaller
-        shifted = A.ratio_trace(ctx, res.left[:, 1:d + 1])
-        assert shifted == pytest.approx(s2[1:d + 1].sum(), abs=1e-12)
-        for _ in range(5):
-            assert A.ratio_trace(ctx, rng.standard_normal((30, d))) < bound - 1e-6
-
-
-def test_ratio_trace_label_context():
-    y = np.repeat([0, 1, 2], 10)
-    ctx = cl.contexts.label(y)
-    onehot = np.eye(3)[y]
-    assert A.ratio_trace(ctx, onehot) == pytest.approx(2.0, abs=1e-12)  # s_1 = s_2 = 1
-
-
-# ---------------------------------------------------------------------------- probe errors
-def test_linear_probe_error_against_weighted_lstsq(small_context):
-    ctx, res = small_context
-    rng = np.random.default_rng(19)
-    Phi, f = rng.standard_normal((30, 4)), rng.standard_normal(30)
-    w = np.sqrt(ctx.p_x)
-    design = np.c_[Phi, np.ones(30)] * w[:, None]
-    coef = np.linalg.lstsq(design, f * w, rcond=None)[0]
-    resid = f - np.c_[Phi, np.ones(30)] @ coef
-    expected = (ctx.p_x @ resid ** 2) / (ctx.p_x @ (f - ctx.p_x @ f) ** 2)
-    assert A.linear_probe_error(ctx, Phi, f) == pytest.approx(expected, abs=1e-10)
-    a, b = 0.6, 0.8
-    task = a * res.left[:, 0] + b * res.left[:, 3]
-    assert A.linear_probe_error(ctx, res.left[:, :3], task) == pytest.approx(b ** 2, abs=1e-12)
-
-
-def test_optimal_worst_case_error_range_checks(small_context):
-    _, res = small_context
-    s = res.singular_values
-    lo, hi = A.theorem_eps_range(s)
-    assert lo == pytest.approx(1 - s[0])
-    assert hi == pytest.approx(1 - np.sqrt((s[0] ** 2 + s[1] ** 2) / 2))
-    assert A.optimal_worst_case_error(s, 3, lo) == pytest.approx(0.0, abs=1e-12)
-    with pytest.raises(ValueError, match="empty"):
-        A.optimal_worst_case_error(s, 3, lo - 0.01)
-    with pytest.raises(ValueError, match="theorem's range"):
-        A.optimal_worst_case_error(s, 3, hi + 0.01)
-    assert 0 < A.optimal_worst_case_error(s, 3, hi + 0.01, check_range=False) < 1
-    with pytest.raises(ValueError, match="decreasing"):
-        A.optimal_worst_case_error(s[::-1], 3, hi)
-    with pytest.raises(ValueError, match="spectral gap"):
-        A.optimal_worst_case_error([0.9, 0.9, 0.9], 2, 0.1)
-
-
-def test_worst_case_error_matches_theorem_and_search(small_context):
-    ctx, res = small_context
-    s, mu = res.singular_values, res.left
-    lo, hi = A.theorem_eps_range(s)
-    rng = np.random.default_rng(20)
-    for d in (1, 4):
-        for eps in (lo + 0.4 * (hi - lo), hi):
-            opt = A.optimal_worst_case_error(s, d, eps)
-            assert A.worst_case_error(ctx, mu[:, :d], eps) == pytest.approx(opt, abs=1e-7)
-            # the closed-form worst task sits on the boundary and attains the optimum
-            task = np.sqrt(1 - opt) * mu[:, 0] + np.sqrt(opt) * mu[:, d]
-            assert A.compatibility(ctx, task) == pytest.approx(1 - eps, abs=1e-10)
-            assert A.linear_probe_error(ctx, mu[:, :d], task) == pytest.approx(opt, abs=1e-10)
-            # every other encoder is worse in the worst case
-            for other in (mu[:, 1:d + 1], rng.standard_normal((30, d))):
-                assert A.worst_case_error(ctx, other, eps) > opt + 1e-6
-            # a random search over compatible tasks never beats the exact worst case
-            H = rng.standard_normal((30, 200))
-            rho = A.compatibility(ctx, H)
-            ok = rho >= 1 - eps
-            if ok.any():
-                errs = A.linear_probe_error(ctx, mu[:, :d], H[:, ok])
-                assert errs.max() <= opt + 1e-9
 
 
 def test_rdm_matches_scipy_pdist(pair):
@@ -458,20 +339,152 @@ def test_rsa_centre_columns_is_another_definition():
         A.rdm(F, centre_columns="yes")
 
 
-def test_worst_case_error_input_checks(small_context):
-    ctx, res = small_context
-    s1 = res.singular_values[0]
-    with pytest.raises(ValueError, match="empty"):
-        A.worst_case_error(ctx, res.left[:, :2], 1 - s1 - 0.01)
-    with pytest.raises(ValueError, match="rows"):
-        A.worst_case_error(ctx, res.left[:5, :2], 0.5)
-    # a weak enough requirement admits tasks the encoder misses entirely
-    assert A.worst_case_error(ctx, res.left[:, :2], 1.0) == pytest.approx(1.0, abs=1e-9)
-
-
 def test_mutual_knn_chance_level():
     rng = np.random.default_rng(21)
     F, G = rng.standard_normal((400, 5)), rng.standard_normal((400, 5))
-    null = A.permutation_null("mutual_knn", F, G, n_permutations=30, seed=2).null
+    null = A.permutation_null("mutual_knn", F, G, n_permutations=30, random_state=2).null
     # 30 shuffles: the spread of one null value is 0.0026, of their mean 0.0005
     assert null.mean() == pytest.approx(10 / 399, abs=0.002)
+
+
+def test_seed_still_works_with_a_future_warning(pair):
+    F, G = pair
+    with pytest.warns(FutureWarning, match="'seed' is renamed 'random_state'"):
+        old = A.permutation_null("cca_r2", F, G, n_permutations=5, seed=7)
+    new = A.permutation_null("cca_r2", F, G, n_permutations=5, random_state=7)
+    np.testing.assert_array_equal(old.null, new.null)
+    with pytest.warns(FutureWarning, match="compare"):
+        old = A.compare(F, G, ["rsa"], n_permutations=3, seed=7)
+    np.testing.assert_array_equal(
+        old["rsa"].null, A.compare(F, G, ["rsa"], n_permutations=3, random_state=7)["rsa"].null)
+
+
+def test_population_quantities_are_still_served_here():
+    for name in ("compatibility", "ratio_trace", "linear_probe_error", "worst_case_error",
+                 "optimal_worst_case_error", "theorem_eps_range", "MAX_WORST_CASE_INPUTS"):
+        assert getattr(A, name) is getattr(cl.compatibility, name)
+    from contexture_lab.alignment import compatibility   # the public contract's spelling
+
+    assert compatibility is cl.compatibility.compatibility
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        A.nope  # noqa: B018
+
+
+# ---------------------------------------------------------------------- bad input (tables)
+_F, _G = bic.F40, bic.G40
+METRIC_FUNCS = {"cca_r2": A.cca_r2, "svcca": A.svcca, "linear_cka": A.linear_cka,
+                "rbf_cka": A.rbf_cka, "mutual_knn": lambda a, b: A.mutual_knn(a, b, k=5),
+                "rsa": A.rsa, "procrustes": A.procrustes_distance}
+BAD_INPUT = [
+    *[(f"{name} complex", lambda m=m: m(_F + 0j, _G), TypeError, "F has complex")
+      for name, m in METRIC_FUNCS.items()],
+    ("cca_r2 text", lambda: A.cca_r2(np.array([["1", "2"], ["3", "4"]]),
+                                     np.array([["1", "2"], ["3", "4"]])),
+     TypeError, "non-numeric"),
+    *[(f"{name} NaN", lambda m=m: m(bic.NAN40, _G), ValueError, "NaN or infinite")
+      for name, m in METRIC_FUNCS.items()],
+    *[(f"{name} rows differ", lambda m=m: m(_F, _G[:-1]), ValueError, "same inputs")
+      for name, m in METRIC_FUNCS.items()],
+    *[(f"{name} no columns", lambda m=m: m(_F[:, :0], _G), ValueError, "no feature columns")
+      for name, m in METRIC_FUNCS.items()],
+    ("rbf_cka sigma triple", lambda: A.rbf_cka(_F, _G, sigma=(1, 2, 3)), ValueError, "pair"),
+    ("rbf_cka sigma negative", lambda: A.rbf_cka(_F, _G, sigma=-1.0), ValueError, "sigma"),
+    ("knn_indices chunk -1", lambda: A.knn_indices(_F, 3, chunk=-1), ValueError,
+     "chunk must be >= 1"),
+    ("knn_indices chunk float", lambda: A.knn_indices(_F, 3, chunk=2.5), TypeError, "chunk"),
+]
+_F20, _G20, _K20 = bic.F20, bic.G20, bic.K20
+COMMON = {
+    "canonical_correlations": lambda a: A.canonical_correlations(a(_F20), _G20),
+    "hsic": lambda a: A.hsic(a(_K20), _K20),
+    "cka": lambda a: A.cka(a(_K20), _K20),
+    "centre_whiten": lambda a: A.centre_whiten(a(_F20)),
+    "knn_indices": lambda a: A.knn_indices(a(_F20), 3),
+    "rdm": lambda a: A.rdm(a(_F20)),
+    "recovery": lambda a: A.recovery(a(_F20), _F20),
+    "permutation_null": lambda a: A.permutation_null("cca_r2", a(_F20), _G20,
+                                                     n_permutations=3),
+    "compare": lambda a: A.compare(a(_F20), _G20, ["cca_r2"], n_permutations=3),
+}
+
+
+test_bad_input_gets_a_clear_error, test_common_checks = bad_input_tests(BAD_INPUT, COMMON)
+
+
+def test_constant_features_carry_nothing_for_mutual_knn():
+    assert A.mutual_knn(np.ones((10, 2)), np.ones((10, 2)), k=3) == 0.0
+    assert A.mutual_knn(np.ones((10, 2)), _F[:10], k=3) == 0.0
+
+
+def test_knn_indices_chunks_agree():
+    np.testing.assert_array_equal(A.knn_indices(_F, 4, chunk=1), A.knn_indices(_F, 4))
+    np.testing.assert_array_equal(A.knn_indices(_F, 4, chunk=7), A.knn_indices(_F, 4))
+
+
+def test_rbf_cka_with_duplicated_rows_is_scale_invariant():
+    worst = 0.0
+    for seed in range(20):
+        rng = np.random.default_rng(seed)
+        reps = int(rng.integers(3, 12))
+        P = np.repeat(rng.standard_normal((int(rng.integers(2, 5)), 3)), reps, axis=0)
+        Q = np.repeat(rng.standard_normal((P.shape[0] // reps, 2)), reps, axis=0)
+        Q = Q + 0.3 * rng.standard_normal(Q.shape)
+        values = [A.rbf_cka(P * c, Q) for c in (1.0, 1e-3, 1e3, 0.1, 1e-150, 1e150)]
+        worst = max(worst, np.ptp(values))
+    assert worst < 1e-12        # was up to 0.05 (round-off "distances" between duplicates)
+
+
+@pytest.mark.parametrize("scale", [1e-300, 1e-150, 1e-3, 1e155, 1e300])
+def test_scale_invariant_metrics_over_the_float_range(scale):
+    for name, metric in METRIC_FUNCS.items():
+        assert metric(_F * scale, _G) == pytest.approx(metric(_F, _G), abs=1e-12), name
+        assert metric(_F, _G * scale) == pytest.approx(metric(_F, _G), abs=1e-12), name
+    assert A.cca_r2(_F * 1e155, _G) > 0.5          # was 0.0
+    assert A.mutual_knn(_F * 1e300, _G, k=5) == A.mutual_knn(_F, _G, k=5)
+
+
+# ---------------------------------------------------------------------- recovery, centre_whiten
+@pytest.fixture(scope="module")
+def rbf_context():
+    # an RBF context on random points: distinct singular values, no ties between neighbours
+    ctx = cl.contexts.rbf(np.random.default_rng(2).standard_normal((40, 2)), 0.6)
+    res = cl.contexture(ctx, 4)
+    assert res.unique
+    return ctx, res
+
+
+def test_centre_whiten_gives_an_orthonormal_basis_of_the_centred_span():
+    rng = np.random.default_rng(0)
+    F = rng.standard_normal((40, 3)) @ rng.standard_normal((3, 5)) + 7.0    # rank 3 of 5
+    W = A.centre_whiten(F)
+    assert W.shape == (40, 3)
+    np.testing.assert_allclose(W.mean(axis=0), 0.0, atol=1e-12)
+    np.testing.assert_allclose(W.T @ W / 40, np.eye(3), atol=1e-12)
+    # the same span as the centred features: projecting them onto W loses nothing
+    Fc = F - F.mean(axis=0)
+    proj = W @ np.linalg.lstsq(W, Fc, rcond=None)[0]
+    np.testing.assert_allclose(proj, Fc, atol=1e-10)
+
+
+def test_recovery_of_the_same_span_in_another_basis_is_perfect(rbf_context):
+    ctx, res = rbf_context
+    M = np.random.default_rng(1).standard_normal((4, 4))
+    got = A.recovery(res.left @ M + 3.0, res, k=5)
+    assert set(got) == {"cca_r2", "mutual_knn"}
+    assert got["cca_r2"] == pytest.approx(1.0, abs=1e-12)
+    assert got["mutual_knn"] == pytest.approx(1.0, abs=1e-12)
+    # the result may also be given as the array of left functions
+    assert A.recovery(res.left @ M, res.left, k=5) == pytest.approx(got)
+
+
+def test_recovery_of_a_partial_span(rbf_context):
+    ctx, res = rbf_context
+    # two of the four functions, plus two directions outside the top-4 span
+    outside = cl.contexture(ctx, 10).left[:, 4:6]
+    F = np.c_[res.left[:, :2], outside]
+    got = A.recovery(F, res, k=5)
+    assert got["cca_r2"] == pytest.approx(0.5, abs=1e-12)    # two of four correlations 1
+    a, b = A.knn_indices(A.centre_whiten(F), 5), A.knn_indices(A.centre_whiten(res.left), 5)
+    expected = np.mean([len(set(x) & set(y)) for x, y in zip(a, b)]) / 5
+    assert got["mutual_knn"] == pytest.approx(expected, abs=1e-12)
+    assert got["mutual_knn"] < 1

@@ -9,6 +9,9 @@ import pytest
 import contexture_lab as cl
 from contexture_lab import association as A
 
+import bad_input_checks as bic
+from bad_input_checks import bad_input_tests
+
 
 def hypercube_spectrum(n_bits, flip):
     """Closed form: (1 - 2 flip)^k with multiplicity C(n_bits, k), k >= 1, sorted."""
@@ -253,13 +256,9 @@ def test_metrics_dict():
 
 
 # ---------------------------------------------------------------------- knobs
-@pytest.mark.parametrize("ties", [False, True])
-def test_knn_knob_matches_builder(ties):
-    # digits' pixels take 17 levels: many equal distances
-    X = (cl.datasets.load_digits(200, random_state=3).X if ties
-         else np.random.default_rng(5).normal(size=(80, 3)))
-    for k, ctx in A.knob_contexts("knn", [1, 4, 20], X=X):
-        assert abs(ctx.P - cl.contexts.knn(X, k).P).max() == 0
+def test_the_knob_registry_is_served_from_association_too():
+    # the registry lives in contexts (tests there); association keeps the names
+    assert A.KNOBS is cl.contexts.KNOBS and A.knob_contexts is cl.contexts.knob_contexts
 
 
 def test_random_walk_sweep_closed_form():
@@ -280,29 +279,32 @@ def test_hypercube_and_rbf_knobs():
     assert s[0] > s[1] > s[2]  # wider bandwidth, weaker association
 
 
-def test_attention_knob_uses_attention_context():
-    rng = np.random.default_rng(7)
-    q, k = rng.normal(size=(10, 4)), rng.normal(size=(12, 4))
-    (t, ctx), = A.knob_contexts("attention", [2.0], queries=q, keys=k)
-    scores = q @ k.T / (2.0 * np.sqrt(4))
-    C = np.exp(scores - scores.max(axis=1, keepdims=True))
-    np.testing.assert_allclose(ctx.conditional(), C / C.sum(axis=1, keepdims=True),
-                               atol=1e-12)
-
-
-def test_knob_validation():
-    with pytest.raises(ValueError, match="unknown knob"):
-        list(A.knob_contexts("crop", [1], X=np.zeros((3, 2))))
-    with pytest.raises(ValueError, match="missing \\['X'\\]"):
-        list(A.knob_contexts("knn", [1]))
-    with pytest.raises(ValueError, match="unexpected \\['W'\\]"):
-        list(A.knob_contexts("hypercube", [0.1], n_bits=2, W=np.eye(2)))
-    with pytest.raises(ValueError, match="empty"):
-        list(A.knob_contexts("hypercube", [], n_bits=2))
-
-
 def test_tau_is_a_number():
     res = A.tau([0.9, 0.5, 0.1])
     assert isinstance(res, float) and 2 < res < 2.01 and res == res.value
     assert np.isinf(A.tau(np.ones(4))) and np.isnan(A.tau(np.zeros(4)))
     assert "extreme='strong'" in repr(A.tau(np.ones(4)))
+
+
+# ---------------------------------------------------------------------- bad input (tables)
+COMMON = {
+    "decay_rate": lambda a: A.decay_rate(a(bic.S4)),
+    "effective_dimension": lambda a: A.effective_dimension(a(bic.S4)),
+    "tau": lambda a: A.tau(a(bic.S4)),
+    "association.metrics": lambda a: A.metrics(a(bic.S4)),
+}
+
+
+_, test_common_checks = bad_input_tests((), COMMON)
+
+
+def test_gram_measures_equal_the_spectrum_and_the_kernel_deviation():
+    P = np.random.default_rng(8).random((7, 11)) ** 2
+    ctx = cl.Context(P / P.sum())
+    Q = ctx.normalized()
+    out = A.gram_measures(Q @ Q.T, ctx.p_x)
+    s = cl.contexture(ctx, 6, method="dense").singular_values
+    assert out["sum_s2"] == pytest.approx(np.sum(s ** 2), rel=1e-12)
+    assert out["kernel_deviation"] == pytest.approx(A.kernel_deviation(ctx), rel=1e-6)
+    with pytest.raises(ValueError, match="gram has shape"):
+        A.gram_measures(np.eye(3), ctx.p_x)

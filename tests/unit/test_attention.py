@@ -8,6 +8,9 @@ import torch.nn.functional as F
 import contexture_lab as cl
 from contexture_lab import attention as at
 
+import bad_input_checks as bic
+from bad_input_checks import bad_input_tests
+
 
 def _sdpa(q, k, v, temperature=1.0):
     """Reference softmax attention from torch (independent of the package)."""
@@ -220,96 +223,6 @@ def test_many_layers_collapse_the_tokens():
     assert np.all(np.diff(curve) <= 1e-12)
 
 
-# ---------------------------------------------------------------------- graphs in context
-def test_random_walk_tokens_follow_edges_and_are_seeded():
-    W = cl.datasets.grid_graph(3, 4)
-    walk = at.random_walk_tokens(W, 200, 0)
-    assert np.all(W[walk[:-1], walk[1:]] == 1)
-    np.testing.assert_array_equal(walk, at.random_walk_tokens(W, 200, 0))
-    assert at.random_walk_tokens(W, 5, 0, start=7)[0] == 7
-
-
-def test_walk_context_counts_pairs_within_the_window():
-    ctx = at.walk_context(np.array([0, 1, 2]), 3, window=1, smoothing=9e-9)
-    counts = np.array([[2, 1, 0], [1, 2, 1], [0, 1, 2]], float)   # self pairs count twice
-    np.testing.assert_allclose(ctx.P, counts / counts.sum(), atol=1e-9)
-
-
-def test_graph_eigenvectors_solve_the_random_walk_eigenproblem():
-    W = cl.datasets.grid_graph(3, 5)
-    lam, V = at.graph_eigenvectors(W, 3)
-    deg = W.sum(axis=1)
-    ev = np.sort(np.linalg.eigvals(W / deg[:, None]).real)[::-1]
-    np.testing.assert_allclose(lam, ev[1:4], atol=1e-10)
-    np.testing.assert_allclose((W / deg[:, None]) @ V, V * lam, atol=1e-10)
-    pi = deg / deg.sum()
-    np.testing.assert_allclose(V.T @ (pi[:, None] * V), np.eye(3), atol=1e-10)
-
-
-def test_long_walks_recover_the_graph_eigenvectors():
-    W = cl.datasets.grid_graph(4, 4)
-    res = at.graph_learning(W, [5, 20000], d=2, random_state=0)
-    assert res.layouts.shape == (2, 16, 2)
-    assert res.visited[0] <= 5 and res.visited[1] == 16
-    assert res.alignment[0] < 0.6 < 0.99 < res.alignment[1]
-
-
-def test_aligned_layouts_depend_on_spans_only():
-    W = cl.datasets.grid_graph(4, 4)
-    lam, _ = at.graph_eigenvectors(W, 3)
-    assert lam[0] - lam[1] < 1e-12 < lam[1] - lam[2]       # a tied pair, closed at d = 2
-    res = at.graph_learning(W, [40, 3000], d=2, random_state=0)
-    with cl.scrambled(5):
-        rot = at.graph_learning(W, [40, 3000], d=2, random_state=0)
-    assert np.abs(res.graph_layout - rot.graph_layout).max() > 0.1   # the basis moved
-    np.testing.assert_allclose(rot.alignment, res.alignment, atol=1e-10)
-    (L, G), (L2, G2) = res.aligned_layouts(), rot.aligned_layouts()
-    np.testing.assert_allclose(G2, G, atol=1e-10)
-    np.testing.assert_allclose(L2, L, atol=1e-10)
-    # an orthogonal map: same Gram matrix, and G is the graph layout rotated towards the
-    # longest walk's (no other rotation of the graph layout is closer to it)
-    np.testing.assert_allclose(G @ G.T, res.graph_layout @ res.graph_layout.T, atol=1e-10)
-    for theta in np.linspace(0, 2 * np.pi, 13):
-        c, s = np.cos(theta), np.sin(theta)
-        for R in (np.array([[c, -s], [s, c]]), np.array([[c, s], [s, -c]])):
-            other = G @ R
-            assert np.linalg.norm(G - res.layouts[1]) <= np.linalg.norm(other - res.layouts[1]) + 1e-12
-    for k in range(2):
-        np.testing.assert_allclose(L[k] @ L[k].T, res.layouts[k] @ res.layouts[k].T, atol=1e-10)
-
-
-# ---------------------------------------------------------------------- a trained layer
-def test_attention_layer_learns_a_label_like_context():
-    data = at.cluster_sequences(128, n_tokens=16, n_classes=4, dim=12, noise=0.5,
-                                random_state=0)
-    test = at.cluster_sequences(1, n_tokens=16, n_classes=4, dim=12, noise=0.5,
-                                random_state=1)
-    layer = at.AttentionLayer(12, 12, random_state=0, device="cpu")
-    before = cl.contexture(layer.attention_context(test.tokens[0]), 4).singular_values
-    loss0 = layer.loss(test.tokens, test.targets)
-    layer.fit(data.tokens, data.targets, epochs=25, lr=0.05)
-    after = cl.contexture(layer.attention_context(test.tokens[0]), 4).singular_values
-    assert layer.loss(test.tokens, test.targets) < 0.5 * loss0
-    assert len(layer.history_) == 25 and layer.history_[-1] < layer.history_[0]
-    assert before.max() < 0.1                       # near-uniform start
-    assert after[2] > 0.5 and after[3] < 0.7 * after[2]   # C - 1 = 3 strong directions
-    label = cl.contexture(cl.contexts.label(test.labels[0]), 3)
-    learned = cl.contexture(layer.attention_context(test.tokens[0]), 3)
-    assert cl.alignment.cca_r2(learned.left, label.left) > 0.9
-    # the learned context is the softmax of the learned scores
-    WQ, WK = (layer.params[k].detach().numpy() for k in ("W_Q", "W_K"))
-    X = test.tokens[0]
-    np.testing.assert_allclose(layer.attention_context(X).conditional(),
-                               _softmax_rows((X @ WQ) @ (X @ WK).T / np.sqrt(12)), atol=1e-12)
-
-
-def test_attention_layer_is_reproducible():
-    data = at.cluster_sequences(16, n_tokens=6, dim=4, random_state=0)
-    a = at.AttentionLayer(4, 3, random_state=2).fit(data.tokens, data.targets, epochs=2)
-    b = at.AttentionLayer(4, 3, random_state=2).fit(data.tokens, data.targets, epochs=2)
-    np.testing.assert_array_equal(a.predict(data.tokens[0]), b.predict(data.tokens[0]))
-
-
 # ---------------------------------------------------------------------- bad input
 @pytest.mark.parametrize("kwargs, match", [
     ({"keys": np.ones((4, 5))}, "same number of columns"),
@@ -342,7 +255,55 @@ def test_bad_input_elsewhere():
         at.attention_context(np.ones((2, 3)), np.ones((2, 3)), "hot")
     with pytest.raises(ValueError, match="identical"):
         at.over_smoothing([np.ones((3, 2))])
-    with pytest.raises(ValueError, match=r"expected indices in \[0, 2\]"):
-        at.walk_context(np.array([0, 3]), 3)
-    with pytest.raises(ValueError, match="shape"):
-        at.AttentionLayer(4).fit(np.ones((2, 3, 4)), np.ones((2, 3, 5)))
+
+
+def test_moved_names_are_still_served_here():
+    assert at.graph_learning is cl.in_context.graph_learning
+    assert at.cluster_sequences is cl.in_context.cluster_sequences
+    assert at.AttentionLayer is cl.encoders.AttentionLayer
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        at.nope  # noqa: B018
+
+
+# ---------------------------------------------------------------------- bad input (tables)
+_F = bic.F40
+BAD_INPUT = [
+    ("attention complex numpy", lambda: at.attention_context(_F + 0j, _F, device="cpu"),
+     TypeError, "queries has complex"),
+    ("attention complex torch", lambda: at.attention_context(torch.tensor(_F + 0j), _F,
+                                                             device="cpu"),
+     TypeError, "queries has complex"),
+    ("stationary complex", lambda: at.stationary_distribution(np.eye(2) + 0j), TypeError,
+     "complex"),
+    ("stationary of a joint", lambda: at.stationary_distribution(np.full((2, 2), 0.25)),
+     ValueError, "joint distribution"),
+    ("stationary non-stochastic", lambda: at.stationary_distribution(np.diag([2.0, 1.0])),
+     ValueError, "not row-stochastic"),
+    ("stationary negative", lambda: at.stationary_distribution(np.array([[1.5, -0.5],
+                                                                         [0.5, 0.5]])),
+     ValueError, "negative"),
+    ("attention overflow", lambda: at.attention_context(_F * 1e200, _F * 1e200, device="cpu"),
+     ValueError, "overflow"),
+]
+_F20 = bic.F20
+COMMON = {
+    "stationary_distribution": lambda a: at.stationary_distribution(a(np.eye(3))),
+    "attention_context": lambda a: at.attention_context(a(_F20), _F20, device="cpu"),
+    "multi_head_contexts": lambda a: at.multi_head_contexts(a(_F20[:, :2]), _F20[:, :2], 2,
+                                                            device="cpu"),
+    "self_attention_context": lambda a: at.self_attention_context(a(_F20), np.eye(3),
+                                                                  device="cpu"),
+    "token_spread": lambda a: at.token_spread(a(_F20)),
+}
+
+
+test_bad_input_gets_a_clear_error, test_common_checks = bad_input_tests(BAD_INPUT, COMMON)
+
+
+def test_attention_temperature_and_weights_at_the_ends_of_the_float_range():
+    hard = at.attention_context(_F, _F, 1e-300, device="cpu").conditional()
+    np.testing.assert_array_equal(hard, np.eye(40)[np.argmax(_F @ _F.T, axis=1)])
+    soft = at.attention_context(_F, _F, 1e308, device="cpu").conditional()
+    np.testing.assert_allclose(soft, np.full((40, 40), 1 / 40))
+    ctx = at.attention_context(_F, _F, weights=np.full(40, 1e308), device="cpu")
+    np.testing.assert_allclose(ctx.p_x, np.full(40, 1 / 40))

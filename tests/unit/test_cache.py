@@ -213,7 +213,7 @@ def test_unwritable_folder_degrades_to_memory_with_one_warning(build, tmp_path, 
     with warnings.catch_warnings():
         warnings.simplefilter("error", CacheWarning)
         assert build() is first            # the memory cache serves it
-        build(seed=1)                      # another sweep, same folder: no second warning
+        build(random_state=1)                      # another sweep, same folder: no second warning
 
 
 def test_read_only_folder_by_permissions(build, tmp_path):
@@ -247,3 +247,66 @@ def test_missing_folder_is_created(build, tmp_path):
 def test_default_cache_dir_is_the_cache_module_s(monkeypatch, tmp_path):
     monkeypatch.setenv("CONTEXTURE_LAB_CACHE", str(tmp_path / "x"))
     assert ea.default_cache_dir() == _cache.default_cache_dir() == tmp_path / "x"
+
+
+# ---------------------------------------------------------------------- keys
+def test_cache_key_is_sha256_of_version_salt_and_parts():
+    import hashlib
+
+    import scipy.sparse as sp
+
+    A = np.arange(6.0).reshape(2, 3)
+    S = sp.csr_matrix(np.eye(3))
+    digest = hashlib.sha256(b"v1")
+    digest.update(b"salt")
+    digest.update(f"{A.dtype}{A.shape}".encode())
+    digest.update(A.tobytes())
+    digest.update(repr((3, 3)).encode())
+    digest.update(np.eye(3).tobytes())
+    digest.update(repr([1, "a"]).encode())
+    assert _cache.cache_key("v1", A, S, [1, "a"], salt=b"salt") == digest.hexdigest()[:20]
+    assert _cache.cache_key("v1", A, length=64) == _cache.cache_key("v1", A, length=64)
+    # dtype, shape, version and salt each change the key
+    keys = {_cache.cache_key("v1", A), _cache.cache_key("v1", A.astype(np.float32)),
+            _cache.cache_key("v1", A.reshape(3, 2)), _cache.cache_key("v2", A),
+            _cache.cache_key("v1", A, salt=b"x")}
+    assert len(keys) == 5
+    with pytest.raises(ValueError, match="length must be an int"):
+        _cache.cache_key("v1", A, length=4)
+
+
+def test_the_sweeps_key_is_the_same_function():
+    # explore's shipped sweeps are named by this digest: the one key function reproduces
+    # it byte for byte, so explore can call _cache.cache_key without renaming them
+    import scipy.sparse as sp
+
+    parts = (np.arange(4.0), sp.csr_matrix(np.eye(2)), "knn", 8, (1, 2))
+    assert ea._digest(parts, b"extra") == _cache.cache_key(ea.CACHE_VERSION, *parts,
+                                                           salt=b"extra")
+
+
+def test_code_fingerprint_and_entry_path(tmp_path, monkeypatch):
+    module = tmp_path / "m.py"
+    module.write_text("x = 1\n")
+    assert _cache.code_fingerprint(module, module) == b"x = 1\nx = 1\n"
+    assert _cache.code_fingerprint(_cache) == Path(_cache.__file__).read_bytes()
+    assert _cache.entry_path("abc", folder=tmp_path, kind="k") == tmp_path / "k" / "abc.npz"
+    monkeypatch.setenv("CONTEXTURE_LAB_CACHE", str(tmp_path / "c"))
+    assert _cache.entry_path("abc") == tmp_path / "c" / "abc.npz"
+
+
+#: Modules that still hash or write cache entries themselves: explore's sweeps (their
+#: _digest equals _cache.cache_key, above; the explore move switches them over).
+_NOT_YET: set = set()
+
+
+def test_no_other_module_builds_keys_or_writes_cache_files():
+    package = Path(_cache.__file__).parent
+    allowed = {"_cache.py", "datasets/artefacts.py"}    # the one file-hash helper
+    found = set()
+    for path in package.rglob("*.py"):
+        rel = path.relative_to(package).as_posix()
+        text = path.read_text()
+        if any(word in text for word in ("hashlib", "np.savez", "tempfile")):
+            found.add(rel)
+    assert found - allowed - _NOT_YET == set()

@@ -6,6 +6,9 @@ import scipy.sparse as sp
 
 import contexture_lab as cl
 
+import bad_input_checks as bic
+from bad_input_checks import bad_input_tests
+
 P_SMALL = np.array([[0.10, 0.20, 0.00],
                     [0.05, 0.05, 0.30],
                     [0.15, 0.00, 0.15]])
@@ -115,3 +118,49 @@ def test_bad_types_features_and_calls():
     with pytest.raises(TypeError, match="Generator"):
         ctx.sample(np.array([0]), "seed")
     assert cl.Context(P_SMALL * 3, normalize=True).p_x.sum() == pytest.approx(1.0)
+
+
+# ---------------------------------------------------------------------- bad input (tables)
+BAD_INPUT = [
+    ("Context complex", lambda: cl.Context(bic.P22 + 0j), TypeError, "complex"),
+    ("Context sparse complex", lambda: cl.Context(sp.csr_matrix(bic.P22 + 0j)), TypeError,
+     "complex"),
+    ("expect complex", lambda: bic.CTX6.expect(np.ones(6) + 1j), TypeError, "g has complex"),
+    ("expect_adjoint complex", lambda: bic.CTX6.expect_adjoint(np.ones(6) * 1j), TypeError,
+     "f has complex"),
+    ("Context text", lambda: cl.Context(np.array([["1", "2"], ["3", "4"]])), TypeError,
+     "non-numeric dtype"),
+    ("Context NaN", lambda: cl.Context(np.array([[0.5, np.nan], [0.0, 0.5]])), ValueError,
+     "NaN"),
+    ("expect wrong length", lambda: bic.CTX6.expect(np.ones(5)), ValueError, "expected 6"),
+]
+COMMON = {
+    "Context": lambda a: cl.Context(a(np.full((2, 2), 0.25))),
+    "expect": lambda a: bic.CTX20.expect(a(bic.F20)),
+}
+
+
+test_bad_input_gets_a_clear_error, test_common_checks = bad_input_tests(BAD_INPUT, COMMON)
+
+
+@pytest.mark.parametrize("scale", [1e-300, 1e308, 5e-324])
+def test_normalize_at_the_ends_of_the_float_range(scale):
+    ctx = cl.Context(np.full((3, 3), scale), normalize=True)
+    np.testing.assert_allclose(ctx.P, np.full((3, 3), 1 / 9), rtol=1e-15)
+
+
+def test_context_keeps_its_own_copy():
+    import torch
+
+    P_in = bic.P22.copy()
+    ctx = cl.Context(P_in)
+    P_in[0, 0] = 0.5
+    assert ctx.P[0, 0] == 0.25 and ctx.p_x[0] == 0.5
+    S = sp.csr_matrix(bic.P22)
+    sparse_ctx = cl.Context(S)
+    S.data[0] = 0.9
+    assert sparse_ctx.P[0, 0] == 0.25 and sparse_ctx.p_x[0] == 0.5
+    T = torch.tensor(bic.P22)
+    torch_ctx = cl.Context(T)
+    T[0, 0] = 0.5
+    assert torch_ctx.P[0, 0] == 0.25

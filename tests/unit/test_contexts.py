@@ -8,6 +8,9 @@ import scipy.sparse as sp
 
 import contexture_lab as cl
 
+import bad_input_checks as bic
+from bad_input_checks import bad_input_tests
+
 
 def test_label_context_spectrum():
     y = np.array([0, 1, 2, 2, 1, 0, 0, 3, 3, 3, 2])
@@ -137,6 +140,37 @@ def test_rbf_rows_follow_gaussian_weights():
     assert wide.max() < 1e-5 and narrow.min() > 1 - 1e-6
 
 
+# ---------------------------------------------------------------------- the knob registry
+@pytest.mark.parametrize("ties", [False, True])
+def test_knn_knob_matches_builder(ties):
+    # digits' pixels take 17 levels: many equal distances
+    X = (cl.datasets.load_digits(200, random_state=3).X if ties
+         else np.random.default_rng(5).normal(size=(80, 3)))
+    for k, ctx in cl.contexts.knob_contexts("knn", [1, 4, 20], X=X):
+        assert abs(ctx.P - cl.contexts.knn(X, k).P).max() == 0
+
+
+def test_attention_knob_uses_attention_context():
+    rng = np.random.default_rng(7)
+    q, k = rng.normal(size=(10, 4)), rng.normal(size=(12, 4))
+    (t, ctx), = cl.contexts.knob_contexts("attention", [2.0], queries=q, keys=k)
+    scores = q @ k.T / (2.0 * np.sqrt(4))
+    C = np.exp(scores - scores.max(axis=1, keepdims=True))
+    np.testing.assert_allclose(ctx.conditional(), C / C.sum(axis=1, keepdims=True),
+                               atol=1e-12)
+
+
+def test_knob_validation():
+    with pytest.raises(ValueError, match="unknown knob"):
+        list(cl.contexts.knob_contexts("crop", [1], X=np.zeros((3, 2))))
+    with pytest.raises(ValueError, match="missing \\['X'\\]"):
+        list(cl.contexts.knob_contexts("knn", [1]))
+    with pytest.raises(ValueError, match="unexpected \\['W'\\]"):
+        list(cl.contexts.knob_contexts("hypercube", [0.1], n_bits=2, W=np.eye(2)))
+    with pytest.raises(ValueError, match="empty"):
+        list(cl.contexts.knob_contexts("hypercube", [], n_bits=2))
+
+
 @pytest.mark.parametrize("call, error, match", [
     (lambda: cl.contexts.knn(np.zeros((5, 2)), 5), ValueError, "smaller than the number"),
     (lambda: cl.contexts.knn(np.zeros((5, 2)), 0), ValueError, "k must be >= 1"),
@@ -158,3 +192,117 @@ def test_rbf_rows_follow_gaussian_weights():
 def test_builder_errors(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+# ---------------------------------------------------------------------- text contexts
+def _pair_counts_by_loops(sequences, vocab, window):
+    index = {t: i for i, t in enumerate(vocab)}
+    C = np.zeros((len(vocab), len(vocab)))
+    for seq in sequences:
+        for i, a in enumerate(seq):
+            for j, b in enumerate(seq):
+                if 0 < abs(i - j) <= window and a in index and b in index:
+                    C[index[a], index[b]] += 1
+    return C
+
+
+def test_cooccurrence_context_counts_pairs_within_the_window():
+    # sequence 1 2 3 1 with window 1: pairs (1,2), (2,3), (3,1) each both ways
+    ctx = cl.contexts.cooccurrence_context([[1, 2, 3, 1], [9, 9]], [1, 2, 3], window=1)
+    assert ctx.is_sparse
+    np.testing.assert_allclose(ctx.P.toarray(), np.array([[0, 1, 1], [1, 0, 1],
+                                                          [1, 1, 0]]) / 6)
+    rng = np.random.default_rng(0)
+    seqs = [rng.integers(0, 12, size=rng.integers(3, 15)).tolist() for _ in range(20)]
+    vocab = [7, 2, 5, 0, 11, 3]
+    for window in (1, 2, 4):
+        C = _pair_counts_by_loops(seqs, vocab, window)
+        ctx = cl.contexts.cooccurrence_context(seqs, vocab, window=window)
+        np.testing.assert_allclose(ctx.P.toarray(), C / C.sum(), atol=1e-15)
+    with pytest.raises(ValueError, match="distinct token ids"):
+        cl.contexts.cooccurrence_context(seqs, [1, 1])
+    with pytest.raises(ValueError, match="window must be >= 1"):
+        cl.contexts.cooccurrence_context(seqs, vocab, window=0)
+
+
+def test_bag_of_words_context_is_the_count_matrix():
+    seqs = [[4, 4, 1, 9], [1, 2], [2, 2, 2, 7]]
+    vocab = [1, 2, 4]
+    ctx = cl.contexts.bag_of_words_context(seqs, vocab)
+    counts = np.array([[seq.count(t) for t in vocab] for seq in seqs], dtype=float)
+    np.testing.assert_allclose(ctx.P.toarray(), counts / counts.sum())
+    assert ctx.shape == (3, 3)
+
+
+# ---------------------------------------------------------------------- bad input (tables)
+_X, _W = bic.X30, bic.W4
+BAD_INPUT = [
+    ("knn complex", lambda: cl.contexts.knn(_X + 0j, 3), TypeError, "X has complex"),
+    ("rbf complex", lambda: cl.contexts.rbf(_X + 0j, 1.0), TypeError, "X has complex"),
+    ("random_walk complex", lambda: cl.contexts.random_walk(_W + 0j), TypeError,
+     "W has complex"),
+    ("label complex", lambda: cl.contexts.label(np.arange(4) + 1j), TypeError, "complex"),
+    ("knn NaN", lambda: cl.contexts.knn(np.r_[_X, [[np.nan, 0]]], 3), ValueError, "NaN"),
+    ("knn zero width", lambda: cl.contexts.knn(np.zeros((5, 0)), 2), ValueError,
+     "no features"),
+    ("knn 3-D", lambda: cl.contexts.knn(np.zeros((5, 2, 2)), 2), ValueError, "2-D"),
+    ("label None", lambda: cl.contexts.label([1, None, 2]), ValueError, "missing label"),
+    ("label NaN", lambda: cl.contexts.label([1.0, np.nan, 2.0]), ValueError, "missing label"),
+    ("label mixed", lambda: cl.contexts.label(np.array([1, (2,)], dtype=object)), TypeError,
+     "cannot be ordered"),
+    ("rbf bandwidth 0", lambda: cl.contexts.rbf(_X, 0.0), ValueError, "bandwidth must be >"),
+    ("random_walk steps 0", lambda: cl.contexts.random_walk(_W, 0), ValueError, "steps"),
+]
+COMMON = {
+    "knn": lambda a: cl.contexts.knn(a(bic.F20), 3),
+    "rbf": lambda a: cl.contexts.rbf(a(bic.F20), 1.0),
+    "random_walk": lambda a: cl.contexts.random_walk(a(bic.W5)),
+    "independent": lambda a: cl.contexts.independent(a(np.array([0.5, 0.5])), [0.5, 0.5]),
+}
+
+
+test_bad_input_gets_a_clear_error, test_common_checks = bad_input_tests(BAD_INPUT, COMMON)
+
+
+@pytest.mark.parametrize("scale", [1e-300, 1e300, 2.0 ** -1000])
+def test_knn_of_rescaled_points_picks_the_same_neighbours(scale):
+    ref = cl.contexts.knn(_X, 3).P
+    assert (cl.contexts.knn(_X * scale, 3).P != ref).nnz == 0
+
+
+def test_rbf_bandwidth_at_the_ends_of_the_float_range():
+    n = _X.shape[0]
+    np.testing.assert_allclose(cl.contexts.rbf(_X, 1e-300).conditional(), np.eye(n))
+    np.testing.assert_allclose(cl.contexts.rbf(_X, 1e308).conditional(),
+                               np.full((n, n), 1 / n))
+    ref = cl.contexts.rbf(_X, 0.7).P
+    for scale in (1e200, 1e-200):
+        np.testing.assert_allclose(cl.contexts.rbf(_X * scale, 0.7 * scale).P, ref,
+                                   atol=1e-15)
+
+
+@pytest.mark.parametrize("scale", [1e-300, 1e308])
+def test_random_walk_weights_at_the_ends_of_the_float_range(scale):
+    Wr = np.random.default_rng(5).random((5, 5))
+    Wr = (Wr + Wr.T) / 2        # entries in [0, 1]: Wr * 1e308 is finite
+    ref = cl.contexts.random_walk(Wr, 2).P
+    np.testing.assert_allclose(cl.contexts.random_walk(Wr * scale, 2).P, ref, rtol=1e-12)
+
+
+def test_random_walk_many_steps_is_cheap_and_exact():
+    import time
+
+    Wr = np.random.default_rng(6).random((6, 6))
+    Wr = Wr + Wr.T
+    degree = Wr.sum(axis=1)
+    step = Wr / degree[:, None]
+    pi = degree / degree.sum()
+    loop = step
+    for _ in range(6):
+        loop = loop @ step
+    np.testing.assert_allclose(cl.contexts.random_walk(Wr, 7).P, pi[:, None] * loop,
+                               atol=1e-15)
+    start = time.perf_counter()
+    far = cl.contexts.random_walk(sp.csr_matrix(Wr), 10 ** 6)
+    assert time.perf_counter() - start < 0.5                # was ~0.8 s per million steps
+    np.testing.assert_allclose(far.P.toarray(), np.outer(pi, pi), atol=1e-12)  # mixed

@@ -176,3 +176,94 @@ def test_sparse_and_dense_agree_on_gap():
     sparse = cl.contexture(ctx, 5, method="sparse")
     assert sp.issparse(ctx.P)
     assert sparse.gap == pytest.approx(dense.gap, abs=1e-9)
+
+
+# ---------------------------------------------------------------------- seeded bases
+def _cluster(n=40, seed=0):
+    """A non-uniform p_x, 5 L2(P_X)-orthonormal functions, and a rotation of them."""
+    rng = np.random.default_rng(seed)
+    p = rng.random(n) + 0.2
+    p /= p.sum()
+    w = np.sqrt(p)
+    Q = np.linalg.qr(np.c_[w, rng.standard_normal((n, 5))])[0][:, 1:]
+    U = Q / w[:, None]
+    R = np.linalg.qr(rng.standard_normal((5, 5)))[0]
+    return p, U, U @ R
+
+
+def test_seeded_basis_depends_on_the_span_only():
+    p, U, V = _cluster()
+    a = degeneracy.seeded_basis(U, p, 5, random_state=3, start=2)
+    b = degeneracy.seeded_basis(V, p, 5, random_state=3, start=2)
+    np.testing.assert_allclose(a, b, atol=1e-12)            # another basis, same draw
+    np.testing.assert_allclose(a.T @ (p[:, None] * a), np.eye(5), atol=1e-12)
+    np.testing.assert_allclose(a @ a.T, U @ U.T, atol=1e-12)   # it spans the cluster
+    # a callable projection gives the same basis; fewer columns are the first ones of a
+    # draw of that size (so a cut inside the cluster sees a uniformly drawn subspace)
+    def project(G):
+        return U @ (U.T @ (p[:, None] * G))
+
+    np.testing.assert_allclose(degeneracy.seeded_basis(project, p, 5, random_state=3,
+                                                       start=2), a, atol=1e-12)
+    c = degeneracy.seeded_basis(U, p, 2, random_state=3, start=2)
+    np.testing.assert_allclose(c.T @ (p[:, None] * c), np.eye(2), atol=1e-12)
+    # another seed or another start is another draw
+    assert np.abs(degeneracy.seeded_basis(U, p, 5, random_state=4, start=2) - a).max() > 0.1
+    assert np.abs(degeneracy.seeded_basis(U, p, 5, random_state=3, start=0) - a).max() > 0.1
+    with pytest.raises(ValueError, match="positive marginal"):
+        degeneracy.seeded_basis(U, np.r_[0.0, p[1:]], 2)
+
+
+def test_seeded_subspaces_are_uniformly_distributed():
+    # E[projection onto a uniformly drawn j-subspace of an m-dim span] = (j / m) * projection
+    p, U, _ = _cluster(n=12, seed=5)
+    j, m = 2, 5
+    mean = np.zeros((12, 12))
+    n = 4000
+    for b in range(n):
+        F = degeneracy.seeded_basis(U, p, j, random_state=b)
+        mean += F @ (F.T * p) / n
+    np.testing.assert_allclose(mean, j / m * U @ (U.T * p), atol=0.03)
+
+
+def test_cluster_bases_reseed_only_the_clusters():
+    p, U, V = _cluster()
+    values = np.array([0.9, 0.5, 0.5, 0.5, 0.2])
+    other = V.copy()
+    other[:, 1:4] = U[:, 1:4] @ np.linalg.qr(np.random.default_rng(2).standard_normal((3, 3)))[0]
+    other[:, 0], other[:, 4] = U[:, 0], U[:, 4]
+    a, found = degeneracy.cluster_bases(values, U, p, 3, n_bases=4)
+    b, _ = degeneracy.cluster_bases(values, other, p, 3, n_bases=4)
+    assert found == [(1, 4)] and len(a) == 4 and a[0].shape == (40, 3)
+    for x, y in zip(a, b):
+        np.testing.assert_allclose(x, y, atol=1e-12)       # whatever the solver's basis
+        np.testing.assert_array_equal(x[:, 0], U[:, 0])      # a distinct value is kept
+    # version b is the seeded basis of seed random_state + b
+    np.testing.assert_allclose(a[2][:, 1:3], degeneracy.seeded_basis(
+        U[:, 1:4], p, 2, random_state=2, start=1), atol=1e-12)
+    # no cluster before the cut: one version, the functions as they are
+    c, none = degeneracy.cluster_bases(values, U, p, 1, n_bases=4)
+    assert none == [] and len(c) == 1
+    np.testing.assert_array_equal(c[0], U[:, :1])
+
+
+def test_mean_over_bases_uses_the_sample_spread():
+    mean, spread = degeneracy.mean_over_bases([0.1, 0.2, 0.4])
+    assert mean == pytest.approx(0.7 / 3)
+    assert spread == pytest.approx(np.sqrt(np.sum((np.r_[0.1, 0.2, 0.4] - 0.7 / 3) ** 2) / 2))
+    assert degeneracy.mean_over_bases([0.3]) == (0.3, 0.0)
+    with pytest.raises(ValueError, match="empty"):
+        degeneracy.mean_over_bases([])
+
+
+def test_scramble_seed_is_renamed_random_state():
+    with pytest.warns(FutureWarning, match="random_state"), cl.scrambled(seed=2):
+        assert degeneracy.scramble_seed() == 2
+    with cl.scrambled(random_state=3):
+        assert degeneracy.scramble_seed() == 3
+    values = np.array([1.0, 0.5, 0.5])
+    U = np.eye(3)
+    with pytest.warns(FutureWarning):
+        old, = degeneracy.rotate_clusters(values, U, seed=4)
+    new, = degeneracy.rotate_clusters(values, U, random_state=4)
+    np.testing.assert_array_equal(old, new)

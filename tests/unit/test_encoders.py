@@ -2,10 +2,15 @@
 
 import numpy as np
 import pytest
+import scipy.special
 import torch
 
 import contexture_lab as cl
-from contexture_lab.encoders import DTYPE, MLP, RandomFeatureEncoder, median_bandwidth
+from contexture_lab.encoders import (DTYPE, MLP, AttentionLayer, RandomFeatureEncoder,
+                                     median_bandwidth)
+
+import bad_input_checks as bic
+from bad_input_checks import bad_input_tests
 
 
 def test_mlp_shapes_layers_and_standardisation():
@@ -69,3 +74,52 @@ def test_random_features_bad_input():
         RandomFeatureEncoder(10, bandwidth=-1.0)
     with pytest.raises(TypeError, match="Context"):
         RandomFeatureEncoder(10).fit(np.eye(3), 2)
+
+
+# ---------------------------------------------------------------------- AttentionLayer
+def test_attention_layer_learns_a_label_like_context():
+    task = dict(n_tokens=16, n_classes=4, dim=12, noise=0.5)
+    data = cl.in_context.cluster_sequences(128, **task, random_state=0)
+    test = cl.in_context.cluster_sequences(1, **task, random_state=1)
+    layer = AttentionLayer(12, 12, random_state=0, device="cpu")
+    before = cl.contexture(layer.attention_context(test.tokens[0]), 4).singular_values
+    loss0 = layer.loss(test.tokens, test.targets)
+    layer.fit(data.tokens, data.targets, epochs=25, lr=0.05)
+    after = cl.contexture(layer.attention_context(test.tokens[0]), 4).singular_values
+    assert layer.loss(test.tokens, test.targets) < 0.5 * loss0
+    assert len(layer.history_) == 25 and layer.history_[-1] < layer.history_[0]
+    assert before.max() < 0.1                       # near-uniform start
+    assert after[2] > 0.5 and after[3] < 0.7 * after[2]   # C - 1 = 3 strong directions
+    label = cl.contexture(cl.contexts.label(test.labels[0]), 3)
+    learned = cl.contexture(layer.attention_context(test.tokens[0]), 3)
+    assert cl.alignment.cca_r2(learned.left, label.left) > 0.9
+    # the learned context is the softmax of the learned scores
+    WQ, WK = (layer.params[k].detach().numpy() for k in ("W_Q", "W_K"))
+    X = test.tokens[0]
+    expected = scipy.special.softmax((X @ WQ) @ (X @ WK).T / np.sqrt(12), axis=1)
+    np.testing.assert_allclose(layer.attention_context(X).conditional(), expected, atol=1e-12)
+
+
+def test_attention_layer_is_reproducible():
+    data = cl.in_context.cluster_sequences(16, n_tokens=6, dim=4, random_state=0)
+    a = AttentionLayer(4, 3, random_state=2).fit(data.tokens, data.targets, epochs=2)
+    b = AttentionLayer(4, 3, random_state=2).fit(data.tokens, data.targets, epochs=2)
+    np.testing.assert_array_equal(a.predict(data.tokens[0]), b.predict(data.tokens[0]))
+
+
+def test_attention_layer_bad_input():
+    with pytest.raises(ValueError, match="shape"):
+        AttentionLayer(4).fit(np.ones((2, 3, 4)), np.ones((2, 3, 5)))
+
+
+# ---------------------------------------------------------------------- bad input (tables)
+BAD_INPUT = [
+    ("RandomFeatureEncoder identical inputs", lambda: RandomFeatureEncoder(16).fit(
+        bic.CTX6.with_features(x_features=np.ones((6, 2))), 2), ValueError, "all identical"),
+]
+COMMON = {
+    "median_bandwidth": lambda a: median_bandwidth(a(bic.F20)),
+}
+
+
+test_bad_input_gets_a_clear_error, test_common_checks = bad_input_tests(BAD_INPUT, COMMON)

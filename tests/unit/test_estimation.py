@@ -6,6 +6,9 @@ import pytest
 import contexture_lab as cl
 from contexture_lab import estimation as est
 
+import bad_input_checks as bic
+from bad_input_checks import bad_input_tests
+
 
 @pytest.fixture(scope="module")
 def blobs():
@@ -117,3 +120,12 @@ def test_bad_inputs_raise_clear_errors(blobs):
         est.extension_conditional(blobs[:, :2], blobs[:10], np.full(10, 0.1))
     with pytest.raises(ValueError, match="carry context mass"):
         est.extension_conditional(blobs, blobs[:10], np.r_[np.full(2, 0.5), np.zeros(8)], k=3)
+
+
+# ---------------------------------------------------------------------- bad input (tables)
+COMMON = {
+    "estimation.build_context": lambda a: est.build_context(a(bic.F20)),
+}
+
+
+_, test_common_checks = bad_input_tests((), COMMON)

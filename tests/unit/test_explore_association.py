@@ -76,6 +76,7 @@ def test_tau_blows_up_when_the_ones_fill_d0(build):
 
 @pytest.mark.parametrize("k", [1, 2, 10])
 def test_top_singular_values_against_the_dense_svd(digits, k):
+    # the old name of spectrum.singular_values(method="values"), kept as an alias
     ctx = cl.contexts.knn(digits.X, k)
     ref = cl.contexture(ctx, 299, method="dense", on_degenerate="ignore").singular_values
     np.testing.assert_allclose(ea.top_singular_values(ctx, 299), ref, atol=1e-9)
@@ -145,8 +146,9 @@ def test_memory_and_disk_cache(build, tmp_path):
     for name, values in first.metrics.items():
         np.testing.assert_array_equal(again.metrics[name], values)
     assert again.image_shape == (8, 8) and again.knob == "knn"
-    # another input is another key
-    build(seed=1)
+    # another input is another key (the probe's seed; its old name still works, warning)
+    with pytest.warns(FutureWarning, match="random_state"):
+        build(seed=1)
     assert len(list(tmp_path.glob("*.npz"))) == 2
 
 
@@ -211,3 +213,34 @@ def test_default_cache_dir(monkeypatch, tmp_path):
     monkeypatch.delenv("CONTEXTURE_LAB_CACHE")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     assert ea.default_cache_dir() == tmp_path / "contexture_lab"
+
+
+# ---------------------------------------------------------------------- grid lookup
+def test_one_lookup_rule_for_every_grid():
+    from contexture_lab.explore import grid_index
+
+    # integer grids exactly, real grids to three significant digits, else a ValueError
+    assert grid_index([1.0, 3.0, 1000.0], 1000, name="k") == 2
+    with pytest.raises(ValueError, match=r"k=1001 is not on the sweep's grid \[1, 3, 1000\]"):
+        grid_index([1.0, 3.0, 1000.0], 1001, name="k")
+    temps = np.logspace(-3, 0, 13)
+    assert grid_index(temps, 0.0316, name="temperature") == 6
+    assert grid_index(temps, 10 ** -1.5, name="temperature") == 6
+    with pytest.raises(ValueError, match="temperature=0.03 "):
+        grid_index(temps, 0.03, name="temperature")
+    with pytest.raises(ValueError, match="not on"):
+        grid_index([0.25, 0.5], float("nan"), name="weight")
+    with pytest.raises(TypeError, match="real number"):
+        grid_index([1, 2], "two", name="k")
+
+
+def test_support_components_once_per_knob_value(digits, monkeypatch):
+    from scipy.sparse import csgraph
+
+    calls = []
+    real = csgraph.connected_components
+    monkeypatch.setattr(csgraph, "connected_components",
+                        lambda *a, **k: calls.append(1) or real(*a, **k))
+    sw = ea.build_sweep("knn", [1, 3, 10], X=digits.X, y=digits.y, d=8, d_values=(2, 8),
+                        n_per_class=3, n_repeats=1, cache=False)
+    assert isinstance(sw, cl.explore.Sweep) and len(calls) == 3

@@ -8,6 +8,7 @@ from matplotlib.figure import Figure
 
 import contexture_lab as cl
 from contexture_lab import attention as at
+from contexture_lab.explore import Sweep
 from contexture_lab.explore import attention as xa
 from contexture_lab.plotting import attention as pa
 
@@ -121,12 +122,19 @@ def test_cluster_probe_error_is_basis_free_and_exact_at_a_gap():
         xa.cluster_probe_error(make(F), y, 4, n_bases=1)
 
 
-def test_index_finds_the_nearest_grid_temperature(sweep):
-    assert sweep.index(0.003) == 0
-    assert sweep.index(0.02) == 2        # log-nearest to 0.03 rather than 0.01
-    assert sweep.index(50.0) == 4
-    with pytest.raises(ValueError, match="temperature must be > 0"):
-        sweep.index(0.0)
+def test_index_finds_grid_temperatures_only(sweep):
+    # the one lookup rule of the explore layer (explore._grid.grid_index): a real grid
+    # point to three significant digits; off the grid is an error that lists the grid
+    assert isinstance(sweep, Sweep)
+    assert sweep.values is sweep.temperatures and sweep.parameter == "temperature"
+    assert sweep.index(0.003) == 0 and sweep.index(0.03) == 2
+    assert sweep.index(0.0300001) == 2
+    for off in (0.02, 50.0, 0.0):
+        with pytest.raises(ValueError, match=r"temperature=.* is not on the sweep's grid"):
+            sweep.index(off)
+    assert sweep.d_values.tolist() == [sweep.d] and sweep.d_index(sweep.d) == 0
+    with pytest.raises(ValueError, match="d_values"):
+        sweep.d_index(sweep.d + 1)
 
 
 def test_sweep_rejects_bad_input(data):

@@ -117,8 +117,10 @@ def test_paths_and_labels(sweep):
 
 def test_sweep_errors(sweep, parents):
     ctxs, y = parents
-    with pytest.raises(ValueError, match="no grid point"):
+    with pytest.raises(ValueError, match=r"weight=0.3 is not on the sweep's weights"):
         sweep.row(("KNN-3", "KNN-60"), "convex", 0.3)
+    with pytest.raises(ValueError, match="no pair"):
+        sweep.row(("KNN-60", "KNN-3"), "convex", 0.5)
     with pytest.raises(ValueError, match="unknown operation"):
         sweep.row(("KNN-3", "KNN-60"), "blend", 0.5)
     with pytest.raises(ValueError, match="unknown parent"):
@@ -200,3 +202,22 @@ def test_explorer_errors(ex, sweep):
         MixingExplorer({"not": "a sweep"})
     with pytest.raises(TypeError, match="unexpected keyword"):
         mixing_explorer(sweep, ks=(3, 30))
+
+
+def test_analyse_on_the_hypercube_against_closed_forms():
+    ctx = cl.contexts.hypercube(3, 0.1)       # s = 0.8 (x3), 0.64 (x3), 0.512 (x1)
+    y = (np.arange(8) >> 2) & 1               # the top bit: in the span of the degree-1 functions
+    row = cl.explore.mixing.analyse(ctx, y, d=3, d_values=(1, 3), n_per_class=2,
+                                    n_repeats=2)
+    np.testing.assert_allclose(row["singular_values"], [0.8] * 3, atol=1e-12)
+    # sum of every s_i^2 (i >= 1): prod over bits of (1 + 0.8^2) - 1
+    assert row["metrics"]["sum_s2"] == pytest.approx(1.64 ** 3 - 1, abs=1e-12)
+    assert row["metrics"]["n_components"] == 1
+    assert row["metrics"]["effective_dimension"] == pytest.approx(3.0, abs=1e-12)
+    left = row["left"]
+    np.testing.assert_allclose(left.T @ (left * ctx.p_x[:, None]), np.eye(3), atol=1e-12)
+    np.testing.assert_allclose(row["gram"], cl.mixing.normalized_gram(ctx), atol=1e-15)
+    assert row["probe_error"].shape == (2,)
+    # with all three bit functions a linear probe reads the top bit exactly
+    assert row["probe_error"][1] == pytest.approx(0.0, abs=1e-12)
+    matplotlib.pyplot.close("all")

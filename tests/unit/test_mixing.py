@@ -9,6 +9,9 @@ import scipy.sparse as sp
 import contexture_lab as cl
 from contexture_lab import mixing
 
+import bad_input_checks as bic
+from bad_input_checks import bad_input_tests
+
 
 def _random_context(rng, n, m, *, p_x=None, sparsity=0.0):
     """A dense random context; ``sparsity`` zeroes a share of entries (rows keep mass)."""
@@ -415,3 +418,13 @@ def test_normalized_gram_dense_and_sparse_paths(digits_knn):
         np.testing.assert_allclose(mixing.normalized_gram(ctx),
                                    np.outer(root, root) * _dual_kernel(ctx.P), atol=1e-12)
     assert mixing.convolve(k40, k40).P.nnz > mixing.DENSE_Q_DENSITY * 300 * 300
+
+
+# ---------------------------------------------------------------------- bad input (tables)
+COMMON = {
+    "dual_contexture gram": lambda a: mixing.dual_contexture(bic.CTX20, 2,
+                                                             gram=a(np.eye(20))),
+}
+
+
+_, test_common_checks = bad_input_tests((), COMMON)

@@ -7,6 +7,8 @@ import torch
 import contexture_lab as cl
 from contexture_lab import objectives as obj
 
+from bad_input_checks import bad_input_tests
+
 
 def t(a):
     return torch.tensor(np.asarray(a, dtype=float))
@@ -163,3 +165,37 @@ def test_dae():
 def test_bad_input(call, match):
     with pytest.raises((ValueError, TypeError), match=match):
         call()
+
+
+# ---------------------------------------------------------------------- bad input (tables)
+BAD_INPUT = [
+    ("variance_covariance_penalty one row",
+     lambda: obj.variance_covariance_penalty(torch.randn(1, 3)), ValueError,
+     "at least 2 row"),
+    ("kise one row", lambda: obj.kise(torch.randn(1, 3), torch.ones(1, 1)), ValueError,
+     "at least 2 row"),
+    ("kise int embedding", lambda: obj.kise(torch.ones(3, 2, dtype=torch.long),
+                                            torch.eye(3)), TypeError, "floating-point"),
+    ("svme int embedding", lambda: obj.svme(torch.ones(4, 2, dtype=torch.long),
+                                            torch.ones(4, 2)), TypeError,
+     "floating-point"),
+    ("kise negative weights", lambda: obj.kise(torch.randn(3, 2), torch.eye(3),
+                                               torch.tensor([1.0, -1.0, 1.0])),
+     ValueError, "weights must be finite, >= 0"),
+    ("supervised bool targets", lambda: obj.supervised(
+        torch.randn(3, 2), torch.tensor([True, False, True])), TypeError, "targets has dtype"),
+]
+
+
+test_bad_input_gets_a_clear_error, _ = bad_input_tests(BAD_INPUT, None)
+
+
+def test_dtype_mismatches_are_handled():
+    z = torch.randn(5, 3)
+    g64 = torch.eye(5, dtype=torch.float64)
+    assert torch.isfinite(obj.kise(z, g64))
+    assert obj.kise(z, g64) == pytest.approx(float(obj.kise(z, g64.float())))
+    out = torch.randn(4, 3)
+    int32 = torch.tensor([0, 1, 2, 1], dtype=torch.int32)
+    assert obj.supervised(out, int32) == pytest.approx(
+        float(obj.supervised(out, int32.long())))

@@ -1,6 +1,5 @@
 """contexture_lab.pretrained on the real weights, with tiny inputs (a few sentences)."""
 
-import importlib.metadata
 import subprocess
 import sys
 
@@ -82,21 +81,35 @@ def test_corpus_has_the_published_size_and_rating_range():
     assert small.texts == pt.load_corpus(50, random_state=1, max_words=20).texts
 
 
-def test_cooccurrence_context_counts_pairs():
-    # sequence 1 2 3 1 with window 1: pairs (1,2), (2,3), (3,1) each both ways
-    ctx = pt.cooccurrence_context([[1, 2, 3, 1], [9, 9]], [1, 2, 3], window=1)
-    P = ctx.P.toarray() if hasattr(ctx.P, "toarray") else ctx.P
-    expected = np.array([[0, 1, 1], [1, 0, 1], [1, 1, 0]]) / 6
-    np.testing.assert_allclose(P, expected)
+def test_every_old_name_still_works_and_moved_ones_are_the_core_s():
+    moved = {"head_context": cl.heads, "head_profiles": cl.heads, "HEAD_KINDS": cl.heads,
+             "cooccurrence_context": cl.contexts, "bag_of_words_context": cl.contexts,
+             "ridge_r2": cl.probe, "node_states": cl.graph_signals,
+             "dirichlet_ratio": cl.graph_signals}
+    for name, home in moved.items():
+        assert getattr(pt, name) is getattr(home, name), name
+    for name in ("CACHE_VERSION", "CORPUS_FILES", "Corpus", "Forward", "HashMismatchError",
+                 "MODELS", "ModelSpec", "converted_dir", "corpus_dir", "corpus_vocabulary",
+                 "data_dir", "forward", "generate", "head_queries_keys", "load_corpus",
+                 "load_model", "load_tokenizer", "model_path", "onnx_state_dict", "prepare",
+                 "sha256_file", "unload", "verify_file"):
+        assert callable(getattr(pt, name)) or isinstance(getattr(pt, name), (dict, str))
+    assert pt.verify_file is cl.datasets.verify_file
+    assert pt.HashMismatchError is cl.datasets.HashMismatchError
 
 
-def test_head_context_is_the_attention_matrix():
-    A = np.array([[0.5, 0.5, 0.0], [0.2, 0.3, 0.5], [1.0, 0.0, 0.0]])
-    ctx = pt.head_context(A)
-    np.testing.assert_allclose(ctx.conditional(), A)
-    np.testing.assert_allclose(ctx.p_x, 1 / 3)
-    with pytest.raises(ValueError, match="square"):
-        pt.head_context(np.ones((2, 3)))
+def test_pretrained_imports_no_higher_layer():
+    code = ("import sys, contexture_lab.pretrained; "
+            "print(sorted(m for m in sys.modules if m.startswith(('contexture_lab.explore', "
+            "'contexture_lab.plotting', 'contexture_lab.widgets'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == "[]"
+
+
+def test_load_corpus_checks_random_state():
+    with pytest.raises(TypeError, match="random_state must be"):
+        pt.load_corpus(5, random_state="a")
 
 
 @needs["minilm-l6"]
@@ -116,7 +129,7 @@ def test_minilm_l6_attention_rows_sum_to_one_and_paraphrase_scores_high(tmp_path
     # the cache returns the same numbers; a head as a context is its attention matrix
     again = pt.forward("minilm-l6", PAIR, attentions=True)
     np.testing.assert_array_equal(again.pooled, out.pooled)
-    ctx = pt.head_context(out.attentions[0, 2, 5], int(out.lengths[0]))
+    ctx = cl.heads.head_context(out.attentions[0, 2, 5], int(out.lengths[0]))
     assert ctx.shape == (int(out.lengths[0]),) * 2
     assert cl.contexture(ctx, 2, on_degenerate="ignore").singular_values[0] <= 1 + 1e-9
 
@@ -128,6 +141,9 @@ def test_random_weight_control_differs_and_word_states_average_tokens(tmp_path, 
     guitar = tok.convert_tokens_to_ids("guitar")
     real = pt.forward("minilm-l6", PAIR[:2], words=[guitar], states=True)
     rand = pt.forward("minilm-l6", PAIR[:2], words=[guitar], random_weights=True)
+    with pytest.warns(FutureWarning, match="'seed' is renamed 'random_state'"):
+        old = pt.forward("minilm-l6", PAIR[:2], words=[guitar], random_weights=True, seed=0)
+    np.testing.assert_array_equal(old.pooled, rand.pooled)
     assert real.word_counts.tolist() == [2]
     where = np.argwhere(real.input_ids == guitar)
     manual = np.mean([real.states[i, :, t] for i, t in where], axis=0)
@@ -175,3 +191,21 @@ def test_head_queries_and_keys_reproduce_the_head(tmp_path, monkeypatch):
                                atol=1e-5)
     with pytest.raises(ValueError, match="not a BERT encoder"):
         pt.head_queries_keys("smollm2", PAIR[0], 0, 0)
+
+
+@needs["minilm-l6"]
+def test_forward_cache_is_the_cache_module_s(tmp_path, monkeypatch):
+    from contexture_lab import _cache
+
+    monkeypatch.setenv("CONTEXTURE_LAB_CACHE", str(tmp_path))
+    first = pt.forward("minilm-l6", PAIR[:1])
+    (entry,) = (tmp_path / "pretrained").glob("*.npz")
+    stored = _cache.load_arrays(entry, required=["input_ids", "lengths", "pooled"])
+    np.testing.assert_array_equal(stored["pooled"], first.pooled)
+    assert not list((tmp_path / "pretrained").glob("*.tmp"))
+    # a damaged entry warns once, is recomputed and replaced
+    entry.write_bytes(entry.read_bytes()[:100])
+    with pytest.warns(_cache.CacheWarning, match="damaged"):
+        again = pt.forward("minilm-l6", PAIR[:1])
+    np.testing.assert_array_equal(again.pooled, first.pooled)
+    assert _cache.load_arrays(entry) is not None

@@ -1,12 +1,15 @@
-"""Linear probes, population fits and distribution shift, checked against scikit-learn and
-closed forms."""
+"""Linear probes and population fits (with importance weighting under a shift), checked
+against scikit-learn and closed forms."""
 
 import numpy as np
 import pytest
 from sklearn.linear_model import Ridge
 
 import contexture_lab as cl
-from contexture_lab import probe
+from contexture_lab import probe, shift
+
+import bad_input_checks as bic
+from bad_input_checks import bad_input_tests
 
 
 @pytest.fixture
@@ -46,7 +49,7 @@ def test_weighted_ridge_matches_sklearn_sample_weight(task):
 
 def test_linear_probe_one_repeat_against_sklearn(task):
     F, y = task
-    res = probe.linear_probe(F, y, 12, d=3, n_repeats=1, seed=5, alpha=0.01)
+    res = probe.linear_probe(F, y, 12, d=3, n_repeats=1, random_state=5, alpha=0.01)
     # the documented protocol: n i.i.d. uniform draws from Generator(seed).choice
     draw = np.random.default_rng(5).choice(90, size=12, replace=True, p=np.full(90, 1 / 90))
     ref = Ridge(alpha=0.01 * 12).fit(F[draw, :3], np.eye(3)[y[draw]])
@@ -59,10 +62,10 @@ def test_linear_probe_one_repeat_against_sklearn(task):
 
 def test_probe_weight_norm_and_design_eigenvalue_against_sklearn_and_numpy(task):
     F, y = task
-    q = probe.shift_by_class(y, [0.7, 0.2, 0.1], 0.8)
+    q = shift.shift_by_class(y, [0.7, 0.2, 0.1], 0.8)
     for weighted in (False, True):
-        res = probe.linear_probe(F, y, 25, n_repeats=1, seed=9, alpha=0.01, test_distribution=q,
-                                 importance_weighted=weighted)
+        res = probe.linear_probe(F, y, 25, n_repeats=1, random_state=9, alpha=0.01,
+                                 test_distribution=q, importance_weighted=weighted)
         draw = np.random.default_rng(9).choice(90, size=25, replace=True, p=np.full(90, 1 / 90))
         w = q[draw] * 90 if weighted else np.ones(25)
         ref = Ridge(alpha=0.01 * w.sum()).fit(F[draw], np.eye(3)[y[draw]], sample_weight=w)
@@ -76,15 +79,15 @@ def test_design_eigenvalue_vanishes_once_d_reaches_the_distinct_draws():
     F, y = rng.normal(size=(200, 30)), rng.integers(0, 3, 200)
     # 12 draws (at most 12 distinct rows) span at most 11 centred directions of d >= 12
     for d in (12, 30):
-        res = probe.linear_probe(F, y, 12, d=d, n_repeats=4, seed=3)
+        res = probe.linear_probe(F, y, 12, d=d, n_repeats=4, random_state=3)
         assert np.all(res.min_eigenvalue < 1e-12)
     # many more draws than features: the covariance is close to the identity
-    many = probe.linear_probe(F, y, 150, d=5, n_repeats=4, seed=3)
+    many = probe.linear_probe(F, y, 150, d=5, n_repeats=4, random_state=3)
     assert np.all(many.min_eigenvalue > 0.3)
 
 def test_probe_result_statistics(task):
     F, y = task
-    res = probe.linear_probe(F, y, 20, n_repeats=6, seed=1)
+    res = probe.linear_probe(F, y, 20, n_repeats=6, random_state=1)
     assert res.test_error.shape == (6,)
     # each repeat independently: the documented draws (one Generator(seed), in turn) and
     # sklearn's ridge; the summaries are the mean and the ddof=0 spread of those
@@ -102,7 +105,7 @@ def test_probe_result_statistics(task):
     assert res.test_mse_mean == pytest.approx(np.mean(test_mse), rel=1e-9)
     # different label draws give different errors; the same seed gives the same ones
     assert res.test_mse_std > 0
-    again = probe.linear_probe(F, y, 20, n_repeats=6, seed=1)
+    again = probe.linear_probe(F, y, 20, n_repeats=6, random_state=1)
     np.testing.assert_array_equal(res.test_mse, again.test_mse)
 
 
@@ -142,11 +145,11 @@ def test_population_error_nonincreasing_in_d():
 
 def test_shift_of_size_zero_equals_unshifted(task):
     F, y = task
-    base = probe.linear_probe(F, y, 15, n_repeats=4, seed=2)
+    base = probe.linear_probe(F, y, 15, n_repeats=4, random_state=2)
     ink = F[:, 0]
-    for q in (probe.shift_by_feature(ink, 0.0), probe.shift_by_class(y, [0.6, 0.3, 0.1], 0.0)):
+    for q in (shift.shift_by_feature(ink, 0.0), shift.shift_by_class(y, [0.6, 0.3, 0.1], 0.0)):
         np.testing.assert_allclose(q, np.full(90, 1 / 90), atol=1e-15)
-        shifted = probe.linear_probe(F, y, 15, n_repeats=4, seed=2, test_distribution=q,
+        shifted = probe.linear_probe(F, y, 15, n_repeats=4, random_state=2, test_distribution=q,
                                      importance_weighted=True)
         np.testing.assert_allclose(shifted.test_error, base.test_error, atol=1e-12)
         np.testing.assert_allclose(shifted.test_mse, base.test_mse, atol=1e-10)
@@ -154,9 +157,9 @@ def test_shift_of_size_zero_equals_unshifted(task):
 
 def test_importance_weighted_probe_matches_sklearn(task):
     F, y = task
-    q = probe.shift_by_class(y, [0.7, 0.2, 0.1], 0.8)
-    res = probe.linear_probe(F, y, 25, n_repeats=1, seed=9, alpha=0.01, test_distribution=q,
-                             importance_weighted=True)
+    q = shift.shift_by_class(y, [0.7, 0.2, 0.1], 0.8)
+    res = probe.linear_probe(F, y, 25, n_repeats=1, random_state=9, alpha=0.01,
+                             test_distribution=q, importance_weighted=True)
     draw = np.random.default_rng(9).choice(90, size=25, replace=True, p=np.full(90, 1 / 90))
     w = q[draw] * 90
     ref = Ridge(alpha=0.01 * w.sum()).fit(F[draw], np.eye(3)[y[draw]], sample_weight=w)
@@ -170,52 +173,12 @@ def test_importance_weighting_removes_the_bias_of_a_misspecified_probe():
     x = np.linspace(-1, 1, 41)
     y = (x ** 2 > 0.3).astype(int)
     F = x[:, None]
-    q = probe.shift_by_feature(x, 2.5)
+    q = shift.shift_by_feature(x, 2.5)
     target = probe.population_probe(F, y, distribution=q, alpha=0.0)[1]
     plain = probe.linear_probe(F, y, 4000, n_repeats=3, test_distribution=q, alpha=0.0)
     weighted = probe.linear_probe(F, y, 4000, n_repeats=3, test_distribution=q, alpha=0.0,
                                   importance_weighted=True)
     assert weighted.test_mse_mean - target < 0.1 * (plain.test_mse_mean - target)
-
-
-def test_shift_by_class_reaches_the_class_proportions(task):
-    _, y = task
-    target = np.array([0.5, 0.3, 0.2])
-    q1 = probe.shift_by_class(y, target, 1.0)
-    np.testing.assert_allclose(np.bincount(y, weights=q1), target, atol=1e-12)
-    p = np.full(90, 1 / 90)
-    tv = [probe.total_variation(p, probe.shift_by_class(y, target, t)) for t in (0.25, 0.5)]
-    assert tv[1] == pytest.approx(2 * tv[0]) and tv[0] > 0
-
-
-def test_shift_by_feature_is_an_exponential_tilt():
-    v = np.array([0.0, 1.0, 2.0, 5.0])
-    q = probe.shift_by_feature(v, 1.5)
-    z = (v - v.mean()) / v.std()
-    np.testing.assert_allclose(q / q[0], np.exp(1.5 * (z - z[0])), rtol=1e-12)
-    assert q.sum() == pytest.approx(1.0)
-
-
-def test_importance_weights_and_effective_sample_size():
-    p = np.array([0.5, 0.25, 0.25, 0.0])
-    q = np.array([0.25, 0.25, 0.5, 0.0])
-    np.testing.assert_allclose(probe.importance_weights(p, q), [0.5, 1.0, 2.0, 0.0])
-    assert probe.effective_sample_size(np.ones(7)) == pytest.approx(7.0)
-    assert probe.effective_sample_size([0, 0, 3.0]) == pytest.approx(1.0)
-    with pytest.raises(ValueError, match="train_distribution has none"):
-        probe.importance_weights([1.0, 0.0], [0.5, 0.5])
-
-
-def test_shifted_context_keeps_the_conditional():
-    digits = cl.datasets.load_digits(120)
-    ctx = cl.contexts.knn(digits.X, 5)
-    q = probe.shift_by_feature(digits.X.mean(axis=1), 1.0)
-    new = probe.shifted_context(ctx, q)
-    np.testing.assert_allclose(new.p_x, q, atol=1e-15)
-    np.testing.assert_allclose(new.conditional().toarray(), ctx.conditional().toarray(),
-                               atol=1e-12)
-    same = probe.shifted_context(ctx, ctx.p_x)
-    np.testing.assert_allclose(same.P.toarray(), ctx.P.toarray(), atol=1e-15)
 
 
 def test_bad_inputs_raise_clear_errors(task):
@@ -236,21 +199,11 @@ def test_bad_inputs_raise_clear_errors(task):
         probe.fit_ridge(F, y[:-1])
     with pytest.raises(ValueError, match="alpha must be >= 0"):
         probe.fit_ridge(F, y, alpha=-1.0)
-    with pytest.raises(ValueError, match="strength must be <= 1"):
-        probe.shift_by_class(y, [0.2, 0.3, 0.5], 1.5)
-    with pytest.raises(ValueError, match="expected 3, one per class"):
-        probe.shift_by_class(y, [0.5, 0.5], 0.5)
-    with pytest.raises(ValueError, match="constant"):
-        probe.shift_by_feature(np.ones(5), 1.0)
-    with pytest.raises(ValueError, match="zero mass"):
-        probe.shifted_context(cl.contexts.cycle(5, 0.2), [0.5, 0.5, 0, 0, 0])
-    with pytest.raises(TypeError, match="Context"):
-        probe.shifted_context(np.eye(3), np.full(3, 1 / 3))
 
 
 def test_probe_error_against_an_independent_split(task):
     F, y = task
-    got = probe.probe_error(F, y, n_per_class=4, n_repeats=2, seed=0)
+    got = probe.probe_error(F, y, n_per_class=4, n_repeats=2, random_state=0)
     rng = np.random.default_rng(0)
     errors = []
     for _ in range(2):
@@ -278,3 +231,76 @@ def test_a_contexture_cut_inside_a_cluster_warns():
         assert probe.population_probe(res, y, d=4, alpha=0.0) == pytest.approx((0.0, 0.0),
                                                                                abs=1e-20)
         probe.linear_probe(res.left, y, 8, d=2, n_repeats=1)     # plain arrays: no check
+
+
+# ---------------------------------------------------------------------- ridge_r2
+def test_ridge_r2_against_sklearn_on_the_same_splits():
+    rng = np.random.default_rng(3)
+    F = rng.normal(size=(40, 3)) * [1.0, 5.0, 0.2]
+    y = F @ [1.0, -0.3, 2.0] + 0.5 * rng.normal(size=40)
+    mean, std = probe.ridge_r2(F, y, 25, n_repeats=4, alpha=0.5, random_state=7)
+    splits = np.random.default_rng(7)
+    scores = []
+    for _ in range(4):
+        order = splits.permutation(40)
+        tr, te = order[:25], order[25:]
+        mu, sd = F[tr].mean(0), F[tr].std(0)
+        model = Ridge(alpha=0.5 * 25).fit((F[tr] - mu) / sd, y[tr])
+        scores.append(model.score((F[te] - mu) / sd, y[te]))
+    assert mean == pytest.approx(np.mean(scores), rel=1e-8)
+    assert std == pytest.approx(np.std(scores), rel=1e-6)
+
+
+def test_ridge_r2_seed_alias_and_bad_input():
+    rng = np.random.default_rng(0)
+    F, y = rng.normal(size=(20, 2)), rng.normal(size=20)
+    with pytest.warns(FutureWarning, match="'seed' is renamed 'random_state'"):
+        old = probe.ridge_r2(F, y, 10, seed=1)
+    assert old == probe.ridge_r2(F, y, 10, random_state=1)
+    with pytest.raises(ValueError, match="n_train must be <= 18"):
+        probe.ridge_r2(F, y, 19)
+    with pytest.raises(ValueError, match=r"targets has shape \(19,\)"):
+        probe.ridge_r2(F, y[:19], 5)
+
+
+def test_seed_and_rng_still_work_with_a_future_warning(task):
+    F, y = task
+    with pytest.warns(FutureWarning, match="'seed' is renamed 'random_state'"):
+        old = probe.linear_probe(F, y, 12, n_repeats=2, seed=4)
+    new = probe.linear_probe(F, y, 12, n_repeats=2, random_state=4)
+    np.testing.assert_array_equal(old.test_error, new.test_error)
+    with pytest.warns(FutureWarning, match="'seed' is renamed"):
+        assert probe.probe_error(F, y, seed=1) == probe.probe_error(F, y, random_state=1)
+    with pytest.warns(FutureWarning, match="'rng' is renamed"):
+        old = probe.balanced_split(y, 3, rng=np.random.default_rng(2))
+    new = probe.balanced_split(y, 3, np.random.default_rng(2))     # positional, as before
+    for a, b in zip(old, new):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(TypeError, match="got both 'seed' and 'random_state'"):
+        probe.probe_error(F, y, seed=1, random_state=1)
+
+
+def test_shift_names_are_still_served_here():
+    for name in ("importance_weights", "effective_sample_size", "total_variation",
+                 "shift_by_class", "shift_by_feature", "shifted_context"):
+        assert getattr(probe, name) is getattr(shift, name)
+
+
+# ---------------------------------------------------------------------- bad input (tables)
+_F, _Y = bic.F40, bic.Y40
+BAD_INPUT = [
+    ("fit_ridge complex", lambda: probe.fit_ridge(_F + 0j, _Y), TypeError, "complex"),
+    ("fit_ridge overflow", lambda: probe.fit_ridge(_F * 1e200, _Y), ValueError, "overflow"),
+    ("fit_ridge no rows", lambda: probe.fit_ridge(_F[:0], _Y[:0]), ValueError, "no rows"),
+    ("probe_error overflow", lambda: probe.probe_error(_F * 1e200, _Y, n_per_class=3),
+     ValueError, "overflow"),
+]
+COMMON = {
+    "fit_ridge": lambda a: probe.fit_ridge(a(bic.F20), bic.Y20),
+    "probe_error": lambda a: probe.probe_error(a(bic.F20), bic.Y20, n_per_class=3),
+    "linear_probe": lambda a: probe.linear_probe(a(bic.F20), bic.Y20, 10),
+    "population_probe": lambda a: probe.population_probe(a(bic.F20), bic.Y20),
+}
+
+
+test_bad_input_gets_a_clear_error, test_common_checks = bad_input_tests(BAD_INPUT, COMMON)

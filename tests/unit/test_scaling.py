@@ -28,9 +28,9 @@ def test_sweep_measures_exactly_and_no_encoder_beats_the_floor(tmp_path):
     assert sw.r2.shape == sw.worst_case.shape == sw.task_error.shape == (3, 2)
     assert list(sw.widths) == [4, 32, 16] and list(sw.depths) == [1, 1, 2]
     s = cl.spectrum.singular_values(CUBE, 5)
-    lo, hi = cl.alignment.theorem_eps_range(s)
+    lo, hi = cl.compatibility.theorem_eps_range(s)
     assert sw.eps == pytest.approx((lo + hi) / 2)
-    assert sw.floor == pytest.approx(cl.alignment.optimal_worst_case_error(s, 4, sw.eps))
+    assert sw.floor == pytest.approx(cl.compatibility.optimal_worst_case_error(s, 4, sw.eps))
     # Thm 16: no 4-dimensional encoder has a smaller worst case than the contexture
     assert np.all(sw.worst_case >= sw.floor - 1e-9)
     assert np.all((sw.r2 >= 0) & (sw.r2 <= 1 + 1e-12))
@@ -41,7 +41,8 @@ def test_sweep_measures_exactly_and_no_encoder_beats_the_floor(tmp_path):
                          progress=False)
     F = enc.transform(CUBE.x_features)
     assert sw.r2[2, 1] == pytest.approx(cl.alignment.cca_r2(F, cl.contexture(CUBE, 4).left))
-    assert sw.worst_case[2, 1] == pytest.approx(cl.alignment.worst_case_error(CUBE, F, sw.eps))
+    assert sw.worst_case[2, 1] == pytest.approx(
+        cl.compatibility.worst_case_error(CUBE, F, sw.eps))
 
 
 def test_a_second_call_reads_the_cache_and_trains_nothing(tmp_path, monkeypatch):

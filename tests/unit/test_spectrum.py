@@ -6,6 +6,9 @@ import scipy.sparse as sp
 
 import contexture_lab as cl
 
+import bad_input_checks as bic
+from bad_input_checks import bad_input_tests
+
 
 def random_context(n=9, m=7, seed=0, sparse=False):
     rng = np.random.default_rng(seed)
@@ -241,3 +244,135 @@ def test_gap_and_uniqueness_against_the_closed_form_spectrum():
         cut = cl.contexture(ctx, 2)
     assert not cut.unique and cut.gap == pytest.approx(0.0, abs=1e-12)
     assert not cl.contexture(ctx, 5, on_degenerate="ignore").unique
+
+
+# ---------------------------------------------------------------------- bad input (tables)
+BAD_INPUT = [
+    ("contexture tol text", lambda: cl.contexture(bic.SPARSE_CTX, 3, method="sparse",
+                                                  tol="abc"),
+     TypeError, "tol must be a real number"),
+    ("contexture tol NaN", lambda: cl.contexture(bic.SPARSE_CTX, 3, method="sparse",
+                                                 tol=float("nan")),
+     ValueError, "tol must be finite"),
+    ("contexture tol negative", lambda: cl.contexture(bic.CTX6, 2, tol=-1.0), ValueError,
+     "tol"),
+    ("contexture random_state", lambda: cl.contexture(bic.CTX6, 2, random_state=-1), ValueError,
+     "random_state"),
+]
+COMMON = {
+    "coefficients": lambda a: cl.contexture(bic.CTX20, 2, on_degenerate="ignore").coefficients(
+        a(bic.F20[:, 0])),
+}
+
+
+test_bad_input_gets_a_clear_error, test_common_checks = bad_input_tests(BAD_INPUT, COMMON)
+
+
+@pytest.mark.parametrize("p_x, p_a, d", [([.5, .5], [.5, .5], 1),
+                                         ([.2, .3, .5], [.1, .2, .3, .4], 2),
+                                         ([.25] * 4, [.6, .4], 1)])
+def test_independent_context_has_mean_zero_functions(p_x, p_a, d):
+    ctx = cl.contexts.independent(p_x, p_a)
+    res = cl.contexture(ctx, d, on_degenerate="ignore")
+    p_x, p_a = np.asarray(p_x), np.asarray(p_a)
+    np.testing.assert_allclose(res.singular_values, 0.0, atol=1e-12)
+    np.testing.assert_allclose(p_x @ res.left, 0.0, atol=1e-12)      # never the constant
+    np.testing.assert_allclose(p_a @ res.right, 0.0, atol=1e-12)
+    np.testing.assert_allclose(res.left.T @ (p_x[:, None] * res.left), np.eye(d), atol=1e-12)
+    np.testing.assert_allclose(res.right.T @ (p_a[:, None] * res.right), np.eye(d),
+                               atol=1e-12)
+
+
+# ---------------------------------------------------------------------- the values-only path
+def _values_contexts():
+    """Dense, sparse, a graph in many pieces, and a context with an empty column."""
+    X = cl.datasets.load_digits(150, random_state=4).X
+    P = np.random.default_rng(9).random((12, 9)) ** 3
+    P[:, 4] = 0.0
+    return {"dense": random_context(n=30, m=20, seed=2),
+            "sparse": random_context(n=40, m=25, seed=3, sparse=True),
+            "shattered knn": cl.contexts.knn(X, 1),
+            "knn": cl.contexts.knn(X, 6),
+            "empty column": cl.Context(P / P.sum()),
+            "rbf": cl.contexts.rbf(X[:60], 20.0)}
+
+
+@pytest.mark.parametrize("name", list(_values_contexts()))
+def test_values_only_path_equals_the_contexture_values(name):
+    ctx = _values_contexts()[name]
+    n_max = min(ctx.shape) - 1
+    ref = cl.contexture(ctx, n_max, method="dense", on_degenerate="ignore").singular_values
+    for k in (1, 5, n_max):
+        got = cl.spectrum.singular_values(ctx, k, method="values")
+        assert got.shape == (k,)
+        # values near 0 come from the square root of a Gram eigenvalue: ~1e-8 there
+        np.testing.assert_allclose(got, ref[:k], atol=1e-7)
+    # the default and the named solvers give contexture's values
+    np.testing.assert_allclose(cl.spectrum.singular_values(ctx, 5), ref[:5], atol=1e-9)
+    np.testing.assert_allclose(cl.spectrum.singular_values(ctx, 5, method="dense"), ref[:5],
+                               atol=1e-12)
+
+
+def test_values_only_path_counts_the_pieces_and_rejects_bad_input():
+    # 3 blocks of a label context: s = 1 twice, then zeros
+    ctx = cl.contexts.label(np.repeat([0, 1, 2], 4))
+    np.testing.assert_allclose(cl.spectrum.singular_values(ctx, 2, method="values"),
+                               [1.0, 1.0], rtol=0, atol=1e-15)
+    with pytest.raises(ValueError, match="k must be <= 2"):
+        cl.spectrum.singular_values(ctx, 3)
+    with pytest.raises(TypeError, match="no solver options"):
+        cl.spectrum.singular_values(ctx, 1, method="values", tol=1e-3)
+    with pytest.raises(ValueError, match="method"):
+        cl.spectrum.singular_values(ctx, 1, method="eig")
+
+
+def test_component_blocks_hold_the_whole_normalised_matrix():
+    ctx = _values_contexts()["shattered knn"]
+    blocks = list(cl.spectrum.component_blocks(ctx))
+    x_labels, _ = cl.spectrum.support_components(ctx)
+    assert len(blocks) == x_labels.max() + 1
+    Q = ctx.normalized()
+    assert sum(B.shape[0] for B in blocks) == ctx.shape[0]
+    assert sum(np.sum(B ** 2) for B in blocks) == pytest.approx(Q.multiply(Q).sum(), rel=1e-12)
+
+
+def test_support_components_are_computed_once_per_context(monkeypatch):
+    from scipy.sparse import csgraph
+
+    calls = []
+    real = csgraph.connected_components
+    monkeypatch.setattr(csgraph, "connected_components",
+                        lambda *a, **k: calls.append(1) or real(*a, **k))
+    ctx = cl.contexts.knn(cl.datasets.load_digits(120, random_state=0).X, 2)
+    first = cl.spectrum.support_components(ctx)
+    again = cl.spectrum.support_components(ctx)
+    assert len(calls) == 1 and again[0] is first[0]
+    assert not first[0].flags.writeable and not first[1].flags.writeable
+    cl.spectrum.singular_values(ctx, 10, method="values")
+    cl.association.n_components(ctx)
+    cl.contexture(ctx, 10, method="sparse", on_degenerate="ignore")
+    assert len(calls) == 1
+    other = cl.contexts.knn(cl.datasets.load_digits(120, random_state=0).X, 2)
+    cl.spectrum.support_components(other)
+    assert len(calls) == 2
+
+
+def test_piece_projector_is_the_projection_onto_the_unit_eigenspace():
+    ctx = _values_contexts()["shattered knn"]
+    ones = cl.association.n_components(ctx) - 1
+    res = cl.contexture(ctx, ones, method="dense", on_degenerate="ignore")
+    project = cl.spectrum.piece_projector(ctx)
+    G = np.random.default_rng(1).standard_normal((ctx.shape[0], 3))
+    p = ctx.p_x
+    expected = res.left @ (res.left.T @ (p[:, None] * G))
+    np.testing.assert_allclose(project(G), expected, atol=1e-10)
+
+
+def test_contexture_seed_is_renamed_random_state():
+    ctx = random_context(n=1500, m=1500, seed=1, sparse=True)
+    new = cl.contexture(ctx, 3, method="sparse", random_state=2)
+    with pytest.warns(FutureWarning, match="random_state"):
+        old = cl.contexture(ctx, 3, method="sparse", seed=2)
+    np.testing.assert_array_equal(new.singular_values, old.singular_values)
+    with pytest.raises(TypeError, match="both"):
+        cl.contexture(ctx, 3, seed=1, random_state=1)

@@ -7,6 +7,9 @@ import pytest
 import contexture_lab as cl
 from contexture_lab.training import OBJECTIVES, dae_span
 
+import bad_input_checks as bic
+from bad_input_checks import bad_input_tests
+
 # {0,1}^4 with bit flips: s = 0.8 (x4, the single-bit Walsh functions), then 0.64 (x6)
 CUBE = cl.contexts.hypercube(4, 0.1)
 CUBE_TOP = cl.contexture(CUBE, 4)
@@ -216,3 +219,32 @@ def test_cca_is_invariant_to_invertible_linear_maps():
 def test_bad_input(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+# ---------------------------------------------------------------------- bad input (tables)
+_X3 = np.c_[bic.X30, bic.X30[:, :1]]          # 3 features, rank 2
+BAD_INPUT = [
+    ("fit_encoder one input", lambda: cl.fit_encoder(
+        cl.Context(np.array([[0.5, 0.5]]), x_features=np.ones((1, 2))), "svme", 1, epochs=1,
+        progress=False, device="cpu"), ValueError, "at least 2"),
+    ("dae_span beyond the rank", lambda: dae_span(cl.contexts.knn(_X3, 3), 3), ValueError,
+     "exceeds the 2 direction"),
+]
+
+
+test_bad_input_gets_a_clear_error, _ = bad_input_tests(BAD_INPUT, None)
+
+
+def test_dae_span_within_the_rank():
+    ctx = cl.contexts.knn(_X3, 3)
+    span = dae_span(ctx, 2)
+    assert span.shape == (30, 2)
+    np.testing.assert_allclose(span.T @ (ctx.p_x[:, None] * span), np.eye(2), atol=1e-10)
+    np.testing.assert_allclose(ctx.p_x @ span, 0.0, atol=1e-12)
+
+
+def test_diverging_training_says_so():
+    data = cl.datasets.load_digits(100)
+    with pytest.raises(ValueError, match=r"training diverged.*epoch \d+ of 5.*lr=1e\+200"):
+        cl.fit_encoder(cl.contexts.knn(data.X, 5), "spectral_contrastive", 2, epochs=5,
+                       lr=1e200, progress=False, device="cpu")

@@ -1,4 +1,4 @@
-"""Offline data sets: scikit-learn's bundled digits, networkx's graphs, generated toys."""
+"""Built-in offline data sets: scikit-learn's bundled digits, networkx's graphs, generated toys."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import check_int
+from .._validation import check_int, check_rng, renamed_random_state
 
 
 @dataclass(frozen=True)
@@ -29,12 +29,13 @@ def load_digits(n: int | None = None, *, random_state: int = 0) -> Digits:
     """Digits (1,797 samples); ``n`` draws a stratified-free random subset with a seed."""
     from sklearn.datasets import load_digits as _load
 
+    rng = check_rng(random_state)
     data = _load()
     X = data.data / 16.0
     y = data.target
     if n is not None:
         n = check_int(n, "n", low=2, high=X.shape[0])
-        idx = np.sort(np.random.default_rng(random_state).choice(X.shape[0], n, replace=False))
+        idx = np.sort(rng.choice(X.shape[0], n, replace=False))
         X, y = X[idx], y[idx]
     return Digits(X=X, y=y, images=X.reshape(-1, 8, 8))
 
@@ -83,10 +84,28 @@ def swiss_roll(n: int, *, noise: float = 0.05, random_state: int = 0) -> np.ndar
     return X
 
 
-def graph_layout(W, *, seed: int = 0) -> np.ndarray:
-    """2-D positions (n, 2) of a graph's nodes (networkx spring layout, seeded)."""
+@renamed_random_state("seed")
+def graph_layout(W, *, random_state=0) -> np.ndarray:
+    """2-D positions of a graph's nodes (networkx spring layout, seeded).
+
+    Parameters
+    ----------
+    W : array-like or scipy.sparse matrix, shape (n, n)
+        Adjacency of the graph.
+    random_state : int or numpy.random.Generator, keyword-only, default=0
+        Seed of the layout (``seed=`` is its deprecated old name).
+
+    Returns
+    -------
+    ndarray, shape (n, 2)
+    """
     import networkx as nx
 
+    if isinstance(random_state, np.random.Generator):
+        seed = int(random_state.integers(2 ** 32))
+    else:
+        check_rng(random_state)          # the same errors as everywhere else
+        seed = int(random_state)
     g = nx.from_numpy_array(np.asarray(W.toarray() if hasattr(W, "toarray") else W))
     pos = nx.spring_layout(g, seed=seed)
     return np.array([pos[i] for i in range(g.number_of_nodes())])

@@ -1,0 +1,256 @@
+"""Forward passes of the real models, cached on disk, and one head's queries and keys.
+
+The cache is the package's one disk cache (:mod:`contexture_lab._cache`): an entry is keyed
+by the model file's hash, the inputs, the options, the library versions and the code of
+this module and of :mod:`.models`, so a second run is fast and a shared cache is safe.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from .. import _cache
+from .._validation import check_int, renamed_random_state
+from . import models as _models
+from .artefacts import _spec
+from .models import _torch_seed, load_model, load_tokenizer
+
+#: Bump when what a cached forward pass stores changes.
+CACHE_VERSION = "pretrained-forward-2"
+
+
+@dataclass(frozen=True)
+class Forward:
+    """What one forward pass over a list of texts returns (numpy, float32).
+
+    Attributes
+    ----------
+    input_ids : ndarray of int, shape (n, T)
+        Padded token ids; ``lengths`` says how many are real (padding is on the right).
+    lengths : ndarray of int, shape (n,)
+    pooled : ndarray, shape (L + 1, n, dim)
+        Mean over each text's real tokens of the hidden state after the embedding layer
+        (index 0) and after each of the L layers; ``pooled[-1]`` is the sentence embedding
+        (MiniLM's published pooling; normalise rows for cosine similarity).
+    attentions : ndarray, shape (n, L, H, T, T), or None
+        Attention probabilities of every head (rows over real keys sum to 1).
+    states : ndarray, shape (n, L + 1, T, dim), or None
+        Every token's hidden state at every depth.
+    words : ndarray of int, shape (V,), or None
+        Token ids whose mean state was collected.
+    word_states : ndarray, shape (L + 1, V, dim), or None
+        Mean hidden state of each token id of ``words`` over its occurrences (NaN if none).
+    word_counts : ndarray of int, shape (V,), or None
+    """
+
+    input_ids: np.ndarray
+    lengths: np.ndarray
+    pooled: np.ndarray
+    attentions: np.ndarray | None = None
+    states: np.ndarray | None = None
+    words: np.ndarray | None = None
+    word_states: np.ndarray | None = None
+    word_counts: np.ndarray | None = None
+
+    @property
+    def embeddings(self) -> np.ndarray:
+        """Unit-norm sentence embeddings, shape (n, dim): ``pooled[-1]`` normalised."""
+        e = self.pooled[-1].astype(np.float64)
+        return e / np.linalg.norm(e, axis=1, keepdims=True)
+
+
+def _check_texts(texts) -> list:
+    if isinstance(texts, str) or not all(isinstance(t, str) for t in texts):
+        raise TypeError("texts must be a list of strings; found "
+                        f"{type(texts).__name__}")
+    texts = list(texts)
+    if not texts:
+        raise ValueError("texts is empty; expected at least one string")
+    return texts
+
+
+def _cache_key(*parts) -> str:
+    """The forward cache's key: the parts, the library versions, the code of this module
+    and of :mod:`.models` (:func:`contexture_lab._cache.cache_key`)."""
+    import torch
+    import transformers
+
+    salt = (f"torch={torch.__version__}|transformers={transformers.__version__}|".encode()
+            + _cache.code_fingerprint(__file__, _models))
+    return _cache.cache_key(CACHE_VERSION, *parts, salt=salt, length=24)
+
+
+#: The arrays every stored forward pass has.
+_REQUIRED = ("input_ids", "lengths", "pooled")
+
+
+@renamed_random_state("seed")
+def forward(name: str, texts, *, max_length: int = 64, attentions: bool = False,
+            states: bool = False, words=None, random_weights: bool = False, random_state=0,
+            batch_size: int | None = None, device=None, cache: bool = True) -> Forward:
+    """Run model ``name`` on ``texts`` and keep what the notebooks read (cached on disk).
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`MODELS`.
+    texts : list of str, length n
+    max_length : int, keyword-only
+        Tokens per text after truncation (special tokens included).
+    attentions, states : bool, keyword-only
+        Also return every head's attention matrix / every token's hidden state (memory grows
+        as n L H T^2 / n L T dim: ask for them on a few texts only).
+    words : array-like of int, optional
+        Token ids whose mean hidden state per depth to collect over all their occurrences.
+    random_weights : bool, keyword-only, default=False
+        The randomly initialised control model (see
+        :func:`~contexture_lab.pretrained.load_model`).
+    random_state : int or numpy.random.Generator, keyword-only, default=0
+        Seed of the control's weights (``seed=`` is its deprecated old name).
+    batch_size : int, optional
+        Texts per pass; default 32 for the encoders and 8 for the decoder (its 30 layers'
+        activations, on top of its 540 MB of weights, stay under the lab's memory budget).
+    device : optional
+    cache : bool
+        Read and write the on-disk cache (``$CONTEXTURE_LAB_CACHE``).
+
+    Returns
+    -------
+    Forward
+    """
+    spec = _spec(name)
+    texts = _check_texts(texts)
+    max_length = check_int(max_length, "max_length", low=4)
+    if batch_size is None:
+        batch_size = 8 if spec.kind == "decoder" else 32
+    batch_size = check_int(batch_size, "batch_size", low=1)
+    word_ids = None if words is None else np.unique(np.asarray(words, dtype=np.int64))
+    seed = _torch_seed(random_state) if random_weights else 0
+    path = None
+    if cache:
+        key = _cache_key(spec.sha256, name, texts, max_length, attentions, states, word_ids,
+                         bool(random_weights), seed)
+        path = _cache.entry_path(key, kind="pretrained")
+        stored = _cache.load_arrays(path, required=_REQUIRED)
+        if stored is not None:
+            return Forward(**stored)
+    result = _run(name, texts, max_length, attentions, states, word_ids, random_weights,
+                  seed, batch_size, device)
+    if path is not None:
+        _cache.save_arrays(path, {f.name: getattr(result, f.name) for f in fields(result)
+                                  if getattr(result, f.name) is not None})
+    return result
+
+
+def _run(name, texts, max_length, want_attn, want_states, word_ids, random_weights, seed,
+         batch_size, device) -> Forward:
+    import torch
+
+    model = load_model(name, random_weights=random_weights, random_state=seed,
+                       device=device)
+    dev = next(model.parameters()).device
+    tok = load_tokenizer(name)
+    tok.padding_side = "right"
+    batch = tok(texts, padding=True, truncation=True, max_length=max_length,
+                return_tensors="np")
+    ids_all, mask_all = batch["input_ids"], batch["attention_mask"]
+    lengths = mask_all.sum(axis=1)
+    n, T = ids_all.shape
+    lookup = None
+    if word_ids is not None:
+        lookup = np.full(max(int(ids_all.max()), int(word_ids.max(initial=0))) + 1, -1)
+        lookup[word_ids] = np.arange(word_ids.size)
+        sums, counts = None, np.zeros(word_ids.size, dtype=np.int64)
+    pooled, attn_out, state_out = [], [], []
+    core = model.model if hasattr(model, "model") and name == "smollm2" else model
+    with torch.inference_mode():
+        for start in range(0, n, batch_size):
+            stop = min(n, start + batch_size)
+            width = int(lengths[start:stop].max())
+            ids = torch.as_tensor(ids_all[start:stop, :width], device=dev)
+            mask = torch.as_tensor(mask_all[start:stop, :width], device=dev)
+            out = core(input_ids=ids, attention_mask=mask, output_hidden_states=True,
+                       output_attentions=want_attn)
+            hidden = torch.stack(out.hidden_states)              # (L+1, B, t, dim)
+            m = mask.to(hidden.dtype)[None, :, :, None]
+            pooled.append(((hidden * m).sum(2) / m.sum(2)).float().cpu().numpy())
+            if want_attn:
+                a = torch.stack(out.attentions, dim=1).float().cpu().numpy()  # (B,L,H,t,t)
+                full = np.zeros(a.shape[:3] + (T, T), dtype=np.float32)
+                full[..., :width, :width] = a
+                attn_out.append(full)
+            if want_states:
+                s = hidden.permute(1, 0, 2, 3).float().cpu().numpy()
+                full = np.zeros(s.shape[:2] + (T, s.shape[-1]), dtype=np.float32)
+                full[:, :, :width] = s
+                state_out.append(full)
+            if lookup is not None:
+                flat = ids_all[start:stop, :width].ravel()
+                where = np.where(mask_all[start:stop, :width].ravel() > 0,
+                                 lookup[flat], -1)
+                keep = np.flatnonzero(where >= 0)
+                if sums is None:
+                    sums = torch.zeros(hidden.shape[0], word_ids.size, hidden.shape[-1],
+                                       dtype=torch.float64, device=dev)
+                if keep.size:
+                    h = hidden.reshape(hidden.shape[0], -1, hidden.shape[-1])
+                    index = torch.as_tensor(where[keep], device=dev)
+                    sums.index_add_(1, index, h[:, torch.as_tensor(keep, device=dev)]
+                                    .double())
+                    counts += np.bincount(where[keep], minlength=word_ids.size)
+    word_states = None
+    if lookup is not None:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            word_states = (sums.cpu().numpy() / counts[None, :, None]).astype(np.float32)
+    return Forward(
+        input_ids=ids_all.astype(np.int64), lengths=lengths.astype(np.int64),
+        pooled=np.concatenate(pooled, axis=1),
+        attentions=np.concatenate(attn_out) if want_attn else None,
+        states=np.concatenate(state_out) if want_states else None,
+        words=word_ids, word_states=word_states,
+        word_counts=counts if lookup is not None else None)
+
+
+def head_queries_keys(name: str, text: str, layer: int, head: int, *, max_length: int = 64,
+                      device=None) -> tuple[np.ndarray, np.ndarray]:
+    """The queries and keys of one head of a BERT encoder on one text.
+
+    ``cl.attention.attention_context(q, k)`` then reproduces that head's attention matrix
+    (BERT scales the scores by the square root of the head dimension, as the lab does), and
+    its ``temperature`` turns the knob of notebook 04 on a real head.
+
+    Returns
+    -------
+    q, k : ndarrays, shape (T, head_dim)
+    """
+    import torch
+
+    if _spec(name).kind != "encoder":
+        raise ValueError(f"model {name!r} is not a BERT encoder; expected 'minilm-l6' or "
+                         "'minilm-l3'")
+    model = load_model(name, device=device)
+    n_layers = model.config.num_hidden_layers
+    n_heads = model.config.num_attention_heads
+    layer = check_int(layer, "layer", low=0, high=n_layers - 1)
+    head = check_int(head, "head", low=0, high=n_heads - 1)
+    tok = load_tokenizer(name)
+    enc = tok([text], truncation=True, max_length=max_length, return_tensors="pt")
+    enc = {k: v.to(next(model.parameters()).device) for k, v in enc.items()}
+    block = model.encoder.layer[layer].attention.self
+    got = {}
+    hooks = [block.query.register_forward_hook(lambda m, i, o: got.__setitem__("q", o)),
+             block.key.register_forward_hook(lambda m, i, o: got.__setitem__("k", o))]
+    try:
+        with torch.inference_mode():
+            model(**enc)
+    finally:
+        for hook in hooks:
+            hook.remove()
+    dh = model.config.hidden_size // n_heads
+    cols = slice(head * dh, (head + 1) * dh)
+    return tuple(got[key][0, :, cols].double().cpu().numpy() for key in ("q", "k"))
+
+
+__all__ = ["CACHE_VERSION", "Forward", "forward", "head_queries_keys"]

@@ -1,0 +1,83 @@
+"""Tests of contexture_lab.in_context: walks of tokens and in-context graph learning."""
+
+import numpy as np
+import pytest
+
+import contexture_lab as cl
+from contexture_lab import in_context as ic
+
+import bad_input_checks as bic
+from bad_input_checks import bad_input_tests
+
+
+def test_random_walk_tokens_follow_edges_and_are_seeded():
+    W = cl.datasets.grid_graph(3, 4)
+    walk = ic.random_walk_tokens(W, 200, 0)
+    assert np.all(W[walk[:-1], walk[1:]] == 1)
+    np.testing.assert_array_equal(walk, ic.random_walk_tokens(W, 200, 0))
+    assert ic.random_walk_tokens(W, 5, 0, start=7)[0] == 7
+
+
+def test_walk_context_counts_pairs_within_the_window():
+    ctx = ic.walk_context(np.array([0, 1, 2]), 3, window=1, smoothing=9e-9)
+    counts = np.array([[2, 1, 0], [1, 2, 1], [0, 1, 2]], float)   # self pairs count twice
+    np.testing.assert_allclose(ctx.P, counts / counts.sum(), atol=1e-9)
+
+
+def test_graph_eigenvectors_solve_the_random_walk_eigenproblem():
+    W = cl.datasets.grid_graph(3, 5)
+    lam, V = ic.graph_eigenvectors(W, 3)
+    deg = W.sum(axis=1)
+    ev = np.sort(np.linalg.eigvals(W / deg[:, None]).real)[::-1]
+    np.testing.assert_allclose(lam, ev[1:4], atol=1e-10)
+    np.testing.assert_allclose((W / deg[:, None]) @ V, V * lam, atol=1e-10)
+    pi = deg / deg.sum()
+    np.testing.assert_allclose(V.T @ (pi[:, None] * V), np.eye(3), atol=1e-10)
+
+
+def test_long_walks_recover_the_graph_eigenvectors():
+    W = cl.datasets.grid_graph(4, 4)
+    res = ic.graph_learning(W, [5, 20000], d=2, random_state=0)
+    assert res.layouts.shape == (2, 16, 2)
+    assert res.visited[0] <= 5 and res.visited[1] == 16
+    assert res.alignment[0] < 0.6 < 0.99 < res.alignment[1]
+
+
+def test_aligned_layouts_depend_on_spans_only():
+    W = cl.datasets.grid_graph(4, 4)
+    lam, _ = ic.graph_eigenvectors(W, 3)
+    assert lam[0] - lam[1] < 1e-12 < lam[1] - lam[2]       # a tied pair, closed at d = 2
+    res = ic.graph_learning(W, [40, 3000], d=2, random_state=0)
+    with cl.scrambled(5):
+        rot = ic.graph_learning(W, [40, 3000], d=2, random_state=0)
+    assert np.abs(res.graph_layout - rot.graph_layout).max() > 0.1   # the basis moved
+    np.testing.assert_allclose(rot.alignment, res.alignment, atol=1e-10)
+    (L, G), (L2, G2) = res.aligned_layouts(), rot.aligned_layouts()
+    np.testing.assert_allclose(G2, G, atol=1e-10)
+    np.testing.assert_allclose(L2, L, atol=1e-10)
+    # an orthogonal map: same Gram matrix, and G is the graph layout rotated towards the
+    # longest walk's (no other rotation of the graph layout is closer to it)
+    np.testing.assert_allclose(G @ G.T, res.graph_layout @ res.graph_layout.T, atol=1e-10)
+    for theta in np.linspace(0, 2 * np.pi, 13):
+        c, s = np.cos(theta), np.sin(theta)
+        for R in (np.array([[c, -s], [s, c]]), np.array([[c, s], [s, -c]])):
+            other = G @ R
+            assert (np.linalg.norm(G - res.layouts[1])
+                    <= np.linalg.norm(other - res.layouts[1]) + 1e-12)
+    for k in range(2):
+        np.testing.assert_allclose(L[k] @ L[k].T, res.layouts[k] @ res.layouts[k].T, atol=1e-10)
+
+
+def test_bad_input():
+    with pytest.raises(ValueError, match=r"expected indices in \[0, 2\]"):
+        ic.walk_context(np.array([0, 3]), 3)
+
+
+# ---------------------------------------------------------------------- bad input (tables)
+COMMON = {
+    "graph_eigenvectors": lambda a: ic.graph_eigenvectors(a(bic.W5), 2),
+    "random_walk_tokens": lambda a: ic.random_walk_tokens(a(bic.W5), 5),
+}
+
+
+_, test_common_checks = bad_input_tests((), COMMON)
