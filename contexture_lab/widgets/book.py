@@ -31,7 +31,6 @@ writes ``OUT_DIR/explorers/<notebook>.js`` (the data) and ``OUT_DIR/explorers/<n
 
 from __future__ import annotations
 
-import hashlib
 import io
 import itertools
 import json
@@ -41,6 +40,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from .._cache import cache_key
 
 #: Pixels per figure point: the images are stored at twice the widget's density (as the
 #: notebooks' inline figures are), and the page shows them at the widget's size.
@@ -246,7 +247,8 @@ def export_explorer(notebook: str, out_dir, *, explorer=None, scale: int = SCALE
         disabled.append(tuple(n for n in names if getattr(ex.controls[n], "disabled", False)))
         for r, (x, y, w, h) in enumerate(rects):
             crop = np.ascontiguousarray(pixels[y:y + h, x:x + w])
-            digest = hashlib.sha256(crop.tobytes()).hexdigest()[:16]
+            # named by content: a rebuilt book never shows a browser's stale copy
+            digest = cache_key("book-panel", crop, length=16)
             file = f"{r}-{digest}.png"
             if file not in images:
                 images[file] = _png(crop)
