@@ -25,8 +25,8 @@ Command line (``tasks.py book`` runs it with the lab's Python before Sphinx)::
 
     python -m contexture_lab.widgets.book OUT_DIR
 
-writes ``OUT_DIR/explorers/<notebook>.js`` (the data) and ``OUT_DIR/explorers/<notebook>/``
-(the panel images, PNG).
+writes ``OUT_DIR/<notebook>.js`` (the data) and ``OUT_DIR/<notebook>/`` (the panel images,
+PNG, named by their content); the book serves them from ``_static/explorers/``.
 """
 
 from __future__ import annotations
