@@ -9,7 +9,7 @@
 The environment lives in ``.venv`` inside the checkout. It is rebuilt only when the lock
 files or the package's metadata in ``pyproject.toml`` changed (a hash is kept in ``.venv``), so
 every command is fast the second time. The maintainers' commands (execute, lock, bench,
-models, book, test-binder, test-class) are ``python3 tools/maintain.py``'s.
+models, book, test-binder, test-class, replicate) are ``python3 tools/maintain.py``'s.
 """
 
 from __future__ import annotations
@@ -55,7 +55,11 @@ MATHJAX_PARTS = ("tex-chtml.js", "input", "output", "ui", "a11y", "adaptors")
 BOOK_OUT = ROOT / "build" / "book"
 #: The user's working copy (git-ignored): notebooks copied once, never overwritten, so the
 #: tracked notebooks change only through ``tasks.py execute``; the docs beside them.
-WORKSPACE = ROOT / "my-lab"
+WORKSPACE = Path(os.environ.get("CONTEXTURE_LAB_WORKSPACE", ROOT / "my-lab"))
+#: The lab's JupyterLab configuration (jupyter-config/README.md): closing a tab shuts its
+#: kernel down, kernels no tab uses are culled after 15 idle minutes, no news pop-up.
+#: ``tasks.py lab`` puts it first on JUPYTER_CONFIG_PATH; binder/postBuild installs it.
+JUPYTER_CONFIG = ROOT / "jupyter-config"
 #: PyTorch's index of CPU-only wheels. On Linux, PyPI's torch wheel is the CUDA build
 #: (several GB of nvidia packages); the CPU build of the same version comes from here.
 TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
@@ -311,8 +315,10 @@ def ensure_corpus(python=PYTHON, data=DATA) -> None:
         only = ["--no-binary", ":all:"] if source["form"] == "sdist" else \
             ["--only-binary", ":all:"]
         with tempfile.TemporaryDirectory(prefix="contexture_lab_data_") as tmp:
+            pins = Path(tmp) / "pin.txt"
+            pins.write_text(f"{pin} --hash=sha256:{digest}\n")
             run(python, "-m", "pip", "download", "--disable-pip-version-check", "-q",
-                "--no-deps", *only, "-d", tmp, pin)
+                "--no-deps", "--require-hashes", *only, "-d", tmp, "-r", pins)
             path = Path(tmp) / archive
             if not path.exists() or sha256(path) != digest:
                 found = sha256(path) if path.exists() else "no file"
@@ -387,11 +393,55 @@ def lab(extra) -> None:
     prepare_workspace()
     as_root = ["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
     start = "--ServerApp.default_url=/lab/tree/notebooks/00_start_here.ipynb"
-    run(BIN / "jupyter", "lab", "--notebook-dir", WORKSPACE, start, *as_root, *extra)
+    run(BIN / "jupyter", "lab", "--notebook-dir", WORKSPACE, start, *as_root, *extra,
+        env=lab_environment())
+
+
+def lab_environment(env=None) -> dict:
+    """``env`` (default this process's) with the lab's JupyterLab configuration first on
+    JUPYTER_CONFIG_PATH."""
+    env = dict(os.environ if env is None else env)
+    paths = [str(JUPYTER_CONFIG)] + [p for p in env.get("JUPYTER_CONFIG_PATH", "").split(
+        os.pathsep) if p]
+    env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(paths)
+    return env
+
+
+def open_in_running_lab(target: Path) -> list[str]:
+    """URLs of running Jupyter servers (this environment's) that have ``target`` open in a
+    notebook session; best effort: an empty list when none can be asked."""
+    try:
+        out = subprocess.run([str(BIN / "jupyter"), "server", "list", "--json"],
+                             capture_output=True, text=True, timeout=20, check=False).stdout
+    except (OSError, subprocess.SubprocessError):
+        return []
+    import json
+    import urllib.request
+
+    found = []
+    for line in out.splitlines():
+        try:
+            server = json.loads(line)
+            root = Path(server.get("root_dir") or server.get("notebook_dir")).resolve()
+            relative = target.resolve().relative_to(root).as_posix()
+            url = f"{server['url'].rstrip('/')}/api/sessions?token={server.get('token', '')}"
+            with urllib.request.urlopen(url, timeout=5) as reply:
+                sessions = json.load(reply)
+        except (ValueError, KeyError, TypeError, OSError):
+            continue
+        if any(s.get("path") == relative for s in sessions):
+            found.append(server["url"])
+    return found
 
 
 def reset(extra) -> None:
-    """Put back the original of one notebook (by number or name); the old copy is kept."""
+    """Put back the original of one notebook (by number or name); the old copy is kept.
+
+    The restored file is dated now (not the original's old date), so it is newer than any
+    copy open in a browser tab: JupyterLab then never saves over it silently; at the next
+    save (Ctrl+S or the autosave) it asks "File Changed", and Revert shows the original.
+    When a running lab has the notebook open, the message says so and what to click.
+    """
     if len(extra) != 1:
         sys.exit("usage: python3 tasks.py reset NN   (e.g. 03, or 03_alignment_relations)")
     wanted = extra[0].removesuffix(".ipynb")
@@ -410,8 +460,18 @@ def reset(extra) -> None:
         shutil.move(target, kept)
         say(f"your previous copy is kept as {shown(kept)}")
     target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(source, target)
+    # copyfile, not copy2: the original's old date would let an open tab save over it
+    shutil.copyfile(source, target)
+    now = time.time()
+    os.utime(target, (now, now))
     say(f"{shown(target)} is the original again")
+    if open_in_running_lab(target):
+        say("JupyterLab has it open: close its tab without saving (File > Close and Shut "
+            "Down Notebook, then Discard), or, when the lab says 'File Changed', choose "
+            "Revert. Then open it again from the file browser.")
+    else:
+        say("if it is open in a browser tab, the lab will say 'File Changed' at the next "
+            "save: choose Revert to see the original")
 
 
 #: The extra nbval pass of ``tasks.py test``: every stored output must also come out of a
@@ -460,6 +520,18 @@ def test(extra) -> None:
                  "ruff check --fix .` fixes the safe ones")
 
 
+def replicate(extra) -> None:
+    """The replication ledger (contexture_lab.replication): --run NAME runs one protocol
+    and stores its result under docs/replication/, then docs/REPLICATION.md is written from
+    the stored results; --check only compares it (exit status 1 when it differs)."""
+    ensure_env()
+    env = {**os.environ, **TEST_ENV}
+    code = subprocess.run([str(PYTHON), "-m", "contexture_lab.replication", *extra], cwd=ROOT,
+                          env=env).returncode
+    if code:
+        sys.exit(code)
+
+
 def book_fingerprint() -> str:
     digest = hashlib.sha256()
     for path in (BOOK_REQUIREMENTS, BOOK / "package.json", BOOK / "package-lock.json"):
@@ -505,12 +577,29 @@ def ensure_book_tools() -> None:
     say(f"book tooling ready ({time.monotonic() - start:.0f} s)")
 
 
+def export_explorers(folder: Path) -> None:
+    """The explorers of notebooks 04-06 for the book: the lab's Python steps each one through
+    every grid point and writes what the widget shows (contexture_lab.widgets.book), in the
+    test environment (CPU, two threads) so that the numbers are the stored notebooks'."""
+    if not PYTHON.exists():
+        sys.exit("the book's explorers need the lab's environment (.venv): python3 "
+                 "tasks.py lab or python3 tasks.py test builds it")
+    env = {**os.environ, **TEST_ENV}
+    env.pop("CONTEXTURE_LAB_CHECK_FIGURES", None)
+    env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"]
+                                     if env.get("PYTHONPATH") else "")
+    run(PYTHON, "-m", "contexture_lab.widgets.book", folder, env=env)
+
+
 def build_book(out: Path) -> Path:
     """Build the static book into ``out/html`` (Sphinx's cache in ``out/doctrees``); return
     the folder. Offline: the notebooks' stored outputs, no execution, no download; any
     Sphinx warning (a broken reference, a missing section) fails the build."""
     html = Path(out) / "html"
-    env = {**os.environ, "CONTEXTURE_LAB_BOOK_STATIC": str(BOOK_TOOLS / "static")}
+    explorers = Path(out) / "explorers"
+    export_explorers(explorers / "explorers")
+    env = {**os.environ, "CONTEXTURE_LAB_BOOK_STATIC": str(BOOK_TOOLS / "static"),
+           "CONTEXTURE_LAB_BOOK_EXPLORERS": str(explorers)}
     env.pop("PYTHONPATH", None)
     run(BOOK_PYTHON, "-m", "sphinx", "-b", "html", "-q", "-W", "--keep-going", "-j", "auto",
         "-c", BOOK, "-d", Path(out) / "doctrees", ROOT, html, env=env)

@@ -366,6 +366,9 @@ COMMANDS = {
     "test-class": (test_class, "a real JupyterHub (three students run notebook 05 at once) "
                    "and the nbgrader round trip; installs the pinned tools into .envs/",
                    "pytest arguments (default: the hub and nbgrader tests)", "PYTEST_ARG"),
+    "replicate": (tasks.replicate, "the replication ledger docs/REPLICATION.md from the stored "
+                  "results (--run NAME reruns one protocol first; --check only compares)",
+                  "options of contexture_lab.replication: --run NAME, --check", "ARG"),
 }
 
 

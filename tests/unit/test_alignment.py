@@ -1,20 +1,16 @@
 """Tests of contexture_lab.alignment (sample metrics and nulls) against closed forms and
 independent computations."""
 
-import bad_input_checks as bic
 import numpy as np
 import pytest
 import scipy.linalg
 import scipy.spatial
 import scipy.stats
-from bad_input_checks import (
-    assert_clear_error,
-    assert_common_check,
-    clear_error_cases,
-    common_cases,
-)
 
 import contexture_lab as cl
+
+import bad_input_checks as bic
+from bad_input_checks import bad_input_tests
 
 A = cl.alignment
 
@@ -367,7 +363,7 @@ def test_population_quantities_are_still_served_here():
     for name in ("compatibility", "ratio_trace", "linear_probe_error", "worst_case_error",
                  "optimal_worst_case_error", "theorem_eps_range", "MAX_WORST_CASE_INPUTS"):
         assert getattr(A, name) is getattr(cl.compatibility, name)
-    from contexture_lab.alignment import compatibility  # the public contract's spelling
+    from contexture_lab.alignment import compatibility   # the public contract's spelling
 
     assert compatibility is cl.compatibility.compatibility
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
@@ -412,14 +408,7 @@ COMMON = {
 }
 
 
-@pytest.mark.parametrize("call, error, match", clear_error_cases(BAD_INPUT))
-def test_bad_input_gets_a_clear_error(call, error, match):
-    assert_clear_error(call, error, match)
-
-
-@pytest.mark.parametrize("call, make, error", common_cases(COMMON))
-def test_common_checks(call, make, error):
-    assert_common_check(call, make, error)
+test_bad_input_gets_a_clear_error, test_common_checks = bad_input_tests(BAD_INPUT, COMMON)
 
 
 def test_constant_features_carry_nothing_for_mutual_knn():

@@ -1,19 +1,15 @@
 """Tests of contexture_lab.attention against independent computations."""
 
-import bad_input_checks as bic
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from bad_input_checks import (
-    assert_clear_error,
-    assert_common_check,
-    clear_error_cases,
-    common_cases,
-)
 
 import contexture_lab as cl
 from contexture_lab import attention as at
+
+import bad_input_checks as bic
+from bad_input_checks import bad_input_tests
 
 
 def _sdpa(q, k, v, temperature=1.0):
@@ -301,14 +297,7 @@ COMMON = {
 }
 
 
-@pytest.mark.parametrize("call, error, match", clear_error_cases(BAD_INPUT))
-def test_bad_input_gets_a_clear_error(call, error, match):
-    assert_clear_error(call, error, match)
-
-
-@pytest.mark.parametrize("call, make, error", common_cases(COMMON))
-def test_common_checks(call, make, error):
-    assert_common_check(call, make, error)
+test_bad_input_gets_a_clear_error, test_common_checks = bad_input_tests(BAD_INPUT, COMMON)
 
 
 def test_attention_temperature_and_weights_at_the_ends_of_the_float_range():

@@ -1,25 +1,16 @@
 """MLP encoder, trained-encoder wrapper and the closed-form random-feature encoder."""
 
-import bad_input_checks as bic
 import numpy as np
 import pytest
 import scipy.special
 import torch
-from bad_input_checks import (
-    assert_clear_error,
-    assert_common_check,
-    clear_error_cases,
-    common_cases,
-)
 
 import contexture_lab as cl
-from contexture_lab.encoders import (
-    DTYPE,
-    MLP,
-    AttentionLayer,
-    RandomFeatureEncoder,
-    median_bandwidth,
-)
+from contexture_lab.encoders import (DTYPE, MLP, AttentionLayer, RandomFeatureEncoder,
+                                     median_bandwidth)
+
+import bad_input_checks as bic
+from bad_input_checks import bad_input_tests
 
 
 def test_mlp_shapes_layers_and_standardisation():
@@ -57,7 +48,6 @@ def test_random_features_recover_a_smooth_contexture():
     assert np.allclose(F.T @ (F * ctx.p_x[:, None]), np.eye(4), atol=1e-4)
 
 
-@pytest.mark.slow
 def test_random_features_more_features_richer_class_and_seeded():
     X = cl.datasets.load_digits(300).X
     ctx = cl.contexts.knn(X, 10)
@@ -87,7 +77,6 @@ def test_random_features_bad_input():
 
 
 # ---------------------------------------------------------------------- AttentionLayer
-@pytest.mark.slow
 def test_attention_layer_learns_a_label_like_context():
     task = dict(n_tokens=16, n_classes=4, dim=12, noise=0.5)
     data = cl.in_context.cluster_sequences(128, **task, random_state=0)
@@ -111,7 +100,6 @@ def test_attention_layer_learns_a_label_like_context():
     np.testing.assert_allclose(layer.attention_context(X).conditional(), expected, atol=1e-12)
 
 
-@pytest.mark.slow
 def test_attention_layer_is_reproducible():
     data = cl.in_context.cluster_sequences(16, n_tokens=6, dim=4, random_state=0)
     a = AttentionLayer(4, 3, random_state=2).fit(data.tokens, data.targets, epochs=2)
@@ -134,11 +122,4 @@ COMMON = {
 }
 
 
-@pytest.mark.parametrize("call, error, match", clear_error_cases(BAD_INPUT))
-def test_bad_input_gets_a_clear_error(call, error, match):
-    assert_clear_error(call, error, match)
-
-
-@pytest.mark.parametrize("call, make, error", common_cases(COMMON))
-def test_common_checks(call, make, error):
-    assert_common_check(call, make, error)
+test_bad_input_gets_a_clear_error, test_common_checks = bad_input_tests(BAD_INPUT, COMMON)

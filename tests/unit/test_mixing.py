@@ -2,14 +2,15 @@
 
 from math import comb
 
-import bad_input_checks as bic
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from bad_input_checks import assert_common_check, common_cases
 
 import contexture_lab as cl
 from contexture_lab import mixing
+
+import bad_input_checks as bic
+from bad_input_checks import bad_input_tests
 
 
 def _random_context(rng, n, m, *, p_x=None, sparsity=0.0):
@@ -124,7 +125,6 @@ def test_convolution_only_shrinks_singular_values(seed):
     assert s[0] == pytest.approx(1.0)
 
 
-@pytest.mark.slow
 def test_convolution_of_knn_contexts_stays_sparse_and_weaker(digits_knn):
     k3, k40 = digits_knn
     conv = mixing.convolve(k3, k40)
@@ -252,7 +252,6 @@ def test_concatenation_is_at_least_as_strong_as_each_part(seed):
         assert p_x @ (K - 1) ** 2 @ p_x >= p_x @ (Kp - 1) ** 2 @ p_x - 1e-12
 
 
-@pytest.mark.slow
 def test_concatenation_kernel_deviation_on_knn_contexts(digits_knn):
     k3, k40 = digits_knn
     cat = mixing.concatenate(k3, k40)
@@ -367,7 +366,6 @@ def two_labels():
 
 
 @pytest.mark.parametrize("seed", [0, 1])
-@pytest.mark.slow
 def test_shared_encoder_on_weighted_losses_learns_the_mixture(two_labels, seed):
     digits, A, B = two_labels
     d = 4
@@ -378,7 +376,7 @@ def test_shared_encoder_on_weighted_losses_learns_the_mixture(two_labels, seed):
 
     def r2(weight_of_a):        # weight 1 or 0: trained on one parent alone
         enc = mixing.fit_mixed_encoder([A, B], [weight_of_a, 1 - weight_of_a],
-                                       "spectral_contrastive", d, seed=seed, progress=False,
+                                       "spectral_contrastive", d, random_state=seed, progress=False,
                                        device="cpu", epochs=200, lr=1e-2)
         return cl.alignment.cca_r2(enc.transform(digits.X), res.left)
 
@@ -387,7 +385,6 @@ def test_shared_encoder_on_weighted_losses_learns_the_mixture(two_labels, seed):
     assert r2(1.0) < 0.6 and r2(0.0) < 0.6
 
 
-@pytest.mark.slow
 def test_concatenated_encoders_span_both_contextures(two_labels):
     digits, A, B = two_labels
     # each label context has two singular values equal to 1: learn both (no arbitrary cut)
@@ -430,6 +427,4 @@ COMMON = {
 }
 
 
-@pytest.mark.parametrize("call, make, error", common_cases(COMMON))
-def test_common_checks(call, make, error):
-    assert_common_check(call, make, error)
+_, test_common_checks = bad_input_tests((), COMMON)
