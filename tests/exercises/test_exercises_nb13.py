@@ -2,10 +2,10 @@
 
 import numpy as np
 import pytest
+from exercise_tables import assert_reference_accepted, assert_rejected
 
 from contexture_lab import exercises as ex
 from contexture_lab import measure_benchmark as mb
-from exercise_tables import assert_reference_accepted, assert_rejected
 
 NAMES = ["13.calibrate", "13.true_distance"]
 

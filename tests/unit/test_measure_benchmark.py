@@ -205,3 +205,34 @@ def test_random_network_shape_and_seed():
     a = mb.random_network(X, 16, 2, random_state=1)
     assert a.shape == (30, 16) and np.all(a >= 0)
     np.testing.assert_array_equal(a, mb.random_network(X, 16, 2, random_state=1))
+
+
+def test_the_shipped_result_is_consistent():
+    data = mb.load_result()
+    assert set(data["contexts"]) == {"digits", "tabular", "head"}
+    for res in data["contexts"].values():
+        assert len(res.measures) == 2 * len(mb.MEASURES) >= 22
+        n_family_seeds = res.distance.shape[0]
+        assert res.scores.shape[0] == res.spearman.shape[0] == 2 * n_family_seeds
+        # each stored grade is the Spearman correlation of its scores with -distance
+        for s in range(res.spearman.shape[0]):
+            dist = res.distance[s // 2]
+            for j in range(len(res.measures)):
+                rho = np.corrcoef(scipy_rank(res.scores[s, :, j]), scipy_rank(-dist))[0, 1]
+                assert res.spearman[s, j] == pytest.approx(
+                    0.0 if np.isnan(rho) else rho, abs=1e-9)
+        # the controlled angles sit at sin^2 exactly
+        for deg in (0, 30, 60, 90):
+            i = res.encoders.index(f"angle/{deg:02d} deg")
+            np.testing.assert_allclose(res.distance[:, i], np.sin(np.deg2rad(deg)) ** 2,
+                                       atol=1e-9)
+    bias = data["small_n_bias"]
+    i32, i256 = bias["ns"].index(32), bias["ns"].index(256)
+    got = bias["biased"].mean(axis=2)[:, [i32, i256]]
+    np.testing.assert_allclose(got, [[0.24, 0.04], [0.76, 0.28]], atol=0.03)
+
+
+def scipy_rank(x):
+    from scipy.stats import rankdata
+
+    return rankdata(x)
