@@ -404,8 +404,26 @@ class BenchmarkResult:
                    np.asarray(data["spearman"]), int(data["n_rows"]), dict(data["meta"]))
 
 
-def benchmark(encoders: dict, mu, p_x=None, *, n_rows: int = 200, seeds=(0, 1, 2),
-              n_permutations: int = 10, measures=None) -> BenchmarkResult:
+def _reference(mu, p_x, d):
+    """(mu (N, d), p_x or None) from an array, a Contexture or a Context."""
+    from .context import Context
+    from .spectrum import Contexture, contexture
+
+    if isinstance(mu, Context):
+        if d is None:
+            raise ValueError("mu is a Context: pass d, the dimension of the target span")
+        mu = contexture(mu, check_int(d, "d", low=1))
+    if isinstance(mu, Contexture):
+        k = mu.left.shape[1] if d is None else check_int(d, "d", low=1, high=mu.left.shape[1])
+        return mu.left[:, :k], (mu.p_x if p_x is None else p_x)
+    mu = as_float_array(mu, "mu", ndim=2)
+    if d is not None:
+        mu = mu[:, :check_int(d, "d", low=1, high=mu.shape[1])]
+    return mu, p_x
+
+
+def benchmark(encoders: dict, mu, p_x=None, *, d: int | None = None, n_rows: int = 200,
+              seeds=(0, 1, 2), n_permutations: int = 10, measures=None) -> BenchmarkResult:
     """Rank similarity measures by how well their scores follow the exact distance.
 
     For each seed: n_rows inputs are drawn from P_X (without replacement); every measure
@@ -418,10 +436,16 @@ def benchmark(encoders: dict, mu, p_x=None, *, n_rows: int = 200, seeds=(0, 1, 2
     ----------
     encoders : dict of str to array-like (N, p)
         Each encoder evaluated on the N inputs of the context (at least 3 encoders).
-    mu : array-like, shape (N, d)
-        The exact top-d functions (``cl.contexture(ctx, d).left``).
+    mu : array-like (N, d), Contexture or Context
+        The exact top-d functions (``cl.contexture(ctx, d).left``); or a
+        :class:`~contexture_lab.Contexture` (its first ``d`` functions and its ``p_x``); or a
+        :class:`~contexture_lab.Context` (its top-``d`` contexture is computed; ``d``
+        required).
     p_x : array-like, shape (N,), optional
-        The input marginal; default uniform.
+        The input marginal; default uniform (or the Contexture's / Context's own).
+    d : int, optional
+        How many top functions define the target span when ``mu`` is a Contexture (default
+        all of them) or a Context (required).
     n_rows : int, default=200
         Rows per seed (all N when N is smaller).
     seeds : sequence of int, default=(0, 1, 2)
@@ -446,7 +470,7 @@ def benchmark(encoders: dict, mu, p_x=None, *, n_rows: int = 200, seeds=(0, 1, 2
     >>> r.ranking()[0][0], round(float(r.spearman[0, 0]), 6)
     ('cca_r2', 1.0)
     """
-    mu = as_float_array(mu, "mu", ndim=2)
+    mu, p_x = _reference(mu, p_x, d)
     N = mu.shape[0]
     p_x = np.full(N, 1.0 / N) if p_x is None else as_float_array(p_x, "p_x", ndim=1)
     if p_x.shape != (N,):

@@ -236,3 +236,19 @@ def scipy_rank(x):
     from scipy.stats import rankdata
 
     return rankdata(x)
+
+
+def test_benchmark_reads_a_context_or_a_contexture_as_the_reference():
+    ctx = cl.contexts.knn(cl.datasets.load_digits(120).X, 8)
+    res = cl.contexture(ctx, 4)
+    mu = res.left[:, :2]
+    rng = np.random.default_rng(0)
+    enc = {f"{s}": mu + s * rng.normal(size=mu.shape) for s in (0.1, 1.0, 3.0)}
+    kw = dict(n_rows=60, seeds=(0, 1), n_permutations=1, measures=["cca_r2"])
+    by_array = mb.benchmark(enc, mu, res.p_x, **kw)
+    by_result = mb.benchmark(enc, res, d=2, **kw)
+    by_context = mb.benchmark(enc, ctx, d=2, **kw)
+    np.testing.assert_allclose(by_result.scores, by_array.scores)
+    np.testing.assert_allclose(by_context.distance, by_array.distance, atol=1e-9)
+    with pytest.raises(ValueError, match="pass d"):
+        mb.benchmark(enc, ctx, **kw)
