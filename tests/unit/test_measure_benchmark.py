@@ -244,7 +244,7 @@ def test_benchmark_reads_a_context_or_a_contexture_as_the_reference():
     mu = res.left[:, :2]
     rng = np.random.default_rng(0)
     enc = {f"{s}": mu + s * rng.normal(size=mu.shape) for s in (0.1, 1.0, 3.0)}
-    kw = dict(n_rows=60, seeds=(0, 1), n_permutations=1, measures=["cca_r2"])
+    kw = {"n_rows": 60, "seeds": (0, 1), "n_permutations": 1, "measures": ["cca_r2"]}
     by_array = mb.benchmark(enc, mu, res.p_x, **kw)
     by_result = mb.benchmark(enc, res, d=2, **kw)
     by_context = mb.benchmark(enc, ctx, d=2, **kw)
