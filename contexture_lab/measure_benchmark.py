@@ -20,13 +20,14 @@ al. 2024; cosine neighbours, k = 10), RSA (Spearman of correlation RDMs), Procru
 similarity 1 - d / sqrt 2) and distance correlation. Every measure reads the raw features
 of each side in its own convention (see :mod:`contexture_lab.alignment`).
 
-Run the shipped benchmark with ``python -m contexture_lab.measure_benchmark --run``; it writes
+Run the shipped benchmark with ``python -m contexture_lab.explore.measure_benchmark --run``
+(that layer reads the attention head's forward pass from :mod:`contexture_lab.pretrained`;
+this module loads no model); it writes
 ``contexture_lab/data/measure_benchmark.json`` (read it with :func:`load_result`).
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import time
 from dataclasses import dataclass, field
@@ -565,14 +566,21 @@ def small_n_bias(ns=(32, 64, 128, 256, 512, 1024), dims=(10, 100), *, reps: int 
 
 
 # ---------------------------------------------------------------------------- contexts
-def default_contexts(*, d: int = 4, digits_n: int = 400, tabular: str = "breast-w",
+def default_contexts(forward, *, d: int = 4, digits_n: int = 400, tabular: str = "breast-w",
                      head_text: int = 3, head_d: int = 3) -> dict:
     """The three reference contexts: name -> (Context with x_features, Contexture of 2d).
 
     ``digits``: :func:`contexture_lab.contexts.knn` (k = 10) on ``digits_n`` digits;
-    ``tabular``: the same on the standardised rows of a replication set; ``head``: the
-    MiniLM-L6 head (layers >= 1) with the largest relative gap s_d - s_{d+1} on one cached
-    sentence, its x_features the hidden states entering that layer.
+    ``tabular``: the same on the standardised rows of a replication set; ``head``: the head
+    (layers >= 1) with the largest relative gap s_d - s_{d+1} on text ``head_text`` of
+    ``forward``, its x_features the hidden states entering that layer.
+
+    Parameters
+    ----------
+    forward : object with ``attentions`` (texts, layers, heads, T, T), ``states``
+        (texts, layers + 1, T, dim) and ``lengths`` (texts,)
+        A forward pass, e.g. ``cl.pretrained.forward("minilm-l6", texts, attentions=True,
+        states=True)`` (model-free here: core does not load models).
     """
     from . import contexts, datasets
     from .heads import head_context
@@ -586,37 +594,35 @@ def default_contexts(*, d: int = 4, digits_n: int = 400, tabular: str = "breast-
     T = (T - T.mean(axis=0)) / np.where(T.std(axis=0) > 0, T.std(axis=0), 1.0)
     ctx = contexts.knn(T, 10)
     out["tabular"] = (ctx, contexture(ctx, 2 * d, on_degenerate="ignore"))
-    from .pretrained import forward, load_corpus
-
-    texts = load_corpus(20).texts[:8]
-    fw = forward("minilm-l6", texts, attentions=True, states=True)
-    t = int(fw.lengths[head_text])
+    att = np.asarray(forward.attentions[head_text], dtype=float)
+    t = int(forward.lengths[head_text])
     best = None
-    for layer in range(1, fw.attentions.shape[1]):
-        for h in range(fw.attentions.shape[2]):
-            c = head_context(fw.attentions[head_text, layer, h], t)
+    for layer in range(1, att.shape[0]):
+        for h in range(att.shape[1]):
+            c = head_context(att[layer, h], t)
             s = contexture(c, 2 * head_d + 1, on_degenerate="ignore").singular_values
             gap = (s[head_d - 1] - s[head_d]) / s[0]
             if best is None or gap > best[0] + 1e-12:
                 best = (gap, layer, h)
     _, layer, h = best
-    ctx = head_context(fw.attentions[head_text, layer, h], t,
-                       name=f"MiniLM-L6 layer {layer} head {h}").with_features(
-        x_features=np.asarray(fw.states[head_text, layer, :t], dtype=float))
+    ctx = head_context(att[layer, h], t, name=f"layer {layer} head {h}").with_features(
+        x_features=np.asarray(forward.states[head_text, layer, :t], dtype=float))
     out["head"] = (ctx, contexture(ctx, 2 * head_d, on_degenerate="ignore"))
     return out
 
 
-def run_default(*, seeds=(0, 1, 2), n_rows: int = 200, n_permutations: int = 8,
+def run_default(forward, *, seeds=(0, 1, 2), n_rows: int = 200, n_permutations: int = 8,
                 path=None, quick: bool = False, log=print) -> dict:
     """The shipped benchmark: three contexts, all families, all measures, small-n bias.
 
+    ``forward`` is the forward pass of :func:`default_contexts`; the command
+    ``python -m contexture_lab.explore.measure_benchmark --run`` supplies MiniLM-L6's.
     Writes JSON to ``path`` (default :data:`RESULT_PATH`) and returns its content.
     """
     t0 = time.time()
     out = {"settings": {"seeds": list(seeds), "n_rows": n_rows,
                         "n_permutations": n_permutations, "quick": quick}, "contexts": {}}
-    for name, (ctx, res) in default_contexts().items():
+    for name, (ctx, res) in default_contexts(forward).items():
         per_seed = []
         for seed in seeds:
             fam = encoder_family(ctx, res, random_state=seed,
@@ -660,19 +666,3 @@ def load_result(path=None) -> dict:
     data["small_n_bias"] = {k: (np.asarray(v) if k in ("biased", "debiased") else v)
                             for k, v in data["small_n_bias"].items()}
     return data
-
-
-def _main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--run", action="store_true", help="run the benchmark and write JSON")
-    parser.add_argument("--quick", action="store_true", help="fewer epochs and repetitions")
-    parser.add_argument("--out", default=None, help=f"output path (default {RESULT_PATH})")
-    args = parser.parse_args(argv)
-    if not args.run:
-        parser.print_help()
-        return
-    run_default(path=args.out, quick=args.quick)
-
-
-if __name__ == "__main__":
-    _main()
