@@ -2,8 +2,8 @@
 
 The source folder is the repository root: the book's pages are ``book/index.md`` (title page
 and table of contents), every ``notebooks/*.ipynb`` with its stored outputs (myst-nb, never
-executed) and ``docs/THEORY.md`` and ``docs/INSTRUCTORS.md`` (and the benchmark table the guide links
-to), so that the relative links
+executed) and ``docs/THEORY.md`` and ``docs/INSTRUCTORS.md`` (and the benchmark table the
+guide links to), so that the relative links
 between them work as they do in the repository. ``tasks.py`` sets
 ``CONTEXTURE_LAB_BOOK_STATIC`` to the folder that holds MathJax from npm (the book serves it
 itself: nothing is fetched from the internet, neither at build time nor by a reader's browser)

@@ -22,8 +22,8 @@ under the same name) and :func:`sweep` adds their spectra and top left functions
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 import numpy as np
 import scipy.sparse as sp

@@ -10,8 +10,13 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from ._validation import (as_float_array, check_float, check_int,
-                          check_probability_vector, power_of_two_scale)
+from ._validation import (
+    as_float_array,
+    check_float,
+    check_int,
+    check_probability_vector,
+    power_of_two_scale,
+)
 from .context import Context
 
 #: Dense builders (rbf, hypercube) refuse to build more entries than this.

@@ -185,7 +185,7 @@ class MixingSweep:
         """
         js = range(self.d_values.size) if d is None else [self.d_index(d)]
         found = []
-        for i, (kind, op, _) in enumerate(self.keys):
+        for i, (kind, _op, _) in enumerate(self.keys):
             if kind == "parent":
                 continue
             first, second = kind.split(" & ")
@@ -221,7 +221,7 @@ class MixingSweep:
                              "(probe_draws is None); rebuild it with build_sweep")
         j = self.d_index(d)
         out = []
-        for i, (kind, op, _) in enumerate(self.keys):
+        for i, (kind, _op, _) in enumerate(self.keys):
             if kind == "parent":
                 continue
             rows = [self.parent_row(p) for p in kind.split(" & ")]
@@ -459,5 +459,6 @@ def digits_mixing_sweep(ks=DIGITS_KS, pairs=DIGITS_PAIRS, *, n=DIGITS_N,
     return sweep
 
 
-__all__ = ["DIGITS_KS", "DIGITS_N", "DIGITS_PAIRS", "METRICS", "N_DRAWS", "MixingSweep", "OPERATIONS",
-           "analyse", "build_sweep", "digits_mixing_sweep", "digits_parents", "pair_name"]
+__all__ = ["DIGITS_KS", "DIGITS_N", "DIGITS_PAIRS", "METRICS", "N_DRAWS", "OPERATIONS",
+           "MixingSweep", "analyse", "build_sweep", "digits_mixing_sweep", "digits_parents",
+           "pair_name"]

@@ -4,7 +4,8 @@
 folder; a loopback HTTP server serves it and Chromium (Debian's, through Playwright, as in
 test_browser.py) opens every page, with every request that leaves the server refused and
 recorded. Then: every page loads without a script error or a missing file (a style sheet,
-a script, a font, an image) and the book fetches nothing from outside; the table of contents lists every notebook and the docs; no internal link is broken
+a script, a font, an image) and the book fetches nothing from outside; the table of contents
+lists every notebook and the docs; no internal link is broken
 (the file exists, the #anchor is an id on that page); MathJax typeset the math (no raw
 ``$...$`` or ``\\(...\\)`` left in the text, no MathJax error); each notebook page shows, as
 loaded images, as many figures as the notebook stores image outputs; each "THEORY.md section
