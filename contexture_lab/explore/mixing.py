@@ -14,7 +14,6 @@ number of context values (pairs) is far larger than N.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import warnings
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import degeneracy, evidence, mixing
-from .._cache import load_arrays, save_arrays
+from .._cache import cache_key, load_arrays, save_arrays
 from .._progress import task
 from .._validation import check_choice, check_float, check_int, renamed_random_state
 from ..context import check_context
@@ -396,9 +395,9 @@ SHIP_VERSION = "mixing-2"
 
 def _shipped_name(ks, pairs, n, kwargs) -> str:
     """The shipped file of these inputs (the tests compare it with a recomputation)."""
-    text = repr((SHIP_VERSION, tuple(ks), tuple(tuple(p) for p in pairs), n,
-                 sorted(kwargs.items())))
-    return "mixing-" + hashlib.sha256(text.encode()).hexdigest()[:20] + ".npz"
+    key = cache_key(SHIP_VERSION, tuple(ks), tuple(tuple(p) for p in pairs), n,
+                    sorted(kwargs.items()))
+    return f"mixing-{key}.npz"
 
 
 def _save_sweep(sweep: MixingSweep, path: Path) -> None:
