@@ -71,7 +71,11 @@ MATHJAX_PARTS = ("tex-chtml.js", "input", "output", "ui", "a11y", "adaptors")
 BOOK_OUT = ROOT / "build" / "book"
 #: The user's working copy (git-ignored): notebooks copied once, never overwritten, so the
 #: tracked notebooks change only through ``tasks.py execute``; the docs beside them.
-WORKSPACE = ROOT / "my-lab"
+WORKSPACE = Path(os.environ.get("CONTEXTURE_LAB_WORKSPACE", ROOT / "my-lab"))
+#: The lab's JupyterLab configuration (jupyter-config/README.md): closing a tab shuts its
+#: kernel down, kernels no tab uses are culled after 15 idle minutes, no news pop-up.
+#: ``tasks.py lab`` puts it first on JUPYTER_CONFIG_PATH; binder/postBuild installs it.
+JUPYTER_CONFIG = ROOT / "jupyter-config"
 #: PyTorch's index of CPU-only wheels. On Linux, PyPI's torch wheel is the CUDA build
 #: (several GB of nvidia packages); the CPU build of the same version comes from here.
 TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
@@ -374,11 +378,55 @@ def lab(extra) -> None:
     prepare_workspace()
     as_root = ["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
     start = "--ServerApp.default_url=/lab/tree/notebooks/00_start_here.ipynb"
-    run(BIN / "jupyter", "lab", "--notebook-dir", WORKSPACE, start, *as_root, *extra)
+    run(BIN / "jupyter", "lab", "--notebook-dir", WORKSPACE, start, *as_root, *extra,
+        env=lab_environment())
+
+
+def lab_environment(env=None) -> dict:
+    """``env`` (default this process's) with the lab's JupyterLab configuration first on
+    JUPYTER_CONFIG_PATH."""
+    env = dict(os.environ if env is None else env)
+    paths = [str(JUPYTER_CONFIG)] + [p for p in env.get("JUPYTER_CONFIG_PATH", "").split(
+        os.pathsep) if p]
+    env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(paths)
+    return env
+
+
+def open_in_running_lab(target: Path) -> list[str]:
+    """URLs of running Jupyter servers (this environment's) that have ``target`` open in a
+    notebook session; best effort: an empty list when none can be asked."""
+    try:
+        out = subprocess.run([str(BIN / "jupyter"), "server", "list", "--json"],
+                             capture_output=True, text=True, timeout=20, check=False).stdout
+    except (OSError, subprocess.SubprocessError):
+        return []
+    import json
+    import urllib.request
+
+    found = []
+    for line in out.splitlines():
+        try:
+            server = json.loads(line)
+            root = Path(server.get("root_dir") or server.get("notebook_dir")).resolve()
+            relative = target.resolve().relative_to(root).as_posix()
+            url = f"{server['url'].rstrip('/')}/api/sessions?token={server.get('token', '')}"
+            with urllib.request.urlopen(url, timeout=5) as reply:
+                sessions = json.load(reply)
+        except (ValueError, KeyError, TypeError, OSError):
+            continue
+        if any(s.get("path") == relative for s in sessions):
+            found.append(server["url"])
+    return found
 
 
 def reset(extra) -> None:
-    """Put back the original of one notebook (by number or name); the old copy is kept."""
+    """Put back the original of one notebook (by number or name); the old copy is kept.
+
+    The restored file is dated now (not the original's old date), so it is newer than any
+    copy open in a browser tab: JupyterLab then never saves over it silently; at the next
+    save (Ctrl+S or the autosave) it asks "File Changed", and Revert shows the original.
+    When a running lab has the notebook open, the message says so and what to click.
+    """
     if len(extra) != 1:
         sys.exit("usage: python3 tasks.py reset NN   (e.g. 03, or 03_alignment_relations)")
     wanted = extra[0].removesuffix(".ipynb")
@@ -397,8 +445,18 @@ def reset(extra) -> None:
         shutil.move(target, kept)
         say(f"your previous copy is kept as {shown(kept)}")
     target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(source, target)
+    # copyfile, not copy2: the original's old date would let an open tab save over it
+    shutil.copyfile(source, target)
+    now = time.time()
+    os.utime(target, (now, now))
     say(f"{shown(target)} is the original again")
+    if open_in_running_lab(target):
+        say("JupyterLab has it open: close its tab without saving (File > Close and Shut "
+            "Down Notebook, then Discard), or, when the lab says 'File Changed', choose "
+            "Revert. Then open it again from the file browser.")
+    else:
+        say("if it is open in a browser tab, the lab will say 'File Changed' at the next "
+            "save: choose Revert to see the original")
 
 
 #: The extra nbval passes of ``tasks.py test``: every stored output must also come out of a

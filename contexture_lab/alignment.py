@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._progress import progress
 from ._threads import one_thread
 from ._validation import (as_float_array, check_choice, check_float, check_int, check_rng,
                           power_of_two_scale, renamed_random_state)
@@ -607,7 +608,7 @@ def compare(F, G, metrics=None, *, n_permutations: int = 100, random_state=0) ->
     names = list(METRICS) if metrics is None else list(metrics)
     return {name: permutation_null(name, F, G, n_permutations=n_permutations,
                                    random_state=random_state)
-            for name in names}
+            for name in progress(names, "permutation nulls")}
 
 
 # ---------------------------------------------------------------------------- moved names

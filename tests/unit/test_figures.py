@@ -64,8 +64,15 @@ def temp():
 
 
 def clean(fig, *, fixed_size=False):
-    """Assert the figure has no layout problem (a fixed-size canvas: nothing outside it)."""
-    found = problems(fig, inside_figure=fixed_size)
+    """Assert the figure has no layout problem, judged as the reader sees it.
+
+    A static figure is first fitted to the notebook column as the inline backend shows it
+    (text then at least 10 px); a fixed-size canvas (an explorer's) is judged at its own
+    dpi, with nothing outside it and panels at least 250 px wide."""
+    if not fixed_size:
+        cl.plotting.fit_to_column(fig)
+    found = problems(fig, inside_figure=fixed_size,
+                     min_axes_px=250 if fixed_size else None)
     assert found == [], found
 
 
@@ -178,7 +185,7 @@ def test_association_overview_figures(assoc):
 
 
 def test_association_panels(assoc):
-    fig = Figure(figsize=(10.0, 4.2), dpi=72)
+    fig = Figure(figsize=pas.AssociationPanels.FIGSIZE, dpi=100)
     FigureCanvasAgg(fig)
     panels = pas.AssociationPanels(fig, assoc)
     i, j = assoc.index(10), assoc.d_index(8)
@@ -220,7 +227,7 @@ def test_mixing_figures(mix):
 
 
 def test_mixing_panels(mix):
-    fig = Figure(figsize=(10.0, 3.4), dpi=72)
+    fig = Figure(figsize=pmx.MixingPanels.FIGSIZE, dpi=100)
     FigureCanvasAgg(fig)
     panels = pmx.MixingPanels(fig, mix)
     pair = mix.pairs[0]
@@ -233,7 +240,7 @@ def test_mixing_panels(mix):
         np.testing.assert_array_equal(line.get_ydata(), mix.probe_error[r])
     assert len(set(styles(panels.spectra))) == 3
     assert len(set(styles(panels.errors))) == 3
-    # one legend above the panels says which line and marker is which, in every panel
+    # one legend (the fourth cell) says which line and marker is which, in every panel
     names = [t.get_text() for t in panels.legend.get_texts()]
     assert names[:3] == ["first parent", "second parent", "mixture"]
     assert styles(panels.legend.legend_handles[:3]) == styles(panels.spectra)
