@@ -272,7 +272,7 @@ class Context:
 
         return contexture(self, d, **kwargs)
 
-    def with_features(self, x_features=None, a_features=None) -> "Context":
+    def with_features(self, x_features=None, a_features=None) -> Context:
         """A copy of this context with other features attached (P is shared)."""
         out = Context.__new__(Context)
         out.__dict__.update(self.__dict__)

@@ -180,7 +180,7 @@ class Explorer:
         """True when a step blits (a background from a full draw is saved)."""
         return self._background is not None
 
-    def update(self, **knobs) -> "Explorer":
+    def update(self, **knobs) -> Explorer:
         """Set controls by name and redraw once (what moving the sliders does).
 
         All or nothing: unknown names raise ``ValueError`` before anything changes; a value

@@ -90,7 +90,7 @@ class JupyterLab:
         env.pop("MPLBACKEND", None)  # the kernel picks its own backend, as for a student
         return env
 
-    def start(self) -> "JupyterLab":
+    def start(self) -> JupyterLab:
         self.home.mkdir(parents=True, exist_ok=True)
         cmd = [sys.executable, "-m", "jupyter", "lab", "--no-browser",
                "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={self.port}",
@@ -132,7 +132,7 @@ class JupyterLab:
             proc.kill()
             proc.wait(timeout=10)
 
-    def __enter__(self) -> "JupyterLab":
+    def __enter__(self) -> JupyterLab:
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -4,12 +4,12 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
 
-import contexture_lab as cl  # noqa: E402
-from contexture_lab.plotting.figure_check import problems  # noqa: E402
+import contexture_lab as cl
+from contexture_lab.plotting.figure_check import problems
 
 
 @pytest.fixture(autouse=True)

@@ -12,22 +12,22 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from matplotlib.colorbar import Colorbar  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colorbar import Colorbar
+from matplotlib.figure import Figure
 
-import contexture_lab as cl  # noqa: E402
-from contexture_lab import attention as at  # noqa: E402
-from contexture_lab.explore import association as ea  # noqa: E402
-from contexture_lab.explore import attention as xa  # noqa: E402
-from contexture_lab.explore import mixing as em  # noqa: E402
-from contexture_lab.plotting import association as pas  # noqa: E402
-from contexture_lab.plotting import attention as pat  # noqa: E402
-from contexture_lab.plotting import mixing as pmx  # noqa: E402
-from contexture_lab.plotting.figure_check import problems  # noqa: E402
+import contexture_lab as cl
+from contexture_lab import attention as at
+from contexture_lab.explore import association as ea
+from contexture_lab.explore import attention as xa
+from contexture_lab.explore import mixing as em
+from contexture_lab.plotting import association as pas
+from contexture_lab.plotting import attention as pat
+from contexture_lab.plotting import mixing as pmx
+from contexture_lab.plotting.figure_check import problems
 
 KS = (1, 3, 10, 30, 100)
 
@@ -170,6 +170,7 @@ def test_association_curves(assoc):
     assert len(set(styles(ax.lines))) == 2
 
 
+@pytest.mark.slow
 def test_association_overview_figures(assoc):
     fig = pas.sweep_overview(assoc, values=[1, 10, 100])
     clean(fig)
@@ -205,6 +206,7 @@ def test_association_panels(assoc):
 
 
 # ---------------------------------------------------------------------- mixing
+@pytest.mark.slow
 def test_mixing_figures(mix):
     pair = mix.pairs[0]
     fig, ax = plt.subplots(figsize=(7.5, 4.0))
@@ -226,6 +228,7 @@ def test_mixing_figures(mix):
     assert len(set(styles(spectra))) == len(spectra)
 
 
+@pytest.mark.slow
 def test_mixing_panels(mix):
     fig = Figure(figsize=pmx.MixingPanels.FIGSIZE, dpi=100)
     FigureCanvasAgg(fig)
@@ -247,6 +250,7 @@ def test_mixing_panels(mix):
 
 
 # ---------------------------------------------------------------------- attention
+@pytest.mark.slow
 def test_attention_figures(temp):
     fig = pat.temperature_panels(temp, [0.003, 0.3])
     clean(fig)
@@ -282,6 +286,7 @@ def test_attention_figures(temp):
 
 # ---------------------------------------------------------------------- explorers
 @pytest.mark.parametrize("name", ["association", "mixing", "attention"])
+@pytest.mark.slow
 def test_explorer_figures(name, assoc, mix, temp):
     sweep = {"association": assoc, "mixing": mix, "attention": temp}[name]
     ex = getattr(cl.widgets, f"{name}_explorer")(sweep)

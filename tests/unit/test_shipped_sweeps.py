@@ -12,7 +12,7 @@ from contexture_lab.explore import association as ea
 CHECKED = (1, 3, 8, 1000)
 
 
-@pytest.fixture()
+@pytest.fixture
 def fresh(tmp_path, monkeypatch):
     """An empty disk cache and memory cache, no scramble."""
     monkeypatch.setenv("CONTEXTURE_LAB_CACHE", str(tmp_path))
@@ -30,6 +30,7 @@ def test_the_shipped_sweep_is_read_on_a_first_open(fresh, monkeypatch):
     assert sweep.left.dtype == np.float64 and sweep.left.shape == (15, 1797, 32)
 
 
+@pytest.mark.slow
 def test_the_shipped_sweep_equals_a_recomputation(fresh):
     shipped = ea.digits_knn_sweep()
     digits = cl.datasets.load_digits()

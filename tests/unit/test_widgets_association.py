@@ -24,7 +24,7 @@ def sweep():
                           cache=False)
 
 
-@pytest.fixture()
+@pytest.fixture
 def ex(sweep):
     return association_explorer(sweep)
 

@@ -7,7 +7,7 @@ import pytest
 
 pytest.importorskip("ipywidgets")
 
-from contexture_lab.widgets.base import ExplorerBox, offline_text  # noqa: E402
+from contexture_lab.widgets.base import ExplorerBox, offline_text
 
 
 def test_offline_text_names_the_explorer_and_how_to_open_it():
