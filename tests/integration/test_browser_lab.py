@@ -12,10 +12,11 @@ Binder do) and serves a temporary working copy (``CONTEXTURE_LAB_WORKSPACE``) of
   MathJax formulas and no MathJax error;
 - **a walk through the sequence** (``test_walk_through_every_notebook``): notebooks 00 to 11
   are opened one after another, run from the menus, photographed, and closed with the
-  tab's close button. Closing a tab must shut its kernel down (no session is left), the
-  server with its kernels must stay under :data:`MEMORY_LIMIT` bytes at every sample
-  (the peak is written to ``artifacts/browser/memory.json``), and every explorer is moved
-  across the whole range of every control while its output keeps its height.
+  tab's close button. Closing a tab must shut its kernel down (no session is left), and
+  every explorer is moved across the whole range of every control while its output keeps
+  its height. The peak memory of the server with its kernels is measured and reported
+  against :data:`MEMORY_TARGET` (printed, and written to ``artifacts/browser/memory.json``),
+  not asserted: memory is a measurement, like speed, and depends on the machine.
 
 Screenshots go to ``artifacts/browser/`` (git-ignored): ``walk_NN.png`` per notebook,
 ``walk_NN_explorer_<control>_<first|last>.png`` per explorer control, ``theory.png``.
@@ -44,8 +45,8 @@ pytestmark = pytest.mark.skipif(
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
 ARTIFACTS = ROOT / "artifacts" / "browser"
-#: The whole server (JupyterLab and its kernels) must stay below this many bytes.
-MEMORY_LIMIT = 1.5e9
+#: The target for the whole server (JupyterLab and its kernels), reported by the walk.
+MEMORY_TARGET = 1.5e9
 #: Seconds between autosaves in these tests (JupyterLab's default is 120).
 AUTOSAVE_S = 5
 
@@ -289,7 +290,7 @@ NOTEBOOK_NAMES = sorted(p.name for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 
 def test_walk_through_every_notebook(lab, page):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    report = {"limit_bytes": MEMORY_LIMIT, "notebooks": {}}
+    report = {"target_bytes": MEMORY_TARGET, "notebooks": {}}
     jumps = {}
     with MemoryWatch(lab.process.pid) as watch:
         for name in NOTEBOOK_NAMES:
@@ -318,7 +319,7 @@ def test_walk_through_every_notebook(lab, page):
     report.update(peak_bytes=watch.peak, peak_while=watch.peak_at,
                   peak_bytes_by_notebook=watch.peaks)
     (ARTIFACTS / "memory.json").write_text(json.dumps(report, indent=1))
+    verdict = "within" if watch.peak < MEMORY_TARGET else "ABOVE"
     print(f"peak memory of the server and its kernels: {watch.peak / 1e9:.2f} GB "
-          f"(while {watch.peak_at})")
+          f"(while {watch.peak_at}); {verdict} the target of {MEMORY_TARGET / 1e9:.1f} GB")
     assert jumps == {}, f"explorer outputs changed height: {jumps}"
-    assert watch.peak < MEMORY_LIMIT, (watch.peak, watch.peak_at)
