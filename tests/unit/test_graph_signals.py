@@ -4,8 +4,13 @@ import numpy as np
 import pytest
 
 import contexture_lab as cl
-from contexture_lab.graph_signals import (dirichlet_ratio, node_states, pc_alignment,
-                                          predecessor_residual, recent_mean)
+from contexture_lab.graph_signals import (
+    dirichlet_ratio,
+    node_states,
+    pc_alignment,
+    predecessor_residual,
+    recent_mean,
+)
 
 
 def _ratio_by_loops(H, W):
