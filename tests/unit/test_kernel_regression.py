@@ -39,7 +39,7 @@ def test_kernel_ridge_matches_the_closed_form_and_the_probe_draws():
     Z = rng.normal(size=(N, 4))
     K = Z @ Z.T + 0.1
     y = rng.integers(0, 3, N)
-    res = kr.kernel_ridge_probe(K, y, 10, betas=[0.01, 1.0], n_repeats=3, seed=7)
+    res = kr.kernel_ridge_probe(K, y, 10, betas=[0.01, 1.0], n_repeats=3, random_state=7)
     # the same draws as probe.linear_probe with the same seed
     g = np.random.default_rng(7)
     onehot = np.eye(3)[y]
@@ -62,7 +62,7 @@ def test_inputs_the_kernel_does_not_reach_predict_zero_and_class_zero():
     B[:6, :6] = np.eye(6) + 0.5
     B[6:, 6:] = 1.0
     y = np.array([0, 1, 2, 0, 1, 2, 0, 1, 1, 2])
-    res = kr.kernel_ridge_probe(B, y, 6, betas=[0.1], n_repeats=4, seed=0,
+    res = kr.kernel_ridge_probe(B, y, 6, betas=[0.1], n_repeats=4, random_state=0,
                                 train_distribution=np.r_[np.full(6, 1 / 6), np.zeros(4)],
                                 test_distribution=np.full(10, 0.1))
     # the four inputs 6-9 get the zero vector, arg-max class 0; three of them are not class 0
