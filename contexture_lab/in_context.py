@@ -10,6 +10,15 @@ measure the effect itself on a real LLM's activations). :func:`cluster_sequences
 generates the toy in-context task on which
 :class:`~contexture_lab.encoders.AttentionLayer` is trained.
 
+Two pieces serve the controls of notebook 09. :func:`neighbour_mixing` is the toy of Arditi
+(ICLR 2026 blog track, "In-context learning of representations can be explained by
+induction circuits"): random word vectors, each mixed once with the mean of its graph
+neighbours' vectors, which in this lab's language is ``(I + T) X`` with ``T = D^-1 W`` the
+walk's expectation operator; :func:`mixing_alignment` scores its top principal components
+against the graph's eigenspace over many draws. :func:`valid_next_probability` is the
+behavioural measure of Park et al. (the probability a model gives to the graph neighbours
+of the current token as the next token).
+
 These names were first in :mod:`contexture_lab.attention` and stay importable from there.
 """
 
@@ -221,6 +230,122 @@ def graph_learning(W, lengths, *, d: int = 2, window: int = 1, smoothing: float 
                          graph_layout=graph_layout, walk=walk)
 
 
+def neighbour_mixing(W, features, *, rounds: int = 1, self_weight: float = 1.0):
+    """Each node's vector plus the mean of its neighbours' vectors, ``rounds`` times.
+
+    One round maps X to ``X + T X = (I + T) X`` with ``T = D^-1 W`` the random walk's
+    expectation operator (notebook 01): on a walk the token before a node is one of its
+    neighbours, drawn with probability ``W_ij / d_i``, so ``T X`` is the expected vector of
+    the predecessor. This is the toy of Arditi (ICLR 2026 blog track, repository
+    andyrdt/iclr_induction, ``03_neighbor_mixing.py``) written as an operator. The
+    eigenvalues of ``I + T`` are ``1 + lambda`` for the walk's eigenvalues lambda, so a
+    round damps the high-frequency directions (lambda near -1) and keeps the smooth ones;
+    ``(I + T) / 2`` is the lazy walk that :func:`walk_context` converges to. With
+    ``self_weight=0`` a round is ``T X`` alone, whose largest eigenvalues in magnitude on a
+    bipartite graph (a grid) include -1, the checkerboard.
+
+    Parameters
+    ----------
+    W : array-like, shape (n, n)
+        Symmetric non-negative edge weights; every node needs an edge.
+    features : array-like, shape (n, p)
+        One vector per node.
+    rounds : int, keyword-only, default=1
+        Number of mixing rounds (0 returns the features unchanged).
+    self_weight : float, keyword-only, default=1.0
+        Weight of the node's own vector in a round: ``X <- self_weight X + T X``.
+
+    Returns
+    -------
+    ndarray, shape (n, p)
+    """
+    from .contexts import _check_graph
+
+    W, degree = _check_graph(W)
+    W = W.toarray() if hasattr(W, "toarray") else np.asarray(W, dtype=np.float64)
+    X = np.asarray(features, dtype=np.float64)
+    if X.ndim != 2 or X.shape[0] != W.shape[0]:
+        raise ValueError(f"features has shape {X.shape}; expected ({W.shape[0]}, p), one "
+                         "row per node of W")
+    rounds = check_int(rounds, "rounds", low=0)
+    self_weight = check_float(self_weight, "self_weight")
+    T = W / degree[:, None]
+    for _ in range(rounds):
+        X = self_weight * X + T @ X
+    return X
+
+
+def mixing_alignment(W, *, dim: int, n_draws: int, rounds=(0, 1), d: int = 2,
+                     self_weight: float = 1.0, random_state=0) -> np.ndarray:
+    """R2_CCA of the top-d principal components of mixed random vectors with the graph.
+
+    Each draw gives every node a standard normal vector of length ``dim``, applies
+    :func:`neighbour_mixing` for each number of rounds, and scores the top-d principal
+    components of the result against the graph's top-d random-walk eigenvectors
+    (:func:`graph_eigenvectors`) by :func:`contexture_lab.graph_signals.pc_alignment`.
+    Choose ``d`` at a gap of the graph's eigenvalues.
+
+    Parameters
+    ----------
+    W : array-like, shape (n, n)
+    dim : int, keyword-only
+        Length of the random vectors.
+    n_draws : int, keyword-only
+    rounds : sequence of int, keyword-only, default=(0, 1)
+    d : int, keyword-only, default=2
+    self_weight : float, keyword-only, default=1.0
+        See :func:`neighbour_mixing`.
+    random_state : int or numpy Generator, keyword-only, default=0
+        The same seed gives the same vectors, whatever ``rounds`` and ``self_weight``
+        (paired comparisons).
+
+    Returns
+    -------
+    ndarray, shape (n_draws, len(rounds))
+    """
+    from .graph_signals import pc_alignment
+
+    dim = check_int(dim, "dim", low=1)
+    n_draws = check_int(n_draws, "n_draws", low=1)
+    rounds = [check_int(r, "rounds[i]", low=0) for r in np.atleast_1d(rounds).tolist()]
+    _, U = graph_eigenvectors(W, d)
+    rng = check_rng(random_state)
+    out = np.empty((n_draws, len(rounds)))
+    for i in range(n_draws):
+        X = rng.standard_normal((U.shape[0], dim))
+        for j, r in enumerate(rounds):
+            out[i, j] = pc_alignment(neighbour_mixing(W, X, rounds=r,
+                                                      self_weight=self_weight), U, k=d)
+    return out
+
+
+def valid_next_probability(next_probs, walk, W) -> np.ndarray:
+    """The probability a model gives to a valid next step of the walk, at every position.
+
+    ``next_probs[t, j]`` is the model's probability that the token after position t is node
+    j's word (over its whole vocabulary, so a row sums to at most 1); the valid steps from
+    ``walk[t]`` are its neighbours in W. This is the "accuracy" of Park et al. (ICLR 2025)
+    and Arditi (2026): the mass on the words the walk may go to next.
+
+    Parameters
+    ----------
+    next_probs : array-like, shape (T, n)
+    walk : array-like of int, shape (T,)
+    W : array-like, shape (n, n)
+
+    Returns
+    -------
+    ndarray, shape (T,)
+    """
+    P = np.asarray(next_probs, dtype=np.float64)
+    walk = np.asarray(walk, dtype=np.int64)
+    W = np.asarray(W.toarray() if hasattr(W, "toarray") else W, dtype=np.float64)
+    if P.ndim != 2 or walk.shape != (P.shape[0],) or W.shape != (P.shape[1], P.shape[1]):
+        raise ValueError(f"next_probs {P.shape}, walk {walk.shape} and W {W.shape}: "
+                         "expected (T, n), (T,) and (n, n)")
+    return np.sum(P * (W[walk] > 0), axis=1)
+
+
 @dataclass(frozen=True)
 class ClusterSequences:
     """Toy in-context task from :func:`cluster_sequences`.
@@ -261,4 +386,5 @@ def cluster_sequences(n_sequences: int, n_tokens: int = 24, n_classes: int = 4,
 
 
 __all__ = ["ClusterSequences", "GraphLearning", "cluster_sequences", "graph_eigenvectors",
-           "graph_learning", "random_walk_tokens", "walk_context"]
+           "graph_learning", "mixing_alignment", "neighbour_mixing", "random_walk_tokens",
+           "valid_next_probability", "walk_context"]

@@ -59,12 +59,19 @@ class KernelProbeResult:
         0-1 error (arg-max) and squared error, exact expectations over all N inputs under
         the test distribution, for each penalty and each draw.
     n : int
+    zero_share, zero_error : ndarray, shape (B, n_repeats)
+        Test mass of the inputs whose prediction is exactly the zero vector (the kernel is 0
+        between them and every labelled input, so nothing reaches them; the arg-max then
+        picks the first class), and the part of ``test_error`` on those inputs. Exact zeros:
+        a sparse kernel such as the dual kernel of a KNN context has them.
     """
 
     betas: np.ndarray
     test_error: np.ndarray
     test_mse: np.ndarray
     n: int
+    zero_share: np.ndarray | None = None
+    zero_error: np.ndarray | None = None
 
     @property
     def test_error_mean(self) -> np.ndarray:
@@ -113,15 +120,22 @@ def kernel_ridge_probe(kernel, y, n: int, *, betas=(1e-3,), n_repeats: int = 5,
     n_repeats = check_int(n_repeats, "n_repeats", low=1)
     err = np.empty((betas.size, n_repeats))
     mse = np.empty((betas.size, n_repeats))
+    zero = np.empty((betas.size, n_repeats))
+    zero_err = np.empty((betas.size, n_repeats))
     for r in range(n_repeats):
         draw = rng.choice(N, size=n, replace=True, p=p)
         Knn, Kxn = K[np.ix_(draw, draw)], K[:, draw]
         for j, beta in enumerate(betas):
             coef = np.linalg.solve(Knn + n * beta * np.eye(n), onehot[draw])
             out = Kxn @ coef
-            err[j, r] = q @ (np.argmax(out, axis=1) != codes)
+            wrong = np.argmax(out, axis=1) != codes
+            nothing = np.all(out == 0.0, axis=1)
+            err[j, r] = q @ wrong
             mse[j, r] = q @ np.sum((onehot - out) ** 2, axis=1)
-    return KernelProbeResult(betas=betas, test_error=err, test_mse=mse, n=n)
+            zero[j, r] = q @ nothing
+            zero_err[j, r] = q @ (nothing & wrong)
+    return KernelProbeResult(betas=betas, test_error=err, test_mse=mse, n=n, zero_share=zero,
+                             zero_error=zero_err)
 
 
 __all__ = ["KernelProbeResult", "kernel_ridge_probe", "transformed_kernel"]

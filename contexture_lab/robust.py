@@ -1,18 +1,23 @@
 """Reweighted and robust risks: ERM, CVaR-DRO, DORO, and reweighting an interpolating probe.
 
-The distribution-shift chapter of the dissertation draws on two papers by the same authors
-(THEORY.md section 13):
+The dissertation's abstract (the only part of it read for this lab) says it discusses the
+effect of the distribution shift from pretraining to the downstream task; which papers its
+chapter on the subject draws on was not read. This module takes two papers by the same
+authors, read through their abstracts and their public code (THEORY.md section 13):
 
 - Zhai, Dan, Kolter, Ravikumar, *Understanding Why Generalized Reweighting Does Not Improve
-  Over ERM* (ICLR 2023, arXiv:2201.12293): over-parameterised models trained with reweighted
-  losses end close to the ERM model. For a ridge probe with more features than labelled
-  points it is exact: :func:`min_norm_interpolant` is the limit of
+  Over ERM* (ICLR 2023, arXiv:2201.12293): over-parameterised models trained by gradient
+  descent with reweighted losses end close to the ERM model. The lab's analogue for a ridge
+  probe with more features than labelled points is an exact identity of linear algebra (the
+  lab's own, not the paper's theorem): :func:`min_norm_interpolant` is the limit of
   :func:`~contexture_lab.probe.fit_ridge` as ``alpha -> 0`` for any positive weights.
 - Zhai, Dan, Kolter, Ravikumar, *DORO: Distributional and Outlier Robust Optimization*
-  (ICML 2021, arXiv:2106.06142): CVaR-DRO minimises the mean of the worst alpha-fraction of
-  the losses, which a few outliers (flipped labels) can dominate; CVaR-DORO first discards
-  the eps-fraction of largest losses. :func:`cvar`, :func:`doro` and their weights, and
-  :func:`fit_softmax` that trains a linear classifier under any of the three risks.
+  (ICML 2021, arXiv:2106.06142; code github.com/RuntianZ/doro): CVaR-DRO minimises the mean
+  of the worst alpha-fraction of the losses, which a few outliers (flipped labels) can
+  dominate; CVaR-DORO, as the paper defines it and its ``cvar_doro`` computes it, first
+  discards the eps-fraction of largest losses. :func:`cvar`, :func:`doro` and their
+  weights, and :func:`fit_softmax` that trains a linear classifier under any of the three
+  risks.
 
 Every risk here is a weighted mean ``sum_i q_i l_i`` of the per-sample losses with weights
 ``q`` (sum 1) that depend on the losses; samples with equal losses get equal weights, so

@@ -19,7 +19,7 @@ from .artefacts import _spec
 from .models import _torch_seed, load_model, load_tokenizer
 
 #: Bump when what a cached forward pass stores changes.
-CACHE_VERSION = "pretrained-forward-2"
+CACHE_VERSION = "pretrained-forward-3"
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,9 @@ class Forward:
     word_states : ndarray, shape (L + 1, V, dim), or None
         Mean hidden state of each token id of ``words`` over its occurrences (NaN if none).
     word_counts : ndarray of int, shape (V,), or None
+    next_token_probs : ndarray, shape (n, T, K), or None
+        A decoder's probability (softmax over its whole vocabulary) that the token after
+        each position is each of the K ids asked for in ``next_tokens``, in that order.
     """
 
     input_ids: np.ndarray
@@ -54,6 +57,7 @@ class Forward:
     words: np.ndarray | None = None
     word_states: np.ndarray | None = None
     word_counts: np.ndarray | None = None
+    next_token_probs: np.ndarray | None = None
 
     @property
     def embeddings(self) -> np.ndarray:
@@ -89,8 +93,9 @@ _REQUIRED = ("input_ids", "lengths", "pooled")
 
 @renamed_random_state("seed")
 def forward(name: str, texts, *, max_length: int = 64, attentions: bool = False,
-            states: bool = False, words=None, random_weights: bool = False, random_state=0,
-            batch_size: int | None = None, device=None, cache: bool = True) -> Forward:
+            states: bool = False, words=None, next_tokens=None, random_weights: bool = False,
+            random_state=0, batch_size: int | None = None, device=None,
+            cache: bool = True) -> Forward:
     """Run model ``name`` on ``texts`` and keep what the notebooks read (cached on disk).
 
     Parameters
@@ -105,6 +110,9 @@ def forward(name: str, texts, *, max_length: int = 64, attentions: bool = False,
         as n L H T^2 / n L T dim: ask for them on a few texts only).
     words : array-like of int, optional
         Token ids whose mean hidden state per depth to collect over all their occurrences.
+    next_tokens : array-like of int, shape (K,), optional, keyword-only
+        Token ids whose next-token probability at every position to return (a decoder
+        only: its language-model head applied to the last layer's state).
     random_weights : bool, keyword-only, default=False
         The randomly initialised control model (see
         :func:`~contexture_lab.pretrained.load_model`).
@@ -128,20 +136,27 @@ def forward(name: str, texts, *, max_length: int = 64, attentions: bool = False,
         batch_size = 8 if spec.kind == "decoder" else 32
     batch_size = check_int(batch_size, "batch_size", low=1)
     word_ids = None if words is None else np.unique(np.asarray(words, dtype=np.int64))
+    next_ids = None
+    if next_tokens is not None:
+        if spec.kind != "decoder":
+            raise ValueError(f"next_tokens needs a decoder; model {name!r} is an encoder")
+        next_ids = np.asarray(next_tokens, dtype=np.int64).ravel()
+        if next_ids.size == 0 or next_ids.min() < 0:
+            raise ValueError(f"next_tokens must be non-negative token ids, got {next_tokens!r}")
     seed = _torch_seed(random_state) if random_weights else 0
     path = None
     # a bar over the texts, shown cached or not (a stored notebook output is the same)
     with task(f"{name}: forward pass", len(texts)) as bar:
         if cache:
             key = _cache_key(spec.sha256, name, texts, max_length, attentions, states,
-                             word_ids, bool(random_weights), seed)
+                             word_ids, next_ids, bool(random_weights), seed)
             path = _cache.entry_path(key, kind="pretrained")
             stored = _cache.load_arrays(path, required=_REQUIRED)
             if stored is not None:
                 bar.update(len(texts))
                 return Forward(**stored)
         result = _run(name, texts, max_length, attentions, states, word_ids, random_weights,
-                      seed, batch_size, device, bar)
+                      seed, batch_size, device, next_ids=next_ids, bar=bar)
     if path is not None:
         _cache.save_arrays(path, {f.name: getattr(result, f.name) for f in fields(result)
                                   if getattr(result, f.name) is not None})
@@ -149,7 +164,7 @@ def forward(name: str, texts, *, max_length: int = 64, attentions: bool = False,
 
 
 def _run(name, texts, max_length, want_attn, want_states, word_ids, random_weights, seed,
-         batch_size, device, bar=None) -> Forward:
+         batch_size, device, next_ids=None, bar=None) -> Forward:
     import torch
 
     model = load_model(name, random_weights=random_weights, random_state=seed,
@@ -167,7 +182,7 @@ def _run(name, texts, max_length, want_attn, want_states, word_ids, random_weigh
         lookup = np.full(max(int(ids_all.max()), int(word_ids.max(initial=0))) + 1, -1)
         lookup[word_ids] = np.arange(word_ids.size)
         sums, counts = None, np.zeros(word_ids.size, dtype=np.int64)
-    pooled, attn_out, state_out = [], [], []
+    pooled, attn_out, state_out, next_out = [], [], [], []
     core = model.model if hasattr(model, "model") and name == "smollm2" else model
     with torch.inference_mode():
         for start in range(0, n, batch_size):
@@ -187,6 +202,13 @@ def _run(name, texts, max_length, want_attn, want_states, word_ids, random_weigh
                 full = np.zeros(a.shape[:3] + (T, T), dtype=np.float32)
                 full[..., :width, :width] = a
                 attn_out.append(full)
+            if next_ids is not None:
+                # the decoder's last hidden state is after its final norm: the head's input
+                logp = torch.log_softmax(model.lm_head(hidden[-1]).float(), dim=-1)
+                p = logp[..., torch.as_tensor(next_ids, device=dev)].exp().cpu().numpy()
+                full = np.zeros((p.shape[0], T, next_ids.size), dtype=np.float32)
+                full[:, :width] = p
+                next_out.append(full)
             if want_states:
                 s = hidden.permute(1, 0, 2, 3).float().cpu().numpy()
                 full = np.zeros(s.shape[:2] + (T, s.shape[-1]), dtype=np.float32)
@@ -216,7 +238,8 @@ def _run(name, texts, max_length, want_attn, want_states, word_ids, random_weigh
         attentions=np.concatenate(attn_out) if want_attn else None,
         states=np.concatenate(state_out) if want_states else None,
         words=word_ids, word_states=word_states,
-        word_counts=counts if lookup is not None else None)
+        word_counts=counts if lookup is not None else None,
+        next_token_probs=np.concatenate(next_out) if next_ids is not None else None)
 
 
 def head_queries_keys(name: str, text: str, layer: int, head: int, *, max_length: int = 64,

@@ -71,6 +71,48 @@ def test_aligned_layouts_depend_on_spans_only():
 def test_bad_input():
     with pytest.raises(ValueError, match=r"expected indices in \[0, 2\]"):
         ic.walk_context(np.array([0, 3]), 3)
+    W = cl.datasets.grid_graph(2, 2)
+    with pytest.raises(ValueError, match=r"features has shape \(3, 2\); expected \(4, p\)"):
+        ic.neighbour_mixing(W, np.zeros((3, 2)))
+    with pytest.raises(ValueError, match="expected \\(T, n\\), \\(T,\\) and \\(n, n\\)"):
+        ic.valid_next_probability(np.zeros((3, 4)), np.zeros(2, dtype=int), W)
+
+
+def test_neighbour_mixing_scales_each_walk_eigenvector_by_one_plus_its_eigenvalue():
+    # T = D^-1 W has right eigenvectors U (graph_eigenvectors): (I + T) U = U (1 + lambda)
+    W = cl.datasets.grid_graph(3, 4)
+    lam, U = ic.graph_eigenvectors(W, 5)
+    np.testing.assert_allclose(ic.neighbour_mixing(W, U, rounds=2), U * (1 + lam) ** 2,
+                               atol=1e-12)
+    np.testing.assert_allclose(ic.neighbour_mixing(W, U, self_weight=0.0), U * lam, atol=1e-12)
+    X = np.random.default_rng(0).normal(size=(12, 3))
+    np.testing.assert_allclose(ic.neighbour_mixing(W, X, rounds=0), X)
+    # by hand at one node: the corner 0 of the 3 x 4 grid has neighbours 1 and 4
+    np.testing.assert_allclose(ic.neighbour_mixing(W, X)[0], X[0] + (X[1] + X[4]) / 2)
+
+
+def test_mixing_alignment_is_the_pc_alignment_of_the_same_draws():
+    W = cl.datasets.grid_graph(4, 4)
+    got = ic.mixing_alignment(W, dim=40, n_draws=3, rounds=(0, 1), random_state=5)
+    _, U = ic.graph_eigenvectors(W, 2)
+    rng = np.random.default_rng(5)
+    for i in range(3):
+        X = rng.standard_normal((16, 40))
+        for j, r in enumerate((0, 1)):
+            H = ic.neighbour_mixing(W, X, rounds=r)
+            h = H - H.mean(0)
+            top = h @ np.linalg.eigh(h.T @ h)[1][:, ::-1][:, :2]
+            assert got[i, j] == pytest.approx(cl.alignment.cca_r2(top, U), abs=1e-9)
+    lazy = ic.mixing_alignment(W, dim=40, n_draws=3, rounds=(1,), self_weight=0.0,
+                               random_state=5)
+    assert lazy.shape == (3, 1)
+
+
+def test_valid_next_probability_sums_the_neighbours_mass():
+    W = cl.datasets.grid_graph(2, 2)          # 0-1, 0-2, 1-3, 2-3
+    P = np.array([[0.1, 0.2, 0.3, 0.4], [0.5, 0.0, 0.25, 0.125]])
+    got = ic.valid_next_probability(P, np.array([0, 1]), W)
+    np.testing.assert_allclose(got, [0.2 + 0.3, 0.5 + 0.125])
 
 
 # ---------------------------------------------------------------------- bad input (tables)

@@ -56,6 +56,21 @@ def test_kernel_ridge_matches_the_closed_form_and_the_probe_draws():
     assert res.test_error_mean.shape == (2,)
 
 
+def test_inputs_the_kernel_does_not_reach_predict_zero_and_class_zero():
+    # two blocks: inputs 0-5 and 6-9 have kernel 0 between them; labelled draws only in 0-5
+    B = np.zeros((10, 10))
+    B[:6, :6] = np.eye(6) + 0.5
+    B[6:, 6:] = 1.0
+    y = np.array([0, 1, 2, 0, 1, 2, 0, 1, 1, 2])
+    res = kr.kernel_ridge_probe(B, y, 6, betas=[0.1], n_repeats=4, random_state=0,
+                                train_distribution=np.r_[np.full(6, 1 / 6), np.zeros(4)],
+                                test_distribution=np.full(10, 0.1))
+    # the four inputs 6-9 get the zero vector, arg-max class 0; three of them are not class 0
+    np.testing.assert_allclose(res.zero_share, 0.4)
+    np.testing.assert_allclose(res.zero_error, 0.3)
+    assert np.all(res.test_error >= res.zero_error)
+
+
 def test_bad_input():
     with pytest.raises(ValueError, match="square"):
         kr.kernel_ridge_probe(np.ones((3, 4)), [0, 1, 0], 2)

@@ -214,3 +214,20 @@ def test_forward_cache_is_the_cache_module_s(tmp_path, monkeypatch):
         again = pt.forward("minilm-l6", PAIR[:1])
     np.testing.assert_array_equal(again.pooled, first.pooled)
     assert _cache.load_arrays(entry) is not None
+
+
+@needs["smollm2"]
+def test_next_token_probs_are_the_decoder_s_softmax(tmp_path, monkeypatch):
+    import torch
+
+    monkeypatch.setenv("CONTEXTURE_LAB_CACHE", str(tmp_path))
+    tok = pt.load_tokenizer("smollm2")
+    text = " apple bird car dog apple bird"
+    ids = [tok(" " + w, add_special_tokens=False)["input_ids"][0] for w in ("car", "apple")]
+    out = pt.forward("smollm2", [text], next_tokens=ids)
+    enc = tok([text], return_tensors="pt")
+    with torch.inference_mode():
+        probs = pt.load_model("smollm2")(**enc).logits[0].softmax(-1)[:, ids].numpy()
+    np.testing.assert_allclose(out.next_token_probs[0, :out.lengths[0]], probs, atol=1e-6)
+    with pytest.raises(ValueError, match="next_tokens needs a decoder"):
+        pt.forward("minilm-l6", ["a"], next_tokens=ids)
