@@ -66,9 +66,10 @@ register(
            "principal angles between the column spans of the centred F and centred mu",
     nudge="the cosines of the principal angles are the singular values of Q_mu^T Q_F, with "
           "Q an orthonormal basis of each centred span",
-    hint="centre each matrix (subtract the column means), take U of its SVD (keep the "
-         "columns with a non-zero singular value), then np.linalg.svd(Qm.T @ Qf, "
-         "compute_uv=False) gives the cosines; square, sum, divide by d",
+    hint="centre each matrix (subtract the column means) and keep the left singular "
+         "vectors with a non-zero singular value as its basis; the singular values of the "
+         "d x k matrix of inner products between the two bases are the cosines: square "
+         "them, add them up, divide by d",
     checker=_check_true_distance,
     solution=_true_distance_solution,
     starter='''\
@@ -113,7 +114,8 @@ register(
     prompt="write calibrate(score, null): the chance-corrected score (score - m) / (1 - m), "
            "m the mean of the permutation null's values (an array)",
     nudge="one mean and one division: 0 at the null's mean and 1 at a perfect score 1",
-    hint="m = np.mean(null); return (score - m) / (1 - m)",
+    hint="write m for the average of the null scores; the map is affine in the score, "
+         "sends m to 0 and 1 to 1",
     checker=_check_calibrate,
     solution=_calibrate_solution,
     starter='''\
