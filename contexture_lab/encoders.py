@@ -70,7 +70,7 @@ class MLP(nn.Module):
         self.to(DTYPE)
 
     @classmethod
-    def for_features(cls, features: np.ndarray, out_features: int, **kwargs) -> "MLP":
+    def for_features(cls, features: np.ndarray, out_features: int, **kwargs) -> MLP:
         """An MLP whose input standardisation is fitted to ``features`` (n, p)."""
         mean = features.mean(axis=0)
         scale = features.std(axis=0)
@@ -253,7 +253,7 @@ class RandomFeatureEncoder:
     def _features(self, X):
         return np.sqrt(2.0 / self.n_features) * np.cos(X @ self.weights_ + self.offsets_)
 
-    def fit(self, ctx, d: int) -> "RandomFeatureEncoder":
+    def fit(self, ctx, d: int) -> RandomFeatureEncoder:
         """Fit to a context with ``x_features``; returns self."""
         ctx = check_context(ctx)
         if ctx.x_features is None:
@@ -367,7 +367,7 @@ class AttentionLayer:
         return X
 
     def fit(self, tokens, targets, *, epochs: int = 30, batch_size: int = 32,
-            lr: float = 0.02, progress: bool = True) -> "AttentionLayer":
+            lr: float = 0.02, progress: bool = True) -> AttentionLayer:
         """Minimise the mean squared error of the layer's output against ``targets`` (Adam).
 
         Parameters

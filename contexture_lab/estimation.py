@@ -38,8 +38,14 @@ import scipy.sparse as sp
 
 from . import contexts
 from ._progress import progress
-from ._validation import (as_float_array, check_choice, check_float, check_int, check_rng,
-                          renamed_random_state)
+from ._validation import (
+    as_float_array,
+    check_choice,
+    check_float,
+    check_int,
+    check_rng,
+    renamed_random_state,
+)
 from .spectrum import Contexture, contexture
 
 CONTEXTS = ("knn", "rbf")

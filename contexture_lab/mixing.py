@@ -25,9 +25,9 @@ import warnings
 import numpy as np
 import scipy.sparse as sp
 
+from . import degeneracy
 from ._validation import as_float_array, check_int, check_probability_vector, renamed_random_state
 from .context import Context, check_context
-from . import degeneracy
 from .degeneracy import maybe_scramble
 
 #: :func:`concatenate` refuses to build more stored entries than this (memory guard).
@@ -412,7 +412,8 @@ def fit_concatenated_encoders(contexts, objective: str, dims, *, random_state: i
     _check_same_inputs(contexts, "fit_concatenated_encoders")
     return ConcatenatedEncoder(
         fit_encoder(ctx, objective, check_int(k, "dims entry", low=1),
-                    random_state=random_state + i, **fit_kwargs) for i, (ctx, k) in enumerate(zip(contexts, dims)))
+                    random_state=random_state + i, **fit_kwargs)
+        for i, (ctx, k) in enumerate(zip(contexts, dims)))
 
 
 __all__ = ["ConcatenatedEncoder", "MAX_CONCAT_ENTRIES", "MAX_PAIR_FEATURE_ENTRIES",

@@ -32,7 +32,8 @@ LEDGER = Path("docs") / "REPLICATION.md"
 #: Bump when what a stored result holds changes.
 RESULT_VERSION = 1
 
-ICML = "[ICML] Zhai et al., Contextures: Representations from Contexts, ICML 2025 (arXiv:2505.01557)"
+ICML = ("[ICML] Zhai et al., Contextures: Representations from Contexts, ICML 2025 "
+        "(arXiv:2505.01557)")
 
 #: The protocols, fixed before any run (see the git history of this file).
 PROTOCOLS = {
@@ -112,7 +113,8 @@ PROTOCOLS = {
         "row": 4,
         "claim": ("learned encoders approach the exact contexture (KNN K = 30, d = 128) on "
                   "abalone, and the alignment rises then falls with width"),
-        "source": "R2_CCA up to about 0.9, whitened mutual k-NN above 0.8; best at depth 3, width 512",
+        "source": ("R2_CCA up to about 0.9, whitened mutual k-NN above 0.8; best at depth 3, "
+                   "width 512"),
         "where": "ICML section 4.2, Fig. 1",
         "source_values": {"cca_r2": 0.9, "mutual_knn": 0.8},
         "settings": {"data": "abalone", "n": 1000, "k": 30, "d": 128, "outputs": 256,

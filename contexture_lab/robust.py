@@ -30,8 +30,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import (as_float_array, check_choice, check_float, check_int, check_rng,
-                          renamed_random_state)
+from ._validation import (
+    as_float_array,
+    check_choice,
+    check_float,
+    check_int,
+    check_rng,
+    renamed_random_state,
+)
 
 __all__ = ["FitResult", "class_subsample", "cvar", "cvar_weights", "doro", "doro_weights",
            "fit_softmax", "flip_labels", "group_errors", "min_norm_interpolant",

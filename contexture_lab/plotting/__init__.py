@@ -10,9 +10,21 @@ figures (a heat map with marked cells, lines with bands) in
 
 import importlib
 
-from .core import (COLOUR_NAMES, COLUMN_PX, MIN_TEXT_PX, OKABE_ITO, fit_to_column, graph_functions,
-                   image_grid, lab_style, legend_beside, set_display_width, spectrum,
-                   spectrum_comparison, use_lab_style)
+from .core import (
+    COLOUR_NAMES,
+    COLUMN_PX,
+    MIN_TEXT_PX,
+    OKABE_ITO,
+    fit_to_column,
+    graph_functions,
+    image_grid,
+    lab_style,
+    legend_beside,
+    set_display_width,
+    spectrum,
+    spectrum_comparison,
+    use_lab_style,
+)
 from .results import bands, heatmap
 from .table import Table, table
 
@@ -25,6 +37,7 @@ def __getattr__(name):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["COLOUR_NAMES", "COLUMN_PX", "MIN_TEXT_PX", "OKABE_ITO", "Table", "bands", "fit_to_column",
+__all__ = ["COLOUR_NAMES", "COLUMN_PX", "MIN_TEXT_PX", "OKABE_ITO", "Table", "bands",
+           "fit_to_column",
            "graph_functions", "heatmap", "image_grid", "lab_style", "legend_beside",
            "set_display_width", "spectrum", "spectrum_comparison", "table", "use_lab_style"]

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import ipywidgets
 
-from ..plotting.attention import (attention_colorbar, draw_attention_matrix, draw_spectrum,
-                                  draw_sweep_curves)
+from ..plotting.attention import (
+    attention_colorbar,
+    draw_attention_matrix,
+    draw_spectrum,
+    draw_sweep_curves,
+)
 from .base import Explorer, readout_html
 
 

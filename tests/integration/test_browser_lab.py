@@ -234,7 +234,7 @@ def _explorer_heights(page, number: str) -> dict:
         explorer.scroll_into_view_if_needed()
         readout = explorer.locator(".widget-html-content").last
 
-        def settle():
+        def settle(readout=readout, explorer=explorer):
             last, same = None, 0
             for _ in range(100):
                 now = (readout.inner_text(), explorer.bounding_box()["height"])
@@ -264,7 +264,7 @@ def _explorer_heights(page, number: str) -> dict:
             safe = re.sub(r"\W+", "_", label)
             explorer.screenshot(path=ARTIFACTS / f"walk_{number}_explorer{e}_{safe}_last.png")
             heights[f"{e}:{label}"] = seen
-        for t, button in enumerate(explorer.locator(".widget-toggle-button").all()):
+        for button in explorer.locator(".widget-toggle-button").all():
             button.click()
             heights.setdefault(f"{e}:toggle", []).append(settle())
         for select in explorer.locator(".widget-dropdown select").all():
@@ -279,9 +279,11 @@ def _close_tab(page) -> None:
     page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.jp-mod-current "
                  ".lm-TabBar-tabCloseIcon").click()
     discard = page.locator(".jp-Dialog button", has_text=re.compile("^(Discard|Don't Save)$"))
+    from playwright.sync_api import TimeoutError as NoDialog
+
     try:
         discard.first.click(timeout=10_000)
-    except Exception:      # nothing to save: no dialog
+    except NoDialog:      # nothing to save: no dialog
         pass
 
 

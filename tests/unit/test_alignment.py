@@ -1,16 +1,15 @@
 """Tests of contexture_lab.alignment (sample metrics and nulls) against closed forms and
 independent computations."""
 
+import bad_input_checks as bic
 import numpy as np
 import pytest
 import scipy.linalg
 import scipy.spatial
 import scipy.stats
+from bad_input_checks import bad_input_tests
 
 import contexture_lab as cl
-
-import bad_input_checks as bic
-from bad_input_checks import bad_input_tests
 
 A = cl.alignment
 
@@ -363,7 +362,7 @@ def test_population_quantities_are_still_served_here():
     for name in ("compatibility", "ratio_trace", "linear_probe_error", "worst_case_error",
                  "optimal_worst_case_error", "theorem_eps_range", "MAX_WORST_CASE_INPUTS"):
         assert getattr(A, name) is getattr(cl.compatibility, name)
-    from contexture_lab.alignment import compatibility   # the public contract's spelling
+    from contexture_lab.alignment import compatibility  # the public contract's spelling
 
     assert compatibility is cl.compatibility.compatibility
     with pytest.raises(AttributeError, match="no attribute 'nope'"):

@@ -2,15 +2,14 @@
 
 from math import comb
 
+import bad_input_checks as bic
 import numpy as np
-import scipy.optimize
 import pytest
+import scipy.optimize
+from bad_input_checks import bad_input_tests
 
 import contexture_lab as cl
 from contexture_lab import association as A
-
-import bad_input_checks as bic
-from bad_input_checks import bad_input_tests
 
 
 def hypercube_spectrum(n_bits, flip):
@@ -114,7 +113,7 @@ def test_decay_rate_order_and_floor():
 
 @pytest.mark.parametrize("bad", [[1.5, 0.2], [0.5, np.nan], [], [[0.5]]])
 def test_spectrum_validation(bad):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="s|spectrum|singular|values"):
         A.decay_rate(bad)
 
 

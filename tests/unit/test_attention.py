@@ -1,15 +1,14 @@
 """Tests of contexture_lab.attention against independent computations."""
 
+import bad_input_checks as bic
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from bad_input_checks import bad_input_tests
 
 import contexture_lab as cl
 from contexture_lab import attention as at
-
-import bad_input_checks as bic
-from bad_input_checks import bad_input_tests
 
 
 def _sdpa(q, k, v, temperature=1.0):

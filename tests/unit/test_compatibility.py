@@ -1,13 +1,12 @@
 """Tests of contexture_lab.compatibility (population quantities) against closed forms and
 independent computations."""
 
+import bad_input_checks as bic
 import numpy as np
 import pytest
+from bad_input_checks import bad_input_tests
 
 import contexture_lab as cl
-
-import bad_input_checks as bic
-from bad_input_checks import bad_input_tests
 
 C = cl.compatibility
 

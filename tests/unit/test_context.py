@@ -1,13 +1,12 @@
 """Context: validation, marginals, operators, kernels, sampling."""
 
+import bad_input_checks as bic
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from bad_input_checks import bad_input_tests
 
 import contexture_lab as cl
-
-import bad_input_checks as bic
-from bad_input_checks import bad_input_tests
 
 P_SMALL = np.array([[0.10, 0.20, 0.00],
                     [0.05, 0.05, 0.30],

@@ -2,14 +2,13 @@
 
 from math import comb
 
+import bad_input_checks as bic
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from bad_input_checks import bad_input_tests
 
 import contexture_lab as cl
-
-import bad_input_checks as bic
-from bad_input_checks import bad_input_tests
 
 
 def test_label_context_spectrum():

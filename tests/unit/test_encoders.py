@@ -1,16 +1,20 @@
 """MLP encoder, trained-encoder wrapper and the closed-form random-feature encoder."""
 
+import bad_input_checks as bic
 import numpy as np
 import pytest
 import scipy.special
 import torch
+from bad_input_checks import bad_input_tests
 
 import contexture_lab as cl
-from contexture_lab.encoders import (DTYPE, MLP, AttentionLayer, RandomFeatureEncoder,
-                                     median_bandwidth)
-
-import bad_input_checks as bic
-from bad_input_checks import bad_input_tests
+from contexture_lab.encoders import (
+    DTYPE,
+    MLP,
+    AttentionLayer,
+    RandomFeatureEncoder,
+    median_bandwidth,
+)
 
 
 def test_mlp_shapes_layers_and_standardisation():

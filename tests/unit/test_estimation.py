@@ -1,13 +1,12 @@
 """The contexture estimated on m inputs, its extension to all inputs, eigenvalue errors."""
 
+import bad_input_checks as bic
 import numpy as np
 import pytest
+from bad_input_checks import bad_input_tests
 
 import contexture_lab as cl
 from contexture_lab import estimation as est
-
-import bad_input_checks as bic
-from bad_input_checks import bad_input_tests
 
 
 @pytest.fixture(scope="module")

@@ -77,7 +77,8 @@ def test_correlate_pearson_and_distance_correlation():
                             [(1.0, 0.1), (2.0, 0.2), (3.0, 0.3), (4.0, 0.4), (np.inf, 0.9)]),
                       {})
     out = E.correlate(ev)
-    assert out["pearson"] == pytest.approx(1.0) and out["distance_correlation"] == pytest.approx(1.0)
+    assert out["pearson"] == pytest.approx(1.0)
+    assert out["distance_correlation"] == pytest.approx(1.0)
     assert out["n"] == 4 and out["left_out"] == 1
     row = ev.table()[0]
     assert row["err_star"] == pytest.approx(0.1) and row["best_d"] == 1.0

@@ -1,13 +1,12 @@
 """Tests of contexture_lab.in_context: walks of tokens and in-context graph learning."""
 
+import bad_input_checks as bic
 import numpy as np
 import pytest
+from bad_input_checks import bad_input_tests
 
 import contexture_lab as cl
 from contexture_lab import in_context as ic
-
-import bad_input_checks as bic
-from bad_input_checks import bad_input_tests
 
 
 def test_random_walk_tokens_follow_edges_and_are_seeded():

@@ -2,15 +2,14 @@
 
 from math import comb
 
+import bad_input_checks as bic
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from bad_input_checks import bad_input_tests
 
 import contexture_lab as cl
 from contexture_lab import mixing
-
-import bad_input_checks as bic
-from bad_input_checks import bad_input_tests
 
 
 def _random_context(rng, n, m, *, p_x=None, sparsity=0.0):

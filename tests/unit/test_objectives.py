@@ -3,11 +3,10 @@
 import numpy as np
 import pytest
 import torch
+from bad_input_checks import bad_input_tests
 
 import contexture_lab as cl
 from contexture_lab import objectives as obj
-
-from bad_input_checks import bad_input_tests
 
 
 def t(a):
@@ -110,8 +109,11 @@ def test_svme_both_placements_learn_the_same_span():
     top = cl.contexture(CUBE, 4)
     assert top.unique and top.gap == pytest.approx(0.8 - 0.64)
     s2 = top.singular_values ** 2                     # 0.64 each
-    rel = lambda F, G, p: np.sqrt(p @ np.sum((F - G) ** 2, axis=1) / (p @ np.sum(F ** 2, axis=1)))
-    variance = lambda F, p: np.mean(p @ F ** 2)       # mean coordinate variance under p
+    def rel(F, G, p):
+        return np.sqrt(p @ np.sum((F - G) ** 2, axis=1) / (p @ np.sum(F ** 2, axis=1)))
+
+    def variance(F, p):                               # mean coordinate variance under p
+        return np.mean(p @ F ** 2)
     # default, the source's placement: Cov(Phi) = I, Psi = T* Phi = (s_i nu_i)
     phi, psi = _svme("phi")
     assert cl.alignment.cca_r2(phi, top.left) > 0.95

@@ -1,15 +1,14 @@
 """Linear probes and population fits (with importance weighting under a shift), checked
 against scikit-learn and closed forms."""
 
+import bad_input_checks as bic
 import numpy as np
 import pytest
+from bad_input_checks import bad_input_tests
 from sklearn.linear_model import Ridge
 
 import contexture_lab as cl
 from contexture_lab import probe, shift
-
-import bad_input_checks as bic
-from bad_input_checks import bad_input_tests
 
 
 @pytest.fixture

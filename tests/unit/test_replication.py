@@ -55,7 +55,8 @@ def test_the_other_verdict_rules():
     mnist["err_star"] = [0.3, 0.105, 0.1]
     assert R.verdict("mnist", mnist)[0] == "partly"
     mnist["err_star"] = [0.3, 0.05, 0.1]
-    assert R.verdict("mnist", mnist) == ("not reproduced", "ratio 0.2 has the lowest err_d*, not 0.05")
+    assert R.verdict("mnist", mnist) == ("not reproduced",
+                                         "ratio 0.2 has the lowest err_d*, not 0.05")
 
 
 def test_table1_contexts_are_35_of_each_type_on_the_full_grid():

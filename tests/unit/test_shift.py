@@ -1,14 +1,13 @@
 """Distribution shift: shifted distributions over the inputs, importance weights and shifted
 contexts, checked against closed forms."""
 
+import bad_input_checks as bic
 import numpy as np
 import pytest
+from bad_input_checks import bad_input_tests
 
 import contexture_lab as cl
 from contexture_lab import shift
-
-import bad_input_checks as bic
-from bad_input_checks import bad_input_tests
 
 
 @pytest.fixture

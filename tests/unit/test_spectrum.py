@@ -1,13 +1,12 @@
 """contexture(): the decomposition's defining identities, solver agreement, errors."""
 
+import bad_input_checks as bic
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from bad_input_checks import bad_input_tests
 
 import contexture_lab as cl
-
-import bad_input_checks as bic
-from bad_input_checks import bad_input_tests
 
 
 def random_context(n=9, m=7, seed=0, sparse=False):

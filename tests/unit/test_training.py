@@ -1,14 +1,13 @@
 """fit_encoder: recovery on an asymmetric context (bugged variants fail), determinism, duality,
 bad input; CCA invariance."""
 
+import bad_input_checks as bic
 import numpy as np
 import pytest
+from bad_input_checks import bad_input_tests
 
 import contexture_lab as cl
 from contexture_lab.training import OBJECTIVES, dae_span
-
-import bad_input_checks as bic
-from bad_input_checks import bad_input_tests
 
 # {0,1}^4 with bit flips: s = 0.8 (x4, the single-bit Walsh functions), then 0.64 (x6)
 CUBE = cl.contexts.hypercube(4, 0.1)
