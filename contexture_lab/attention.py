@@ -48,7 +48,10 @@ def _as_tensor(values, name: str, device, ndim=2):
             raise ValueError(f"{name} contains {bad} NaN or infinite value(s); expected "
                              "finite numbers")
         return out
-    return torch.as_tensor(as_float_array(values, name, ndim=ndim), device=device)
+    array = as_float_array(values, name, ndim=ndim)
+    if not array.flags.writeable:  # torch refuses to share read-only memory (it warns)
+        array = array.copy()
+    return torch.as_tensor(array, device=device)
 
 
 def _check_temperature(temperature) -> float:

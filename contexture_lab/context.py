@@ -24,6 +24,32 @@ def _inverse(values: np.ndarray) -> np.ndarray:
     return out
 
 
+def _divide_rows(A, by: np.ndarray):
+    """Row i of A divided by ``by[i]`` where ``by[i] > 0``, else 0; dense or sparse (CSR).
+
+    Rows are multiplied by ``1 / by`` (as before: the same bits), except where that
+    reciprocal is not finite (a subnormal mass such as 1e-310): those rows are divided.
+    """
+    with np.errstate(over="ignore"):
+        inv = _inverse(by)
+    tiny = ~np.isfinite(inv)
+    if sp.issparse(A):
+        out = sp.diags(np.where(tiny, 0.0, inv)) @ A
+        if tiny.any():
+            D = sp.csr_matrix(A, copy=True)
+            rows = np.repeat(np.arange(D.shape[0]), np.diff(D.indptr))
+            keep = tiny[rows]
+            D.data = np.where(keep, D.data / np.where(keep, by[rows], 1.0), 0.0)
+            out = out + D
+        return out
+    A = np.asarray(A)
+    shape = (-1,) + (1,) * (A.ndim - 1)
+    out = A * np.where(tiny, 0.0, inv).reshape(shape)
+    if tiny.any():
+        out[tiny] = A[tiny] / by[tiny].reshape((-1,) + (1,) * (A.ndim - 1))
+    return out
+
+
 def _shares_memory(a, b) -> bool:
     """Whether array or sparse matrix ``a`` uses the memory of ``b``."""
     if sp.issparse(a):
@@ -153,13 +179,17 @@ class Context:
     def conditional(self):
         """The row-stochastic matrix C = diag(p_x)^-1 P of T, (N, M), sparse if P is."""
         if self.is_sparse:
-            return sp.diags(1.0 / self._p_x) @ self._P
+            return _divide_rows(self._P, self._p_x)
         return self._P / self._p_x[:, None]
 
     def normalized(self):
         """Q = diag(p_x)^-1/2 P diag(p_a)^-1/2, (N, M); its SVD gives the contexture."""
         rx = 1.0 / np.sqrt(self._p_x)
-        ra = np.sqrt(_inverse(self._p_a))
+        with np.errstate(over="ignore"):
+            ra = np.sqrt(_inverse(self._p_a))
+        # a subnormal mass such as 1e-310 has no finite reciprocal; 1 / sqrt of it is finite
+        tiny = ~np.isfinite(ra)
+        ra[tiny] = 1.0 / np.sqrt(self._p_a[tiny])
         if self.is_sparse:
             return sp.csr_matrix(sp.diags(rx) @ self._P @ sp.diags(ra))
         return self._P * rx[:, None] * ra[None, :]
@@ -198,9 +228,7 @@ class Context:
         ndarray, shape (M,) or (M, k)
         """
         f = self._check_function(f, self.n_inputs, "f")
-        out = np.asarray(self._P.T @ f)
-        inv = _inverse(self._p_a)
-        return out * (inv if f.ndim == 1 else inv[:, None])
+        return _divide_rows(np.asarray(self._P.T @ f), self._p_a)
 
     def dual_kernel(self) -> np.ndarray:
         """Gram matrix of the dual kernel k_X+(x, x') = sum_a P(a|x) P(a|x') / P(a), (N, N).
@@ -219,10 +247,8 @@ class Context:
         if P.shape[0] > MAX_DENSE_KERNEL:
             raise ValueError(f"the dense kernel would be {P.shape[0]} x {P.shape[0]}; at most "
                              f"{MAX_DENSE_KERNEL} {what} are allowed for a dense Gram matrix")
-        r = _inverse(p_rows)
-        C = (sp.diags(r) @ P) if sp.issparse(P) else P * r[:, None]
-        K = C @ ((sp.diags(_inverse(p_cols)) @ C.T) if sp.issparse(P)
-                 else C.T * _inverse(p_cols)[:, None])
+        C = _divide_rows(P, p_rows)
+        K = C @ _divide_rows(C.T, p_cols)
         return K.toarray() if sp.issparse(K) else np.asarray(K)
 
     # ------------------------------------------------------------------ sampling

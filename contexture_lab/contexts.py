@@ -132,6 +132,9 @@ def rbf(X, bandwidth: float) -> Context:
     X = as_float_array(X, "X", ndim=2)
     bandwidth = check_float(bandwidth, "bandwidth", low=0.0, low_open=True)
     n = X.shape[0]
+    if n == 0 or X.shape[1] == 0:
+        raise ValueError(f"X has shape {X.shape}; an RBF context needs at least one point "
+                         "with at least one feature")
     if n * n > MAX_DENSE_ENTRIES:
         raise ValueError(f"an RBF context on {n} points needs a dense {n} x {n} matrix; at "
                          f"most {int(np.sqrt(MAX_DENSE_ENTRIES))} points are supported")

@@ -37,6 +37,43 @@ ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "gelu": nn.GELU, "silu": nn.SiL
 DTYPE = torch.float64
 
 
+def check_hidden(hidden) -> tuple[int, ...]:
+    """``hidden`` as a tuple of layer widths, each an int >= 1 (``()``: no hidden layer).
+
+    Parameters
+    ----------
+    hidden : sequence of int
+        Widths of the hidden layers, e.g. ``(128, 128)``.
+
+    Returns
+    -------
+    tuple of int
+
+    Raises
+    ------
+    TypeError
+        If ``hidden`` is not a sequence of integers (``None`` or a bare int included).
+    ValueError
+        If a width is below 1.
+    """
+    if isinstance(hidden, (str, bytes)) or not isinstance(hidden, (tuple, list, np.ndarray)) \
+            or not all(isinstance(h, (int, np.integer)) and not isinstance(h, bool)
+                       for h in hidden):
+        raise TypeError(f"hidden must be a tuple of layer widths such as (128, 128) (or () "
+                        f"for none), got {hidden!r}")
+    return tuple(check_int(h, "hidden width", low=1) for h in hidden)
+
+
+def _check_standardisation(values, name, n, *, default):
+    if values is None:
+        return np.full(n, default)
+    values = as_float_array(values, name, ndim=1)
+    if values.shape != (n,):
+        raise ValueError(f"{name} has shape {values.shape}; expected ({n},), one value per "
+                         "input feature (in_features)")
+    return values
+
+
 class MLP(nn.Module):
     """Multilayer perceptron ``in_features -> hidden... -> out_features``.
 
@@ -56,14 +93,17 @@ class MLP(nn.Module):
         super().__init__()
         in_features = check_int(in_features, "in_features", low=1)
         out_features = check_int(out_features, "out_features", low=1)
-        hidden = tuple(check_int(h, "hidden width", low=1) for h in hidden)
+        hidden = check_hidden(hidden)
         act = ACTIVATIONS[check_choice(activation, "activation", ACTIVATIONS)]
         widths = (in_features, *hidden)
         self.hidden_layers = nn.ModuleList(
             nn.Sequential(nn.Linear(a, b), act()) for a, b in zip(widths[:-1], widths[1:]))
         self.output = nn.Linear(widths[-1], out_features)
-        mean = np.zeros(in_features) if mean is None else np.asarray(mean, dtype=float)
-        scale = np.ones(in_features) if scale is None else np.asarray(scale, dtype=float)
+        mean = _check_standardisation(mean, "mean", in_features, default=0.0)
+        scale = _check_standardisation(scale, "scale", in_features, default=1.0)
+        if (scale <= 0).any():
+            raise ValueError(f"scale has {int((scale <= 0).sum())} entr(ies) <= 0; expected "
+                             "positive scales (inputs are divided by them)")
         self.register_buffer("mean", torch.as_tensor(mean, dtype=DTYPE))
         self.register_buffer("scale", torch.as_tensor(scale, dtype=DTYPE))
         self.to(DTYPE)
@@ -122,7 +162,8 @@ def _run(module, features, name, width, device, layers=False, chunk=8192):
     module.eval()
     outs = []
     with torch.no_grad(), cpu_single_thread(device):
-        for lo in range(0, features.shape[0], chunk):
+        # max(.., 1): an empty (0, p) input still runs once, giving (0, width) outputs
+        for lo in range(0, max(features.shape[0], 1), chunk):
             x = torch.as_tensor(features[lo:lo + chunk], dtype=DTYPE, device=device)
             y = module.layer_outputs(x) if layers else [module(x)]
             outs.append([t.double().cpu().numpy() for t in y])

@@ -229,8 +229,8 @@ def eigenvalue_error(X, ms, d: int, *, context: str = "knn", k: int = 10,
     Parameters
     ----------
     X : array-like, shape (N, p)
-    ms : sequence of int
-        Subset sizes, each in [d + 2, N].
+    ms : int or sequence of int
+        Subset sizes, each in [d + 2, N] (a single int: one size).
     d : int
     context, k, bandwidth, method : as in :func:`subset_contexture`
     n_repeats : int
@@ -244,7 +244,10 @@ def eigenvalue_error(X, ms, d: int, *, context: str = "knn", k: int = 10,
     """
     X = as_float_array(X, "X", ndim=2)
     d = check_int(d, "d", low=1)
-    ms = np.asarray([check_int(m, "m", low=2, high=X.shape[0]) for m in ms], dtype=np.int64)
+    # a single int is one subset size (as graph_learning reads a single length)
+    ms = np.asarray([check_int(m, "ms[i]", low=2, high=X.shape[0])
+                     for m in np.atleast_1d(np.asarray(ms, dtype=object)).tolist()],
+                    dtype=np.int64)
     if ms.size == 0:
         raise ValueError("ms is empty; expected at least one subset size")
     if reference is None:

@@ -206,7 +206,9 @@ def graph_learning(W, lengths, *, d: int = 2, window: int = 1, smoothing: float 
     from .spectrum import contexture
 
     lengths = np.asarray([check_int(t, "lengths[i]", low=1)
-                          for t in np.atleast_1d(lengths).tolist()])
+                          for t in np.atleast_1d(lengths).tolist()], dtype=int)
+    if lengths.size == 0:
+        raise ValueError("lengths is empty; expected at least one prefix length >= 1")
     _, graph_layout = graph_eigenvectors(W, d)
     n = graph_layout.shape[0]
     walk = random_walk_tokens(W, int(lengths.max()), random_state)

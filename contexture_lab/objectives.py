@@ -87,7 +87,28 @@ def _weights(weights, b, like):
 
 
 def centre(z, weights=None):
-    """z minus its (weighted) batch mean, (b, d) -> (b, d)."""
+    """z minus its (weighted) batch mean.
+
+    Parameters
+    ----------
+    z : torch.Tensor, shape (b, d)
+        A batch of embeddings (real floating point).
+    weights : array-like or torch.Tensor, shape (b,), default=None
+        Non-negative batch weights with a positive sum; ``None`` weighs the rows equally.
+
+    Returns
+    -------
+    torch.Tensor, shape (b, d)
+        ``z - w @ z`` with ``w`` the normalised weights: its weighted mean is 0.
+
+    Examples
+    --------
+    >>> import torch
+    >>> centre(torch.tensor([[1.0, 2.0], [3.0, 6.0]]))
+    tensor([[-1., -2.],
+            [ 1.,  2.]])
+    """
+    _check_embedding(z, "z")
     w = _weights(weights, z.shape[0], z)
     return z - w @ z
 
@@ -343,8 +364,16 @@ def supervised(outputs, targets, class_scale=None):
     Tensor, shape ().
     """
     b, m = _check_outputs(outputs)
+    if isinstance(class_scale, torch.Tensor) and class_scale.is_complex():
+        raise TypeError(f"class_scale has complex dtype {class_scale.dtype}; expected real "
+                        "numbers")
     scale = (torch.ones(m, dtype=outputs.dtype, device=outputs.device) if class_scale is None
              else torch.as_tensor(class_scale, dtype=outputs.dtype, device=outputs.device))
+    if scale.shape != (m,):
+        raise ValueError(f"class_scale has shape {tuple(scale.shape)}; expected ({m},), one "
+                         f"scale per class (outputs has {m} columns)")
+    if not bool(torch.isfinite(scale).all()):
+        raise ValueError("class_scale contains NaN or infinite values; expected finite scales")
     probs = _target_probabilities(targets, b, m, outputs)
     # E_a ||o - c_a e_a||^2 = ||o||^2 - 2 sum_a q_a c_a o_a + sum_a q_a c_a^2
     weighted = probs * scale

@@ -64,6 +64,10 @@ def balanced_split(y, n_per_class: int, random_state=0) -> tuple[np.ndarray, np.
         Sorted indices of the rest.
     """
     y = np.asarray(y)
+    if y.ndim != 1:
+        raise ValueError(f"y must be 1-D (one label per sample), got shape {y.shape}")
+    if y.size == 0:
+        raise ValueError("y is empty; expected at least one labelled sample per class")
     rng = check_rng(random_state)
     n_per_class = check_int(n_per_class, "n_per_class", low=1)
     train = []
@@ -330,9 +334,14 @@ def linear_probe(features, y, n: int, *, d: int | None = None, alpha: float = 1e
         ratio = importance_weights(p, q)
     rng = check_rng(random_state)
     rows = []
-    for _ in range(check_int(n_repeats, "n_repeats", low=1)):
+    for repeat in range(check_int(n_repeats, "n_repeats", low=1)):
         draw = rng.choice(N, size=n, replace=True, p=p)
         w = ratio[draw] if importance_weighted else None
+        if w is not None and not w.sum() > 0:
+            raise ValueError(f"importance_weighted: the {n} labelled draws of repeat {repeat} "
+                             "all fell where test_distribution is 0, so every importance "
+                             "weight q(x)/p(x) is 0 and there is nothing to fit; expected "
+                             "a larger n or a train_distribution closer to the test one")
         W, b = fit_ridge(F[draw], onehot[draw], alpha, sample_weight=w)
         train = _errors(F[draw], codes[draw], onehot[draw], W, b, np.full(n, 1.0 / n))
         test = _errors(F, codes, onehot, W, b, q)

@@ -15,7 +15,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from ._validation import as_float_array, check_float, check_probability_vector
+from ._validation import (as_float_array, check_float, check_probability_vector,
+                          power_of_two_scale)
 from .context import Context, check_context
 
 
@@ -112,20 +113,42 @@ def shift_by_feature(values, strength: float, *, base=None) -> np.ndarray:
 
     Parameters
     ----------
-    values : array-like, shape (N,)   a feature of each input (e.g. total ink of a digit)
+    values : array-like, shape (N,)
+        A feature of each input (e.g. total ink of a digit); any finite scale.
     strength : float
-    base : array-like, shape (N,), optional
+        The tilt in standard deviations of the feature; any finite value (a very large one
+        puts all the mass on the inputs with the largest feature value).
+    base : array-like, shape (N,), default=None
+        The distribution p to tilt; ``None`` is uniform.
+
+    Returns
+    -------
+    ndarray, shape (N,)
+        The tilted distribution q (non-negative, sums to 1).
+
+    Examples
+    --------
+    >>> shift_by_feature([0.0, 1.0], 0.0)
+    array([0.5, 0.5])
+    >>> shift_by_feature([0.0, 1.0], 1e308)
+    array([0., 1.])
     """
     v = as_float_array(values, "values", ndim=1)
     strength = check_float(strength, "strength")
     p = _distribution(base, v.size, "base")
+    v = v / power_of_two_scale(v)  # exact: z is scale-free, and values near 1e300 stay finite
     mean = p @ v
     sd = np.sqrt(p @ (v - mean) ** 2)
     if sd <= 0:
         raise ValueError("values are constant under the base distribution; a tilt needs a "
                          "feature that varies")
-    logits = strength * (v - mean) / sd
-    q = p * np.exp(logits - logits.max())
+    z = (v - mean) / sd
+    # strength * (z - z at the favoured end) <= 0: a huge strength underflows to exp(-inf) = 0
+    # instead of overflowing, so the limit (all mass at the extreme feature value) is exact
+    support = z[p > 0]
+    with np.errstate(over="ignore", under="ignore"):
+        logits = strength * (z - (support.max() if strength >= 0 else support.min()))
+        q = p * np.exp(logits)
     return q / q.sum()
 
 

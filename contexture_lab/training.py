@@ -18,7 +18,7 @@ from ._validation import as_float_array, check_float, check_int
 from .context import Context, check_context
 from .degeneracy import maybe_scramble
 from .device import get_device
-from .encoders import DTYPE, MLP, Encoder, cpu_single_thread
+from .encoders import DTYPE, MLP, Encoder, check_hidden, cpu_single_thread
 
 OBJECTIVES = ("spectral_contrastive", "non_contrastive", "svme", "kise", "laplacian",
               "supervised", "dae")
@@ -297,6 +297,10 @@ def fit_encoder(ctx, objective: str, d: int, *, seed: int = 0, epochs: int | Non
         raise ValueError(f"the context has {ctx.n_inputs} input; training needs at least 2 "
                          "(the losses centre over a batch of inputs)")
     d = check_int(d, "d", low=1)
+    if d > ctx.n_inputs:
+        raise ValueError(f"d={d} exceeds the {ctx.n_inputs} inputs of the context; an encoder "
+                         f"of {ctx.n_inputs} inputs has at most {ctx.n_inputs - 1} centred "
+                         f"directions, so expected d <= {ctx.n_inputs}")
     seed = check_int(seed, "seed", low=0)
     default_epochs, default_batch = DEFAULTS[objective]
     epochs = default_epochs if epochs is None else check_int(epochs, "epochs", low=1)
@@ -304,10 +308,7 @@ def fit_encoder(ctx, objective: str, d: int, *, seed: int = 0, epochs: int | Non
     batch_size = default_batch if batch_size is None else batch_size
     batch_size = ctx.n_inputs if batch_size is None else check_int(batch_size, "batch_size",
                                                                    low=2)
-    if isinstance(hidden, (int, np.integer)) or not all(
-            isinstance(h, (int, np.integer)) for h in hidden):
-        raise TypeError(f"hidden must be a tuple of layer widths such as (128, 128), got "
-                        f"{hidden!r}")
+    hidden = check_hidden(hidden)
     if anti_collapse is None:
         anti_collapse = "phi"
     elif objective != "svme":

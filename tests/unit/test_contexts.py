@@ -253,6 +253,8 @@ BAD_INPUT = [
      "cannot be ordered"),
     ("rbf bandwidth 0", lambda: cl.contexts.rbf(_X, 0.0), ValueError, "bandwidth must be >"),
     ("random_walk steps 0", lambda: cl.contexts.random_walk(_W, 0), ValueError, "steps"),
+    ("rbf empty X", lambda: cl.contexts.rbf(np.zeros((0, 2)), 1.0), ValueError,
+     r"X has shape \(0, 2\); an RBF context needs at least one point"),
 ]
 COMMON = {
     "knn": lambda a: cl.contexts.knn(a(bic.F20), 3),
@@ -314,3 +316,15 @@ def test_random_walk_many_steps_is_cheap_and_exact():
     far = cl.contexts.random_walk(sp.csr_matrix(Wr), 10 ** 6)
     assert time.perf_counter() - start < 0.5                # was ~0.8 s per million steps
     np.testing.assert_allclose(far.P.toarray(), np.outer(pi, pi), atol=1e-12)  # mixed
+
+
+def test_random_walk_with_subnormal_weights_is_the_same_walk():
+    """Weights of 1e-320 (subnormal) give the walk of weights 1: the scale cancels exactly."""
+    tiny = bic.W4 * 1e-320
+    with np.errstate(all="raise"):
+        ctx = cl.contexts.random_walk(tiny, 2)
+    got = ctx.conditional() * ctx.p_x[:, None]
+    ref = cl.contexts.random_walk(bic.W4, 2)
+    np.testing.assert_allclose(got, ref.conditional() * ref.p_x[:, None], rtol=1e-12)
+    # complete graph on 4 nodes, two steps: stay with probability 1/3, move with 2/9 each
+    np.testing.assert_allclose(got, (np.full((4, 4), 2 / 9) + np.eye(4) / 9) / 4, rtol=1e-12)

@@ -83,3 +83,9 @@ COMMON = {
 @pytest.mark.parametrize("call, make, error", common_cases(COMMON))
 def test_common_checks(call, make, error):
     assert_common_check(call, make, error)
+
+
+def test_graph_learning_with_empty_lengths():
+    W = np.ones((5, 5)) - np.eye(5)
+    with pytest.raises(ValueError, match="lengths is empty; expected at least one prefix"):
+        ic.graph_learning(W, [])
