@@ -401,7 +401,7 @@ def _rbf_gram(X, sigma, name):
 
 
 def rbf_cka(F, G, sigma=None, *, debiased: bool = False) -> float:
-    """CKA with Gaussian kernels exp(-|x - x'|^2 / (2 sigma^2)) on each side.
+    """CKA with Gaussian kernels ``exp(-|x - x'|^2 / (2 sigma^2))`` on each side.
 
     Parameters
     ----------

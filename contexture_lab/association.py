@@ -7,14 +7,14 @@ strength from the spectrum s_1 >= s_2 >= ... (s_0 = 1 excluded, as everywhere in
 - :func:`decay_rate`: lambda of the least-squares fit s_i^2 = exp(-lambda i) (large = weak),
   by non-linear least squares on s_i^2 as in [ICML] App. F.1.1 (``method="log-linear"``:
   the linear fit of log s_i^2, a different estimator);
-- :func:`kernel_deviation`: E |k_X+(X, X') - 1| over independent X, X' ~ P_X (small = weak);
+- :func:`kernel_deviation`: ``E |k_X+(X, X') - 1|`` over independent X, X' ~ P_X (small = weak);
 - :func:`tau`: tau_d = 1 / (1 - s_{d+1}^2) + beta sum_{i<=d} s_i^2 / sum_{i<=d0} s_i^2,
   tau = min_d tau_d (lower is better; it blows up when s_{d+1} -> 1 for every d);
 - :func:`effective_dimension`: the participation ratio (sum s_i^2)^2 / sum s_i^4 (the lab's
   own measure, not one from the sources);
 - :func:`n_components`: connected components of the support of P (= multiplicity of s = 1).
 
-Knobs move the strength (:data:`KNOBS`): KNN ``k``, RBF ``bandwidth``, random-walk
+Knobs move the strength (:data:`~contexture_lab.contexts.KNOBS`): KNN ``k``, RBF ``bandwidth``, random-walk
 ``steps``, hypercube ``flip`` and attention ``temperature``;
 :func:`contexture_lab.contexts.knob_contexts` builds one context per knob value (kept here
 under the same name) and :func:`sweep` adds their spectra and top left functions.
@@ -260,16 +260,16 @@ def tau(s, beta: float = 1.0, d0: int | None = None, *, one_tol: float = 1e-9) -
 
 # ---------------------------------------------------------------------- context measures
 def kernel_deviation(ctx: Context) -> float:
-    """E |k_X+(X, X') - 1| for independent X, X' ~ P_X (0 iff A is independent of X).
+    """``E |k_X+(X, X') - 1|`` for independent X, X' ~ P_X (0 iff A is independent of X).
 
     k_X+(x, x') = sum_a P(a|x) P(a|x') / P(a) is the dual kernel (THEORY.md section 1).
     The expectation needs every pair. A sparse context uses the sparse kernel
     K = C diag(p_a)^-1 C^T and the identity
-    E|k - 1| = 1 - sum_{(x,x'): K != 0} p(x) p(x') (1 - |K(x,x') - 1|), which never forms
+    ``E|k - 1| = 1 - sum_{(x,x'): K != 0} p(x) p(x') (1 - |K(x,x') - 1|)``, which never forms
     an N x N dense array when K is sparse. Otherwise (dense contexts, or sparse ones whose
     kernel is dense anyway) row blocks of K = B B^T, B = C diag(p_a)^-1/2, are formed in
     float32 (sums in float64; relative error about 1e-6); this needs M * N <=
-    :data:`MAX_KERNEL_ENTRIES` (about 5,000 inputs for a square context).
+    ``MAX_KERNEL_ENTRIES`` (about 5,000 inputs for a square context).
 
     Parameters
     ----------
@@ -339,7 +339,7 @@ def gram_measures(gram, p_x) -> dict:
     -------
     dict
         ``sum_s2``: sum_{i>=1} s_i^2 = trace(G) - 1; ``kernel_deviation``:
-        E |k_X+(X, X') - 1| = sum_{x,x'} |G - sqrt(p p')| sqrt(p p') (as
+        ``E |k_X+(X, X') - 1| = sum_{x,x'} |G - sqrt(p p')| sqrt(p p')`` (as
         :func:`kernel_deviation`).
 
     Examples

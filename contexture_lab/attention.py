@@ -280,7 +280,7 @@ class AttentionStack:
         distributed as the previous factor's context value, so each factor is re-weighted
         to that marginal (its conditional is unchanged). Then T = T_1 ... T_L factor by
         factor between the right L2 spaces and s_k(T_1 ... T_L) <= s_k(T_1) prod_{l>1} s_1(T_l).
-        (The uniform-query layer contexts in :attr:`contexts` have other marginals, and
+        (The uniform-query layer contexts in ``contexts`` have other marginals, and
         their singular values need not bound the composite's.)
         """
         layers = list(reversed(self.contexts[:self._depth(depth)]))
@@ -378,7 +378,7 @@ def over_smoothing(token_history) -> np.ndarray:
     1 at the input; it falls towards 0 as stacked attention averages the tokens into one.
     For identity values and uniform queries it is bounded through the spectrum of the
     composite context T (:meth:`AttentionStack.composite`): T is a contraction by s_1 on
-    mean-zero functions, so token_spread(H_l) <= s_1(T) * sqrt(sum_a p_A(a) |H_0(a) - c|^2)
+    mean-zero functions, so ``token_spread(H_l) <= s_1(T) * sqrt(sum_a p_A(a) |H_0(a) - c|^2)``
     with c = sum_a p_A(a) H_0(a) and p_A the composite's context marginal.
     """
     history = list(token_history)

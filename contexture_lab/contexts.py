@@ -144,7 +144,7 @@ def knn(X, k: int) -> Context:
 
 
 def rbf(X, bandwidth: float) -> Context:
-    """P+(a | x) proportional to exp(-|x - a|^2 / (2 bandwidth^2)) over the same points.
+    """P+(a | x) proportional to ``exp(-|x - a|^2 / (2 bandwidth^2))`` over the same points.
 
     X is uniform over the n points; a ranges over them too (x itself included). Small
     bandwidth gives a near-identity context, large bandwidth a near-independent one.
@@ -231,7 +231,7 @@ def random_walk(W, steps: int = 1) -> Context:
     """A = node reached after ``steps`` steps of the random walk on the graph W from X.
 
     X follows the stationary distribution pi (proportional to degree), so
-    P = diag(pi) (D^-1 W)^steps, which is symmetric. Singular values are |lambda_i|^steps,
+    P = diag(pi) (D^-1 W)^steps, which is symmetric. Singular values are ``|lambda_i|^steps``,
     where lambda_i are the eigenvalues of D^-1 W: more steps, weaker association. The
     power is taken by repeated squaring, so even a million steps cost about 40 products.
 
@@ -271,7 +271,7 @@ def random_walk(W, steps: int = 1) -> Context:
 def cycle(n: int, p: float) -> Context:
     """Cycle Z_n: A = X with probability 1 - p, X + 1 or X - 1 with probability p / 2 each.
 
-    Singular values |1 - p + p cos(2 pi k / n)|, k = 0..n-1 (Fourier modes). Sparse.
+    Singular values ``|1 - p + p cos(2 pi k / n)|``, k = 0..n-1 (Fourier modes). Sparse.
 
     Parameters
     ----------
@@ -305,7 +305,7 @@ def cycle(n: int, p: float) -> Context:
 def hypercube(n_bits: int, flip: float) -> Context:
     """{0,1}^n_bits, X uniform, each bit of A flipped independently with probability ``flip``.
 
-    Singular values |1 - 2 flip|^k with multiplicity C(n_bits, k) (Walsh functions of
+    Singular values ``|1 - 2 flip|^k`` with multiplicity C(n_bits, k) (Walsh functions of
     degree k; the eigenvalues (1 - 2 flip)^k are negative for flip > 1/2 and odd k);
     flip = 0 is A = X, flip = 1/2 is independence, flip = 1 is A = X with every bit
     negated. Dense, 2^n_bits x 2^n_bits; features are the bits.
@@ -374,7 +374,7 @@ def knob_contexts(knob: str, values, **data):
     Parameters
     ----------
     knob : {"knn", "rbf", "random_walk", "hypercube", "attention"}
-        See :data:`KNOBS`.
+        See :data:`~contexture_lab.contexts.KNOBS`.
     values : sequence
         Knob values (k, bandwidth, steps, flip or temperature), at least one.
     **data : array-like or int

@@ -17,7 +17,7 @@ values are the subset points themselves, so a new x gets a natural conditional:
 
 - KNN: uniform over its k nearest subset points. Only subset points that the m-point
   context actually draws (p_a > 0) are candidates: nu_i is undefined on the others.
-- RBF: P(a | x) proportional to exp(-|x - a|^2 / (2 bandwidth^2)) over the subset points.
+- RBF: P(a | x) proportional to ``exp(-|x - a|^2 / (2 bandwidth^2))`` over the subset points.
 
 For x in S the formula with the m-point context's own row P(.|x) gives back the subset's
 left function exactly (that is the singular-value equation), so those values are kept; with

@@ -1,6 +1,6 @@
 """Mixing contexts: new contexts from old ones (THEORY.md section 6).
 
-Three operations, each exact on finite contexts and returning a :class:`Context`:
+Three operations, each exact on finite contexts and returning a :class:`~contexture_lab.Context`:
 
 - :func:`convolve` -- chain x -> a1 ~ P1(.|x) -> a2 ~ P2(.|a1); operator T = T1 T2.
   Singular values can only shrink: s_k(T1 T2) <= s_k(T1).

@@ -2,10 +2,10 @@
 
 A *probe* is ridge regression with an unpenalised bias, fitted on one-hot labels of a few
 labelled inputs and read out by arg-max (THEORY.md section 3: the downstream predictor is
-linear in the representation). Every probe is fitted by :func:`fit_ridge` and scored by
+linear in the representation). Every probe is fitted by :func:`~contexture_lab.probe.fit_ridge` and scored by
 one rule (arg-max error and squared error, averaged over a distribution or a test set).
 
-The probe entry points of the package, and how they differ (they share :func:`fit_ridge`
+The probe entry points of the package, and how they differ (they share :func:`~contexture_lab.probe.fit_ridge`
 and one scoring rule wherever they fit a ridge probe on one-hot labels):
 
 - :func:`probe_error`: a balanced labelled split (``n_per_class`` per class), the mean
@@ -145,7 +145,7 @@ def probe_error(features, y, *, n_per_class: int = 5, alpha: float = 1e-3,
     """Mean test classification error of a ridge probe on one-hot labels.
 
     Each repeat draws ``n_per_class`` labelled points per class (:func:`balanced_split`),
-    fits :func:`fit_ridge` to one-hot targets and classifies the remaining points by
+    fits :func:`~contexture_lab.probe.fit_ridge` to one-hot targets and classifies the remaining points by
     arg-max. Returns the error averaged over ``n_repeats``.
 
     Parameters
@@ -154,7 +154,7 @@ def probe_error(features, y, *, n_per_class: int = 5, alpha: float = 1e-3,
     y : array-like, shape (N,)
     n_per_class : int, default=5
     alpha : float, default=1e-3
-        Ridge penalty per sample (see :func:`fit_ridge`).
+        Ridge penalty per sample (see :func:`~contexture_lab.probe.fit_ridge`).
     n_repeats : int, default=5
     random_state : int or numpy.random.Generator, default=0
         Seed of the labelled draws (``seed`` is its deprecated old name).
@@ -193,7 +193,7 @@ class ProbeResult:
         Frobenius norm ||W||_F of the fitted weights (bias excluded).
     min_eigenvalue : ndarray, shape (n_repeats,)
         Smallest eigenvalue of the draws' (weighted) feature covariance, the matrix that
-        :func:`fit_ridge` adds ``alpha`` to (clipped at 0). It is 0 once d is at least
+        :func:`~contexture_lab.probe.fit_ridge` adds ``alpha`` to (clipped at 0). It is 0 once d is at least
         the number of distinct labelled inputs: the probe can then interpolate them.
     n, d : int
         Labelled samples per draw and feature dimension used.
@@ -291,7 +291,7 @@ def linear_probe(features, y, n: int, *, d: int | None = None, alpha: float = 1e
     """Train and test error of a ridge probe on ``n`` labelled samples, over seeded repeats.
 
     Each repeat draws ``n`` labelled inputs i.i.d. from ``train_distribution`` (with
-    replacement; default uniform over the N inputs), fits :func:`fit_ridge` to one-hot labels
+    replacement; default uniform over the N inputs), fits :func:`~contexture_lab.probe.fit_ridge` to one-hot labels
     on the first ``d`` feature columns, and reports the error on the draws (train) and the
     exact expected error under ``test_distribution`` over all N inputs (test; default: the
     training distribution). On a finite population that expectation *is* the population
@@ -308,7 +308,7 @@ def linear_probe(features, y, n: int, *, d: int | None = None, alpha: float = 1e
     d : int, optional
         Use only the first d columns (a d-dimensional encoder); default all p.
     alpha : float >= 0
-        Ridge penalty per unit of sample weight (see :func:`fit_ridge`).
+        Ridge penalty per unit of sample weight (see :func:`~contexture_lab.probe.fit_ridge`).
     n_repeats : int >= 1
     random_state : int or numpy Generator, default=0
         Seed of the labelled draws (``seed`` is its deprecated old name).
@@ -395,7 +395,7 @@ def ridge_r2(features, targets, n_train: int, *, n_repeats: int = 10, alpha: flo
     """Held-out R^2 of a ridge probe trained on ``n_train`` random rows, over seeded repeats.
 
     Each repeat draws a random split, standardises the features on the training rows and
-    fits :func:`fit_ridge` (``alpha`` is the penalty per sample); the score is the
+    fits :func:`~contexture_lab.probe.fit_ridge` (``alpha`` is the penalty per sample); the score is the
     coefficient of determination on the other rows.
 
     Parameters

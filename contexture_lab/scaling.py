@@ -11,7 +11,7 @@ dimension d can beat whatever its size.
 
 :func:`size_sweep` trains one encoder per (architecture, seed) with a fixed budget (the same
 objective, epochs and learning rate for every size) and measures each exactly. The result
-is stored in the on-disk sweep cache (:mod:`contexture_lab._cache`), keyed by the context,
+is stored in the on-disk sweep cache (``contexture_lab._cache``), keyed by the context,
 the settings, the code and the torch version and device, so a second run reads it back.
 """
 
@@ -94,7 +94,7 @@ def _architectures(architectures):
 
 
 def _cache_key(*parts) -> str:
-    """The sweep's key (:func:`contexture_lab._cache.cache_key`): the inputs, the code of
+    """The sweep's key (``contexture_lab._cache.cache_key``): the inputs, the code of
     every module its numbers come from, the scramble switch and torch's version."""
     import torch
 
@@ -138,7 +138,7 @@ def size_sweep(ctx, d: int, architectures, *, seeds=(0, 1, 2), objective: str = 
     cache : bool
         Read and write the on-disk sweep cache.
     cache_dir : path-like, optional
-        Default :func:`contexture_lab._cache.default_cache_dir`.
+        Default ``contexture_lab._cache.default_cache_dir()``.
 
     Returns
     -------

@@ -60,7 +60,7 @@ def effective_sample_size(weights) -> float:
 
 
 def total_variation(p, q) -> float:
-    """Total-variation distance (1/2) sum |p - q| between two distributions over inputs."""
+    """Total-variation distance ``(1/2) sum |p - q|`` between two distributions over inputs."""
     p = check_probability_vector(p, "p")
     q = check_probability_vector(q, "q")
     if p.shape != q.shape:

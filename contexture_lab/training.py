@@ -20,6 +20,7 @@ from .degeneracy import maybe_scramble
 from .device import get_device
 from .encoders import DTYPE, MLP, Encoder, check_hidden, cpu_single_thread
 
+#: The objectives :func:`fit_encoder` trains (see :mod:`contexture_lab.objectives`).
 OBJECTIVES = ("spectral_contrastive", "non_contrastive", "svme", "kise", "laplacian",
               "supervised", "dae")
 

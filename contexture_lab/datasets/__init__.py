@@ -1,5 +1,6 @@
-"""Offline data sets: small built-ins (:mod:`.builtin`) and the artefact table of the files
-read from pinned packages (:mod:`.artefacts`)."""
+"""Offline data sets: small built-ins (:mod:`~contexture_lab.datasets.builtin`) and the
+artefact table of the files read from pinned packages
+(:mod:`~contexture_lab.datasets.artefacts`)."""
 
 from . import artefacts, builtin
 from .artefacts import (HashMismatchError, artefact_path, data_dir, sha256_file,

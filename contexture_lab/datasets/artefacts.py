@@ -90,7 +90,7 @@ def verify_file(path, sha256: str, what: str) -> Path:
     ------
     FileNotFoundError
         The file does not exist.
-    HashMismatchError
+    contexture_lab.datasets.HashMismatchError
         Its hash differs (a corrupt download, an edited file or an unpinned version).
     """
     path = Path(path)

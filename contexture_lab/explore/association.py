@@ -1,4 +1,4 @@
-"""Precomputed association sweeps behind :func:`contexture_lab.widgets.association_explorer`.
+"""Precomputed association sweeps behind :func:`contexture_lab.widgets.association.association_explorer`.
 
 A sweep turns a knob (THEORY.md section 5) over a grid and stores, for every knob value,
 everything a slider step shows: the spectrum s_1..s_d0 (d0 = 512 where the context has
@@ -23,7 +23,7 @@ from :mod:`contexture_lab.spectrum` (the values-only path
 
 Sweeps are cached in memory and on disk (``.npz`` keyed by a hash of every input), so
 opening a notebook a second time is fast; files are written atomically and checked when
-read, and a damaged one is recomputed (:mod:`contexture_lab._cache`). The folder is
+read, and a damaged one is recomputed (``contexture_lab._cache``). The folder is
 ``$CONTEXTURE_LAB_CACHE`` if set, else ``$XDG_CACHE_HOME/contexture_lab`` or
 ``~/.cache/contexture_lab``; pass ``cache=False`` to recompute.
 
@@ -140,7 +140,7 @@ class AssociationSweep(GridLookup):
 
     @property
     def best_error(self) -> np.ndarray:
-        """err_d*: the probe error at the best d of :attr:`d_values` per knob value, (V,)
+        """``err_d*``: the probe error at the best d of ``d_values`` per knob value, (V,)
         (the target of [ICML]'s correlations; NaN without labels)."""
         err = self.probe_error
         out = np.full(err.shape[0], np.nan)

@@ -80,8 +80,8 @@ class TemperatureSweep(GridLookup):
 
     @property
     def values(self) -> np.ndarray:
-        """The grid, :attr:`temperatures` (the :class:`~contexture_lab.explore.Sweep`
-        protocol); :meth:`index` finds a temperature on it, off-grid is a ValueError."""
+        """The grid, ``temperatures`` (the :class:`~contexture_lab.explore.Sweep`
+        protocol); ``index`` finds a temperature on it, off-grid is a ValueError."""
         return self.temperatures
 
     @property

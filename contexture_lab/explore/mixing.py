@@ -1,4 +1,4 @@
-"""Precomputed mixing sweeps behind :func:`contexture_lab.widgets.mixing_explorer`.
+"""Precomputed mixing sweeps behind :func:`contexture_lab.widgets.mixing.mixing_explorer`.
 
 Pairs of parent contexts are mixed by each operation of :mod:`contexture_lab.mixing`
 (THEORY.md section 6) over a grid: convex combinations at several weights, convolutions
@@ -99,7 +99,7 @@ class MixingSweep:
     def row(self, pair, operation: str, value=None) -> int:
         """Row of a mixture: ``pair`` is a (first, second) tuple or its :func:`pair_name`;
         ``value`` (a weight or a depth) is found on its grid by
-        :func:`~contexture_lab.explore._grid.grid_index` (off the grid: ``ValueError``)."""
+        :func:`~contexture_lab.explore.grid_index` (off the grid: ``ValueError``)."""
         name = pair_name(*pair) if isinstance(pair, tuple) else pair
         check_choice(operation, "operation", self.operations)
         names = [pair_name(*p) for p in self.pairs]
@@ -125,7 +125,7 @@ class MixingSweep:
         return self.keys.index(("parent", name, None))
 
     def d_index(self, d) -> int:
-        """Position of an encoder dimension in :attr:`d_values`."""
+        """Position of an encoder dimension in ``d_values``."""
         return grid_index(self.d_values, d, name="d", grid_name="d_values")
 
     def label(self, i: int) -> str:

@@ -40,12 +40,12 @@ LAB_STYLE = {
 
 
 def lab_style():
-    """A context manager applying :data:`LAB_STYLE`."""
+    """A context manager applying :data:`~contexture_lab.plotting.core.LAB_STYLE`."""
     return mpl.rc_context(LAB_STYLE)
 
 
 def use_lab_style() -> None:
-    """Apply :data:`LAB_STYLE` for the rest of the session (call once in a notebook).
+    """Apply :data:`~contexture_lab.plotting.core.LAB_STYLE` for the rest of the session (call once in a notebook).
 
     In a Jupyter kernel, inline figures are also stored as retina PNGs (twice the pixels
     of their nominal size), crisp on high-resolution screens and projectors.

@@ -22,7 +22,7 @@ class ModelSpec:
     Attributes
     ----------
     name : str
-        The lab's name of the model (a key of :data:`MODELS`).
+        The lab's name of the model (a key of :data:`~contexture_lab.pretrained.artefacts.MODELS`).
     distribution : str
         The installed wheel that holds the file.
     filename : str
@@ -64,7 +64,7 @@ def model_path(name: str) -> Path:
     Parameters
     ----------
     name : str
-        A key of :data:`MODELS`.
+        A key of :data:`~contexture_lab.pretrained.artefacts.MODELS`.
 
     Returns
     -------

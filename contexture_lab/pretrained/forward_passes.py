@@ -1,6 +1,6 @@
 """Forward passes of the real models, cached on disk, and one head's queries and keys.
 
-The cache is the package's one disk cache (:mod:`contexture_lab._cache`): an entry is keyed
+The cache is the package's one disk cache (``contexture_lab._cache``): an entry is keyed
 by the model file's hash, the inputs, the options, the library versions and the code of
 this module and of :mod:`.models`, so a second run is fast and a shared cache is safe.
 """
@@ -73,7 +73,7 @@ def _check_texts(texts) -> list:
 
 def _cache_key(*parts) -> str:
     """The forward cache's key: the parts, the library versions, the code of this module
-    and of :mod:`.models` (:func:`contexture_lab._cache.cache_key`)."""
+    and of :mod:`.models` (``contexture_lab._cache.cache_key``)."""
     import torch
     import transformers
 
@@ -95,7 +95,7 @@ def forward(name: str, texts, *, max_length: int = 64, attentions: bool = False,
     Parameters
     ----------
     name : str
-        A key of :data:`MODELS`.
+        A key of :data:`~contexture_lab.pretrained.artefacts.MODELS`.
     texts : list of str, length n
     max_length : int, keyword-only
         Tokens per text after truncation (special tokens included).

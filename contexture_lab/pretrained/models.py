@@ -203,7 +203,7 @@ def load_model(name: str, *, random_weights: bool = False, random_state=0, devic
     Parameters
     ----------
     name : str
-        A key of :data:`~contexture_lab.pretrained.MODELS`.
+        A key of :data:`~contexture_lab.pretrained.artefacts.MODELS`.
     random_weights : bool, keyword-only, default=False
         The same architecture with freshly initialised weights (seeded by
         ``random_state``): the control for "what does training add".

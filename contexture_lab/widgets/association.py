@@ -89,8 +89,9 @@ def association_explorer(sweep: AssociationSweep | None = None, *, value=None, d
     ----------
     sweep : AssociationSweep, optional
         A precomputed sweep (:func:`contexture_lab.explore.association.build_sweep`);
-        default: the KNN sweep on digits, :func:`~contexture_lab.explore.association.
-        digits_knn_sweep` (cached on disk after the first call).
+        default: the KNN sweep on digits,
+        :func:`~contexture_lab.explore.association.digits_knn_sweep` (cached on disk after
+        the first call).
     value, d : optional
         Initial knob value and encoder dimension (on the sweep's grid).
     **sweep_kwargs
