@@ -27,7 +27,7 @@ def time_device(ctx, X, mu, device, objective, epochs, repeats):
         if device.type == "cuda":
             torch.cuda.synchronize(device)
         start = time.perf_counter()
-        enc = cl.fit_encoder(ctx, objective, 16, seed=0, epochs=n_epochs, device=device,
+        enc = cl.fit_encoder(ctx, objective, 16, random_state=0, epochs=n_epochs, device=device,
                              progress=False)
         if device.type == "cuda":
             torch.cuda.synchronize(device)

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import as_float_array, check_int
+from ._validation import as_float_array, check_int, renamed_random_state
 from .probe import _distribution, _encode_labels, _features, fit_ridge, linear_probe
 
 
@@ -98,8 +98,9 @@ class EstimationCurve:
         return self.constant / self.ns
 
 
+@renamed_random_state("seed")
 def estimation_curve(features, y, ns, *, d: int | None = None, n_repeats: int = 40,
-                     seed: int = 0, alpha: float = 1e-8) -> EstimationCurve:
+                     random_state: int = 0, alpha: float = 1e-8) -> EstimationCurve:
     """Estimation part of a least-squares probe's squared error for each n, beside c / n.
 
     For each n, :func:`~contexture_lab.probe.linear_probe` draws n labelled inputs
@@ -114,7 +115,7 @@ def estimation_curve(features, y, ns, *, d: int | None = None, n_repeats: int = 
     ns : sequence of int >= 2
     d : int, optional
     n_repeats : int >= 2
-    seed : int
+    random_state : int, default=0
     alpha : float >= 0
 
     Returns
@@ -130,7 +131,7 @@ def estimation_curve(features, y, ns, *, d: int | None = None, n_repeats: int = 
     means, sems = [], []
     for n in ns:
         run = linear_probe(F, y, int(n), alpha=alpha, n_repeats=n_repeats,
-                           random_state=seed)
+                           random_state=random_state)
         est = run.test_mse - approx
         means.append(est.mean())
         sems.append(est.std(ddof=1) / np.sqrt(n_repeats))

@@ -37,7 +37,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import contexts
-from ._validation import as_float_array, check_choice, check_float, check_int, check_rng
+from ._validation import (as_float_array, check_choice, check_float, check_int, check_rng,
+                          renamed_random_state)
 from .spectrum import Contexture, contexture
 
 CONTEXTS = ("knn", "rbf")
@@ -134,8 +135,9 @@ def extension_conditional(X_query, X_subset, p_a, *, context: str = "knn", k: in
                           (np.repeat(np.arange(n), param), cols.ravel())), shape=(n, m))
 
 
+@renamed_random_state("seed")
 def subset_contexture(X, m: int, d: int, *, context: str = "knn", k: int = 10,
-                      bandwidth: float | None = None, seed=0,
+                      bandwidth: float | None = None, random_state=0,
                       method: str = "auto") -> SubsetContexture:
     """Decompose the context built on m random inputs and extend it to all N inputs.
 
@@ -144,7 +146,7 @@ def subset_contexture(X, m: int, d: int, *, context: str = "knn", k: int = 10,
     X : array-like, shape (N, p)
         All inputs (features the context is built from).
     m : int, d + 2 <= m <= N
-        Subset size (sampled without replacement with ``seed``).
+        Subset size (sampled without replacement with ``random_state``).
     d : int >= 1
         Number of singular pairs (s_0 = 1 excluded).
     context : {"knn", "rbf"}
@@ -152,7 +154,7 @@ def subset_contexture(X, m: int, d: int, *, context: str = "knn", k: int = 10,
         Neighbours of the KNN context (the same k as the full-data context).
     bandwidth : float
         Bandwidth of the RBF context.
-    seed : int or numpy Generator
+    random_state : int or numpy Generator
         Draws the subset.
     method : str
         Solver passed to :func:`contexture_lab.contexture`.
@@ -165,7 +167,7 @@ def subset_contexture(X, m: int, d: int, *, context: str = "knn", k: int = 10,
     N = X.shape[0]
     m = check_int(m, "m", low=2, high=N)
     d = check_int(d, "d", low=1)
-    rng = check_rng(seed, "seed")
+    rng = check_rng(random_state)
     S = np.sort(rng.choice(N, size=m, replace=False))
     sub_ctx = build_context(X[S], context=context, k=k, bandwidth=bandwidth)
     res = contexture(sub_ctx, d, method=method)
@@ -221,8 +223,9 @@ class EigenvalueError:
         return self.errors.std(axis=1)
 
 
+@renamed_random_state("seed")
 def eigenvalue_error(X, ms, d: int, *, context: str = "knn", k: int = 10,
-                     bandwidth: float | None = None, n_repeats: int = 3, seed=0,
+                     bandwidth: float | None = None, n_repeats: int = 3, random_state=0,
                      reference=None, method: str = "auto") -> EigenvalueError:
     """Error of the top-d eigenvalues estimated from m inputs, for each m in ``ms``.
 
@@ -234,7 +237,7 @@ def eigenvalue_error(X, ms, d: int, *, context: str = "knn", k: int = 10,
     d : int
     context, k, bandwidth, method : as in :func:`subset_contexture`
     n_repeats : int
-        Random subsets per m (drawn from one Generator seeded by ``seed``).
+        Random subsets per m (drawn from one Generator seeded by ``random_state``).
     reference : array-like, shape (>= d,), optional
         Full-data singular values s_1.. (computed with the same builder if omitted).
 
@@ -256,10 +259,10 @@ def eigenvalue_error(X, ms, d: int, *, context: str = "knn", k: int = 10,
     reference = as_float_array(reference, "reference", ndim=1)
     if reference.size < d:
         raise ValueError(f"reference has {reference.size} singular values; expected >= d={d}")
-    rng = check_rng(seed, "seed")
+    rng = check_rng(random_state)
     n_repeats = check_int(n_repeats, "n_repeats", low=1)
     fits = tuple(tuple(subset_contexture(X, m, d, context=context, k=k, bandwidth=bandwidth,
-                                         seed=rng, method=method) for _ in range(n_repeats))
+                                         random_state=rng, method=method) for _ in range(n_repeats))
                  for m in ms)
     estimates = np.array([[fit.eigenvalues for fit in row] for row in fits])
     return EigenvalueError(ms=ms, reference=reference[:d] ** 2, estimates=estimates, fits=fits)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import as_float_array, check_float, check_int, check_rng
+from ._validation import as_float_array, check_float, check_int, check_rng, renamed_random_state
 from .context import check_context
 from .probe import _distribution, _encode_labels
 
@@ -72,8 +72,9 @@ class KernelProbeResult:
         return self.test_error.mean(axis=1)
 
 
+@renamed_random_state("seed")
 def kernel_ridge_probe(kernel, y, n: int, *, betas=(1e-3,), n_repeats: int = 5,
-                       seed: int = 0, train_distribution=None,
+                       random_state: int = 0, train_distribution=None,
                        test_distribution=None) -> KernelProbeResult:
     """Kernel ridge regression on ``n`` labelled inputs, tested exactly on all N inputs.
 
@@ -90,7 +91,7 @@ def kernel_ridge_probe(kernel, y, n: int, *, betas=(1e-3,), n_repeats: int = 5,
     n : int >= 1
     betas : sequence of float > 0
     n_repeats : int >= 1
-    seed : int or numpy Generator
+    random_state : int or numpy Generator
     train_distribution, test_distribution : array-like, shape (N,), optional
 
     Returns
@@ -108,7 +109,7 @@ def kernel_ridge_probe(kernel, y, n: int, *, betas=(1e-3,), n_repeats: int = 5,
     p = _distribution(train_distribution, N, "train_distribution")
     q = p if test_distribution is None else _distribution(test_distribution, N,
                                                          "test_distribution")
-    rng = check_rng(seed, "seed")
+    rng = check_rng(random_state)
     n_repeats = check_int(n_repeats, "n_repeats", low=1)
     err = np.empty((betas.size, n_repeats))
     mse = np.empty((betas.size, n_repeats))

@@ -25,7 +25,7 @@ import warnings
 import numpy as np
 import scipy.sparse as sp
 
-from ._validation import as_float_array, check_int, check_probability_vector
+from ._validation import as_float_array, check_int, check_probability_vector, renamed_random_state
 from .context import Context, check_context
 from . import degeneracy
 from .degeneracy import maybe_scramble
@@ -449,7 +449,8 @@ class ConcatenatedEncoder:
         return f"ConcatenatedEncoder({self.encoders!r})"
 
 
-def fit_concatenated_encoders(contexts, objective: str, dims, *, seed: int = 0,
+@renamed_random_state("seed")
+def fit_concatenated_encoders(contexts, objective: str, dims, *, random_state: int = 0,
                               **fit_kwargs) -> ConcatenatedEncoder:
     """Train one encoder per context, then concatenate their embeddings.
 
@@ -465,8 +466,8 @@ def fit_concatenated_encoders(contexts, objective: str, dims, *, seed: int = 0,
         Any objective of :func:`contexture_lab.fit_encoder`.
     dims : sequence of int
         Dimension of each part.
-    seed : int, default=0
-        Part i is trained with seed ``seed + i``.
+    random_state : int, default=0
+        Part i is trained with seed ``random_state + i`` (``seed`` is its deprecated old name).
     **fit_kwargs : dict
         Passed to :func:`contexture_lab.fit_encoder`.
 
@@ -489,8 +490,8 @@ def fit_concatenated_encoders(contexts, objective: str, dims, *, seed: int = 0,
         check_context(ctx, f"contexts[{i}]")
     _check_same_inputs(contexts, "fit_concatenated_encoders")
     return ConcatenatedEncoder(
-        fit_encoder(ctx, objective, check_int(k, "dims entry", low=1), seed=seed + i,
-                    **fit_kwargs) for i, (ctx, k) in enumerate(zip(contexts, dims)))
+        fit_encoder(ctx, objective, check_int(k, "dims entry", low=1),
+                    random_state=random_state + i, **fit_kwargs) for i, (ctx, k) in enumerate(zip(contexts, dims)))
 
 
 __all__ = ["ConcatenatedEncoder", "MAX_CONCAT_ENTRIES", "MAX_PAIR_FEATURE_ENTRIES",

@@ -25,7 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import as_float_array, check_choice, check_float, check_int, check_rng
+from ._validation import (as_float_array, check_choice, check_float, check_int, check_rng,
+                          renamed_random_state)
 
 __all__ = ["FitResult", "class_subsample", "cvar", "cvar_weights", "doro", "doro_weights",
            "fit_softmax", "flip_labels", "group_errors", "min_norm_interpolant",
@@ -232,7 +233,8 @@ def group_errors(predictions, labels, groups) -> np.ndarray:
     return np.bincount(codes, weights=(pred != lab)) / np.bincount(codes)
 
 
-def class_subsample(y, counts, rng) -> np.ndarray:
+@renamed_random_state("rng")
+def class_subsample(y, counts, random_state=0) -> np.ndarray:
     """Sorted indices of a subsample with ``counts[c]`` random members of each class c.
 
     Classes in sorted order; a count at least the class size keeps the whole class. A
@@ -245,7 +247,7 @@ def class_subsample(y, counts, rng) -> np.ndarray:
     if counts.shape != classes.shape or counts.dtype.kind not in "iu" or (counts < 1).any():
         raise ValueError(f"counts must hold one positive integer per class ({classes.size} "
                          f"classes), got {counts!r}")
-    rng = check_rng(rng, "rng")
+    rng = check_rng(random_state)
     keep = []
     for c, k in zip(classes, counts):
         members = np.flatnonzero(y == c)
@@ -253,7 +255,8 @@ def class_subsample(y, counts, rng) -> np.ndarray:
     return np.sort(np.concatenate(keep))
 
 
-def flip_labels(labels, fraction: float, rng, *, n_classes: int | None = None):
+@renamed_random_state("rng")
+def flip_labels(labels, fraction: float, random_state=0, *, n_classes: int | None = None):
     """Labels with ``round(fraction * n)`` random entries changed to another random class.
 
     Returns
@@ -269,7 +272,7 @@ def flip_labels(labels, fraction: float, rng, *, n_classes: int | None = None):
                                                                low=int(lab.max()) + 1)
     if C < 2:
         raise ValueError("flipping a label needs at least two classes")
-    rng = check_rng(rng, "rng")
+    rng = check_rng(random_state)
     idx = np.sort(rng.choice(lab.size, int(round(fraction * lab.size)), replace=False))
     out = lab.copy()
     out[idx] = (out[idx] + rng.integers(1, C, idx.size)) % C

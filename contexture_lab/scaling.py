@@ -182,7 +182,7 @@ def size_sweep(ctx, d: int, architectures, *, seeds=(0, 1, 2), objective: str = 
     r2, wc, te = (np.full((C, S), np.nan) for _ in range(3))
     for i, hidden in enumerate(archs):
         for j, seed in enumerate(seeds):
-            enc = fit_encoder(ctx, objective, d, seed=int(seed), epochs=epochs, lr=lr,
+            enc = fit_encoder(ctx, objective, d, random_state=int(seed), epochs=epochs, lr=lr,
                               hidden=hidden, device=device, progress=False)
             F = enc.transform(ctx.x_features)
             r2[i, j] = alignment.cca_r2(F, res.left)

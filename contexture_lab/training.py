@@ -3,9 +3,9 @@
 The training loop samples from the :class:`~contexture_lab.Context` (one a ~ P+(.|x) per
 input, fresh every epoch), evaluates one loss of :mod:`contexture_lab.objectives`, and
 steps Adam on the device of :func:`contexture_lab.get_device`. Seeds go in as arguments:
-network initialisation runs under a forked torch RNG seeded with ``seed`` and sampling
-uses ``numpy.random.default_rng(seed)``, so the same seed on the same device gives the same
-numbers and no global random state is touched.
+network initialisation runs under a forked torch RNG seeded with ``random_state`` and
+sampling uses ``numpy.random.default_rng(random_state)``, so the same seed on the same
+device gives the same numbers and no global random state is touched.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from . import objectives as obj
-from ._validation import as_float_array, check_float, check_int
+from ._validation import as_float_array, check_float, check_int, renamed_random_state
 from .context import Context, check_context
 from .degeneracy import maybe_scramble
 from .device import get_device
@@ -227,7 +227,8 @@ def _train(ctx, objective, d, seed, epochs, device, progress, hidden, activation
     return problem, history
 
 
-def fit_encoder(ctx, objective: str, d: int, *, seed: int = 0, epochs: int | None = None,
+@renamed_random_state("seed")
+def fit_encoder(ctx, objective: str, d: int, *, random_state: int = 0, epochs: int | None = None,
                 device=None, progress: bool = True, hidden=(128, 128),
                 activation: str = "relu", lr: float = 3e-3,
                 batch_size: int | None = None, anti_collapse: str | None = None) -> Encoder:
@@ -245,8 +246,9 @@ def fit_encoder(ctx, objective: str, d: int, *, seed: int = 0, epochs: int | Non
         learns the PMI span, see :mod:`contexture_lab.generative`).
     d : int
         Representation dimension.
-    seed : int
-        Seeds network initialisation and sampling; same seed and device, same numbers.
+    random_state : int, default=0
+        Seeds network initialisation and sampling; same seed and device, same numbers
+        (``seed`` is its deprecated old name).
     epochs : int, optional
         Passes over the inputs; default from :data:`DEFAULTS` [objective].
     device : str or torch.device, optional
@@ -302,7 +304,7 @@ def fit_encoder(ctx, objective: str, d: int, *, seed: int = 0, epochs: int | Non
         raise ValueError(f"d={d} exceeds the {ctx.n_inputs} inputs of the context; an encoder "
                          f"of {ctx.n_inputs} inputs has at most {ctx.n_inputs - 1} centred "
                          f"directions, so expected d <= {ctx.n_inputs}")
-    seed = check_int(seed, "seed", low=0)
+    seed = check_int(random_state, "random_state", low=0)
     default_epochs, default_batch = DEFAULTS[objective]
     epochs = default_epochs if epochs is None else check_int(epochs, "epochs", low=1)
     lr = check_float(lr, "lr", low=0.0, low_open=True)

@@ -26,7 +26,7 @@ def test_importance_solution_agrees_with_the_package():
 
 def test_eigenvalue_solution_agrees_with_the_package():
     X = cl.datasets.swiss_roll(80)
-    res = estimation.eigenvalue_error(X, [40], 4, k=6, n_repeats=1, seed=0)
+    res = estimation.eigenvalue_error(X, [40], 4, k=6, n_repeats=1, random_state=0)
     s_ref = np.sqrt(res.reference)
     s_est = np.sqrt(res.estimates[0, 0])
     assert ex.solution("07.eigenvalue_error")(s_est, s_ref) == pytest.approx(res.mae[0])

@@ -77,3 +77,23 @@ def assert_common_check(call, make, error):
     with pytest.raises(error) as info:
         call(make)
     assert len(str(info.value)) > 20          # a message, not a bare exception
+
+
+def bad_input_tests(bad_input=(), common=None):
+    """The two table-driven tests of a module's unit test file, made once here:
+
+        test_bad_input_gets_a_clear_error, test_common_checks = bad_input_tests(BAD_INPUT, COMMON)
+
+    ``bad_input`` rows are ``(id, call, error, match)``; ``common`` maps a name to
+    ``call(make)``, run with every kind of malformed array in :data:`KINDS`. A table left
+    out gives ``None`` in its place (pytest collects nothing for it)."""
+    clear = common_tests = None
+    if bad_input:
+        @pytest.mark.parametrize("call, error, match", clear_error_cases(bad_input))
+        def clear(call, error, match):
+            assert_clear_error(call, error, match)
+    if common:
+        @pytest.mark.parametrize("call, make, error", common_cases(common))
+        def common_tests(call, make, error):
+            assert_common_check(call, make, error)
+    return clear, common_tests

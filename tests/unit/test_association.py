@@ -10,7 +10,7 @@ import contexture_lab as cl
 from contexture_lab import association as A
 
 import bad_input_checks as bic
-from bad_input_checks import assert_common_check, common_cases
+from bad_input_checks import bad_input_tests
 
 
 def hypercube_spectrum(n_bits, flip):
@@ -295,9 +295,7 @@ COMMON = {
 }
 
 
-@pytest.mark.parametrize("call, make, error", common_cases(COMMON))
-def test_common_checks(call, make, error):
-    assert_common_check(call, make, error)
+_, test_common_checks = bad_input_tests((), COMMON)
 
 
 def test_gram_measures_equal_the_spectrum_and_the_kernel_deviation():

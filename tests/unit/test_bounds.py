@@ -40,7 +40,7 @@ def test_measured_estimation_error_approaches_c_over_n():
     N = 200
     F = rng.normal(size=(N, 3))
     y = (F[:, 0] + rng.normal(size=N) > 0).astype(int) + (F[:, 1] > 0.8)
-    curve = bounds.estimation_curve(F, y, [2000], n_repeats=300, seed=0)
+    curve = bounds.estimation_curve(F, y, [2000], n_repeats=300, random_state=0)
     ratio = curve.mean[0] * 2000 / curve.constant
     assert abs(ratio - 1) < 4 * curve.sem[0] * 2000 / curve.constant + 0.05
     assert curve.rate[0] == pytest.approx(curve.constant / 2000)

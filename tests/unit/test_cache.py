@@ -213,7 +213,7 @@ def test_unwritable_folder_degrades_to_memory_with_one_warning(build, tmp_path, 
     with warnings.catch_warnings():
         warnings.simplefilter("error", CacheWarning)
         assert build() is first            # the memory cache serves it
-        build(seed=1)                      # another sweep, same folder: no second warning
+        build(random_state=1)              # another sweep, same folder: no second warning
 
 
 def test_read_only_folder_by_permissions(build, tmp_path):

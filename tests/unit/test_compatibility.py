@@ -7,8 +7,7 @@ import pytest
 import contexture_lab as cl
 
 import bad_input_checks as bic
-from bad_input_checks import (assert_clear_error, assert_common_check, clear_error_cases,
-                              common_cases)
+from bad_input_checks import bad_input_tests
 
 C = cl.compatibility
 
@@ -165,14 +164,7 @@ COMMON = {
 }
 
 
-@pytest.mark.parametrize("call, error, match", clear_error_cases(BAD_INPUT))
-def test_bad_input_gets_a_clear_error(call, error, match):
-    assert_clear_error(call, error, match)
-
-
-@pytest.mark.parametrize("call, make, error", common_cases(COMMON))
-def test_common_checks(call, make, error):
-    assert_common_check(call, make, error)
+test_bad_input_gets_a_clear_error, test_common_checks = bad_input_tests(BAD_INPUT, COMMON)
 
 
 def test_constant_features_carry_nothing():

@@ -10,8 +10,7 @@ from contexture_lab.encoders import (DTYPE, MLP, AttentionLayer, RandomFeatureEn
                                      median_bandwidth)
 
 import bad_input_checks as bic
-from bad_input_checks import (assert_clear_error, assert_common_check, clear_error_cases,
-                              common_cases)
+from bad_input_checks import bad_input_tests
 
 
 def test_mlp_shapes_layers_and_standardisation():
@@ -127,14 +126,8 @@ COMMON = {
 }
 
 
-@pytest.mark.parametrize("call, error, match", clear_error_cases(BAD_INPUT))
-def test_bad_input_gets_a_clear_error(call, error, match):
-    assert_clear_error(call, error, match)
+test_bad_input_gets_a_clear_error, test_common_checks = bad_input_tests(BAD_INPUT, COMMON)
 
-
-@pytest.mark.parametrize("call, make, error", common_cases(COMMON))
-def test_common_checks(call, make, error):
-    assert_common_check(call, make, error)
 
 
 def test_encoder_transform_of_no_rows_is_empty():

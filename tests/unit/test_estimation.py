@@ -7,7 +7,7 @@ import contexture_lab as cl
 from contexture_lab import estimation as est
 
 import bad_input_checks as bic
-from bad_input_checks import assert_common_check, common_cases
+from bad_input_checks import bad_input_tests
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +21,7 @@ def blobs():
 @pytest.mark.parametrize("context, params", [("knn", {"k": 6}), ("rbf", {"bandwidth": 0.4})])
 def test_all_points_give_the_full_decomposition(blobs, context, params):
     full = cl.contexture(est.build_context(blobs, context=context, **params), 6)
-    sub = est.subset_contexture(blobs, blobs.shape[0], 6, context=context, seed=1, **params)
+    sub = est.subset_contexture(blobs, blobs.shape[0], 6, context=context, random_state=1, **params)
     np.testing.assert_array_equal(sub.indices, np.arange(blobs.shape[0]))
     np.testing.assert_allclose(sub.singular_values, full.singular_values, atol=1e-12)
     np.testing.assert_allclose(sub.left, full.left, atol=1e-9)
@@ -30,7 +30,7 @@ def test_all_points_give_the_full_decomposition(blobs, context, params):
 
 def test_knn_extension_against_brute_force(blobs):
     k, d = 5, 4
-    sub = est.subset_contexture(blobs, 50, d, k=k, seed=3)
+    sub = est.subset_contexture(blobs, 50, d, k=k, random_state=3)
     S = sub.indices
     # independent pieces: the 50-point KNN context's own marginal, then nearest neighbours by
     # explicit distances among the subset points that carry context mass
@@ -46,7 +46,7 @@ def test_knn_extension_against_brute_force(blobs):
 
 def test_rbf_extension_against_the_kernel_formula(blobs):
     h = 0.5
-    sub = est.subset_contexture(blobs, 40, 3, context="rbf", bandwidth=h, seed=0)
+    sub = est.subset_contexture(blobs, 40, 3, context="rbf", bandwidth=h, random_state=0)
     S = sub.indices
     x = np.setdiff1d(np.arange(blobs.shape[0]), S)[0]
     w = np.exp(-np.sum((blobs[S] - blobs[x]) ** 2, axis=1) / (2 * h * h))
@@ -55,7 +55,7 @@ def test_rbf_extension_against_the_kernel_formula(blobs):
 
 
 def test_subset_left_functions_obey_the_singular_value_equations(blobs):
-    sub = est.subset_contexture(blobs, 60, 4, k=6, seed=2)
+    sub = est.subset_contexture(blobs, 60, 4, k=6, random_state=2)
     ctx = cl.contexts.knn(blobs[sub.indices], 6)
     s = sub.singular_values
     np.testing.assert_allclose(ctx.expect(sub.subset.right), sub.left[sub.indices] * s,
@@ -68,7 +68,7 @@ def test_eigenvalue_error_decreases_with_m_on_a_smooth_example():
     t = np.linspace(0, 2 * np.pi, 240, endpoint=False)
     X = np.c_[np.cos(t), np.sin(t)]
     res = est.eigenvalue_error(X, [30, 60, 120, 240], 6, context="rbf", bandwidth=0.3,
-                               n_repeats=3, seed=0)
+                               n_repeats=3, random_state=0)
     assert np.all(np.diff(res.mae) < 0) and res.mae[-1] == pytest.approx(0.0, abs=1e-12)
     assert res.mae[0] > 1e-3
     # independently: the documented subsets (one Generator(seed), m by m, repeat by repeat)
@@ -96,7 +96,7 @@ def test_eigenvalue_error_decreases_with_m_on_a_smooth_example():
 
 
 def test_knn_eigenvalues_from_few_points_decay_faster(blobs):
-    res = est.eigenvalue_error(blobs, [30, 120], 8, k=5, n_repeats=2, seed=0)
+    res = est.eigenvalue_error(blobs, [30, 120], 8, k=5, n_repeats=2, random_state=0)
     small = res.estimates[0].mean(axis=0)
     assert small[-1] / small[0] < res.reference[-1] / res.reference[0]
 
@@ -128,9 +128,8 @@ COMMON = {
 }
 
 
-@pytest.mark.parametrize("call, make, error", common_cases(COMMON))
-def test_common_checks(call, make, error):
-    assert_common_check(call, make, error)
+_, test_common_checks = bad_input_tests((), COMMON)
+
 
 
 def test_eigenvalue_error_takes_one_int_as_one_subset_size():

@@ -107,7 +107,7 @@ def test_likelihood_loss_against_numpy_and_soft_targets():
 
 def test_a_trained_likelihood_encoder_learns_the_pmi_span_not_the_contexture():
     ctx = loglin(4.0)
-    enc = cl.fit_encoder(ctx, "likelihood", 3, seed=0, epochs=600, lr=1e-2, hidden=(32, 32),
+    enc = cl.fit_encoder(ctx, "likelihood", 3, random_state=0, epochs=600, lr=1e-2, hidden=(32, 32),
                          device="cpu", progress=False)
     phi = enc.transform(ctx.x_features)
     to_pmi = cl.alignment.cca_r2(phi, gen.pmi_span(ctx, 3))

@@ -7,7 +7,7 @@ import contexture_lab as cl
 from contexture_lab import in_context as ic
 
 import bad_input_checks as bic
-from bad_input_checks import assert_common_check, common_cases
+from bad_input_checks import bad_input_tests
 
 
 def test_random_walk_tokens_follow_edges_and_are_seeded():
@@ -80,9 +80,8 @@ COMMON = {
 }
 
 
-@pytest.mark.parametrize("call, make, error", common_cases(COMMON))
-def test_common_checks(call, make, error):
-    assert_common_check(call, make, error)
+_, test_common_checks = bad_input_tests((), COMMON)
+
 
 
 def test_graph_learning_with_empty_lengths():

@@ -39,7 +39,7 @@ def test_kernel_ridge_matches_the_closed_form_and_the_probe_draws():
     Z = rng.normal(size=(N, 4))
     K = Z @ Z.T + 0.1
     y = rng.integers(0, 3, N)
-    res = kr.kernel_ridge_probe(K, y, 10, betas=[0.01, 1.0], n_repeats=3, seed=7)
+    res = kr.kernel_ridge_probe(K, y, 10, betas=[0.01, 1.0], n_repeats=3, random_state=7)
     # the same draws as probe.linear_probe with the same seed
     g = np.random.default_rng(7)
     onehot = np.eye(3)[y]

@@ -9,8 +9,7 @@ import contexture_lab as cl
 from contexture_lab import probe, shift
 
 import bad_input_checks as bic
-from bad_input_checks import (assert_clear_error, assert_common_check, clear_error_cases,
-                              common_cases)
+from bad_input_checks import bad_input_tests
 
 
 @pytest.fixture
@@ -309,11 +308,4 @@ COMMON = {
 }
 
 
-@pytest.mark.parametrize("call, error, match", clear_error_cases(BAD_INPUT))
-def test_bad_input_gets_a_clear_error(call, error, match):
-    assert_clear_error(call, error, match)
-
-
-@pytest.mark.parametrize("call, make, error", common_cases(COMMON))
-def test_common_checks(call, make, error):
-    assert_common_check(call, make, error)
+test_bad_input_gets_a_clear_error, test_common_checks = bad_input_tests(BAD_INPUT, COMMON)

@@ -154,3 +154,13 @@ def test_class_subsample():
     assert np.bincount(y[sub]).tolist() == [5, 2, 3]
     with pytest.raises(ValueError, match="one positive integer per class"):
         robust.class_subsample(y, np.array([1, 2]), 0)
+
+
+def test_rng_is_the_deprecated_name_of_random_state():
+    y = np.arange(30) % 3
+    with pytest.warns(FutureWarning, match="'rng' is renamed 'random_state'"):
+        old = robust.flip_labels(y, 0.2, rng=1)
+    new = robust.flip_labels(y, 0.2, random_state=1)
+    np.testing.assert_array_equal(old[0], new[0])
+    np.testing.assert_array_equal(robust.class_subsample(y, np.array([2, 2, 2]), 3),
+                                  robust.class_subsample(y, np.array([2, 2, 2]), random_state=3))

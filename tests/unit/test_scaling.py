@@ -37,7 +37,7 @@ def test_sweep_measures_exactly_and_no_encoder_beats_the_floor(tmp_path):
     # the first bit is a Walsh function of degree 1: in the top-4 span, so no error left
     assert sw.contexture_task_error == pytest.approx(0.0, abs=1e-12)
     # each entry is the measurement of the encoder fit_encoder trains with that seed
-    enc = cl.fit_encoder(CUBE, "kise", 4, seed=1, epochs=40, hidden=(16, 16), device="cpu",
+    enc = cl.fit_encoder(CUBE, "kise", 4, random_state=1, epochs=40, hidden=(16, 16), device="cpu",
                          progress=False)
     F = enc.transform(CUBE.x_features)
     assert sw.r2[2, 1] == pytest.approx(cl.alignment.cca_r2(F, cl.contexture(CUBE, 4).left))

@@ -8,7 +8,7 @@ import contexture_lab as cl
 from contexture_lab import shift
 
 import bad_input_checks as bic
-from bad_input_checks import assert_common_check, common_cases
+from bad_input_checks import bad_input_tests
 
 
 @pytest.fixture
@@ -82,9 +82,8 @@ COMMON = {
 }
 
 
-@pytest.mark.parametrize("call, make, error", common_cases(COMMON))
-def test_common_checks(call, make, error):
-    assert_common_check(call, make, error)
+_, test_common_checks = bad_input_tests((), COMMON)
+
 
 
 def test_shift_by_feature_extreme_strength_and_values():

@@ -8,7 +8,7 @@ import contexture_lab as cl
 from contexture_lab.training import OBJECTIVES, dae_span
 
 import bad_input_checks as bic
-from bad_input_checks import assert_clear_error, clear_error_cases
+from bad_input_checks import bad_input_tests
 
 # {0,1}^4 with bit flips: s = 0.8 (x4, the single-bit Walsh functions), then 0.64 (x6)
 CUBE = cl.contexts.hypercube(4, 0.1)
@@ -143,7 +143,7 @@ def test_a_transposed_implementation_fails_the_recovery_test():
 
 
 def test_same_seed_same_numbers_other_seed_other_numbers():
-    a, b, c = (fit("svme", epochs=5, seed=s) for s in (3, 3, 4))
+    a, b, c = (fit("svme", epochs=5, random_state=s) for s in (3, 3, 4))
     assert np.array_equal(a.transform(CUBE.x_features), b.transform(CUBE.x_features))
     assert a.history == b.history
     assert not np.allclose(a.transform(CUBE.x_features), c.transform(CUBE.x_features))
@@ -238,9 +238,7 @@ BAD_INPUT = [
 ]
 
 
-@pytest.mark.parametrize("call, error, match", clear_error_cases(BAD_INPUT))
-def test_bad_input_gets_a_clear_error(call, error, match):
-    assert_clear_error(call, error, match)
+test_bad_input_gets_a_clear_error, _ = bad_input_tests(BAD_INPUT, None)
 
 
 def test_dae_span_within_the_rank():
@@ -256,3 +254,12 @@ def test_diverging_training_says_so():
     with pytest.raises(ValueError, match=r"training diverged.*epoch \d+ of 5.*lr=1e\+200"):
         cl.fit_encoder(cl.contexts.knn(data.X, 5), "spectral_contrastive", 2, epochs=5,
                        lr=1e200, progress=False, device="cpu")
+
+
+def test_seed_is_the_deprecated_name_of_random_state():
+    with pytest.warns(FutureWarning, match="'seed' is renamed 'random_state'"):
+        old = fit("svme", epochs=3, seed=5)
+    new = fit("svme", epochs=3, random_state=5)
+    np.testing.assert_array_equal(old.transform(np.eye(4)), new.transform(np.eye(4)))
+    with pytest.raises(TypeError, match="only random_state"):
+        fit("svme", epochs=3, seed=5, random_state=5)
