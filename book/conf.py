@@ -77,7 +77,8 @@ html_extra_path = ["_root"]
 sys.path.insert(0, str(HERE.parent))
 extensions += ["sphinx.ext.autodoc", "sphinx.ext.autosummary", "sphinx.ext.napoleon"]
 include_patterns += ["book/api.md", "book/api/*.rst"]
-templates_path = [str(HERE / "_templates")]   # absolute: autosummary reads it from the source folder
+# absolute: autosummary reads templates_path from the source folder, Sphinx from book/
+templates_path = [str(HERE / "_templates")]
 autosummary_generate = True
 autosummary_ignore_module_all = True
 autodoc_mock_imports = ["numpy", "scipy", "torch", "sklearn", "matplotlib", "matplotlib_inline",

@@ -14,7 +14,8 @@ strength from the spectrum s_1 >= s_2 >= ... (s_0 = 1 excluded, as everywhere in
   own measure, not one from the sources);
 - :func:`n_components`: connected components of the support of P (= multiplicity of s = 1).
 
-Knobs move the strength (:data:`~contexture_lab.contexts.KNOBS`): KNN ``k``, RBF ``bandwidth``, random-walk
+Knobs move the strength (:data:`~contexture_lab.contexts.KNOBS`): KNN ``k``, RBF ``bandwidth``,
+random-walk
 ``steps``, hypercube ``flip`` and attention ``temperature``;
 :func:`contexture_lab.contexts.knob_contexts` builds one context per knob value (kept here
 under the same name) and :func:`sweep` adds their spectra and top left functions.

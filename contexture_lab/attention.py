@@ -151,7 +151,7 @@ def attention_context(queries, keys, temperature: float = 1.0, *, weights=None,
     temperature : float > 0, default 1.0
         Divides the scores; ``temperature=1`` is standard scaled dot-product attention.
         Small values approach hard (arg-max) attention, large values uniform attention.
-    weights : None, "stationary" or array-like of shape (N,), keyword-only
+    weights : None, "stationary" or array-like of shape (N,), default=None
         The marginal of X. ``None``: uniform queries. An array: positive weights,
         normalised to sum to 1. ``"stationary"`` (square attention only): the stationary
         distribution of the attention matrix, which makes self-attention with a
@@ -334,8 +334,8 @@ def stack_attention(tokens, W_Q, W_K=None, n_layers: int = 2, temperature: float
     ----------
     tokens : array-like or torch.Tensor, shape (N, p)
     W_Q, W_K : shape (p, dim); W_K defaults to W_Q
-    n_layers : int >= 1
-    temperature : float > 0
+    n_layers : int >= 1, default=2
+    temperature : float > 0, default=1.0
     W_V : shape (p, p), optional (default identity)
     device : optional
 

@@ -114,9 +114,9 @@ def estimation_curve(features, y, ns, *, d: int | None = None, n_repeats: int = 
     y : array-like, shape (N,)
     ns : sequence of int >= 2
     d : int, optional
-    n_repeats : int >= 2
+    n_repeats : int >= 2, default=40
     random_state : int, default=0
-    alpha : float >= 0
+    alpha : float >= 0, default=1e-8
 
     Returns
     -------

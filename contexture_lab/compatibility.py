@@ -159,7 +159,7 @@ def optimal_worst_case_error(singular_values, d: int, eps: float, *,
         Encoder dimension.
     eps : float
         Compatibility slack: F_eps = {f : E f = 0, rho(f) >= 1 - eps}.
-    check_range : bool
+    check_range : bool, default=True
         Raise ``ValueError`` for eps outside the theorem's range (default). With False the
         formula is evaluated for any eps with a non-empty F_eps (eps >= 1 - s_1); it is then
         the contexture's worst case, but no longer certified optimal.

@@ -82,7 +82,7 @@ class MLP(nn.Module):
     in_features, out_features : int
     hidden : tuple of int, default (256, 256)
         Widths of the hidden layers (empty: a linear map).
-    activation : {"relu", "tanh", "gelu", "silu"}
+    activation : {"relu", "tanh", "gelu", "silu"}, default="relu"
     mean, scale : array-like, shape (in_features,), optional
         Inputs are standardised as ``(x - mean) / scale`` before the first layer (a fixed
         buffer, not trained); default no change.
@@ -267,13 +267,13 @@ class RandomFeatureEncoder:
 
     Parameters
     ----------
-    n_features : int
+    n_features : int, default=512
         m, the number of random features.
     bandwidth : float, optional
         RBF bandwidth; default the median pairwise distance of the inputs.
     ridge : float, default 1e-6
         Added to the covariance, relative to its mean diagonal (numerical stability).
-    random_state : int or numpy Generator
+    random_state : int or numpy Generator, default=0
 
     Attributes (after ``fit``)
     --------------------------
@@ -356,17 +356,24 @@ class AttentionLayer:
 
     Parameters
     ----------
-    dim : int            token dimension p (values keep it: W_V is p x p)
-    key_dim : int        query/key dimension k
-    temperature : float > 0
-    init_scale : float   standard deviation of the initial W_Q, W_K entries (small: the
-                         initial attention is nearly uniform, an almost independent context)
-    random_state : int   seed of a torch Generator for the initial weights and batches
-    device : optional    defaults to :func:`contexture_lab.get_device`
+    dim : int
+        Token dimension p (values keep it: W_V is p x p).
+    key_dim : int, default=8
+        Query/key dimension k.
+    temperature : float > 0, default=1.0
+        Divides the attention scores.
+    init_scale : float, default=0.05
+        Standard deviation of the initial W_Q, W_K entries (small: the initial attention
+        is nearly uniform, an almost independent context).
+    random_state : int, default=0
+        Seed of a torch Generator for the initial weights and batches.
+    device : str or torch.device, optional
+        Defaults to :func:`contexture_lab.get_device`.
 
     Attributes
     ----------
-    history_ : list of float   mean training loss per epoch (after :meth:`fit`)
+    history_ : list of float
+        Mean training loss per epoch (after :meth:`fit`).
     """
 
     def __init__(self, dim: int, key_dim: int = 8, *, temperature: float = 1.0,

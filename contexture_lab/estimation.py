@@ -149,14 +149,14 @@ def subset_contexture(X, m: int, d: int, *, context: str = "knn", k: int = 10,
         Subset size (sampled without replacement with ``random_state``).
     d : int >= 1
         Number of singular pairs (s_0 = 1 excluded).
-    context : {"knn", "rbf"}
-    k : int
+    context : {"knn", "rbf"}, default="knn"
+    k : int, default=10
         Neighbours of the KNN context (the same k as the full-data context).
-    bandwidth : float
+    bandwidth : float, default=None
         Bandwidth of the RBF context.
-    random_state : int or numpy Generator
+    random_state : int or numpy Generator, default=0
         Draws the subset.
-    method : str
+    method : str, default="auto"
         Solver passed to :func:`contexture_lab.contexture`.
 
     Returns
@@ -232,14 +232,25 @@ def eigenvalue_error(X, ms, d: int, *, context: str = "knn", k: int = 10,
     Parameters
     ----------
     X : array-like, shape (N, p)
+        The data points.
     ms : int or sequence of int
         Subset sizes, each in [d + 2, N] (a single int: one size).
     d : int
-    context, k, bandwidth, method : as in :func:`subset_contexture`
-    n_repeats : int
+        Number of eigenvalues.
+    context : {"knn", "rbf"}, default="knn"
+        The context builder, as in :func:`subset_contexture`.
+    k : int, default=10
+        Neighbours of the KNN context.
+    bandwidth : float, optional
+        Bandwidth of the RBF context.
+    n_repeats : int, default=3
         Random subsets per m (drawn from one Generator seeded by ``random_state``).
+    random_state : int or numpy.random.Generator, default=0
+        Seed of the subsets (``seed`` is its deprecated old name).
     reference : array-like, shape (>= d,), optional
         Full-data singular values s_1.. (computed with the same builder if omitted).
+    method : str, default="auto"
+        Solver of :func:`contexture_lab.contexture`.
 
     Returns
     -------

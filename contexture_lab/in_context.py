@@ -32,7 +32,7 @@ def random_walk_tokens(W, length: int, random_state=0, *, start: int | None = No
     W : array-like, shape (n, n)
         Symmetric non-negative edge weights; every node needs an edge.
     length : int >= 1
-    random_state : int or numpy Generator
+    random_state : int or numpy Generator, default=0
     start : int, optional
         First node (default: drawn uniformly).
 
@@ -72,8 +72,8 @@ def walk_context(walk, n_nodes: int, *, window: int = 1, smoothing: float = 1.0)
     walk : array-like of int, shape (T,)
         Node indices in [0, n_nodes).
     n_nodes : int
-    window : int >= 1
-    smoothing : float > 0
+    window : int >= 1, default=1
+    smoothing : float > 0, default=1.0
 
     Returns
     -------
@@ -192,11 +192,17 @@ def graph_learning(W, lengths, *, d: int = 2, window: int = 1, smoothing: float 
 
     Parameters
     ----------
-    W : array-like, shape (n, n)   symmetric graph (e.g. ``datasets.grid_graph(4, 4)``)
-    lengths : sequence of int      prefix lengths, each >= 1
-    d : int                        number of singular functions (2 for a layout)
-    window, smoothing              see :func:`walk_context`
-    random_state : int or numpy Generator
+    W : array-like, shape (n, n)
+        Symmetric graph (e.g. ``datasets.grid_graph(4, 4)``).
+    lengths : int or sequence of int
+        Prefix lengths, each >= 1.
+    d : int, default=2
+        Number of singular functions (2 for a layout).
+    window : int, default=1
+        See :func:`walk_context`.
+    smoothing : float, default=1.0
+        See :func:`walk_context`.
+    random_state : int or numpy Generator, default=0
 
     Returns
     -------

@@ -181,7 +181,7 @@ def non_contrastive(z, z_pos, *, var_weight: float = VAR_WEIGHT,
     ----------
     z, z_pos : Tensor, shape (b, d)
         The two members of each positive pair.
-    var_weight, cov_weight : float
+    var_weight, cov_weight : float, default=10.0
         Weights of :func:`variance_covariance_penalty`, applied to both z and z_pos.
 
     Returns
@@ -222,9 +222,9 @@ def svme(phi, psi, *, anti_collapse: str = "phi", var_weight: float = VAR_WEIGHT
         Phi(x_i), the input encoder.
     psi : Tensor, shape (b, d)
         Psi(a_i), the context encoder, at one a_i ~ P+(.|x_i) per row.
-    anti_collapse : {"phi", "psi"}
+    anti_collapse : {"phi", "psi"}, default="phi"
         The encoder that carries the variance/covariance terms.
-    var_weight, cov_weight : float
+    var_weight, cov_weight : float, default=10.0
         Weights of :func:`variance_covariance_penalty`.
 
     Returns
@@ -258,7 +258,7 @@ def kise(z, gram, weights=None, *, var_weight: float = VAR_WEIGHT,
     weights : Tensor, shape (b,), optional
         Probability of each batch point; uniform by default. With the whole input set as the
         batch and ``weights = p_x`` the value is the exact population objective.
-    var_weight, cov_weight : float
+    var_weight, cov_weight : float, default=10.0
 
     Returns
     -------
@@ -293,7 +293,7 @@ def laplacian(z, z_neighbour, *, var_weight: float = VAR_WEIGHT,
         Phi(u) at nodes u ~ p_x.
     z_neighbour : Tensor, shape (b, d)
         Phi(v) at one neighbour v ~ P+(.|u) of each (same encoder, same graph).
-    var_weight, cov_weight : float
+    var_weight, cov_weight : float, default=10.0
         Anti-collapse terms on ``z`` (the covariance is taken under p_x).
 
     Returns

@@ -123,7 +123,7 @@ def size_sweep(ctx, d: int, architectures, *, seeds=(0, 1, 2), objective: str = 
         Representation dimension; s_d > s_{d+1} is required (a unique target span).
     architectures : sequence of tuple of int
         Hidden widths of each encoder, e.g. ``[(8,), (64,), (64, 64)]`` (equal widths).
-    seeds : sequence of int
+    seeds : sequence of int, default=(0, 1, 2)
         One training run per seed and architecture.
     objective, epochs, lr
         Passed to :func:`contexture_lab.fit_encoder`: the same budget for every size.
@@ -131,11 +131,11 @@ def size_sweep(ctx, d: int, architectures, *, seeds=(0, 1, 2), objective: str = 
         Slack of F_eps; default the middle of the theorem's range.
     task : array-like, shape (N,) or (N, k), optional
         A downstream task (e.g. one-hot labels) for the exact relative probe error.
-    worst_case : bool
+    worst_case : bool, default=True
         Compute the worst-case error (about N^3 per dual step; False skips it).
     device : optional
         Training device; default :func:`contexture_lab.get_device`.
-    cache : bool
+    cache : bool, default=True
         Read and write the on-disk sweep cache.
     cache_dir : path-like, optional
         Default ``contexture_lab._cache.default_cache_dir()``.

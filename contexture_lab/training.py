@@ -253,11 +253,13 @@ def fit_encoder(ctx, objective: str, d: int, *, random_state: int = 0, epochs: i
         Passes over the inputs; default from :data:`DEFAULTS` [objective].
     device : str or torch.device, optional
         Default :func:`contexture_lab.get_device`.
-    progress : bool
+    progress : bool, default=True
         Show a tqdm progress bar.
-    hidden, activation
-        Architecture of the MLP(s), see :class:`~contexture_lab.encoders.MLP`.
-    lr : float
+    hidden : tuple of int, default=(128, 128)
+        Widths of the MLP's hidden layers (see :class:`~contexture_lab.encoders.MLP`).
+    activation : {"relu", "tanh", "gelu", "silu"}, default="relu"
+        The MLP's activation.
+    lr : float, default=3e-3
         Adam learning rate.
     batch_size : int, optional
         Inputs per step; default from :data:`DEFAULTS` [objective] (the whole input set for

@@ -84,7 +84,8 @@ class Sweep(Protocol):
         """Position of a knob value on ``values`` (:func:`~contexture_lab.explore.grid_index`)."""
 
     def d_index(self, d) -> int:
-        """Position of an encoder dimension on ``d_values`` (:func:`~contexture_lab.explore.grid_index`)."""
+        """Position of an encoder dimension on ``d_values``
+        (:func:`~contexture_lab.explore.grid_index`)."""
 
 
 class GridLookup:

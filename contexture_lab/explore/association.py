@@ -1,4 +1,5 @@
-"""Precomputed association sweeps behind :func:`contexture_lab.widgets.association.association_explorer`.
+"""Precomputed association sweeps behind
+:func:`contexture_lab.widgets.association.association_explorer`.
 
 A sweep turns a knob (THEORY.md section 5) over a grid and stores, for every knob value,
 everything a slider step shows: the spectrum s_1..s_d0 (d0 = 512 where the context has
@@ -325,9 +326,9 @@ def build_sweep(knob: str, values, *, y=None, d: int = 32, d_values=(2, 4, 8, 16
         As in :func:`contexture_lab.contexts.knob_contexts`.
     y : array-like, shape (N,), optional
         Labels of the probe's task; without them ``probe_error`` is NaN.
-    d : int
+    d : int, default=32
         Number of singular functions kept per knob value (capped by the context's size).
-    d_values : sequence of int
+    d_values : sequence of int, default=(2, 4, 8, 16, 32)
         Encoder dimensions at which the probe is evaluated (each <= d).
     d0 : int, default 512
         Number of singular values kept per knob value (capped by the context's size); the
@@ -344,9 +345,9 @@ def build_sweep(knob: str, values, *, y=None, d: int = 32, d_values=(2, 4, 8, 16
         an int; old name ``seed``). The seeded bases of a cluster do not depend on it:
         they are the bases 0 .. n_bases - 1 of
         :func:`contexture_lab.degeneracy.cluster_bases`.
-    beta : float
+    beta : float, default=1.0
         Of :func:`contexture_lab.association.tau`.
-    cache : bool
+    cache : bool, default=True
         Read and write the memory and disk caches.
     cache_dir : path-like, optional
         Defaults to :func:`default_cache_dir`.

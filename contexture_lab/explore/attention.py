@@ -129,7 +129,7 @@ def cluster_probe_error(res, labels, d: int, *, n_bases: int = 10, n_per_class: 
         shape (N, k), k >= d; a cluster that runs to column k is taken to end there).
     labels : array-like, shape (N,)
     d : int, 1 <= d <= k
-    n_bases : int >= 2
+    n_bases : int >= 2, default=10
         Seeded bases of a split cluster (the bases 0 .. n_bases - 1, whatever the seed).
     n_per_class, random_state
         As in :func:`contexture_lab.probe.probe_error` (``random_state``: the probe's
@@ -176,17 +176,17 @@ def temperature_sweep(tokens, labels, temperatures=None, *, keys=None, d: int = 
         Keys of a head whose queries are ``tokens`` (e.g. from
         :func:`contexture_lab.pretrained.head_queries_keys`); temperature 1 is then that
         head's own attention.
-    d : int
+    d : int, default=20
         Number of singular functions the probe reads.
     n_per_class, random_state
         Labelled samples per class and seed of :func:`contexture_lab.probe.probe_error`
         (old name ``seed``).
-    n_bases : int >= 2
+    n_bases : int >= 2, default=10
         Random completions of the cluster where the cut at d splits one
         (:func:`cluster_probe_error`).
     device : optional
         Where the attention scores are computed.
-    progress : bool
+    progress : bool, default=True
         Show a tqdm progress bar over the temperatures.
 
     Returns

@@ -261,16 +261,16 @@ def build_sweep(parents: dict, pairs, y, *, weights=(0.25, 0.5, 0.75, 0.9),
         Pairs to mix, by parent name (order matters for convolution).
     y : array-like, shape (N,)
         Labels of the probe's task.
-    weights : sequence of float in [0, 1]
+    weights : sequence of float in [0, 1], default=(0.25, 0.5, 0.75, 0.9)
         Weights of the first context for the convex combinations.
-    depths : sequence of int >= 1
+    depths : sequence of int >= 1, default=(1, 2)
         Convolution depths.
-    operations : sequence of str
+    operations : sequence of str, default=tuple(OPERATIONS)
         A subset of :data:`OPERATIONS`.
     d, d_values, n_per_class, n_repeats, random_state, beta
         Contexture size, probe dimensions (each <= d), probe settings (``random_state``:
         the probe's seed, old name ``seed``) and tau's beta.
-    progress : bool
+    progress : bool, default=True
         Show a tqdm progress bar over the grid points (a sweep takes seconds).
     """
     if not isinstance(parents, dict) or len(parents) < 2:

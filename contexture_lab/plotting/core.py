@@ -45,7 +45,8 @@ def lab_style():
 
 
 def use_lab_style() -> None:
-    """Apply :data:`~contexture_lab.plotting.core.LAB_STYLE` for the rest of the session (call once in a notebook).
+    """Apply :data:`~contexture_lab.plotting.core.LAB_STYLE` for the rest of the session (call
+    once in a notebook).
 
     In a Jupyter kernel, inline figures are also stored as retina PNGs (twice the pixels
     of their nominal size), crisp on high-resolution screens and projectors.

@@ -125,7 +125,7 @@ def problems(fig, *, inside_figure: bool = True) -> list[str]:
     Parameters
     ----------
     fig : matplotlib.figure.Figure
-    inside_figure : bool
+    inside_figure : bool, default=True
         Report text that falls outside the figure. Off for figures saved with
         ``bbox_inches="tight"`` (as Jupyter's inline backend does), which grow to hold it.
     """

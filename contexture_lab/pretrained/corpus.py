@@ -57,7 +57,8 @@ def load_corpus(n: int | None = None, *, random_state: int = 0, max_words: int |
         Keep only sentences with at most this many whitespace-separated words (before
         subsampling).
     sources : list of str, optional
-        Keep only these sources (keys of :data:`~contexture_lab.pretrained.artefacts.CORPUS_FILES`).
+        Keep only these sources (keys of
+        :data:`~contexture_lab.pretrained.artefacts.CORPUS_FILES`).
 
     Returns
     -------

@@ -34,15 +34,15 @@ class Forward:
         Mean over each text's real tokens of the hidden state after the embedding layer
         (index 0) and after each of the L layers; ``pooled[-1]`` is the sentence embedding
         (MiniLM's published pooling; normalise rows for cosine similarity).
-    attentions : ndarray, shape (n, L, H, T, T), or None
+    attentions : ndarray, shape (n, L, H, T, T), or None, default=None
         Attention probabilities of every head (rows over real keys sum to 1).
-    states : ndarray, shape (n, L + 1, T, dim), or None
+    states : ndarray, shape (n, L + 1, T, dim), or None, default=None
         Every token's hidden state at every depth.
-    words : ndarray of int, shape (V,), or None
+    words : ndarray of int, shape (V,), or None, default=None
         Token ids whose mean state was collected.
-    word_states : ndarray, shape (L + 1, V, dim), or None
+    word_states : ndarray, shape (L + 1, V, dim), or None, default=None
         Mean hidden state of each token id of ``words`` over its occurrences (NaN if none).
-    word_counts : ndarray of int, shape (V,), or None
+    word_counts : ndarray of int, shape (V,), or None, default=None
     """
 
     input_ids: np.ndarray
@@ -97,7 +97,7 @@ def forward(name: str, texts, *, max_length: int = 64, attentions: bool = False,
     name : str
         A key of :data:`~contexture_lab.pretrained.artefacts.MODELS`.
     texts : list of str, length n
-    max_length : int, keyword-only
+    max_length : int, default=64
         Tokens per text after truncation (special tokens included).
     attentions, states : bool, keyword-only
         Also return every head's attention matrix / every token's hidden state (memory grows
@@ -113,7 +113,7 @@ def forward(name: str, texts, *, max_length: int = 64, attentions: bool = False,
         Texts per pass; default 32 for the encoders and 8 for the decoder (its 30 layers'
         activations, on top of its 540 MB of weights, stay under the lab's memory budget).
     device : optional
-    cache : bool
+    cache : bool, default=True
         Read and write the on-disk cache (``$CONTEXTURE_LAB_CACHE``).
 
     Returns

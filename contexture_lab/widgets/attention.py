@@ -17,7 +17,7 @@ class AttentionExplorer(Explorer):
     sweep : contexture_lab.explore.attention.TemperatureSweep
     temperature : float, optional
         Initial temperature (nearest grid value); default the middle of the grid.
-    k : int
+    k : int, default=40
         Number of singular values drawn.
     """
 

@@ -116,7 +116,7 @@ class Explorer:
         Control name -> widget. The names are the keywords of :meth:`update` and of the
         subclass's ``_redraw``. Changing a widget's ``value`` (a slider step in the
         browser) triggers exactly one redraw.
-    figsize : tuple of float
+    figsize : tuple of float, default=(9.0, 3.6)
         Figure size in inches (drawn at the lab style's dpi).
 
     Attributes
