@@ -35,6 +35,23 @@ def leverage(features, *, distribution=None) -> np.ndarray:
     ``Sigma = E[psi psi^T]`` under the distribution (default uniform). Its mean under that
     distribution is the number of columns of psi (p + 1) when Sigma is invertible, and it
     equals ``1 + ||phi(x)||^2`` for features orthonormal and centred under it.
+
+    Parameters
+    ----------
+    features : array-like, shape (N, p)
+        phi on every input.
+    distribution : array-like, shape (N,), optional
+        Probability vector over the inputs; uniform by default.
+
+    Returns
+    -------
+    ndarray, shape (N,)
+
+    Examples
+    --------
+    >>> import contexture_lab as cl
+    >>> cl.bounds.leverage([[1.0], [-1.0]])          # 1 + phi^2, phi orthonormal and centred
+    array([2., 2.])
     """
     F = as_float_array(features, "features", ndim=2)
     q = _distribution(distribution, F.shape[0], "distribution")

@@ -84,7 +84,23 @@ def _check_params(context, k, bandwidth):
 
 
 def build_context(X, *, context: str = "knn", k: int = 10, bandwidth: float | None = None):
-    """The context on the points X with the builder :func:`subset_contexture` uses."""
+    """The context on the points X with the builder :func:`subset_contexture` uses.
+
+    Parameters
+    ----------
+    X : array-like, shape (n, p)
+        The points.
+    context : {"knn", "rbf"}, default="knn"
+        The builder, as in :func:`subset_contexture`.
+    k : int, default=10
+        Neighbours of the KNN context.
+    bandwidth : float, optional
+        Bandwidth of the RBF context.
+
+    Returns
+    -------
+    Context, shape (n, n)
+    """
     param = _check_params(context, k, bandwidth)
     return contexts.knn(X, param) if context == "knn" else contexts.rbf(X, param)
 
@@ -101,7 +117,12 @@ def extension_conditional(X_query, X_subset, p_a, *, context: str = "knn", k: in
         The subset points; they are the context values of the m-point context.
     p_a : array-like, shape (m,)
         Context marginal of the m-point context (KNN uses only values with p_a > 0).
-    context, k, bandwidth : as in :func:`subset_contexture`
+    context : {"knn", "rbf"}, default="knn"
+        The builder, as in :func:`subset_contexture`.
+    k : int, default=10
+        Neighbours of the KNN context.
+    bandwidth : float, optional
+        Bandwidth of the RBF context.
 
     Returns
     -------
