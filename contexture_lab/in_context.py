@@ -107,6 +107,13 @@ def graph_eigenvectors(W, d: int) -> tuple[np.ndarray, np.ndarray]:
     spans (R2_CCA) with a d that ends at a gap, and use
     :meth:`GraphLearning.aligned_layouts` to draw them.
 
+    Parameters
+    ----------
+    W : array-like, shape (n, n)
+        Symmetric non-negative edge weights; every node needs an edge.
+    d : int
+        Number of eigenpairs, 1 <= d <= n - 1.
+
     Returns
     -------
     eigenvalues : ndarray, shape (d,)
@@ -254,6 +261,26 @@ def cluster_sequences(n_sequences: int, n_tokens: int = 24, n_classes: int = 4,
     noise of standard deviation ``noise``. No single token knows its centre: the best
     answer averages the tokens of the same class, which is what an attention layer can
     learn (its context then approaches the label context of the sequence).
+
+    Parameters
+    ----------
+    n_sequences : int
+        Number of sequences B, >= 1.
+    n_tokens : int, default=24
+        Tokens per sequence, >= 2.
+    n_classes : int, default=4
+        Classes per sequence, 1 to ``n_tokens`` (each class gets about the same count).
+    dim : int, default=8
+        Token dimension p.
+    noise : float, default=0.6
+        Standard deviation of the noise around each class centre.
+    random_state : int or numpy.random.Generator, default=0
+        Seed of the centres, labels and noise.
+
+    Returns
+    -------
+    ClusterSequences
+        ``tokens`` (B, n, p), ``labels`` (B, n), ``targets`` (B, n, p).
     """
     B = check_int(n_sequences, "n_sequences", low=1)
     n = check_int(n_tokens, "n_tokens", low=2)

@@ -121,6 +121,27 @@ def variance_covariance_penalty(z, weights=None, eps: float = 1e-4):
     zero exactly when Cov(z) has unit-or-larger variances and no correlations, so together
     they approximate the constraint Cov(Phi) = I. ``weights`` (b,) turn the batch into a
     weighted sample (e.g. the marginal p_x in full-batch training).
+
+    Parameters
+    ----------
+    z : torch.Tensor, shape (b, d)
+        A batch of embeddings, b >= 2.
+    weights : array-like or torch.Tensor, shape (b,), default=None
+        Batch weights; ``None`` weighs the rows equally.
+    eps : float, default=1e-4
+        Added to each variance before its square root.
+
+    Returns
+    -------
+    variance : torch.Tensor, shape ()
+    covariance : torch.Tensor, shape ()
+
+    Examples
+    --------
+    >>> import torch
+    >>> v, c = variance_covariance_penalty(torch.tensor([[1.0, 0.0], [-1.0, 0.0]]))
+    >>> round(float(v), 4), float(c)     # the second coordinate has collapsed
+    (0.495, 0.0)
     """
     # an unweighted covariance needs two rows (the unbiased b / (b - 1) factor)
     _check_embedding(z, "z", min_rows=1 if weights is not None else 2)

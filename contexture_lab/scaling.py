@@ -70,7 +70,27 @@ class SizeSweep:
 
 
 def parameter_count(in_features: int, hidden, out_features: int) -> int:
-    """Weights and biases of an MLP ``in_features -> hidden... -> out_features``."""
+    """Weights and biases of an MLP ``in_features -> hidden... -> out_features``.
+
+    Parameters
+    ----------
+    in_features : int
+        Input width.
+    hidden : sequence of int
+        Hidden widths.
+    out_features : int
+        Output width.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> import contexture_lab as cl
+    >>> cl.scaling.parameter_count(2, (3,), 1)     # (2 + 1) * 3 + (3 + 1) * 1
+    13
+    """
     widths = [check_int(in_features, "in_features", low=1),
               *(check_int(h, "hidden width", low=1) for h in hidden),
               check_int(out_features, "out_features", low=1)]
@@ -125,8 +145,12 @@ def size_sweep(ctx, d: int, architectures, *, seeds=(0, 1, 2), objective: str = 
         Hidden widths of each encoder, e.g. ``[(8,), (64,), (64, 64)]`` (equal widths).
     seeds : sequence of int, default=(0, 1, 2)
         One training run per seed and architecture.
-    objective, epochs, lr
+    objective : str, default="kise"
         Passed to :func:`contexture_lab.fit_encoder`: the same budget for every size.
+    epochs : int, default=150
+        Passed to :func:`contexture_lab.fit_encoder`.
+    lr : float, default=3e-3
+        Passed to :func:`contexture_lab.fit_encoder`.
     eps : float, optional
         Slack of F_eps; default the middle of the theorem's range.
     task : array-like, shape (N,) or (N, k), optional

@@ -342,6 +342,17 @@ def dae_span(ctx, d: int) -> np.ndarray:
     the mu_i through the matrix S C C^T S: only when C C^T is diagonal does each mu_i simply
     keep its own weight s_i ||c_i||; in general the directions mix, and this function
     computes the exact span. Returned orthonormal in L2(P_X), mean zero.
+
+    Parameters
+    ----------
+    ctx : Context
+        The context (N x M), with ``a_features`` (M, q).
+    d : int
+        Number of directions, at most the rank of x -> E[h(A) | x].
+
+    Returns
+    -------
+    ndarray, shape (N, d)
     """
     ctx = check_context(ctx)
     if ctx.a_features is None:
