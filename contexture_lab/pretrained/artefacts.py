@@ -85,7 +85,12 @@ def model_path(name: str) -> Path:
 
 
 def corpus_dir() -> Path:
-    """Where the set-up unpacks the corpus: ``data_dir() / "vader"``."""
+    """Where the set-up unpacks the corpus: ``data_dir() / "vader"``.
+
+    Returns
+    -------
+    pathlib.Path
+    """
     return data_dir() / table()["source"]["vader"]["folder"]
 
 

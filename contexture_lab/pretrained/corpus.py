@@ -94,6 +94,17 @@ def corpus_vocabulary(sequences, tokenizer, size: int, *, min_length: int = 2):
 
     Ties in frequency are broken by token id, so the choice is determined.
 
+    Parameters
+    ----------
+    sequences : iterable of sequence of int
+        Token ids of each text.
+    tokenizer : transformers tokenizer
+        Decodes the ids (to keep whole alphabetic words).
+    size : int
+        Number of tokens to keep.
+    min_length : int, default=2
+        Shortest word kept, in characters.
+
     Returns
     -------
     ids : ndarray of int, shape (size,)

@@ -99,9 +99,11 @@ def forward(name: str, texts, *, max_length: int = 64, attentions: bool = False,
     texts : list of str, length n
     max_length : int, default=64
         Tokens per text after truncation (special tokens included).
-    attentions, states : bool, keyword-only
-        Also return every head's attention matrix / every token's hidden state (memory grows
-        as n L H T^2 / n L T dim: ask for them on a few texts only).
+    attentions : bool, default=False
+        Also return every head's attention matrix (memory grows as n L H T^2: ask for it
+        on a few texts only).
+    states : bool, default=False
+        Also return every token's hidden state (memory grows as n L T dim).
     words : array-like of int, optional
         Token ids whose mean hidden state per depth to collect over all their occurrences.
     random_weights : bool, keyword-only, default=False
@@ -220,6 +222,21 @@ def head_queries_keys(name: str, text: str, layer: int, head: int, *, max_length
     ``cl.attention.attention_context(q, k)`` then reproduces that head's attention matrix
     (BERT scales the scores by the square root of the head dimension, as the lab does), and
     its ``temperature`` turns the knob of notebook 04 on a real head.
+
+    Parameters
+    ----------
+    name : str
+        A BERT encoder of :data:`~contexture_lab.pretrained.artefacts.MODELS`.
+    text : str
+        One text.
+    layer : int
+        The layer, from 0.
+    head : int
+        The head, from 0.
+    max_length : int, default=64
+        Tokens after truncation (special tokens included).
+    device : str or torch.device, optional
+        Default :func:`contexture_lab.get_device`.
 
     Returns
     -------
