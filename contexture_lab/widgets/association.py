@@ -94,7 +94,7 @@ def association_explorer(sweep: AssociationSweep | None = None, *, value=None, d
         the first call).
     value, d : optional
         Initial knob value and encoder dimension (on the sweep's grid).
-    **sweep_kwargs
+    **sweep_kwargs : dict
         Passed to ``digits_knn_sweep`` when ``sweep`` is None.
 
     Returns

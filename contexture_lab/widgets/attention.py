@@ -81,8 +81,12 @@ def attention_explorer(sweep=None, temperature=None, **kwargs) -> AttentionExplo
         Default: :func:`contexture_lab.explore.attention.digits_temperature_sweep`.
     temperature : float, optional
         Initial temperature.
-    **kwargs
+    **kwargs : dict
         Passed to :class:`AttentionExplorer` (e.g. ``k``).
+
+    Returns
+    -------
+    AttentionExplorer
     """
     if sweep is None:
         from ..explore.attention import digits_temperature_sweep
