@@ -86,6 +86,8 @@ autodoc_mock_imports = ["numpy", "scipy", "torch", "sklearn", "matplotlib", "mat
                         "onnx", "transformers", "safetensors", "threadpoolctl", "PIL"]
 autodoc_typehints = "none"
 autodoc_member_order = "bysource"
+# signatures show defaults as written (labels=METRIC_LABELS), not their values
+autodoc_preserve_defaults = True
 napoleon_google_docstring = False
 napoleon_numpy_docstring = True
 napoleon_use_rtype = False

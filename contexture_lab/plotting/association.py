@@ -14,7 +14,10 @@ from matplotlib.ticker import LogLocator, MaxNLocator, NullFormatter
 
 from .core import LINE_STYLES, legend_beside
 
-#: Label-free measures drawn by :func:`metric_curves`, with their axis labels.
+#: Label-free measures drawn by :func:`metric_curves`, with their axis labels (matplotlib
+#: TeX, so the API reference does not print the value).
+#:
+#: :meta hide-value:
 METRIC_LABELS = {
     "decay_rate": "decay rate $\\lambda$",
     "kernel_deviation": "kernel deviation",
