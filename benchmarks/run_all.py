@@ -1,7 +1,7 @@
 """Every benchmark of the lab in one command, as one markdown report.
 
-    python3 tasks.py bench             # everything (the engine at 100k points takes minutes)
-    python3 tasks.py bench --quick     # the same without the 100,000-point engine run
+    python3 tools/maintain.py bench          # everything (the engine at 100k points: minutes)
+    python3 tools/maintain.py bench --quick  # the same without the 100,000-point engine run
 
 Sections: per-notebook run time and peak memory (:mod:`bench_notebooks`), widget step
 latency (:mod:`bench_widgets`), the contexture engine against scikit-learn's
@@ -22,8 +22,6 @@ import statistics
 import subprocess
 import sys
 from pathlib import Path
-
-import numpy as np
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -56,7 +54,7 @@ def machine(cores: str) -> str:
         commit = "?"
     from importlib.metadata import version
 
-    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    stamp = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     return (f"{stamp}, commit `{commit}`; {cpu}, CPU cores: {cores}; Python "
             f"{platform.python_version()}, torch {version('torch')}, "
             f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}")
@@ -88,7 +86,8 @@ def main(argv=None) -> str:
     args = parser.parse_args(argv)
     cores = bench_widgets.pin_two_cores()
     os.environ.setdefault("CONTEXTURE_LAB_DEVICE", "cpu")
-    command = " ".join(["python3 tasks.py bench", *(argv if argv is not None else sys.argv[1:])])
+    command = " ".join(["python3 tools/maintain.py bench",
+                        *(argv if argv is not None else sys.argv[1:])])
     parts = ["# Benchmarks", "",
              f"Made by `{command}` on {machine(cores)}.", ""]
 

@@ -2,11 +2,14 @@
 
 The source folder is the repository root: the book's pages are ``book/index.md`` (title page
 and table of contents), every ``notebooks/*.ipynb`` with its stored outputs (myst-nb, never
-executed) and ``docs/THEORY.md`` and ``docs/INSTRUCTORS.md`` (and the benchmark table the guide links
-to), so that the relative links
+executed) and ``docs/THEORY.md`` and ``docs/INSTRUCTORS.md`` (and the benchmark table the
+guide links to), so that the relative links
 between them work as they do in the repository. ``tasks.py`` sets
 ``CONTEXTURE_LAB_BOOK_STATIC`` to the folder that holds MathJax from npm (the book serves it
-itself: nothing is fetched from the internet, neither at build time nor by a reader's browser).
+itself: nothing is fetched from the internet, neither at build time nor by a reader's browser)
+and ``CONTEXTURE_LAB_BOOK_EXPLORERS`` to the folder where the lab's explorers were exported
+(``book/notebook_pages.py`` puts them on the pages of notebooks 04-06, with ``book/static/``'s
+script; every notebook page also links its ``.ipynb`` and Binder).
 """
 
 import os
@@ -28,7 +31,8 @@ exclude_patterns = [".venv", "build", "my-lab", "artifacts", "benchmarks/results
                     "**/.ipynb_checkpoints", "**/node_modules"]
 
 # sphinx.ext.githubpages: an empty .nojekyll, so that GitHub Pages serves _static/ as it is
-extensions = ["myst_nb", "sphinx_book_theme", "sphinx.ext.githubpages", "theory_links"]
+extensions = ["myst_nb", "sphinx_book_theme", "sphinx.ext.githubpages", "theory_links",
+              "notebook_pages"]
 
 # notebooks: the stored outputs as they are, never executed
 nb_execution_mode = "off"
@@ -47,8 +51,14 @@ _static = os.environ.get("CONTEXTURE_LAB_BOOK_STATIC")
 if not _static or not (Path(_static) / "mathjax" / "tex-chtml.js").is_file():
     raise RuntimeError("CONTEXTURE_LAB_BOOK_STATIC must name the folder with mathjax/"
                        f"tex-chtml.js (python3 tasks.py book prepares it); found {_static!r}")
-html_static_path = [_static]
 mathjax_path = "mathjax/tex-chtml.js"
+# the explorers of notebooks 04-06, exported by the lab's Python before Sphinx runs
+# (python -m contexture_lab.widgets.book), and the page script that shows them
+_explorers = os.environ.get("CONTEXTURE_LAB_BOOK_EXPLORERS")
+if not _explorers or not (Path(_explorers) / "explorers").is_dir():
+    raise RuntimeError("CONTEXTURE_LAB_BOOK_EXPLORERS must name the folder with explorers/ "
+                       f"(python3 tasks.py book prepares it); found {_explorers!r}")
+html_static_path = [_static, _explorers, str(HERE / "static")]
 
 html_theme = "sphinx_book_theme"
 html_title = "contexture_lab"

@@ -17,10 +17,10 @@ __version__ = "0.1.0"
 
 _LAZY_MODULES = {
     "alignment", "association", "attention", "bounds", "compatibility", "datasets",
-    "device", "encoders", "estimation", "evidence", "explore", "generative",
+    "device", "encoders", "estimation", "evaluation", "evidence", "explore", "generative",
     "graph_signals", "heads", "in_context", "kernel_regression", "mixing", "objectives",
-    "plotting", "pretrained", "probe", "robust", "scaling", "shift", "spectrum", "training",
-    "widgets",
+    "plotting", "pretrained", "probe", "replication", "robust", "scaling", "shift",
+    "spectrum", "training", "widgets",
 }
 
 
@@ -68,6 +68,14 @@ def fit_encoder(ctx, objective, d, **kwargs):
     return _fit_encoder(ctx, objective, d, **kwargs)
 
 
+def progress(iterable, desc, **kwargs):
+    """``iterable`` with a progress bar labelled ``desc``, for a notebook's own slow loop;
+    see :func:`contexture_lab._progress.progress`."""
+    from ._progress import progress as _progress
+
+    return _progress(iterable, desc, **kwargs)
+
+
 def __getattr__(name):
     if name in _LAZY_MODULES:
         module = importlib.import_module(f".{name}", __name__)
@@ -78,4 +86,4 @@ def __getattr__(name):
 
 __all__ = ["Context", "Contexture", "DegenerateSpanWarning", "contexture", "contexts",
            "degeneracy", "exercises", "scrambled", "fit_encoder",
-           "get_device", *sorted(_LAZY_MODULES)]
+           "get_device", "progress", *sorted(_LAZY_MODULES)]

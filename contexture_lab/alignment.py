@@ -24,12 +24,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._linalg import CONSTANT_RTOL as _CONSTANT_RTOL
+from ._linalg import svd_basis as _svd_basis
+from ._progress import progress
 from ._threads import one_thread
-from ._validation import (as_float_array, check_choice, check_float, check_int, check_rng,
-                          power_of_two_scale, renamed_random_state)
-
-#: Relative size below which a centred representation counts as constant.
-_CONSTANT_RTOL = 1e-12
+from ._validation import (
+    as_float_array,
+    check_choice,
+    check_float,
+    check_int,
+    check_rng,
+    power_of_two_scale,
+    renamed_random_state,
+)
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -69,15 +76,6 @@ def _require_variance(F, name, metric):
         raise ValueError(f"{name} has no variance (all rows are equal after centring); "
                          f"{metric} is undefined for a constant representation")
     return Fc
-
-
-def _svd_basis(Fc, rtol):
-    """Left singular vectors and values of centred Fc, numerical rank only."""
-    U, s, _ = np.linalg.svd(Fc, full_matrices=False)
-    if s.size == 0 or s[0] == 0:
-        return U[:, :0], s[:0]
-    keep = s > rtol * s[0]
-    return U[:, keep], s[keep]
 
 
 def _orthonormal_basis(F, rtol=1e-10):
@@ -881,7 +879,7 @@ def compare(F, G, metrics=None, *, n_permutations: int = 100, random_state=0) ->
     names = list(METRICS) if metrics is None else list(metrics)
     return {name: permutation_null(name, F, G, n_permutations=n_permutations,
                                    random_state=random_state)
-            for name in names}
+            for name in progress(names, "permutation nulls")}
 
 
 # ---------------------------------------------------------------------------- moved names

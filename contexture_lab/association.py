@@ -23,8 +23,8 @@ under the same name) and :func:`sweep` adds their spectra and top left functions
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 import numpy as np
 import scipy.sparse as sp
@@ -498,3 +498,61 @@ def sweep(knob: str, values, *, d: int = 32, **data) -> Iterator[SweepPoint]:
 __all__ = ["DECAY_METHODS", "KNOBS", "SweepPoint", "TAU_D0", "Tau", "decay_rate",
            "effective_dimension", "gram_measures", "kernel_deviation", "knob_contexts",
            "metrics", "n_components", "sweep", "tau"]
+
+
+# ---------------------------------------------------------------------- distance correlation
+def _centred_distances(z: np.ndarray) -> np.ndarray:
+    """Double-centred Euclidean distance matrix of the rows of z (n, q)."""
+    sq = np.sum(z * z, axis=1)
+    a = np.sqrt(np.maximum(sq[:, None] + sq[None, :] - 2.0 * (z @ z.T), 0.0))
+    np.fill_diagonal(a, 0.0)
+    return a - a.mean(axis=0) - a.mean(axis=1)[:, None] + a.mean()
+
+
+def distance_correlation(u, v) -> float:
+    """Szekely's distance correlation of two paired samples, in [0, 1].
+
+    With a_ij = |u_i - u_j| and b_ij = |v_i - v_j| (Euclidean), double-centred to A and B,
+    dCov^2(u, v) = mean_ij A_ij B_ij (the V-statistic of Szekely, Rizzo and Bakirov, Ann.
+    Statist. 2007) and dCor = sqrt(dCov^2(u, v) / sqrt(dCov^2(u, u) dCov^2(v, v))). It is 0
+    for independent samples in the limit, 1 when v is an affine function of u with a
+    scalar times orthogonal linear part (e.g. v = 3 u - 2), and it sees non-linear
+    dependence that Pearson's r misses ([ICML] Table 1 reports it beside Pearson's r).
+
+    Parameters
+    ----------
+    u : array-like, shape (n,) or (n, p)
+    v : array-like, shape (n,) or (n, q)
+        Paired with u row by row, n >= 2, finite.
+
+    Returns
+    -------
+    float in [0, 1]
+
+    Raises
+    ------
+    ValueError
+        Different numbers of rows, fewer than 2, non-finite values, or a constant sample
+        (its distance variance is 0 and the ratio is undefined).
+    """
+    u = as_float_array(u, "u", ndim=(1, 2))
+    v = as_float_array(v, "v", ndim=(1, 2))
+    u = u[:, None] if u.ndim == 1 else u
+    v = v[:, None] if v.ndim == 1 else v
+    if u.shape[0] != v.shape[0]:
+        raise ValueError(f"u has {u.shape[0]} rows and v has {v.shape[0]}; expected the same "
+                         "number (paired samples)")
+    if u.shape[0] < 2:
+        raise ValueError(f"distance correlation needs at least 2 pairs, got {u.shape[0]}")
+    A = _centred_distances(u - u.mean(axis=0))
+    B = _centred_distances(v - v.mean(axis=0))
+    var_u, var_v = np.mean(A * A), np.mean(B * B)
+    for name, var in (("u", var_u), ("v", var_v)):
+        if var <= 0:
+            raise ValueError(f"{name} is constant (distance variance 0); distance correlation "
+                             "is undefined")
+    dcov2 = max(float(np.mean(A * B)), 0.0)
+    return float(min(np.sqrt(dcov2 / np.sqrt(var_u * var_v)), 1.0))
+
+
+__all__ += ["distance_correlation"]

@@ -481,9 +481,9 @@ def over_smoothing(token_history) -> np.ndarray:
 # ---------------------------------------------------------------------- moved names
 #: name -> module it moved to; still served here (imported on first use: encoders and
 #: in_context import this module).
-_MOVED = {name: "in_context" for name in (
+_MOVED = dict.fromkeys((
     "ClusterSequences", "GraphLearning", "cluster_sequences", "graph_eigenvectors",
-    "graph_learning", "random_walk_tokens", "walk_context")}
+    "graph_learning", "random_walk_tokens", "walk_context"), "in_context")
 _MOVED["AttentionLayer"] = "encoders"
 
 

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._linalg import CONSTANT_RTOL as _CONSTANT_RTOL
+from ._linalg import svd_basis as _svd_basis
 from ._validation import as_float_array, check_float, check_int, power_of_two_scale
-from .alignment import _CONSTANT_RTOL, _svd_basis
 from .context import check_context
 
 #: worst_case_error builds dense (N, N) matrices; it refuses larger contexts.

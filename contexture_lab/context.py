@@ -385,7 +385,7 @@ class Context:
 
         return contexture(self, d, **kwargs)
 
-    def with_features(self, x_features=None, a_features=None) -> "Context":
+    def with_features(self, x_features=None, a_features=None) -> Context:
         """A copy of this context with other features attached (P is shared).
 
         Parameters

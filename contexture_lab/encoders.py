@@ -23,6 +23,7 @@ import scipy.linalg
 import torch
 from torch import nn
 
+from ._progress import progress as _progress
 from ._validation import as_float_array, check_choice, check_float, check_int, check_rng
 from .attention import _as_tensor, _check_temperature, self_attention_context
 from .context import Context, check_context
@@ -569,7 +570,7 @@ class AttentionLayer:
         return X
 
     def fit(self, tokens, targets, *, epochs: int = 30, batch_size: int = 32,
-            lr: float = 0.02) -> "AttentionLayer":
+            lr: float = 0.02, progress: bool = True) -> "AttentionLayer":
         """Minimise the mean squared error of the layer's output against ``targets`` (Adam).
 
         Parameters
@@ -584,6 +585,8 @@ class AttentionLayer:
             Sequences per step (batches drawn with the layer's seed).
         lr : float, default=0.02
             Adam learning rate.
+        progress : bool, default=True
+            Show a progress bar over the epochs.
 
         Returns
         -------
@@ -602,7 +605,7 @@ class AttentionLayer:
         lr = check_float(lr, "lr", low=0.0, low_open=True)
         gen = torch.Generator().manual_seed(self.random_state + 1)
         opt = torch.optim.Adam(list(self.params.values()), lr=lr)
-        for _ in range(epochs):
+        for _ in _progress(range(epochs), "attention layer", show=progress):
             order = torch.randperm(X.shape[0], generator=gen).to(self.device)
             losses = []
             for lo in range(0, X.shape[0], batch_size):

@@ -37,6 +37,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import contexts
+from ._progress import progress
 from ._validation import (as_float_array, check_choice, check_float, check_int, check_rng,
                           renamed_random_state)
 from .spectrum import Contexture, contexture
@@ -295,7 +296,7 @@ def eigenvalue_error(X, ms, d: int, *, context: str = "knn", k: int = 10,
     n_repeats = check_int(n_repeats, "n_repeats", low=1)
     fits = tuple(tuple(subset_contexture(X, m, d, context=context, k=k, bandwidth=bandwidth,
                                          random_state=rng, method=method) for _ in range(n_repeats))
-                 for m in ms)
+                 for m in progress(ms, "eigenvalues from m inputs"))
     estimates = np.array([[fit.eigenvalues for fit in row] for row in fits])
     return EigenvalueError(ms=ms, reference=reference[:d] ** 2, estimates=estimates, fits=fits)
 

@@ -39,10 +39,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import degeneracy
-from ._validation import (as_float_array, check_float, check_int, check_rng,
-                          renamed_random_state)
-from .shift import (_distribution, effective_sample_size, importance_weights, shift_by_class,
-                    shift_by_feature, shifted_context, total_variation)
+from ._validation import as_float_array, check_float, check_int, check_rng, renamed_random_state
+from .shift import (
+    _distribution,
+    effective_sample_size,
+    importance_weights,
+    shift_by_class,
+    shift_by_feature,
+    shifted_context,
+    total_variation,
+)
 
 
 @renamed_random_state("rng")

@@ -22,6 +22,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from ._cache import cache_key, code_fingerprint, entry_path, load_arrays, save_arrays
+from ._progress import task as _task
 from ._validation import as_float_array, check_float, check_int
 from .context import check_context
 
@@ -197,12 +198,16 @@ def size_sweep(ctx, d: int, architectures, *, seeds=(0, 1, 2), objective: str = 
     key = _cache_key(ctx.P, ctx.x_features, d, archs, seeds, objective, epochs, lr, eps, Y,
                      worst_case, device.type)
     path = entry_path(key, folder=cache_dir or None)
+    C, S = len(archs), seeds.size
+    # one bar over every (size, seed), shown cached or not (stored outputs stay the same)
+    bar = _task("encoders by size", C * S)
     if cache:
         stored = load_arrays(path, required=[f.name for f in fields(SizeSweep)])
         if stored is not None:
+            bar.update(C * S)
+            bar.close()
             return SizeSweep(**{f.name: (stored[f.name] if stored[f.name].ndim else
                                          stored[f.name].item()) for f in fields(SizeSweep)})
-    C, S = len(archs), seeds.size
     r2, wc, te = (np.full((C, S), np.nan) for _ in range(3))
     for i, hidden in enumerate(archs):
         for j, seed in enumerate(seeds):
@@ -214,6 +219,8 @@ def size_sweep(ctx, d: int, architectures, *, seeds=(0, 1, 2), objective: str = 
                 wc[i, j] = compatibility.worst_case_error(ctx, F, eps)
             if Y is not None:
                 te[i, j] = float(np.mean(compatibility.linear_probe_error(ctx, F, Y)))
+            bar.update(1)
+    bar.close()
     sweep = SizeSweep(
         widths=np.array([a[0] for a in archs]), depths=np.array([len(a) for a in archs]),
         parameters=np.array([parameter_count(ctx.x_features.shape[1], a, d) for a in archs]),

@@ -20,8 +20,7 @@ import scipy.sparse.linalg as spla
 
 from . import degeneracy
 from ._threads import one_thread
-from ._validation import (as_float_array, check_choice, check_float, check_int,
-                          renamed_random_state)
+from ._validation import as_float_array, check_choice, check_float, check_int, renamed_random_state
 from .context import Context, check_context
 from .degeneracy import DegenerateSpanWarning
 

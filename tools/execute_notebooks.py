@@ -1,7 +1,7 @@
 """Re-execute notebooks top to bottom and store normalised outputs for nbval.
 
-    python3 tasks.py execute                  # every notebook in notebooks/
-    python3 tasks.py execute notebooks/05_association_strength.ipynb
+    python3 tools/maintain.py execute                  # every notebook in notebooks/
+    python3 tools/maintain.py execute notebooks/05_association_strength.ipynb
 
 Runs each notebook in its own kernel with the test environment of tasks.py (CPU, two
 threads, a fresh sweep cache), then removes what changes from run to run without meaning

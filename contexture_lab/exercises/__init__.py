@@ -30,13 +30,31 @@ The package is in three parts: :mod:`.registry` (the placeholder, registration, 
 
 from __future__ import annotations
 
-from .checking import (Rejected, as_array, as_number, as_whole_number, call, compare_arrays,
-                       compare_numbers)
+from .checking import (
+    Rejected,
+    as_array,
+    as_number,
+    as_whole_number,
+    call,
+    compare_arrays,
+    compare_numbers,
+)
 from .feedback import _FAILED as _FAILED  # the hint steps; tests reset them
 from .feedback import MORE_AFTER_NUDGE, MORE_AFTER_TODO, Feedback, check, reset
 from .registry import _REGISTRY as _REGISTRY  # every registered exercise
-from .registry import (ENV_VAR, TODO, Exercise, get, instructor_mode, is_todo, names, register,
-                       solution, solution_source, starter)
+from .registry import (
+    ENV_VAR,
+    TODO,
+    Exercise,
+    get,
+    instructor_mode,
+    is_todo,
+    names,
+    register,
+    solution,
+    solution_source,
+    starter,
+)
 
 __all__ = ["ENV_VAR", "Exercise", "Feedback", "MORE_AFTER_NUDGE", "MORE_AFTER_TODO",
            "Rejected", "TODO", "as_array", "as_number", "as_whole_number", "call", "check",

@@ -138,7 +138,7 @@ def _run(ex: Exercise, answer, used_solution: bool = False) -> tuple[Feedback, b
         return Feedback(ex.name, False, unsolved_msg), True
     except Rejected as exc:
         return Feedback(ex.name, False, str(exc)), False
-    except Exception as exc:  # a student's code may fail in any way: report, don't raise
+    except Exception as exc:  # noqa: BLE001 - a student's code may fail in any way: report
         return Feedback(ex.name, False, f"your answer raised {type(exc).__name__}: {exc}"
                         + _where(exc)), False
     return Feedback(ex.name, bool(passed), message, used_solution=used_solution), False

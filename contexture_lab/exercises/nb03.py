@@ -1,8 +1,8 @@
 """Exercises of notebook 03 (the alignment relations, faithfully)."""
 
-import numpy as np
-
 import copy
+
+import numpy as np
 
 from . import as_array, call, compare_numbers, register
 

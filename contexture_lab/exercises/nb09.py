@@ -63,7 +63,7 @@ def _check_dirichlet_ratio(func):
     for H, A in cases:
         edges = [(i, j) for i in range(16) for j in range(16) if A[i, j] > 0]
         pairs = [(i, j) for i in range(16) for j in range(16)]
-        dist = lambda i, j: float(np.sum((H[i] - H[j]) ** 2))          # noqa: E731
+        dist = lambda i, j, H=H: float(np.sum((H[i] - H[j]) ** 2))     # noqa: E731
         expected = (np.mean([dist(i, j) for i, j in edges])
                     / np.mean([dist(i, j) for i, j in pairs]))
         passed, message = compare_numbers(

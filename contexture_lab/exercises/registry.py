@@ -12,8 +12,9 @@ import inspect
 import os
 import pkgutil
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 ENV_VAR = "CONTEXTURE_LAB_INSTRUCTOR"
 

@@ -43,8 +43,15 @@ from pathlib import Path
 import numpy as np
 
 from .. import association, contexts, degeneracy, spectrum
-from .._cache import (CacheWarning, cache_key, code_fingerprint, damaged, default_cache_dir,
-                      load_arrays, save_arrays)
+from .._cache import (
+    CacheWarning,
+    cache_key,
+    code_fingerprint,
+    damaged,
+    default_cache_dir,
+    load_arrays,
+    save_arrays,
+)
 from .._threads import one_thread
 from .._validation import as_float_array, check_int, renamed_random_state
 from ..probe import probe_error
@@ -73,7 +80,7 @@ SHIPPED_DIR = Path(__file__).resolve().parents[1] / "data"
 #: by ``tools/ship_sweeps.py``); None: nowhere.
 SHIP_TO = None
 
-_MEMORY: dict[str, "AssociationSweep"] = {}
+_MEMORY: dict[str, AssociationSweep] = {}
 
 
 @dataclass(frozen=True)

@@ -14,12 +14,17 @@ number of context values (pairs) is far larger than N.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import warnings
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from .. import degeneracy, mixing
+from .._cache import load_arrays, save_arrays
+from .._progress import task
 from .._validation import check_choice, check_float, check_int, renamed_random_state
 from ..context import check_context
 from ..probe import probe_error
@@ -263,7 +268,7 @@ class MixingSweep:
         """
         js = range(self.d_values.size) if d is None else [self.d_index(d)]
         found = []
-        for i, (kind, op, _) in enumerate(self.keys):
+        for i, (kind, _op, _) in enumerate(self.keys):
             if kind == "parent":
                 continue
             first, second = kind.split(" & ")
@@ -419,12 +424,9 @@ def build_sweep(parents: dict, pairs, y, *, weights=(0.25, 0.5, 0.75, 0.9),
     y = np.asarray(y)
     options = dict(d=d, d_values=d_values, n_per_class=n_per_class, n_repeats=n_repeats,
                    random_state=random_state, beta=beta)
-    from tqdm.auto import tqdm
-
     per_pair = (weights.size * ("convex" in operations)
                 + depths.size * ("convolution" in operations) + ("concatenation" in operations))
-    bar = tqdm(total=len(parents) + len(pairs) * per_pair, desc="mixing sweep",
-               disable=not progress, leave=False)
+    bar = task("mixing sweep", len(parents) + len(pairs) * per_pair, show=progress)
     keys, rows, sizes, grams = [], [], [], {}
     for name, ctx in parents.items():
         keys.append(("parent", name, None))
@@ -477,9 +479,64 @@ def digits_parents(ks=DIGITS_KS, *, n=DIGITS_N, random_state: int = 0):
     return parents, digits.y
 
 
+#: The digits sweep shipped with the package (``data/mixing-<digest>.npz``, written by
+#: ``tools/ship_sweeps.py``), so that notebook 06 and the mixing explorer open at once
+#: instead of computing it (about 15 s on two cores).
+SHIPPED_DIR = Path(__file__).resolve().parents[1] / "data"
+
+#: Where :func:`digits_mixing_sweep` also writes the sweep it computes, as a shipped sweep
+#: (set by ``tools/ship_sweeps.py``; None: nowhere).
+SHIP_TO = None
+
+#: Version of the shipped file's layout (part of its name).
+SHIP_VERSION = "mixing-1"
+
+
+def _shipped_name(ks, pairs, n, kwargs) -> str:
+    """The shipped file of these inputs (the tests compare it with a recomputation)."""
+    text = repr((SHIP_VERSION, tuple(ks), tuple(tuple(p) for p in pairs), n,
+                 sorted(kwargs.items())))
+    return "mixing-" + hashlib.sha256(text.encode()).hexdigest()[:20] + ".npz"
+
+
+def _save_sweep(sweep: MixingSweep, path: Path) -> None:
+    """Write ``sweep`` (its names as JSON, its numbers as arrays) atomically."""
+    names = {"parents": list(sweep.parents), "pairs": [list(p) for p in sweep.pairs],
+             "operations": list(sweep.operations), "keys": [list(k) for k in sweep.keys],
+             "metrics": list(sweep.metrics)}
+    arrays = {"names": np.array(json.dumps(names)), "weights": sweep.weights,
+              "depths": sweep.depths, "singular_values": sweep.singular_values,
+              "d_values": sweep.d_values, "probe_error": sweep.probe_error,
+              "n_contexts": sweep.n_contexts,
+              **{f"metric_{k}": v for k, v in sweep.metrics.items()}}
+    save_arrays(path, arrays)
+
+
+def _load_sweep(path: Path) -> MixingSweep | None:
+    """The sweep stored at ``path`` (None when it is missing or damaged)."""
+    arrays = load_arrays(path, required=("names", "weights", "depths", "singular_values",
+                                         "d_values", "probe_error", "n_contexts"))
+    if arrays is None:
+        return None
+    names = json.loads(str(arrays["names"]))
+    return MixingSweep(
+        parents=tuple(names["parents"]), pairs=tuple(tuple(p) for p in names["pairs"]),
+        weights=arrays["weights"], depths=arrays["depths"],
+        operations=tuple(names["operations"]),
+        keys=tuple((k[0], k[1], k[2]) for k in names["keys"]),
+        singular_values=arrays["singular_values"],
+        metrics={m: arrays[f"metric_{m}"] for m in names["metrics"]},
+        d_values=arrays["d_values"], probe_error=arrays["probe_error"],
+        n_contexts=arrays["n_contexts"])
+
+
 def digits_mixing_sweep(ks=DIGITS_KS, pairs=DIGITS_PAIRS, *, n=DIGITS_N,
                         **kwargs) -> MixingSweep:
     """The mixing sweep of notebook 06 on ``n`` digits (default :data:`DIGITS_N`).
+
+    With the shipped inputs it is read from the package (``data/``) instead of computed,
+    except under the scramble switch (``CONTEXTURE_LAB_SCRAMBLE``), which recomputes every
+    sweep; its progress bar shows either way (the notebook's stored output is the same).
 
     Parameters
     ----------
@@ -496,8 +553,21 @@ def digits_mixing_sweep(ks=DIGITS_KS, pairs=DIGITS_PAIRS, *, n=DIGITS_N,
     -------
     MixingSweep
     """
+    options = {k: v for k, v in kwargs.items() if k != "progress"}
+    name = _shipped_name(ks, pairs, n, options)
+    path = SHIPPED_DIR / name
+    if SHIP_TO is None and degeneracy.scramble_seed() is None and path.exists():
+        sweep = _load_sweep(path)
+        if sweep is not None:
+            with task("mixing sweep", len(sweep.keys),
+                      show=kwargs.get("progress", True)) as bar:
+                bar.update(len(sweep.keys))
+            return sweep
     parents, y = digits_parents(ks, n=n)
-    return build_sweep(parents, pairs, y, **kwargs)
+    sweep = build_sweep(parents, pairs, y, **kwargs)
+    if SHIP_TO is not None:
+        _save_sweep(sweep, Path(SHIP_TO) / name)
+    return sweep
 
 
 __all__ = ["DIGITS_KS", "DIGITS_N", "DIGITS_PAIRS", "METRICS", "MixingSweep", "OPERATIONS",

@@ -66,11 +66,11 @@ def error_curves(sweep, *, ax=None, components=True):
     if components:
         for x, c in zip(sweep.values, sweep.metrics["n_components"]):
             if c > 1:
-                ax.annotate(f"{int(c)}", (x, 1.0), ha="center", va="top", fontsize=7,
+                ax.annotate(f"{int(c)}", (x, 1.0), ha="center", va="top", fontsize=9,
                             color="0.35")
         title += "\n(numbers on top: connected components, when > 1)"
-    legend_beside(ax, fontsize=7)
-    ax.set_title(title, fontsize=9)
+    legend_beside(ax, fontsize=10)
+    ax.set_title(title, fontsize=10)
     return ax
 
 
@@ -87,7 +87,7 @@ def metric_curves(sweep, *, ax=None):
     _knob_axis(ax, sweep)
     ax.set_ylabel("scaled to [0, 1]")
     ax.set_ylim(-0.05, 1.05)
-    legend_beside(ax, fontsize=7)
+    legend_beside(ax, fontsize=10)
     return lines
 
 
@@ -111,7 +111,7 @@ def metrics_against_error(sweep, correlations: dict, *, d=None):
     knob value (a colourbar says which).
     """
     err = sweep.best_error if d is None else sweep.probe_error[:, sweep.d_index(d)]
-    fig, axes = plt.subplots(1, len(METRIC_LABELS), figsize=(11, 2.8), sharey=True,
+    fig, axes = plt.subplots(1, len(METRIC_LABELS), figsize=(10, 3.0), sharey=True,
                              layout="constrained")
     positive = sweep.values.min() > 0
     norm = (LogNorm if positive else Normalize)(sweep.values.min(), sweep.values.max())
@@ -122,11 +122,11 @@ def metrics_against_error(sweep, correlations: dict, *, d=None):
                           s=18)
         _measure_axis(ax, m[ok])
         ax.set_xlabel(label)
-        ax.set_title(f"r = {correlations[name]:.2f}", fontsize=9)
+        ax.set_title(f"r = {correlations[name]:.2f}", fontsize=10)
     axes[0].set_ylabel("probe error at the best d" if d is None else f"probe error (d = {d})")
     fig.colorbar(dots, ax=axes, label=sweep.parameter + (" (log scale)" if positive else ""),
                  pad=0.01, aspect=20)
-    fig.suptitle("one dot per knob value", fontsize=9)
+    fig.suptitle("one dot per knob value", fontsize=10)
     return fig
 
 
@@ -144,7 +144,7 @@ def spectra_along(sweep, values, *, ax=None):
     ax.set_yscale("log")
     ax.set_xlabel("index i")
     ax.set_ylabel("$s_i$")
-    legend_beside(ax, fontsize=7)
+    legend_beside(ax, fontsize=10)
     return ax
 
 
@@ -152,7 +152,7 @@ def sweep_overview(sweep, *, d=None, values=None):
     """Static fallback of the explorer: spectra along the knob, errors, scaled measures."""
     if values is None:
         values = sweep.values[np.linspace(0, sweep.values.size - 1, 5).astype(int)]
-    fig, axes = plt.subplots(1, 3, figsize=(12, 3.2), layout="constrained")
+    fig, axes = plt.subplots(1, 3, figsize=(10.5, 3.4), layout="constrained")
     spectra_along(sweep, values, ax=axes[0])
     axes[0].set_title("spectrum")
     error_curves(sweep, ax=axes[1], components=False)
@@ -174,10 +174,11 @@ def function_images(sweep, value, *, n=6):
 class AssociationPanels:
     """The association explorer's figure: artists made once, moved by :meth:`show`.
 
-    Panels: the spectrum (log scale) with the current d marked; the inputs embedded by
-    (mu_1, mu_2) and coloured by label; the probe error against the knob with the current
-    point marked; the label-free measures (scaled) with the current knob value; and the
-    top functions as images (when the sweep has images).
+    Panels, two a row: the spectrum (log scale) with the current d marked; the inputs
+    embedded by (mu_1, mu_2) and coloured by label; the probe error against the knob with
+    the current point marked; the label-free measures (scaled) with the current knob
+    value; and below, the top functions as images (when the sweep has images). Draw it in
+    a figure of :attr:`FIGSIZE` (:attr:`FIGSIZE_NO_IMAGES`) at 100 dpi.
 
     Parameters
     ----------
@@ -185,18 +186,24 @@ class AssociationPanels:
     sweep : contexture_lab.explore.association.AssociationSweep
     """
 
+    #: Figure size (inches, at the explorers' 100 dpi: 900 px wide) with and without the
+    #: row of function images.
+    FIGSIZE = (9.0, 7.4)
+    FIGSIZE_NO_IMAGES = (9.0, 5.6)
+
     def __init__(self, figure, sweep):
         self.sweep = sweep
         has_images = sweep.images is not None
-        # room on the right for the measures' legend, between panels for the digits'
-        gs = figure.add_gridspec(2 if has_images else 1, 4,
-                                 height_ratios=[2.3, 1] if has_images else [1],
-                                 left=0.055, right=0.87, top=0.93, bottom=0.05,
-                                 wspace=0.55, hspace=0.45)
+        # two panels a row (each over 250 px in the 900 px canvas of FIGSIZE), room on the
+        # right for the digits' and the measures' legends, the function images below
+        gs = figure.add_gridspec(3 if has_images else 2, 2,
+                                 height_ratios=[1, 1, 0.75] if has_images else [1, 1],
+                                 left=0.08, right=0.79, top=0.95, bottom=0.04,
+                                 wspace=0.42, hspace=0.62)
         self.ax_spectrum = figure.add_subplot(gs[0, 0])
         self.ax_embed = figure.add_subplot(gs[0, 1])
-        self.ax_error = figure.add_subplot(gs[0, 2])
-        self.ax_metrics = figure.add_subplot(gs[0, 3])
+        self.ax_error = figure.add_subplot(gs[1, 0])
+        self.ax_metrics = figure.add_subplot(gs[1, 1])
         s_all = sweep.singular_values[np.isfinite(sweep.singular_values)]
         d_max = sweep.singular_values.shape[1]
         idx = np.arange(1, d_max + 1)
@@ -207,7 +214,7 @@ class AssociationPanels:
         ax.set_ylim(max(s_all[s_all > 0].min() * 0.7, 1e-4), 1.3)
         ax.set_xlim(0, d_max + 1)
         ax.set_xlabel("index i")
-        ax.set_title("spectrum $s_i$", fontsize=9)
+        ax.set_title("spectrum $s_i$", fontsize=10)
 
         ax = self.ax_embed
         labels = (sweep.labels if sweep.labels is not None
@@ -221,35 +228,35 @@ class AssociationPanels:
                           for n, c in enumerate(classes)]
         ax.set_xlabel("$\\mu_1(x)$", labelpad=1)
         ax.set_ylabel("$\\mu_2(x)$", labelpad=1)
-        ax.tick_params(labelsize=7, pad=1)
+        ax.tick_params(labelsize=9, pad=1)
         # the limits follow the points at every step, so the ticks move with them: both
         # axes are drawn with the moving artists (blitted), not into the background
         for axis in (ax.xaxis, ax.yaxis):
             axis.set_major_locator(MaxNLocator(4))
         if sweep.labels is not None:
             ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), borderaxespad=0.2,
-                      fontsize=6.5, markerscale=3, handlelength=0.6, handletextpad=0.3,
-                      labelspacing=0.2, borderpad=0.3, title="digit", title_fontsize=6.5)
-        ax.set_title("inputs at $(\\mu_1, \\mu_2)$", fontsize=9)
+                      fontsize=9, markerscale=3, handlelength=0.6, handletextpad=0.3,
+                      labelspacing=0.2, borderpad=0.3, title="digit", title_fontsize=10)
+        ax.set_title("inputs at $(\\mu_1, \\mu_2)$", fontsize=10)
 
         ax = self.ax_error
         self.error_line = error_curve(self.sweep, ax=ax)
         self.error_marker, = ax.plot([], [], marker="o", ms=8, color="C3", ls="none")
         ax.set_ylim(0, 1)
-        ax.set_title("probe error", fontsize=9)
+        ax.set_title("probe error", fontsize=10)
 
         ax = self.ax_metrics
         metric_curves(sweep, ax=ax)
         self.knob_line = ax.axvline(sweep.values[0], color="C3", lw=1, ls="--")
-        ax.set_title("label-free measures", fontsize=9)
+        ax.set_title("label-free measures", fontsize=10)
 
         self.mosaic = None
         if has_images:
-            ax = figure.add_subplot(gs[1, :])
+            ax = figure.add_subplot(gs[2, :])
             ax.axis("off")
             n_img = sweep.images.shape[2]
             ax.set_title(f"top functions $\\mu_1 .. \\mu_{{{n_img}}}$ seen as images "
-                         "$E[X \\mu_i(X)]$ (red > 0 > blue)", fontsize=8)
+                         "$E[X \\mu_i(X)]$ (red > 0 > blue)", fontsize=10)
             cmap = plt.get_cmap("RdBu_r").with_extremes(bad="white")
             # all functions in one image (one resampling per step instead of one each)
             self.mosaic = ax.imshow(self._mosaic(0), cmap=cmap, vmin=-1, vmax=1,
@@ -257,7 +264,7 @@ class AssociationPanels:
             bar = figure.colorbar(self.mosaic, ax=ax, ticks=[-1, 0, 1], shrink=0.9,
                                   aspect=8, pad=0.01)
             bar.ax.set_yticklabels(["$-$max", "0", "+max"])
-            bar.ax.tick_params(labelsize=7)
+            bar.ax.tick_params(labelsize=9)
 
     def _mosaic(self, i: int) -> np.ndarray:
         """The images of knob index ``i`` side by side, each scaled to [-1, 1]."""

@@ -35,7 +35,7 @@ def draw_attention_matrix(ax, conditional, labels=None, *, vmax=None, title=None
     ax.set_xlabel("key a (context token)")
     ax.set_ylabel("query x")
     if title:
-        ax.set_title(title, fontsize=9)
+        ax.set_title(title, fontsize=10)
     return image
 
 
@@ -44,8 +44,8 @@ def attention_colorbar(fig, image, ax):
     bar = fig.colorbar(image, ax=ax, ticks=[0.0, 0.1, 0.5, 1.0], shrink=0.9, pad=0.02,
                        aspect=15)
     bar.ax.set_yticklabels(["0", "0.1", "0.5", "max"])
-    bar.ax.tick_params(labelsize=7)
-    bar.set_label("weight / largest weight", fontsize=8)
+    bar.ax.tick_params(labelsize=9)
+    bar.set_label("weight / largest weight", fontsize=10)
     return bar
 
 
@@ -87,7 +87,7 @@ def draw_sweep_curves(ax, sweep, index: int = 0):
         twin.spines["right"].set_visible(True)
         handles += twin.get_legend_handles_labels()[0]
     # one legend for both axes, above them: it covers none of the curves
-    ax.legend(handles, [h.get_label() for h in handles], fontsize=7, loc="lower center",
+    ax.legend(handles, [h.get_label() for h in handles], fontsize=9, loc="lower center",
               bbox_to_anchor=(0.5, 1.0), frameon=False, borderaxespad=0.2)
     return ax.axvline(t[index], color="0.3", ls="--", lw=1)
 
@@ -108,8 +108,8 @@ def temperature_panels(sweep, temperatures, *, k: int = 40, figsize=(10, 3.2)):
     for i in idx:
         draw_spectrum(axes[-1], sweep.singular_values[i], k,
                       label=f"t = {sweep.temperatures[i]:.3g}")
-    legend_beside(axes[-1], fontsize=7)
-    axes[-1].set_title("spectrum of the attention context", fontsize=9)
+    legend_beside(axes[-1], fontsize=10)
+    axes[-1].set_title("spectrum of the attention context", fontsize=10)
     return fig
 
 
@@ -133,8 +133,8 @@ def depth_figure(spectra, collapse, curves=None, *, k: int = 30, figsize=(9, 3.2
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=figsize)
     for depth, s in enumerate(spectra, start=1):
         draw_spectrum(ax1, s, k, label=f"{depth} layer{'s' * (depth > 1)}")
-    ax1.legend(fontsize=7)
-    ax1.set_title("spectrum of the stacked context", fontsize=9)
+    ax1.legend(fontsize=10)
+    ax1.set_title("spectrum of the stacked context", fontsize=10)
     layers = np.arange(len(collapse))
     floor = 1e-12  # below this the values are rounding noise; draw them on the floor
     ax2.semilogy(layers, np.maximum(collapse, floor), marker="o", label="token spread / input")
@@ -144,8 +144,8 @@ def depth_figure(spectra, collapse, curves=None, *, k: int = 30, figsize=(9, 3.2
     ax2.set_xlabel("layer")
     ax2.set_ylabel("collapse metric")
     ax2.set_xticks(layers)
-    ax2.legend(fontsize=7)
-    ax2.set_title("over-smoothing", fontsize=9)
+    ax2.legend(fontsize=10)
+    ax2.set_title("over-smoothing", fontsize=10)
     fig.tight_layout()
     return fig
 
@@ -160,7 +160,7 @@ def _draw_layout(ax, W, layout, title=None):
     ax.set_aspect("equal", adjustable="datalim")
     ax.axis("off")
     if title:
-        ax.set_title(title, fontsize=9)
+        ax.set_title(title, fontsize=10)
     return dots
 
 
@@ -180,8 +180,8 @@ def graph_learning_figure(result, W, show, *, figsize=(10, 2.8)):
                      f"T = {result.lengths[i]}, R2 = {result.alignment[i]:.2f}")
     dots = _draw_layout(axes[-1], W, graph[:, :2], "graph eigenvectors")
     bar = fig.colorbar(dots, ax=list(axes), shrink=0.8, pad=0.01, aspect=15)
-    bar.set_label("node index", fontsize=8)
-    bar.ax.tick_params(labelsize=7)
+    bar.set_label("node index", fontsize=10)
+    bar.ax.tick_params(labelsize=9)
     return fig
 
 
@@ -198,7 +198,7 @@ def alignment_curve(result, *, ax=None, figsize=(5, 3)):
     ax.set_xlabel("walk length T (tokens seen)")
     ax.set_ylabel("alignment, coverage")
     ax.set_ylim(0, 1.05)
-    ax.legend(fontsize=7, loc="lower right")
+    ax.legend(fontsize=9, loc="lower right")
     return ax
 
 
@@ -209,13 +209,13 @@ def training_figure(history, before, after, *, reference=None, k: int = 12,
     ax1.plot(np.arange(1, len(history) + 1), history, marker="o", ms=3)
     ax1.set_xlabel("epoch")
     ax1.set_ylabel("mean squared error")
-    ax1.set_title("training", fontsize=9)
+    ax1.set_title("training", fontsize=10)
     draw_spectrum(ax2, before, k, label="before training")
     draw_spectrum(ax2, after, k, label="after training")
     if reference is not None:
         draw_spectrum(ax2, reference, k, label="label context", ls=":", color="0.3")
-    ax2.legend(fontsize=7)
-    ax2.set_title("spectrum of the attention context", fontsize=9)
+    legend_beside(ax2)
+    ax2.set_title("spectrum of the attention context", fontsize=10)
     fig.tight_layout()
     return fig
 
@@ -228,7 +228,7 @@ def cross_attention_figure(weights, labels=None, *, query_title="query x", figsi
     ax.bar(np.arange(weights.size), weights, color=colours)
     ax.set_xlabel("context token j")
     ax.set_ylabel(r"$P(a_j \mid x)$")
-    ax.set_title(query_title, fontsize=9)
+    ax.set_title(query_title, fontsize=10)
     fig.tight_layout()
     return fig
 

@@ -13,15 +13,30 @@ import numpy as np
 #: vision deficiencies; the line styles repeat with it, so lines never differ by colour alone.
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
              "#000000")
+#: The palette's colours by the words the notebooks' prose may use for them ("the mixture
+#: (red)"): a colour word in the text must name one of these, drawn in that colour.
+COLOUR_NAMES = {"blue": OKABE_ITO[0], "orange": OKABE_ITO[1], "green": OKABE_ITO[2],
+                "pink": OKABE_ITO[3], "light blue": OKABE_ITO[4], "red": OKABE_ITO[5],
+                "yellow": OKABE_ITO[6], "black": OKABE_ITO[7]}
 LINE_STYLES = ("-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1, 1, 1)), (0, (1, 2)),
                (0, (8, 2, 2, 2)))
 
-#: Modest sizes keep notebooks small and diff-friendly; inline figures are stored at twice
-#: the pixel density (retina), and fonts are sized to be read on a projected screen.
+#: Width of the notebook column at 100 % zoom (JupyterLab with its file browser open; the
+#: book's text column): every inline figure is shown this wide (see :func:`fit_to_column`).
+COLUMN_PX = 900
+
+#: Smallest text (pixels at 100 % zoom) any figure or explorer may show; the figure check
+#: (:mod:`contexture_lab.plotting.figure_check`) reports smaller text.
+MIN_TEXT_PX = 10.0
+
+#: Figures are drawn 9 inches wide at 100 dpi, the width of the notebook column, so a
+#: point of font size is about 1.4 pixels on screen (10.5 pt text reads as 14.6 px, the
+#: size of the notebook's own text); inline figures are stored at twice the pixel density
+#: (retina), crisp on high-resolution screens and projectors.
 LAB_STYLE = {
-    "figure.figsize": (6.4, 3.4),
-    "figure.dpi": 72,
-    "savefig.dpi": 72,
+    "figure.figsize": (9.0, 3.6),
+    "figure.dpi": 100,
+    "savefig.dpi": 100,
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.grid": True,
@@ -29,10 +44,11 @@ LAB_STYLE = {
     "font.size": 10.5,
     "axes.titlesize": 11,
     "axes.labelsize": 10.5,
-    "legend.fontsize": 9,
+    "legend.fontsize": 10,
     "legend.framealpha": 0.85,
-    "xtick.labelsize": 9.5,
-    "ytick.labelsize": 9.5,
+    "legend.title_fontsize": 10,
+    "xtick.labelsize": 10,
+    "ytick.labelsize": 10,
     "axes.prop_cycle": mpl.cycler(color=OKABE_ITO, linestyle=LINE_STYLES),
     "image.cmap": "viridis",
     "svg.hashsalt": "contexture_lab",
@@ -49,7 +65,8 @@ def use_lab_style() -> None:
     once in a notebook).
 
     In a Jupyter kernel, inline figures are also stored as retina PNGs (twice the pixels
-    of their nominal size), crisp on high-resolution screens and projectors.
+    of their nominal size), crisp on high-resolution screens and projectors, and each is
+    scaled to fill the notebook column (:func:`fit_to_column`) as it is shown.
     """
     mpl.rcParams.update(LAB_STYLE)
     try:
@@ -64,10 +81,55 @@ def use_lab_style() -> None:
     # the configuration survives a later %matplotlib inline, which re-reads it
     InlineBackend.instance(parent=shell).figure_formats = {"retina"}
     set_matplotlib_formats("retina")
-    if os.environ.get(CHECK_FIGURES_ENV, "") not in ("", "0"):
-        _check_inline_figures(shell)
-        # %matplotlib inline re-registers the figure formatter: check again before each cell
-        shell.events.register("pre_run_cell", lambda *_: _check_inline_figures(shell))
+    _wrap_inline_figures(shell)
+    # %matplotlib inline re-registers the figure formatter: wrap it again before each cell
+    shell.events.register("pre_run_cell", lambda *_: _wrap_inline_figures(shell))
+
+
+def set_display_width(fig, width_px: float, *, reason: str):
+    """Show ``fig`` ``width_px`` pixels wide instead of the column's width.
+
+    For a figure that is deliberately small (a single digit, an icon-sized sketch);
+    ``reason`` says why, and is kept on the figure (``fig.lab_display_reason``). The
+    figure check still requires its text to be at least :data:`MIN_TEXT_PX` pixels.
+    Returns ``fig``.
+    """
+    if not isinstance(reason, str) or not reason.strip():
+        raise ValueError("reason must say why the figure is narrower than the column, got "
+                         f"{reason!r}")
+    width_px = float(width_px)
+    if not 50 <= width_px <= COLUMN_PX:
+        raise ValueError(f"width_px must lie in [50, {COLUMN_PX}], got {width_px}")
+    fig.lab_display_width = width_px
+    fig.lab_display_reason = reason
+    return fig
+
+
+def display_width_in(fig) -> float:
+    """Width in inches of ``fig`` as the inline backend crops it (``bbox_inches="tight"``
+    with matplotlib's ``savefig.pad_inches``)."""
+    fig.draw_without_rendering()          # lays the figure out; rasterises nothing
+    box = fig.get_tightbbox(fig.canvas.get_renderer())
+    pad = mpl.rcParams["savefig.pad_inches"]
+    pad = 0.1 if pad == "layout" else float(pad)
+    return float(box.width) + 2 * pad
+
+
+def fit_to_column(fig, width_px: float | None = None):
+    """Set ``fig``'s dpi so that, cropped as the inline backend crops it, it is
+    ``width_px`` pixels wide (default :data:`COLUMN_PX`, or the width given to
+    :func:`set_display_width`).
+
+    Only the dpi changes, so the layout (in inches and points) is the one drawn: text
+    scales with the figure. Returns the new dpi; fonts are then ``size * dpi / 72`` pixels.
+    """
+    if width_px is None:
+        width_px = getattr(fig, "lab_display_width", COLUMN_PX)
+    # one layout pass: the cropped width in inches barely depends on the dpi (text extents
+    # round to whole pixels), so the figure comes out within a few pixels of width_px
+    dpi = float(width_px) / display_width_in(fig)
+    fig.set_dpi(dpi)
+    return dpi
 
 
 #: With this environment variable set to 1, every inline figure of a notebook is checked
@@ -76,26 +138,33 @@ def use_lab_style() -> None:
 CHECK_FIGURES_ENV = "CONTEXTURE_LAB_CHECK_FIGURES"
 
 
-def _check_inline_figures(shell) -> None:
+def _wrap_inline_figures(shell) -> None:
+    """Wrap the inline PNG formatter: fit each figure to the column, then (with
+    :data:`CHECK_FIGURES_ENV` set) check its layout and text sizes before it is shown."""
     from matplotlib.figure import Figure
 
     from .figure_check import problems
 
     formatter = shell.display_formatter.formatters["image/png"]
-    show = formatter.lookup_by_type(Figure)
-    if getattr(show, "checks_layout", False):
+    try:
+        show = formatter.lookup_by_type(Figure)
+    except KeyError:          # no inline PNG formatter registered (another backend)
+        return
+    if getattr(show, "fits_column", False):
         return
 
-    def checked(fig):
-        found = problems(fig, inside_figure=False)
-        for problem in found[:3]:
-            print(f"figure check: {problem}", file=sys.stderr)
-        if len(found) > 3:
-            print(f"figure check: ... and {len(found) - 3} more", file=sys.stderr)
+    def fitted(fig):
+        fit_to_column(fig)
+        if os.environ.get(CHECK_FIGURES_ENV, "") not in ("", "0"):
+            found = problems(fig, inside_figure=False)
+            for problem in found[:3]:
+                print(f"figure check: {problem}", file=sys.stderr)
+            if len(found) > 3:
+                print(f"figure check: ... and {len(found) - 3} more", file=sys.stderr)
         return show(fig)
 
-    checked.checks_layout = True
-    formatter.for_type(Figure, checked)
+    fitted.fits_column = True
+    formatter.for_type(Figure, fitted)
 
 
 def legend_beside(ax, **kwargs):
@@ -111,12 +180,19 @@ def legend_beside(ax, **kwargs):
     return ax.legend(**kwargs)
 
 
+#: Legend entry of the star that :func:`spectrum` draws at index 0.
+S0_LABEL = "$s_0 = 1$ (constant function)"
+
+
 def spectrum(s, *, ax=None, label=None, log=False, include_s0=True, **kwargs):
     """Stem-like plot of singular values s_1..s_k (s_0 = 1 drawn apart when asked).
 
     Parameters
     ----------
     s : array-like, shape (k,)   s_1 >= s_2 >= ...
+    include_s0 : bool, default=True
+        Draw s_0 = 1 (the constant function, always there) as a grey star at index 0;
+        its legend entry is :data:`S0_LABEL`, so any legend of the axes explains it.
     """
     s = np.asarray(s, dtype=float)
     if ax is None:
@@ -124,7 +200,9 @@ def spectrum(s, *, ax=None, label=None, log=False, include_s0=True, **kwargs):
     i = np.arange(1, s.size + 1)
     line, = ax.plot(i, s, marker="o", ms=3, lw=1, label=label, **kwargs)
     if include_s0:
-        ax.plot([0], [1.0], marker="*", ms=9, color="0.3", ls="none")
+        star = S0_LABEL if not any(ln.get_label() == S0_LABEL for ln in ax.lines) else None
+        ax.plot([0], [1.0], marker="*", ms=11, color="0.3", ls="none",
+                label=star or "_nolegend_")
     ax.set_xlabel("index i")
     ax.set_ylabel("singular value $s_i$")
     if log:
@@ -138,7 +216,7 @@ def spectrum_comparison(spectra: dict, *, ax=None, log=False, title=None):
         _, ax = plt.subplots()
     for name, s in spectra.items():
         spectrum(s, ax=ax, label=name, log=log, include_s0=False)
-    legend_beside(ax, fontsize=8)
+    legend_beside(ax)
     if title:
         ax.set_title(title)
     return ax
@@ -169,7 +247,7 @@ def image_grid(values, image_shape, *, titles=None, ncols=None, cmap="RdBu_r",
         mappable = ax.imshow(img / lim, cmap=cmap, vmin=-1.0 if symmetric else None,
                              vmax=1.0)
         if titles is not None:
-            ax.set_title(titles[j], fontsize=8.5)
+            ax.set_title(titles[j], fontsize=10)
     _shared_colorbar(fig, axes, mappable, symmetric)
     return fig
 
@@ -180,7 +258,7 @@ def _shared_colorbar(fig, axes, mappable, symmetric):
     bar = fig.colorbar(mappable, ax=axes.ravel().tolist(), shrink=0.8, pad=0.01,
                        aspect=15, ticks=ticks)
     bar.ax.set_yticklabels(["$-$max", "0", "+max"] if symmetric else ["0", "max"])
-    bar.ax.tick_params(labelsize=8)
+    bar.ax.tick_params(labelsize=10)
 
 
 def graph_functions(W, functions, layout, *, titles=None, cmap="RdBu_r", node_size=40,
@@ -209,6 +287,6 @@ def graph_functions(W, functions, layout, *, titles=None, cmap="RdBu_r", node_si
         ax.set_aspect("equal")
         ax.axis("off")
         if titles is not None:
-            ax.set_title(titles[j], fontsize=9)
+            ax.set_title(titles[j], fontsize=10)
     _shared_colorbar(fig, axes, mappable, True)
     return fig

@@ -9,7 +9,12 @@ reader would see it, in pixels:
 - text that falls partly outside the figure (it would be clipped in a fixed-size canvas,
   such as an explorer's);
 - a legend whose box covers plotted data (the points and segments of its axes' lines,
-  its scatter markers).
+  its scatter markers);
+- text smaller than :data:`~contexture_lab.plotting.core.MIN_TEXT_PX` pixels at 100 %
+  zoom, from its font size and the figure's dpi (``size_pt * dpi / 72``): the inline
+  backend shows a figure at its dpi (:func:`~contexture_lab.plotting.core.fit_to_column`
+  sets it so the figure fills the column), an explorer's canvas likewise;
+- optionally (``min_axes_px``), panels narrower than a given width (explorers).
 
 :func:`problems` returns one sentence per finding; the test suite runs it on every figure the
 plotting layer and the notebooks make (``tests/unit/test_figures.py`` and the nbval pass with
@@ -23,6 +28,8 @@ from matplotlib.collections import PathCollection
 from matplotlib.legend import Legend
 from matplotlib.lines import Line2D
 from matplotlib.text import Text
+
+from .core import MIN_TEXT_PX
 
 #: Boxes that overlap by at most this many pixels in either direction are not reported
 #: (antialiasing and glyph padding).
@@ -119,15 +126,61 @@ def _legend_covers(legend: Legend, ax, renderer) -> int:
     return count
 
 
-def problems(fig, *, inside_figure: bool = True) -> list[str]:
+def text_px(text: Text, fig) -> float:
+    """Font size of ``text`` in pixels at 100 % zoom when ``fig`` is shown at its dpi."""
+    return float(text.get_fontsize()) * float(fig.dpi) / 72.0
+
+
+def _small_texts(texts, fig, min_px: float) -> list[str]:
+    """One sentence per font size below ``min_px``, naming the first text of that size."""
+    by_size = {}
+    for text in texts:
+        px = round(text_px(text, fig), 1)
+        if px < min_px - 0.05:
+            by_size.setdefault(px, []).append(text)
+    out = []
+    for px in sorted(by_size):
+        group = by_size[px]
+        more = f" and {len(group) - 1} more" if len(group) > 1 else ""
+        out.append(f"text {_name(group[0])}{more} is {px:.1f} px at 100 % zoom "
+                   f"(below {min_px:g} px: larger font size or a narrower figure)")
+    return out
+
+
+def _colourbar_axes(fig) -> set:
+    return {ax for ax in fig.get_axes() if getattr(ax, "_colorbar", None) is not None}
+
+
+def narrow_axes(fig, min_px: float) -> list[str]:
+    """Panels (axes other than colourbars) narrower than ``min_px`` pixels at 100 % zoom."""
+    fig.canvas.draw()
+    out = []
+    bars = _colourbar_axes(fig)
+    for ax in fig.get_axes():
+        if ax in bars or not ax.get_visible():
+            continue
+        width = ax.get_window_extent().width
+        if width < min_px - SLACK_PX:
+            out.append(f"panel {ax.get_title()!r} is {width:.0f} px wide (at least "
+                       f"{min_px:g} px: fewer panels a row)")
+    return out
+
+
+def problems(fig, *, inside_figure: bool = True, min_text_px: float = MIN_TEXT_PX,
+             min_axes_px: float | None = None) -> list[str]:
     """Layout problems of ``fig`` as sentences (empty when the figure is clean).
 
     Parameters
     ----------
     fig : matplotlib.figure.Figure
+        Judged at its dpi (how many pixels an inch is on screen).
     inside_figure : bool, default=True
         Report text that falls outside the figure. Off for figures saved with
         ``bbox_inches="tight"`` (as Jupyter's inline backend does), which grow to hold it.
+    min_text_px : float, default=MIN_TEXT_PX
+        Report text whose font is smaller than this many pixels (0 turns it off).
+    min_axes_px : float, optional
+        Report panels narrower than this many pixels (explorers: 250).
     """
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
@@ -151,7 +204,11 @@ def problems(fig, *, inside_figure: bool = True) -> list[str]:
             if covered:
                 out.append(f"the legend of axes {ax.get_title()!r} covers {covered} data "
                            "point(s)")
+    if min_text_px:
+        out += _small_texts(texts, fig, min_text_px)
+    if min_axes_px:
+        out += narrow_axes(fig, min_axes_px)
     return out
 
 
-__all__ = ["SLACK_PX", "problems"]
+__all__ = ["SLACK_PX", "narrow_axes", "problems", "text_px"]

@@ -11,10 +11,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.lines import Line2D
 
-from .core import legend_beside
+from .core import COLOUR_NAMES, legend_beside
 
-#: Colours of the first parent, the second parent and the mixture.
-COLOURS = ("C0", "C2", "C3")
+#: Colours of the first parent (blue), the second parent (green) and the mixture (red),
+#: from the lab's colour-blind-safe palette (:data:`~contexture_lab.plotting.core.COLOUR_NAMES`).
+COLOURS = (COLOUR_NAMES["blue"], COLOUR_NAMES["green"], COLOUR_NAMES["red"])
 
 #: How the first parent, the second parent and the mixture are drawn in every panel: each
 #: has its own colour, line style and marker (never told apart by colour alone).
@@ -23,7 +24,7 @@ ROLE_STYLES = (dict(color=COLOURS[0], ls="--", marker="^"),
                dict(color=COLOURS[2], ls="-", marker="o"))
 
 #: Styles of the other mixtures drawn beside them (convolution, concatenation).
-OTHER_STYLES = {"convolution": dict(color="C1", ls=(0, (5, 1)), marker="s"),
+OTHER_STYLES = {"convolution": dict(color=COLOUR_NAMES["orange"], ls=(0, (5, 1)), marker="s"),
                 "concatenation": dict(color="0.3", ls=":", marker="D")}
 
 #: Marker of each operation on the strength plane.
@@ -62,8 +63,8 @@ def strength_plane(sweep, *, ax=None, pairs=None):
         i = sweep.parent_row(name)
         ax.plot(x[i], y[i], marker="*", ms=11, color="k", ls="none")
         ax.annotate(name, (x[i], y[i]), textcoords="offset points", xytext=(6, 4),
-                    fontsize=8)
-    legend_beside(ax, fontsize=7)
+                    fontsize=10)
+    legend_beside(ax, fontsize=10)
     return ax
 
 
@@ -86,15 +87,17 @@ def error_along(sweep, pair, *, d, ax=None):
                 **OTHER_STYLES["concatenation"], label="concatenation")
     ax.set_xlabel(f"weight w of {pair[0]}")
     ax.set_ylabel(f"probe error (d = {d})")
-    legend_beside(ax, fontsize=7)
+    legend_beside(ax, fontsize=10)
     return ax
 
 
 def sweep_overview(sweep, pair=None, *, d=None):
-    """Static fallback of the mixing explorer for one pair: spectra, plane, error."""
+    """Static fallback of the mixing explorer for one pair: spectra, plane, error (one
+    panel a row, each legend beside its panel)."""
     pair = tuple(pair or sweep.pairs[0])
     d = int(sweep.d_values[-1]) if d is None else d
-    fig, axes = plt.subplots(1, 3, figsize=(12, 3.4), layout="constrained")
+    # one panel a row, each with its legend beside it (as wide as the column)
+    fig, axes = plt.subplots(3, 1, figsize=(9.0, 8.4), layout="constrained")
     idx = np.arange(1, sweep.singular_values.shape[1] + 1)
     every = max(1, idx.size // 8)
     for k, name in enumerate(pair):
@@ -115,14 +118,14 @@ def sweep_overview(sweep, pair=None, *, d=None):
     axes[0].set_ylim(0, 1.05)
     axes[0].set_xlabel("index i")
     axes[0].set_ylabel("$s_i$")
-    axes[0].legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2)
-    axes[0].set_title("spectra", fontsize=9)
+    legend_beside(axes[0])
+    axes[0].set_title("spectra", fontsize=10)
     strength_plane(sweep, ax=axes[1], pairs=[pair])
     axes[1].get_legend().remove()
-    axes[1].legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=1)
-    axes[1].set_title("association strength", fontsize=9)
+    legend_beside(axes[1])
+    axes[1].set_title("association strength", fontsize=10)
     error_along(sweep, pair, d=d, ax=axes[2])
-    axes[2].set_title("downstream error", fontsize=9)
+    axes[2].set_title("downstream error", fontsize=10)
     return fig
 
 
@@ -131,9 +134,10 @@ class MixingPanels:
 
     Panels: the spectra of the two parents and of the mixture; the association plane
     (sum s_i^2 against kernel deviation) with every grid point faint, the parents and the
-    mixture marked; the probe error against d for the parents and the mixture. Each of
-    the three has its colour, line style and marker (:data:`ROLE_STYLES`) in every panel,
-    keyed by one legend above the panels. Axis limits are fixed by the whole sweep, so a
+    mixture marked; the probe error against d for the parents and the mixture (two panels
+    a row, in a figure of :attr:`FIGSIZE` at 100 dpi). Each of the three has its colour,
+    line style and marker (:data:`ROLE_STYLES`) in every panel, keyed by one legend in
+    the fourth cell. Axis limits are fixed by the whole sweep, so a
     step only moves data.
 
     Parameters
@@ -145,9 +149,15 @@ class MixingPanels:
     #: Legend entries of the three roles.
     NAMES = ("first parent", "second parent", "mixture")
 
+    #: Figure size (inches, at the explorers' 100 dpi: 900 px wide).
+    FIGSIZE = (9.0, 6.2)
+
     def __init__(self, figure, sweep):
         self.sweep = sweep
-        ax_s, ax_a, ax_e = figure.subplots(1, 3, gridspec_kw={"width_ratios": [1.2, 1, 1]})
+        # two panels a row (each over 250 px in the 900 px canvas of FIGSIZE); the fourth
+        # cell holds the legend
+        (ax_s, ax_a), (ax_e, ax_key) = figure.subplots(2, 2)
+        ax_key.axis("off")
         self.axes = (ax_s, ax_a, ax_e)
         d_max = sweep.singular_values.shape[1]
         idx = np.arange(1, d_max + 1)
@@ -157,7 +167,7 @@ class MixingPanels:
         ax_s.set_xlim(0.5, d_max + 0.5)
         ax_s.set_ylim(0, 1.05)
         ax_s.set_xlabel("index i")
-        ax_s.set_title("spectrum $s_i$", fontsize=9)
+        ax_s.set_title("spectrum $s_i$", fontsize=10)
 
         _strength_axes(ax_a, sweep)
         self.grid_points, = ax_a.plot(sweep.metrics["sum_s2"], sweep.metrics["kernel_deviation"],
@@ -166,7 +176,7 @@ class MixingPanels:
         self.points = [ax_a.plot([], [], ls="none", ms=10 if k < 2 else 8, color=style["color"],
                                  marker=style["marker"], mec="k", mew=0.5)[0]
                        for k, style in enumerate(ROLE_STYLES)]
-        ax_a.set_title("association strength", fontsize=9)
+        ax_a.set_title("association strength", fontsize=10)
 
         dv = sweep.d_values
         self.errors = [ax_e.plot(dv, sweep.probe_error[0], ms=4, lw=1.4, **style)[0]
@@ -179,15 +189,14 @@ class MixingPanels:
         finite = sweep.probe_error[np.isfinite(sweep.probe_error)]
         ax_e.set_ylim(0, min(1.0, finite.max() * 1.1 + 0.02))
         ax_e.set_xlabel("encoder dimension d")
-        ax_e.set_title("probe error of the contexture", fontsize=9)
+        ax_e.set_title("probe error of the contexture", fontsize=10)
         handles = [Line2D([], [], lw=1.6, ms=6, **style) for style in ROLE_STYLES]
         handles += [Line2D([], [], ls="none", marker="o", ms=4, color="0.75"),
                     Line2D([], [], color=COLOURS[2], lw=1, alpha=0.6)]
-        self.legend = figure.legend(handles, [*self.NAMES, "every grid point",
+        self.legend = ax_key.legend(handles, [*self.NAMES, "every grid point",
                                               "the operation's path"],
-                                    loc="upper center", ncol=5, fontsize=8, frameon=False,
-                                    bbox_to_anchor=(0.5, 1.0))
-        figure.tight_layout(rect=(0, 0, 1, 0.9))
+                                    loc="center", ncol=1, frameon=False)
+        figure.tight_layout(h_pad=1.5, w_pad=2.0)
 
     @property
     def artists(self) -> list:

@@ -44,12 +44,28 @@ from ..contexts import bag_of_words_context, cooccurrence_context
 from ..graph_signals import dirichlet_ratio, node_states
 from ..heads import HEAD_KINDS, head_context, head_profiles
 from ..probe import ridge_r2
-from .artefacts import (CORPUS_FILES, MODELS, HashMismatchError, ModelSpec, corpus_dir,
-                        data_dir, model_path, sha256_file, verify_file)
+from .artefacts import (
+    CORPUS_FILES,
+    MODELS,
+    HashMismatchError,
+    ModelSpec,
+    corpus_dir,
+    data_dir,
+    model_path,
+    sha256_file,
+    verify_file,
+)
 from .corpus import Corpus, corpus_vocabulary, load_corpus
 from .forward_passes import CACHE_VERSION, Forward, forward, head_queries_keys
-from .models import (converted_dir, generate, load_model, load_tokenizer, onnx_state_dict,
-                     prepare, unload)
+from .models import (
+    converted_dir,
+    generate,
+    load_model,
+    load_tokenizer,
+    onnx_state_dict,
+    prepare,
+    unload,
+)
 
 __all__ = [
                         "CACHE_VERSION",

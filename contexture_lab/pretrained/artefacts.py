@@ -11,8 +11,14 @@ import importlib.metadata
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..datasets.artefacts import (SETUP_HINT, HashMismatchError, data_dir, sha256_file,
-                                  table, verify_file)
+from ..datasets.artefacts import (
+    SETUP_HINT,
+    HashMismatchError,
+    data_dir,
+    sha256_file,
+    table,
+    verify_file,
+)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from .. import _cache
+from .._progress import task
 from .._validation import check_int, renamed_random_state
 from . import models as _models
 from .artefacts import _spec
@@ -131,15 +132,18 @@ def forward(name: str, texts, *, max_length: int = 64, attentions: bool = False,
     word_ids = None if words is None else np.unique(np.asarray(words, dtype=np.int64))
     seed = _torch_seed(random_state) if random_weights else 0
     path = None
-    if cache:
-        key = _cache_key(spec.sha256, name, texts, max_length, attentions, states, word_ids,
-                         bool(random_weights), seed)
-        path = _cache.entry_path(key, kind="pretrained")
-        stored = _cache.load_arrays(path, required=_REQUIRED)
-        if stored is not None:
-            return Forward(**stored)
-    result = _run(name, texts, max_length, attentions, states, word_ids, random_weights,
-                  seed, batch_size, device)
+    # a bar over the texts, shown cached or not (a stored notebook output is the same)
+    with task(f"{name}: forward pass", len(texts)) as bar:
+        if cache:
+            key = _cache_key(spec.sha256, name, texts, max_length, attentions, states,
+                             word_ids, bool(random_weights), seed)
+            path = _cache.entry_path(key, kind="pretrained")
+            stored = _cache.load_arrays(path, required=_REQUIRED)
+            if stored is not None:
+                bar.update(len(texts))
+                return Forward(**stored)
+        result = _run(name, texts, max_length, attentions, states, word_ids, random_weights,
+                      seed, batch_size, device, bar)
     if path is not None:
         _cache.save_arrays(path, {f.name: getattr(result, f.name) for f in fields(result)
                                   if getattr(result, f.name) is not None})
@@ -147,7 +151,7 @@ def forward(name: str, texts, *, max_length: int = 64, attentions: bool = False,
 
 
 def _run(name, texts, max_length, want_attn, want_states, word_ids, random_weights, seed,
-         batch_size, device) -> Forward:
+         batch_size, device, bar=None) -> Forward:
     import torch
 
     model = load_model(name, random_weights=random_weights, random_state=seed,
@@ -170,6 +174,8 @@ def _run(name, texts, max_length, want_attn, want_states, word_ids, random_weigh
     with torch.inference_mode():
         for start in range(0, n, batch_size):
             stop = min(n, start + batch_size)
+            if bar is not None and start:
+                bar.update(start - bar.n)
             width = int(lengths[start:stop].max())
             ids = torch.as_tensor(ids_all[start:stop, :width], device=dev)
             mask = torch.as_tensor(mask_all[start:stop, :width], device=dev)

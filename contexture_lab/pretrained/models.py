@@ -18,7 +18,8 @@ _TOKENIZERS: dict[str, object] = {}
 
 
 def _offline() -> None:
-    """No model hub, no progress bars (a notebook's stored outputs stay clean)."""
+    """No model hub, no progress bars of the hub's own (the lab shows its own, one per
+    forward pass: :mod:`contexture_lab._progress`)."""
     os.environ["HF_HUB_OFFLINE"] = "1"
     os.environ["TRANSFORMERS_OFFLINE"] = "1"
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..explore.association import AssociationSweep, digits_knn_sweep
 from ..plotting.association import AssociationPanels
-from .base import Explorer, html_table
+from .base import Explorer, readout_html
 
 
 def _options(values) -> list:
@@ -35,8 +35,7 @@ class AssociationExplorer(Explorer):
     Attributes ``sweep``, ``panels`` (the artists), ``widget``, ``figure``.
     """
 
-    def __init__(self, sweep: AssociationSweep, *, value=None, d=None,
-                 figsize=(10.0, 4.2)):
+    def __init__(self, sweep: AssociationSweep, *, value=None, d=None, figsize=None):
         if not isinstance(sweep, AssociationSweep):
             raise TypeError(f"sweep must be an AssociationSweep, got {type(sweep).__name__}")
         self.sweep = sweep
@@ -48,6 +47,12 @@ class AssociationExplorer(Explorer):
                                           continuous_update=True)
         dim = ipywidgets.SelectionSlider(options=[int(v) for v in sweep.d_values], value=d,
                                          description="d", continuous_update=True)
+        # the widest row name over the grid: the readout's columns never move
+        self._name_width = 2 + max(len(f"{sweep.parameter} = {v}, d = {int(dv)}")
+                                   for v in options for dv in sweep.d_values)
+        if figsize is None:      # two panels a row, each over 250 px
+            figsize = (AssociationPanels.FIGSIZE if sweep.images is not None
+                       else AssociationPanels.FIGSIZE_NO_IMAGES)
         super().__init__({sweep.parameter: knob, "d": dim}, figsize=figsize)
 
     def _setup(self, figure) -> None:
@@ -63,23 +68,32 @@ class AssociationExplorer(Explorer):
         d = int(sw.d_values[j])
         s = sw.singular_values[i]
         error = _fmt(sw.probe_error[i, j])
+        notes = []
         if not sw.unique[i, j] and np.isfinite(sw.probe_error[i, j]):
-            error += (f" &plusmn; {sw.probe_spread[i, j]:.3f} (s<sub>d</sub> = "
-                      "s<sub>d+1</sub>: mean over random bases of the cluster)")
+            error += f" &plusmn; {sw.probe_spread[i, j]:.3f}"
+            notes.append("s<sub>d</sub> = s<sub>d+1</sub>: probe error is the mean "
+                         "&plusmn; spread over random bases of the cluster")
         if np.isfinite(m["tau"]):
-            tau_text = f"{m['tau']:.3f} (at d = {int(m['tau_argmin'])})"
+            tau, tau_d = f"{m['tau']:.3f}", str(int(m["tau_argmin"]))
         elif np.isinf(m["tau"]):
-            tau_text = (f"blows up: s<sub>d+1</sub> = 1 for every d up to d<sub>0</sub> = "
-                        f"{int(np.isfinite(sw.spectrum[i]).sum())} (strong extreme)")
+            tau, tau_d = "&infin;", "n/a"
+            notes.append(f"&tau; blows up: s<sub>d+1</sub> = 1 for every d up to "
+                         f"d<sub>0</sub> = {int(np.isfinite(sw.spectrum[i]).sum())} "
+                         "(strong extreme)")
         else:
-            tau_text = "undefined: all s<sub>i</sub> = 0 (independent)"
+            tau, tau_d = "n/a", "n/a"
+            notes.append("&tau; undefined: all s<sub>i</sub> = 0 (independent)")
         header = ["", "components", "s<sub>1</sub>", "s<sub>d</sub>", "probe error",
-                  "decay rate", "kernel deviation", "effective dimension", "&tau;"]
-        row = [f"<b>{sw.parameter} = {state[sw.parameter]}</b>, d = {d}",
-               str(int(m["n_components"])), _fmt(s[0]), _fmt(s[d - 1]), error,
-               _fmt(m["decay_rate"]), _fmt(m["kernel_deviation"]),
-               _fmt(m["effective_dimension"], 1), tau_text]
-        return html_table(header, [row])
+                  "decay rate", "kernel dev.", "eff. dim.", "&tau;", "d of &tau;"]
+        state_name = f"{sw.parameter} = {state[sw.parameter]}, d = {d}"
+        row = [f"<b>{state_name}</b>", str(int(m["n_components"])), _fmt(s[0]),
+               _fmt(s[d - 1]), error, _fmt(m["decay_rate"]), _fmt(m["kernel_deviation"]),
+               _fmt(m["effective_dimension"], 1), tau, tau_d]
+        widths = [self._name_width, 12, 7, 7, 15, 11, 12, 10, 7, 8]
+        return readout_html(f"{sw.parameter} = <b>{state[sw.parameter]}</b>, encoder "
+                            f"dimension d = <b>{d}</b>", header, [row],
+                            note="; ".join(notes), widths=widths)
+
 
 def association_explorer(sweep: AssociationSweep | None = None, *, value=None, d=None,
                          **sweep_kwargs) -> AssociationExplorer:

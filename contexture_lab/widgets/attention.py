@@ -6,7 +6,7 @@ import ipywidgets
 
 from ..plotting.attention import (attention_colorbar, draw_attention_matrix, draw_spectrum,
                                   draw_sweep_curves)
-from .base import Explorer, html_table
+from .base import Explorer, readout_html
 
 
 class AttentionExplorer(Explorer):
@@ -35,21 +35,27 @@ class AttentionExplorer(Explorer):
             description="temperature", continuous_update=True,
             layout=ipywidgets.Layout(width="420px"),
             style={"description_width": "initial"})
-        super().__init__({"temperature": slider}, figsize=(10, 3.3))
+        super().__init__({"temperature": slider}, figsize=self.FIGSIZE)
+
+    #: Figure size (inches at 100 dpi): the matrix and the spectrum side by side (each over
+    #: 250 px), the sweep's curves below them.
+    FIGSIZE = (9.0, 7.4)
 
     def _setup(self, figure):
         sw = self.sweep
-        ax_mat, ax_spec, ax_curve = figure.subplots(
-            1, 3, gridspec_kw={"width_ratios": [1, 1.3, 1.5]})
+        grid = figure.add_gridspec(2, 2, height_ratios=[1.25, 1], hspace=0.5, wspace=0.3,
+                                   left=0.09, right=0.9, top=0.95, bottom=0.07)
+        ax_mat = figure.add_subplot(grid[0, 0])
+        ax_spec = figure.add_subplot(grid[0, 1])
+        ax_curve = figure.add_subplot(grid[1, :])
         i = len(sw.temperatures) // 2
         C = sw.attention[i]
         self.image = draw_attention_matrix(ax_mat, C / C.max(), sw.labels, vmax=1.0)
         attention_colorbar(figure, self.image, ax_mat)
-        ax_mat.set_title("attention matrix P(a|x)", fontsize=9)
+        ax_mat.set_title("attention matrix P(a|x)", fontsize=10)
         self.line = draw_spectrum(ax_spec, sw.singular_values[i], self.k)
-        ax_spec.set_title("spectrum s_1..s_k", fontsize=9)
+        ax_spec.set_title("spectrum $s_1 .. s_k$", fontsize=10)
         self.marker = draw_sweep_curves(ax_curve, sw, i)
-        figure.tight_layout()
         self.animated = [self.image, self.line, self.marker]   # blitted: fixed axis limits
 
     def _redraw(self, temperature):
@@ -60,17 +66,26 @@ class AttentionExplorer(Explorer):
         self.line.set_ydata(sw.singular_values[i][:self.k])
         self.marker.set_xdata([sw.temperatures[i]] * 2)
         d_tau = int(sw.tau_dimension[i])
-        header = ["", "s<sub>1</sub>", "total association &sum;s<sub>i</sub><sup>2</sup>",
-                  "effective dimension (participation ratio)", "d picked by tau"]
-        row = [f"temperature <b>{sw.temperatures[i]:.3g}</b>",
-               f"{sw.singular_values[i][0]:.3f}", f"{sw.total_association[i]:.2f}",
-               f"{sw.effective_dimension[i]:.2f}", str(d_tau) if d_tau > 0 else "none"]
+        header = ["", "s<sub>1</sub>", "&sum; s<sub>i</sub><sup>2</sup>",
+                  "eff. dim. (participation ratio)", "d picked by &tau;"]
+        row = [f"<b>{sw.temperatures[i]:.3g}</b>", f"{sw.singular_values[i][0]:.3f}",
+               f"{sw.total_association[i]:.2f}", f"{sw.effective_dimension[i]:.2f}",
+               str(d_tau) if d_tau > 0 else "none"]
+        widths = [8, 8, 9, 30, 17]
+        note = ""
         if sw.labels is not None:
             header.append(f"probe error (top {sw.d})")
             row.append(f"{sw.probe_error[i]:.3f}" + (
-                f" &plusmn; {sw.probe_spread[i]:.3f} (mean over {sw.n_bases} random bases "
-                "of a split cluster)" if sw.split[i] else ""))
-        return html_table(header, [row])
+                f" &plusmn; {sw.probe_spread[i]:.3f}" if sw.split[i] else ""))
+            widths.append(20)
+            if sw.split[i]:
+                note = (f"probe error: mean &plusmn; spread over {sw.n_bases} random bases "
+                        "of a split cluster (d cuts a cluster of equal singular values)")
+        header[0] = "temperature"
+        widths[0] = 13
+        return readout_html(f"temperature = <b>{sw.temperatures[i]:.3g}</b>", header, [row],
+                            note=note, widths=widths)
+
 
 def attention_explorer(sweep=None, temperature=None, **kwargs) -> AttentionExplorer:
     """Build the attention explorer (``.update(temperature=...)``, ``.widget``, ``.figure``).

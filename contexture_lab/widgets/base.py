@@ -16,6 +16,8 @@ implements two hooks:
     called on every step with the current value of every control (keyword = control name):
     update the artists in place and return an HTML string for the readout (numbers are
     shown there, never printed: prints in callbacks break nbval and vanish in widgets).
+    Build it with :func:`readout_html` (a status line, a table of numbers, a note line),
+    so the readout keeps its height for every knob value.
 
 Optional blitting: put the artists that ``_redraw`` moves in ``self.animated`` (a list)
 inside ``_setup``. They are then marked animated and each step restores the static
@@ -107,6 +109,10 @@ def interactive_canvas(figure: Figure):
     return canvas
 
 
+#: Dots per inch of an explorer's canvas: one inch is 100 px on screen at 100 % zoom.
+EXPLORER_DPI = 100
+
+
 class Explorer:
     """Base class: a figure, named controls, a readout and ``update(**knobs)``.
 
@@ -117,7 +123,7 @@ class Explorer:
         subclass's ``_redraw``. Changing a widget's ``value`` (a slider step in the
         browser) triggers exactly one redraw.
     figsize : tuple of float, default=(9.0, 3.6)
-        Figure size in inches (drawn at the lab style's dpi).
+        Figure size in inches, drawn at :data:`EXPLORER_DPI` (9 inches fill the column).
 
     Attributes
     ----------
@@ -137,7 +143,9 @@ class Explorer:
         self.animated = []
         self._background = None
         with lab_style():
-            self.figure = Figure(figsize=figsize, dpi=72)
+            # 100 dpi: a 9-inch figure is the notebook column's 900 px, its 9-point text
+            # 12.5 px (the figure check asks for at least 10 px)
+            self.figure = Figure(figsize=figsize, dpi=EXPLORER_DPI)
             self.canvas = interactive_canvas(self.figure)
             self._setup(self.figure)
         for artist in self.animated:
@@ -172,7 +180,7 @@ class Explorer:
         """True when a step blits (a background from a full draw is saved)."""
         return self._background is not None
 
-    def update(self, **knobs) -> "Explorer":
+    def update(self, **knobs) -> Explorer:
         """Set controls by name and redraw once (what moving the sliders does).
 
         All or nothing: unknown names raise ``ValueError`` before anything changes; a value
@@ -293,6 +301,63 @@ def html_table(header, rows) -> str:
             f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
 
 
+#: One line of a readout: never wraps, so a readout keeps its height for every knob value
+#: (a longer sentence is cut with an ellipsis; the whole of it is the line's tooltip).
+_LINE = ("white-space:nowrap;overflow:hidden;text-overflow:ellipsis;height:1.5em;"
+         "line-height:1.5em;margin:0;")
+
+
+def _plain(text: str) -> str:
+    """``text`` without its HTML tags and entities (for a tooltip)."""
+    return html.unescape(re.sub(r"<[^>]+>", "", text))
+
+
+def _line(text: str, extra: str = "") -> str:
+    title = html.escape(_plain(text), quote=True)
+    return f"<div style='{_LINE}{extra}' title='{title}'>{text or '&nbsp;'}</div>"
+
+
+def readout_html(status: str, header, rows, *, note: str = "", widths=None) -> str:
+    """An explorer's readout that keeps its height whatever the knobs show.
+
+    Three parts, each of a fixed height: ``status`` (one line: what is shown), a table of
+    numbers (``header`` and ``rows`` as in :func:`html_table`; every cell and header on one
+    line, columns of fixed ``widths`` in characters, so no value can wrap or widen it), and
+    ``note`` (one line, empty when there is nothing to add: a caveat such as "mean over
+    random bases of a split cluster").
+
+    Parameters
+    ----------
+    status : str (HTML)
+    header : sequence of str (HTML), one per column
+    rows : sequence of sequences of str (HTML), each as long as ``header``
+    note : str (HTML), default=""
+    widths : sequence of float, optional
+        Column widths in ``ch`` (width of a digit); default from the longest header and
+        cell text of each column, plus two.
+    """
+    header = list(header)
+    rows = [list(r) for r in rows]
+    if any(len(r) != len(header) for r in rows):
+        raise ValueError(f"every row needs {len(header)} cells (one per header), got "
+                         f"{sorted({len(r) for r in rows})}")
+    if widths is None:
+        widths = [max([len(_plain(h))] + [len(_plain(r[n])) for r in rows]) + 2
+                  for n, h in enumerate(header)]
+    cols = "".join(f"<col style='width:{w}ch'>" for w in widths)
+    first = _CELL.replace("right", "left") + "white-space:nowrap;overflow:hidden;"
+    other = _CELL + "white-space:nowrap;overflow:hidden;"
+    head = "".join(f"<th style='{first if n == 0 else other}'>{h}</th>"
+                   for n, h in enumerate(header))
+    body = "".join("<tr>" + "".join(f"<td style='{first if n == 0 else other}'>{c}</td>"
+                                    for n, c in enumerate(row)) + "</tr>" for row in rows)
+    table = (f"<table style='border-collapse:collapse;table-layout:fixed;"
+             f"width:{sum(widths)}ch;font-size:90%;margin:2px 0'><colgroup>{cols}</colgroup>"
+             f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+    return ("<div style='max-width:100%;overflow:hidden'>" + _line(status) + table
+            + _line(note, "font-size:90%;color:#555;") + "</div>")
+
+
 def offline_text(class_name: str) -> str:
     """What a viewer without a kernel shows in place of an explorer (a sentence)."""
     words = re.sub(r"(?<!^)(?=[A-Z])", " ", class_name).lower()
@@ -313,4 +378,5 @@ class ExplorerBox(ipywidgets.VBox):
         return bundle
 
 
-__all__ = ["Explorer", "ExplorerBox", "html_table", "interactive_canvas", "offline_text"]
+__all__ = ["EXPLORER_DPI", "Explorer", "ExplorerBox", "html_table", "interactive_canvas",
+           "offline_text", "readout_html"]

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..explore.mixing import MixingSweep, digits_mixing_sweep, pair_name
 from ..plotting.mixing import MixingPanels
-from .base import Explorer, html_table
+from .base import Explorer, readout_html
 
 
 def _fmt(x: float, digits: int = 3) -> str:
@@ -29,7 +29,7 @@ class MixingExplorer(Explorer):
     """
 
     def __init__(self, sweep: MixingSweep, *, pair=None, operation=None, weight=None,
-                 depth=None, d=None, figsize=(10.0, 3.4)):
+                 depth=None, d=None, figsize=MixingPanels.FIGSIZE):
         if not isinstance(sweep, MixingSweep):
             raise TypeError(f"sweep must be a MixingSweep, got {type(sweep).__name__}")
         self.sweep = sweep
@@ -55,6 +55,8 @@ class MixingExplorer(Explorer):
                                             value=int(d or sweep.d_values[-1]),
                                             description="d"),
         }
+        # the widest context name: the readout's columns never move
+        self._name_width = 2 + max(len(name) for p in sweep.pairs for name in (*p, "mixture"))
         super().__init__(controls, figsize=figsize)
 
     def _setup(self, figure) -> None:
@@ -78,8 +80,9 @@ class MixingExplorer(Explorer):
                 for name, r in ((first, parents[0]), (second, parents[1]), ("mixture", i))]
         header = ["", "s<sub>1</sub>", "&sum; s<sub>i</sub><sup>2</sup>", "kernel dev.",
                   "&tau;", "decay", f"probe error (d = {d})"]
-        return (f"<b>{sw.label(i)}</b> (M = {sw.n_contexts[i]} context values)"
-                + html_table(header, rows))
+        widths = [self._name_width, 8, 9, 12, 8, 8, 20]
+        return readout_html(f"<b>{sw.label(i)}</b> (M = {sw.n_contexts[i]} context values)",
+                            header, rows, widths=widths)
 
 
 def mixing_explorer(sweep: MixingSweep | None = None, *, pair=None, operation=None,

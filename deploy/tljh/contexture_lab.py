@@ -1,5 +1,5 @@
 # The Littlest JupyterHub: start every user's server from the lab's environment, the
-# arrangement `python3 tasks.py test-class` runs (there with a local process spawner on one
+# arrangement `python3 tools/maintain.py test-class` runs (there with a local process spawner on one
 # machine account; TLJH gives each user a system account). Copy to
 # /opt/tljh/config/jupyterhub_config.d/contexture_lab.py, then `sudo tljh-config reload`.
 # The environment /opt/contexture_lab comes from docs/INSTRUCTORS.md, section 7.

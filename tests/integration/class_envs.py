@@ -1,4 +1,5 @@
-"""Where ``python3 tasks.py test-class`` installs the class tools, for the tests that use them.
+"""Where ``python3 tools/maintain.py test-class`` installs the class tools, for the tests that
+use them.
 
 ``.envs/`` (git-ignored) holds the hub's own environment (``hub/``, requirements/hub.txt), the
 proxy (``proxy/``, requirements/hub-proxy) and two layers added to the lab's ``.venv`` on
@@ -22,11 +23,11 @@ LAB_PYTHON = Path(sys.executable)
 
 
 def require(*paths: Path) -> None:
-    """Skip (or fail, under ``tasks.py test-class``) unless every path exists."""
+    """Skip (or fail, under ``maintain.py test-class``) unless every path exists."""
     missing = [str(p.relative_to(ROOT)) for p in paths if not p.exists()]
     if not missing:
         return
-    message = f"{', '.join(missing)} missing: `python3 tasks.py test-class` installs them"
+    message = f"{', '.join(missing)} missing: `python3 tools/maintain.py test-class` installs them"
     if os.environ.get("CONTEXTURE_LAB_CLASS_TESTS") == "1":
         pytest.fail(message)
     pytest.skip(message)

@@ -30,13 +30,15 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 
+#: The lab's JupyterLab configuration (jupyter-config/README.md), read by every test server.
+JUPYTER_CONFIG = Path(__file__).resolve().parents[2] / "jupyter-config"
+
 #: JupyterLab user settings for the tests: render every cell (no windowing, so all
-#: outputs are in the DOM) and no news or update pop-ups.
+#: outputs are in the DOM). No news pop-up and kernel shut-down on closing a tab come from
+#: JUPYTER_CONFIG, as for a student.
 LAB_SETTINGS = {
     "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none",
                                                "autoStartDefaultKernel": True},
-    "@jupyterlab/apputils-extension/notification": {"fetchNews": "false",
-                                                    "checkForUpdates": False},
 }
 
 
@@ -52,9 +54,14 @@ class JupyterLab:
 
     Use as a context manager; ``stop()`` terminates the process by its PID (then kills it
     if it does not exit). ``home`` holds the server's private Jupyter folders and its log.
+    ``settings`` adds user settings (plugin -> values) to :data:`LAB_SETTINGS`;
+    ``extra_args`` go to ``jupyter lab``.
     """
 
-    def __init__(self, root_dir: Path, home: Path, *, start_timeout: float = 120.0):
+    def __init__(self, root_dir: Path, home: Path, *, start_timeout: float = 120.0,
+                 settings: dict | None = None, extra_args=()):
+        self.settings = {**LAB_SETTINGS, **(settings or {})}
+        self.extra_args = list(extra_args)
         self.root_dir = Path(root_dir)
         self.home = Path(home)
         self.token = secrets.token_hex(16)
@@ -67,11 +74,13 @@ class JupyterLab:
     # -------------------------------------------------------------- lifecycle
     def _environment(self) -> dict:
         settings = self.home / "lab-settings"
-        for plugin, values in LAB_SETTINGS.items():
+        for plugin, values in self.settings.items():
             path = settings / f"{plugin}.jupyterlab-settings"
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(values))
         env = {**os.environ,
+               # the lab's own JupyterLab defaults, as tasks.py lab and Binder use them
+               "JUPYTER_CONFIG_PATH": str(JUPYTER_CONFIG),
                "JUPYTER_CONFIG_DIR": str(self.home / "config"),
                "JUPYTER_RUNTIME_DIR": str(self.runtime_dir),
                "JUPYTERLAB_SETTINGS_DIR": str(settings),
@@ -81,7 +90,7 @@ class JupyterLab:
         env.pop("MPLBACKEND", None)  # the kernel picks its own backend, as for a student
         return env
 
-    def start(self) -> "JupyterLab":
+    def start(self) -> JupyterLab:
         self.home.mkdir(parents=True, exist_ok=True)
         cmd = [sys.executable, "-m", "jupyter", "lab", "--no-browser",
                "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={self.port}",
@@ -91,6 +100,7 @@ class JupyterLab:
                "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             cmd.append("--allow-root")  # containers and CI often run as root
+        cmd += self.extra_args
         log = open(self.log_path, "wb")
         self.process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
                                         env=self._environment(), cwd=self.root_dir)
@@ -122,7 +132,7 @@ class JupyterLab:
             proc.kill()
             proc.wait(timeout=10)
 
-    def __enter__(self) -> "JupyterLab":
+    def __enter__(self) -> JupyterLab:
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -18,7 +18,7 @@ The test checks that every stored output of notebook 05 comes out (the shared ca
 hand anyone a wrong or partial sweep), that each saved copy is in its owner's home only, that
 the tracked notebooks did not change and that the shared cache holds only complete,
 checksum-valid files. Time and peak memory per student go to ``$CONTEXTURE_LAB_CLASS_REPORT``
-(JSON) when set, which ``python3 tasks.py test-class`` prints.
+(JSON) when set, which ``python3 tools/maintain.py test-class`` prints.
 """
 
 from __future__ import annotations
@@ -90,6 +90,7 @@ def _sha256(folder: Path) -> dict:
 def _config(tmp: Path, port: int, cache: Path) -> str:
     env = layered("singleuser", {"PATH": os.environ["PATH"]})
     root = ["--allow-root"] if os.geteuid() == 0 else []
+    proxy = str(ENVS / "proxy/node_modules/.bin/configurable-http-proxy")
     return f"""
 c = get_config()  # noqa: F821
 c.JupyterHub.ip = "127.0.0.1"
@@ -97,7 +98,7 @@ c.JupyterHub.port = {port}
 c.JupyterHub.hub_ip = "127.0.0.1"
 c.JupyterHub.hub_port = {_free_port()}
 c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:{_free_port()}"
-c.ConfigurableHTTPProxy.command = [{str(ENVS / "proxy/node_modules/.bin/configurable-http-proxy")!r}]
+c.ConfigurableHTTPProxy.command = [{proxy!r}]
 c.ConfigurableHTTPProxy.pid_file = {str(tmp / "proxy.pid")!r}
 c.JupyterHub.db_url = "sqlite:///{tmp / 'hub.sqlite'}"
 c.JupyterHub.cookie_secret_file = {str(tmp / "cookie_secret")!r}
@@ -271,7 +272,7 @@ def test_three_students_run_notebook_05_at_once(hub):
             student.login()
             student.spawn()
             student.run_notebook()
-        except BaseException as exc:   # reported below, with the student's name
+        except BaseException as exc:  # noqa: BLE001 - reported below, with the student's name
             failures.append(f"{student.name}: {type(exc).__name__}: {exc}")
 
     start = time.monotonic()

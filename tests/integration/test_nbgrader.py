@@ -2,8 +2,8 @@
 (no solution, no hidden test), autograde of a solved submission (full marks) and of the
 unsolved release (zero, no crash), with a package whose exercises carry no solutions.
 
-Needs ``.envs/nbgrader`` (``python3 tasks.py test-class`` installs it): nbgrader runs in the
-lab's own interpreter with that layer on ``PYTHONPATH``, so its kernels are the lab's.
+Needs ``.envs/nbgrader`` (``python3 tools/maintain.py test-class`` installs it): nbgrader runs
+in the lab's own interpreter with that layer on ``PYTHONPATH``, so its kernels are the lab's.
 """
 
 from __future__ import annotations
@@ -188,7 +188,8 @@ def test_every_reference_passes_its_hidden_test(name):
     unsolved = {"cl": cl, "np": np, answer: cl.exercises.TODO}
     if callable(cl.exercises.get(name).solution):
         unsolved[answer] = lambda *args, **kwargs: cl.exercises.TODO
-    with pytest.raises(Exception):
+    # any failure counts: the comparison of a placeholder may fail in several ways
+    with pytest.raises(Exception):  # noqa: B017, PT011
         exec(hidden, unsolved)
 
 

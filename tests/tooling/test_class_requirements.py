@@ -1,4 +1,4 @@
-"""The pinned files of ``tasks.py test-class``: exact versions with hashes, layers that never
+"""The pinned files of ``maintain.py test-class``: exact versions with hashes, layers that never
 shadow a locked version, one JupyterHub version for the hub and the single-user servers."""
 
 from __future__ import annotations
@@ -19,16 +19,19 @@ def _norm(name: str) -> str:
 
 
 def _pins(path: Path) -> dict[str, str]:
-    text = "\n".join(l for l in path.read_text().splitlines() if not l.startswith("#"))
+    text = "\n".join(line for line in path.read_text().splitlines()
+                     if not line.startswith("#"))
     pins = {_norm(n): v for n, v in PIN.findall(text)}
-    requirements = [l for l in text.splitlines() if l.strip() and not l.startswith(" ")]
+    requirements = [line for line in text.splitlines()
+                    if line.strip() and not line.startswith(" ")]
     assert len(pins) == len(requirements), f"{path.name}: a line without exact pin and hash"
     return pins
 
 
 def _lock() -> dict[str, str]:
-    return {_norm(l.split("==")[0]): l.split("==")[1].strip()
-            for l in (REQ / "lock.txt").read_text().splitlines() if "==" in l}
+    return {_norm(line.split("==")[0]): line.split("==")[1].split()[0]
+            for line in (REQ / "lock.txt").read_text().splitlines()
+            if "==" in line and not line.startswith(("#", " "))}
 
 
 @pytest.mark.parametrize("layer", ["hub-singleuser.txt", "nbgrader.txt"])

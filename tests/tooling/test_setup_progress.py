@@ -74,8 +74,11 @@ def test_ensure_env_announces_every_step_with_size_and_time(tasks, capsys, monke
             assert "MB" in text, text                          # how big
     assert re.search(r"about \d+ MB to download and [\d.]+ GB on disk", out)
     assert "environment ready" in out
-    # torch's CPU build from PyTorch's index, then the lock, the package, the models
+    # torch's CPU build from PyTorch's index (the lock's torch line, with its hashes), then
+    # the lock, hash-checked, the package, the models
     flat = [" ".join(c) for c in commands]
-    assert any("torch==" in c and tasks.TORCH_CPU_INDEX in c for c in flat)
-    assert any(str(tasks.LOCK) in c for c in flat) and any("-e ." in c for c in flat)
+    assert any(c.endswith("torch.txt --progress-bar off --extra-index-url "
+                          f"{tasks.TORCH_CPU_INDEX}") and "--require-hashes" in c for c in flat)
+    assert any(str(tasks.LOCK) in c and "--require-hashes" in c for c in flat)
+    assert any("-e ." in c for c in flat)
     assert any(str(tasks.MODELS_LOCK) in c for c in flat)

@@ -308,3 +308,44 @@ def test_gram_measures_equal_the_spectrum_and_the_kernel_deviation():
     assert out["kernel_deviation"] == pytest.approx(A.kernel_deviation(ctx), rel=1e-6)
     with pytest.raises(ValueError, match="gram has shape"):
         A.gram_measures(np.eye(3), ctx.p_x)
+
+
+# ---------------------------------------------------------------------- distance correlation
+def _dcor_by_sums(u, v):
+    """Szekely's dCor from the three sums S1 + S2 - 2 S3 (no double centring), O(n^2)."""
+    u = u.reshape(len(u), -1)
+    v = v.reshape(len(v), -1)
+    a = np.sqrt(((u[:, None] - u[None]) ** 2).sum(-1))
+    b = np.sqrt(((v[:, None] - v[None]) ** 2).sum(-1))
+
+    def dcov2(a, b):
+        return (a * b).mean() + a.mean() * b.mean() - 2 * (a.mean(1) * b.mean(1)).mean()
+    return np.sqrt(dcov2(a, b) / np.sqrt(dcov2(a, a) * dcov2(b, b)))
+
+
+@pytest.mark.parametrize("shape_u, shape_v", [((25,), (25,)), ((30, 3), (30,)), ((12, 2), (12, 4))])
+def test_distance_correlation_matches_the_sum_formula(shape_u, shape_v):
+    rng = np.random.default_rng(4)
+    u = rng.normal(size=shape_u)
+    v = rng.normal(size=shape_v) + (u if u.shape == shape_v else 0.0)
+    assert A.distance_correlation(u, v) == pytest.approx(_dcor_by_sums(u, v), rel=1e-10)
+
+
+def test_distance_correlation_extremes():
+    u = np.linspace(-1, 1, 21)
+    assert A.distance_correlation(u, 3 * u - 2) == pytest.approx(1.0)
+    assert A.distance_correlation(u, -u) == pytest.approx(1.0)
+    # u^2 on a symmetric grid: Pearson's r is 0, the distance correlation is not
+    assert abs(np.corrcoef(u, u ** 2)[0, 1]) < 1e-12
+    assert A.distance_correlation(u, u ** 2) == pytest.approx(_dcor_by_sums(u, u ** 2))
+    assert A.distance_correlation(u, u ** 2) > 0.4
+    assert cl.association.distance_correlation is A.distance_correlation
+
+
+def test_distance_correlation_bad_input():
+    with pytest.raises(ValueError, match="u has 3 rows and v has 4"):
+        A.distance_correlation([1, 2, 3], [1, 2, 3, 4])
+    with pytest.raises(ValueError, match="v is constant"):
+        A.distance_correlation([1, 2, 3], [5, 5, 5])
+    with pytest.raises(ValueError, match="at least 2 pairs"):
+        A.distance_correlation([1.0], [2.0])

@@ -20,7 +20,7 @@ from contexture_lab.explore import association as ea
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture()
+@pytest.fixture
 def build(tmp_path):
     """A small sweep (hypercube, 8 states) cached in ``tmp_path``."""
     def _build(cache_dir=tmp_path, **kwargs):
@@ -117,7 +117,8 @@ def test_damaged_zip_really_raised_before(build, tmp_path):
     build()
     (path,) = tmp_path.glob("*.npz")
     _garble(path)
-    with pytest.raises((zipfile.BadZipFile, ValueError, OSError, EOFError)):
+    # which read fails depends on where the garbling landed
+    with pytest.raises((zipfile.BadZipFile, ValueError, OSError, EOFError)):  # noqa: PT012
         with np.load(path) as data:
             for key in data.files:
                 data[key]
@@ -170,6 +171,7 @@ _READER = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_two_builders_and_a_reader_never_expose_a_partial_file(tmp_path):
     folder = tmp_path / "cache"
     folder.mkdir()
@@ -187,7 +189,7 @@ def test_two_builders_and_a_reader_never_expose_a_partial_file(tmp_path):
     outputs = [b.communicate(timeout=120) for b in builders]
     stop.touch()
     outputs.append(reader.communicate(timeout=120))
-    for proc, (out, err) in zip([*builders, reader], outputs):
+    for proc, (_, err) in zip([*builders, reader], outputs):
         assert proc.returncode == 0, err
     writes = [int(out) for out, _ in outputs[:2]]
     reads = int(outputs[2][0])

@@ -310,6 +310,76 @@ def test_random_walk_many_steps_is_cheap_and_exact():
     np.testing.assert_allclose(far.P.toarray(), np.outer(pi, pi), atol=1e-12)  # mixed
 
 
+# ---------------------------------------------------------------------- masked contexts
+def _rbf_joint(X, h):
+    d2 = ((X[:, None, :] - X[None, :, :]) ** 2).sum(axis=2)
+    W = np.exp(-d2 / (2 * h * h))
+    return W / W.sum(axis=1, keepdims=True) / X.shape[0]
+
+
+def test_masked_rbf_is_the_average_of_rbf_contexts_on_the_masked_inputs():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(15, 5))
+    ctx = cl.contexts.masked(X, "rbf", bandwidth=1.5, rate=0.4, n_masks=3, random_state=7)
+    masks = np.random.default_rng(7)
+    want = np.zeros((15, 15))
+    for _ in range(3):
+        hidden = masks.permutation(5)[:2]                 # round(0.4 * 5) = 2 masked
+        Xm = X.copy()
+        Xm[:, hidden] = 0.0                               # zeroing = removing, for distances
+        want += _rbf_joint(Xm, 1.5) / 3
+    np.testing.assert_allclose(ctx.P, want, atol=1e-14)
+    np.testing.assert_allclose(ctx.p_x, np.full(15, 1 / 15))
+    np.testing.assert_array_equal(ctx.x_features, X)
+
+
+def test_masked_knn_averages_neighbour_sets_and_stays_sparse():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(30, 10))
+    ctx = cl.contexts.masked(X, "knn", k=4, rate=0.2, n_masks=5, random_state=2)
+    assert sp.issparse(ctx.P)
+    P = ctx.P.toarray()
+    np.testing.assert_allclose(P.sum(axis=1), 1 / 30)
+    np.testing.assert_array_equal(np.diag(P), 0.0)         # self excluded in every mask
+    # each row: 5 masks x 4 neighbours, each with mass 1 / (30 * 4 * 5)
+    np.testing.assert_allclose(np.round(P * 600) - P * 600, 0.0, atol=1e-9)
+    one = cl.contexts.masked(X, "knn", k=4, rate=0.2, n_masks=1, random_state=2)
+    keep = np.sort(np.random.default_rng(2).permutation(10)[2:])
+    np.testing.assert_array_equal(one.P.toarray(), cl.contexts.knn(X[:, keep], 4).P.toarray())
+
+
+def test_masked_bad_input():
+    X = np.random.default_rng(0).normal(size=(10, 4))
+    with pytest.raises(ValueError, match="unknown base 'walk'"):
+        cl.contexts.masked(X, "walk", k=2)
+    with pytest.raises(ValueError, match="rate must be < 1"):
+        cl.contexts.masked(X, "knn", k=2, rate=1.0)
+    with pytest.raises(ValueError, match="rate must be > 0"):
+        cl.contexts.masked(X, "knn", k=2, rate=0.0)
+    with pytest.raises(ValueError, match="needs k"):
+        cl.contexts.masked(X, "knn")
+    with pytest.raises(ValueError, match="needs bandwidth"):
+        cl.contexts.masked(X, "rbf")
+    with pytest.raises(ValueError, match="at least 2"):
+        cl.contexts.masked(X[:, :1], "knn", k=2)
+
+
+def test_crop_masks_are_squares_of_the_stated_area_and_drive_masked():
+    masks = cl.contexts.crop_masks(28, 28, 0.2, 6, random_state=0)
+    assert masks.shape == (6, 784) and masks.dtype == bool
+    side = round(np.sqrt(0.2 * 784))                      # 13
+    for m in masks.reshape(6, 28, 28):
+        rows, cols = np.flatnonzero(m.any(axis=1)), np.flatnonzero(m.any(axis=0))
+        assert rows.size == cols.size == side and m.sum() == side * side
+        assert np.all(np.diff(rows) == 1) and np.all(np.diff(cols) == 1)
+    X = np.random.default_rng(0).normal(size=(12, 784))
+    ctx = cl.contexts.masked(X, "knn", k=3, visible=masks[:2])
+    want = (cl.contexts.knn(X[:, masks[0]], 3).P + cl.contexts.knn(X[:, masks[1]], 3).P) / 2
+    np.testing.assert_allclose(ctx.P.toarray(), want.toarray())
+    with pytest.raises(ValueError, match="visible must be a boolean array of shape"):
+        cl.contexts.masked(X, "knn", k=3, visible=np.ones((2, 5), dtype=bool))
+
+
 def test_random_walk_with_subnormal_weights_is_the_same_walk():
     """Weights of 1e-320 (subnormal) give the walk of weights 1: the scale cancels exactly."""
     tiny = bic.W4 * 1e-320

@@ -143,6 +143,7 @@ def test_scrambled_rejects_bad_seeds(seed):
             pass
 
 
+@pytest.mark.slow
 def test_sparse_solver_sees_the_components_cluster():
     ctx = two_blob_knn()
     assert ctx.is_sparse
@@ -170,6 +171,7 @@ def test_dual_contexture_warns_and_scrambles_like_contexture():
     assert np.max(np.abs(mu2 - mu)) > 1e-3
 
 
+@pytest.mark.slow
 def test_sparse_and_dense_agree_on_gap():
     ctx = cl.contexts.knn(np.random.default_rng(2).normal(size=(1500, 3)), k=8)
     dense = cl.contexture(ctx, 5, method="dense")

@@ -14,7 +14,7 @@ def digits():
     return cl.datasets.load_digits(300, random_state=1)
 
 
-@pytest.fixture()
+@pytest.fixture
 def build(digits, tmp_path):
     def _build(**kwargs):
         return ea.build_sweep("knn", KS, X=digits.X, y=digits.y, d=16,
@@ -25,6 +25,7 @@ def build(digits, tmp_path):
     ea._MEMORY.clear()
 
 
+@pytest.mark.slow
 def test_sweep_contents_match_direct_computation(build, digits):
     sw = build()
     assert sw.parameter == "k" and sw.values.tolist() == KS
@@ -75,6 +76,7 @@ def test_tau_blows_up_when_the_ones_fill_d0(build):
 
 
 @pytest.mark.parametrize("k", [1, 2, 10])
+@pytest.mark.slow
 def test_top_singular_values_against_the_dense_svd(digits, k):
     # the old name of spectrum.singular_values(method="values"), kept as an alias
     ctx = cl.contexts.knn(digits.X, k)

@@ -112,8 +112,9 @@ def test_cluster_probe_error_is_basis_free_and_exact_at_a_gap():
     R = np.linalg.qr(rng.standard_normal((6, 6)))[0]
     G = F.copy()
     G[:, 2:] = F[:, 2:] @ R
-    make = lambda L: Contexture(singular_values=vals, left=L, right=L, p_x=p, p_a=p,
-                                method="dense")
+    def make(L):
+        return Contexture(singular_values=vals, left=L, right=L, p_x=p, p_a=p, method="dense")
+
     a = xa.cluster_probe_error(make(F), y, 4, n_bases=5, n_per_class=2)
     b = xa.cluster_probe_error(make(G), y, 4, n_bases=5, n_per_class=2)
     assert a[2] and b[2]
@@ -162,10 +163,11 @@ def test_explorer_update_indexes_into_the_sweep(sweep):
     np.testing.assert_allclose(ex.line.get_ydata(), sweep.singular_values[0][:ex.k])
     with pytest.raises(ValueError, match="unknown control"):
         ex.update(bandwidth=1.0)
-    with pytest.raises(Exception):
+    with pytest.raises(ValueError, match="is not a value of the"):
         ex.update(temperature=0.123)      # off the precomputed grid
 
 
+@pytest.mark.slow
 def test_static_figures_draw_the_sweep(sweep):
     fig = pa.temperature_panels(sweep, [0.003, 0.3])
     assert len(fig.axes) == 4                    # two matrices, the spectra, a colourbar
@@ -199,6 +201,7 @@ def test_static_figures_draw_the_sweep(sweep):
     matplotlib.pyplot.close("all")
 
 
+@pytest.mark.slow
 def test_explorer_blits_the_same_picture_as_a_full_draw(sweep):
     ex = cl.widgets.attention_explorer(sweep)
     ex.canvas.draw()                       # full draw: saves the static background

@@ -55,7 +55,7 @@ def test_explorer_on_a_head_reads_out_without_a_probe(head):
     ex = cl.widgets.attention_explorer(sw, temperature=1.0)
     ex.update(temperature=0.5)
     text = ex.readout.value
-    assert "d picked by tau" in text and "probe" not in text
+    assert "d picked by &tau;" in text and "probe" not in text
     i = sw.index(0.5)
     assert f"{sw.total_association[i]:.2f}" in text
     np.testing.assert_allclose(ex.image.get_array(), sw.attention[i] / sw.attention[i].max())

@@ -42,6 +42,7 @@ def test_digits_mixing_sweep_rows_are_analyse_of_each_context():
                                                              rel=1e-9, abs=1e-12)
 
 
+@pytest.mark.slow
 def test_digits_temperature_sweep_is_the_sweep_of_unit_pixel_tokens():
     temps = [0.01, 0.1]
     sweep = xa.digits_temperature_sweep(90, temps, d=4, n_per_class=2, n_bases=2,

@@ -42,6 +42,7 @@ def test_a_probe_dimension_inside_a_cluster_warns():
     # the task (the first bit) lies in the order-1 span: the probe on d = 4 is exact
     assert row["probe_error"][0] == pytest.approx(0.0)
 
+@pytest.mark.slow
 def test_rows_match_direct_computation(sweep, parents):
     ctxs, y = parents
     mix = mixing.convex_combination([ctxs["KNN-3"], ctxs["KNN-60"]], [0.5, 0.5])
@@ -149,7 +150,7 @@ def test_static_figures(sweep):
 
 
 # ---------------------------------------------------------------------- explorer
-@pytest.fixture()
+@pytest.fixture
 def ex(sweep):
     return mixing_explorer(sweep, pair="KNN-3 & KNN-60", operation="convex", weight=0.5, d=12)
 
@@ -196,7 +197,7 @@ def test_widget_step_triggers_one_redraw(ex, sweep):
 def test_explorer_errors(ex, sweep):
     with pytest.raises(ValueError, match="unknown control"):
         ex.update(strength=3)
-    with pytest.raises(Exception):
+    with pytest.raises(ValueError, match="is not a value of the"):
         ex.update(weight=0.3)                   # off the grid
     with pytest.raises(TypeError, match="MixingSweep"):
         MixingExplorer({"not": "a sweep"})

@@ -4,12 +4,12 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
 
-import contexture_lab as cl  # noqa: E402
-from contexture_lab.plotting.figure_check import problems  # noqa: E402
+import contexture_lab as cl
+from contexture_lab.plotting.figure_check import problems
 
 
 @pytest.fixture(autouse=True)
@@ -94,3 +94,42 @@ def test_the_notebook_hook_reports_a_bad_figure(monkeypatch, capsys):
         cl.plotting.legend_beside(ax)
         shell.display_formatter.format(fig)
         assert capsys.readouterr().err == ""
+
+
+def test_text_below_ten_pixels_is_found_from_font_size_and_dpi():
+    fig, ax = plt.subplots(figsize=(9.0, 3.0), dpi=100)
+    ax.plot([0, 1], [0, 1], label="line")
+    ax.set_title("title", fontsize=7)            # 7 pt at 100 dpi: 9.7 px
+    ax.tick_params(labelsize=8)                  # 8 pt: 11.1 px
+    fig.tight_layout()
+    found = problems(fig)
+    assert found == ["text 'title' is 9.7 px at 100 % zoom (below 10 px: larger font size "
+                     "or a narrower figure)"]
+    fig.set_dpi(72)                              # the same figure shown at 72 dpi
+    found = problems(fig)
+    assert any("'title' is 7.0 px" in p for p in found)
+    assert any("is 8.0 px" in p and "more" in p for p in found)   # every tick label
+    assert problems(fig, min_text_px=0) == []
+
+
+def test_fit_to_column_sets_the_dpi_that_shows_the_cropped_figure_900_px_wide():
+    fig, ax = plt.subplots(figsize=(6.0, 3.0))
+    ax.plot([0, 1], [0, 1])
+    fig.tight_layout()
+    dpi = cl.plotting.fit_to_column(fig)
+    width_in = cl.plotting.core.display_width_in(fig)
+    assert fig.dpi == pytest.approx(dpi)
+    assert width_in * dpi == pytest.approx(cl.plotting.COLUMN_PX, rel=1e-2)
+    # a deliberately small figure keeps the width it asks for, and says why
+    cl.plotting.set_display_width(fig, 400, reason="one digit, drawn at its own size")
+    assert cl.plotting.fit_to_column(fig) * width_in == pytest.approx(400, rel=1e-2)
+    with pytest.raises(ValueError, match="reason"):
+        cl.plotting.set_display_width(fig, 400, reason="")
+
+
+def test_narrow_explorer_panels_are_found():
+    fig, axes = plt.subplots(1, 4, figsize=(9.0, 3.0), dpi=100)
+    found = problems(fig, min_axes_px=250)
+    assert len([p for p in found if "px wide (at least 250 px" in p]) == 4
+    fig, axes = plt.subplots(2, 2, figsize=(9.0, 6.0), dpi=100)
+    assert problems(fig, min_axes_px=250) == []

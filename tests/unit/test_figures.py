@@ -12,22 +12,22 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from matplotlib.colorbar import Colorbar  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colorbar import Colorbar
+from matplotlib.figure import Figure
 
-import contexture_lab as cl  # noqa: E402
-from contexture_lab import attention as at  # noqa: E402
-from contexture_lab.explore import association as ea  # noqa: E402
-from contexture_lab.explore import attention as xa  # noqa: E402
-from contexture_lab.explore import mixing as em  # noqa: E402
-from contexture_lab.plotting import association as pas  # noqa: E402
-from contexture_lab.plotting import attention as pat  # noqa: E402
-from contexture_lab.plotting import mixing as pmx  # noqa: E402
-from contexture_lab.plotting.figure_check import problems  # noqa: E402
+import contexture_lab as cl
+from contexture_lab import attention as at
+from contexture_lab.explore import association as ea
+from contexture_lab.explore import attention as xa
+from contexture_lab.explore import mixing as em
+from contexture_lab.plotting import association as pas
+from contexture_lab.plotting import attention as pat
+from contexture_lab.plotting import mixing as pmx
+from contexture_lab.plotting.figure_check import problems
 
 KS = (1, 3, 10, 30, 100)
 
@@ -64,8 +64,15 @@ def temp():
 
 
 def clean(fig, *, fixed_size=False):
-    """Assert the figure has no layout problem (a fixed-size canvas: nothing outside it)."""
-    found = problems(fig, inside_figure=fixed_size)
+    """Assert the figure has no layout problem, judged as the reader sees it.
+
+    A static figure is first fitted to the notebook column as the inline backend shows it
+    (text then at least 10 px); a fixed-size canvas (an explorer's) is judged at its own
+    dpi, with nothing outside it and panels at least 250 px wide."""
+    if not fixed_size:
+        cl.plotting.fit_to_column(fig)
+    found = problems(fig, inside_figure=fixed_size,
+                     min_axes_px=250 if fixed_size else None)
     assert found == [], found
 
 
@@ -163,6 +170,7 @@ def test_association_curves(assoc):
     assert len(set(styles(ax.lines))) == 2
 
 
+@pytest.mark.slow
 def test_association_overview_figures(assoc):
     fig = pas.sweep_overview(assoc, values=[1, 10, 100])
     clean(fig)
@@ -178,7 +186,7 @@ def test_association_overview_figures(assoc):
 
 
 def test_association_panels(assoc):
-    fig = Figure(figsize=(10.0, 4.2), dpi=72)
+    fig = Figure(figsize=pas.AssociationPanels.FIGSIZE, dpi=100)
     FigureCanvasAgg(fig)
     panels = pas.AssociationPanels(fig, assoc)
     i, j = assoc.index(10), assoc.d_index(8)
@@ -198,6 +206,7 @@ def test_association_panels(assoc):
 
 
 # ---------------------------------------------------------------------- mixing
+@pytest.mark.slow
 def test_mixing_figures(mix):
     pair = mix.pairs[0]
     fig, ax = plt.subplots(figsize=(7.5, 4.0))
@@ -219,8 +228,9 @@ def test_mixing_figures(mix):
     assert len(set(styles(spectra))) == len(spectra)
 
 
+@pytest.mark.slow
 def test_mixing_panels(mix):
-    fig = Figure(figsize=(10.0, 3.4), dpi=72)
+    fig = Figure(figsize=pmx.MixingPanels.FIGSIZE, dpi=100)
     FigureCanvasAgg(fig)
     panels = pmx.MixingPanels(fig, mix)
     pair = mix.pairs[0]
@@ -233,13 +243,14 @@ def test_mixing_panels(mix):
         np.testing.assert_array_equal(line.get_ydata(), mix.probe_error[r])
     assert len(set(styles(panels.spectra))) == 3
     assert len(set(styles(panels.errors))) == 3
-    # one legend above the panels says which line and marker is which, in every panel
+    # one legend (the fourth cell) says which line and marker is which, in every panel
     names = [t.get_text() for t in panels.legend.get_texts()]
     assert names[:3] == ["first parent", "second parent", "mixture"]
     assert styles(panels.legend.legend_handles[:3]) == styles(panels.spectra)
 
 
 # ---------------------------------------------------------------------- attention
+@pytest.mark.slow
 def test_attention_figures(temp):
     fig = pat.temperature_panels(temp, [0.003, 0.3])
     clean(fig)
@@ -275,6 +286,7 @@ def test_attention_figures(temp):
 
 # ---------------------------------------------------------------------- explorers
 @pytest.mark.parametrize("name", ["association", "mixing", "attention"])
+@pytest.mark.slow
 def test_explorer_figures(name, assoc, mix, temp):
     sweep = {"association": assoc, "mixing": mix, "attention": temp}[name]
     ex = getattr(cl.widgets, f"{name}_explorer")(sweep)

@@ -105,6 +105,7 @@ def test_likelihood_loss_against_numpy_and_soft_targets():
         obj.likelihood(torch.tensor(logits[0]), torch.tensor(a[:1]))
 
 
+@pytest.mark.slow
 def test_a_trained_likelihood_encoder_learns_the_pmi_span_not_the_contexture():
     ctx = loglin(4.0)
     enc = cl.fit_encoder(ctx, "likelihood", 3, random_state=0, epochs=600, lr=1e-2, hidden=(32, 32),

@@ -113,6 +113,7 @@ def test_load_corpus_checks_random_state():
 
 
 @needs["minilm-l6"]
+@pytest.mark.slow
 def test_minilm_l6_attention_rows_sum_to_one_and_paraphrase_scores_high(tmp_path,
                                                                          monkeypatch):
     monkeypatch.setenv("CONTEXTURE_LAB_CACHE", str(tmp_path))
@@ -135,6 +136,7 @@ def test_minilm_l6_attention_rows_sum_to_one_and_paraphrase_scores_high(tmp_path
 
 
 @needs["minilm-l6"]
+@pytest.mark.slow
 def test_random_weight_control_differs_and_word_states_average_tokens(tmp_path, monkeypatch):
     monkeypatch.setenv("CONTEXTURE_LAB_CACHE", str(tmp_path))
     tok = pt.load_tokenizer("minilm-l6")
@@ -153,6 +155,7 @@ def test_random_weight_control_differs_and_word_states_average_tokens(tmp_path, 
 
 
 @needs["minilm-l3"]
+@pytest.mark.slow
 def test_onnx_read_minilm_l3_matches_the_onnx_graph(tmp_path, monkeypatch):
     ort = pytest.importorskip("onnxruntime")
     monkeypatch.setenv("CONTEXTURE_LAB_CACHE", str(tmp_path))
@@ -175,6 +178,7 @@ def test_onnx_read_minilm_l3_matches_the_onnx_graph(tmp_path, monkeypatch):
 
 
 @needs["smollm2"]
+@pytest.mark.slow
 def test_gguf_read_smollm2_continues_a_simple_prompt():
     text = pt.generate("smollm2", "The capital of France is", max_new_tokens=3)
     assert "Paris" in text
@@ -194,6 +198,7 @@ def test_head_queries_and_keys_reproduce_the_head(tmp_path, monkeypatch):
 
 
 @needs["minilm-l6"]
+@pytest.mark.slow
 def test_forward_cache_is_the_cache_module_s(tmp_path, monkeypatch):
     from contexture_lab import _cache
 

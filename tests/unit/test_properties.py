@@ -35,6 +35,7 @@ def joints(draw):
 
 @SETTINGS
 @given(joints(), st.booleans())
+@pytest.mark.slow
 def test_context_invariants(W, sparse):
     ctx = cl.Context(sp.csr_matrix(W) if sparse else W, normalize=True)
     P = ctx.P.toarray() if sparse else ctx.P
@@ -123,6 +124,7 @@ def test_similarity_metrics_range_and_rescaling(pair):
           suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(0, 2 ** 32 - 1), st.integers(40, 120), st.integers(2, 8),
        st.integers(1, 5))
+@pytest.mark.slow
 def test_sparse_and_dense_solvers_agree(seed, n, k, d):
     X = np.random.default_rng(seed).standard_normal((n, 2))
     ctx = cl.contexts.knn(X, k)

@@ -24,7 +24,7 @@ def sweep():
                           cache=False)
 
 
-@pytest.fixture()
+@pytest.fixture
 def ex(sweep):
     return association_explorer(sweep)
 
@@ -69,7 +69,7 @@ def readout_cells(ex) -> list[str]:
     """The cells of the readout table's row; its header has one name per cell."""
     head = re.findall(r"<th[^>]*>(.*?)</th>", ex.readout.value)
     row = re.findall(r"<td[^>]*>(.*?)</td>", ex.readout.value)
-    assert len(head) == len(row) == 9
+    assert len(head) == len(row) == 10
     return row
 
 
@@ -140,3 +140,22 @@ def test_sweep_without_labels_or_images():
     np.testing.assert_allclose(ex.panels.spectrum_line.get_ydata()[:4], 0.2)
     assert ex.panels.mosaic is None and readout_cells(ex)[4] == "n/a"     # probe error
     assert "flip = 0.4" in ex.readout.value
+
+
+def test_readout_keeps_its_shape_for_every_knob_value(ex, sweep):
+    """Status line, one table row of numbers and a note line, whatever the knobs show (the
+    browser test measures the height itself): sentences never go into the cells."""
+    shapes = set()
+    for k in KS:
+        for d in sweep.d_values:
+            ex.update(k=k, d=int(d))
+            cells = readout_cells(ex)
+            assert all(re.fullmatch(r"[-0-9.]+( &plusmn; [0-9.]+)?|n/a|&infin;", c)
+                       for c in cells[1:]), cells
+            html = ex.readout.value
+            shapes.add((html.count("<div"), html.count("<tr>"), html.count("<col "),
+                        re.findall(r"table-layout:fixed;width:(\d+)ch", html)[0]))
+    assert len(shapes) == 1, shapes
+    ex.update(k=1, d=8)
+    notes = re.findall(r"<div style='[^']*color:#555;' title='([^']*)'", ex.readout.value)
+    assert len(notes) == 1 and "blows up" in notes[0] and "random bases" in notes[0]

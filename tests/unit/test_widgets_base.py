@@ -1,11 +1,13 @@
 """What an explorer cell shows where no kernel runs (a static viewer, a stored notebook)."""
 
+import re
+
 import numpy as np
 import pytest
 
 pytest.importorskip("ipywidgets")
 
-from contexture_lab.widgets.base import ExplorerBox, offline_text  # noqa: E402
+from contexture_lab.widgets.base import ExplorerBox, offline_text
 
 
 def test_offline_text_names_the_explorer_and_how_to_open_it():
@@ -35,3 +37,25 @@ def test_readout_tables_align_every_column_with_its_header():
     # names left, numbers right, under headers aligned the same way
     assert table.count("text-align:left") == 3 and table.count("text-align:right") == 6
     assert "<thead>" in table and "<tbody>" in table
+
+
+def test_readout_html_has_three_parts_of_fixed_height():
+    from contexture_lab.widgets.base import readout_html
+
+    html = readout_html("k = <b>3</b>", ["", "s<sub>1</sub>", "error"],
+                        [["first", "0.912", "0.1 &plusmn; 0.02"]], note="a caveat",
+                        widths=[8, 8, 16])
+    # a status line and a note line that never wrap, and a table of fixed column widths
+    lines = re.findall(r"<div style='([^']*)' title='([^']*)'>", html)
+    assert [title for _, title in lines] == ["k = 3", "a caveat"]
+    assert all("white-space:nowrap" in style and "height:1.5em" in style
+               for style, _ in lines)
+    assert "table-layout:fixed" in html and "width:32ch" in html
+    assert re.findall(r"<col style='width:(\d+)ch'>", html) == ["8", "8", "16"]
+    cells = re.findall(r"<t[hd] style='([^']*)'", html)
+    assert len(cells) == 6 and all("white-space:nowrap" in c for c in cells)
+    # an empty note still takes its line
+    empty = readout_html("s", ["a"], [["1"]])
+    assert empty.count("&nbsp;") == 1
+    with pytest.raises(ValueError, match="every row needs 2 cells"):
+        readout_html("s", ["a", "b"], [["1"]])

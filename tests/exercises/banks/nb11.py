@@ -1,20 +1,14 @@
-"""Exercises of notebook 11: references agree with the package, common mistakes are rejected."""
+"""Notebook 11's exercises: the common mistakes each must reject (WRONG) and further checks."""
 
 import numpy as np
 import pytest
 
-from contexture_lab import bounds, exercises as ex, kernel_regression, robust
-from exercise_tables import assert_reference_accepted, assert_rejected
 import contexture_lab as cl
-
-NAMES = ["11.cvar", "11.estimation_constant", "11.min_norm", "11.spectral_filter"]
-
-
-def test_the_bank_registers_every_exercise():
-    assert ex.names("11") == NAMES
+from contexture_lab import bounds, kernel_regression, robust
+from contexture_lab import exercises as ex
 
 
-def test_estimation_constant_solution_agrees_with_the_package():
+def estimation_constant_solution_agrees_with_the_package():
     ctx = cl.contexts.cycle(12, 0.4)
     res = cl.contexture(ctx, 4, method="dense")          # s pairs k, N - k: cut at a gap
     y = np.arange(12) % 3
@@ -25,7 +19,7 @@ def test_estimation_constant_solution_agrees_with_the_package():
         bounds.estimation_constant(F, y))
 
 
-def test_spectral_filter_solution_agrees_with_the_package():
+def spectral_filter_solution_agrees_with_the_package():
     ctx = cl.contexts.cycle(9, 0.3)
     res = cl.contexture(ctx, 8, method="dense")
     s = np.concatenate([[1.0], res.singular_values])
@@ -88,13 +82,6 @@ WRONG = [
 ]
 
 
-@pytest.mark.parametrize("name, answer, fragment", WRONG)
-def test_common_mistakes_are_rejected(name, answer, fragment, monkeypatch):
-    monkeypatch.delenv(ex.ENV_VAR, raising=False)
-    assert_rejected(name, answer, fragment)
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_the_reference_is_accepted(name, monkeypatch):
-    monkeypatch.delenv(ex.ENV_VAR, raising=False)
-    assert_reference_accepted(name)
+#: Further checks of this bank (each run as a test by test_banks.py).
+CHECKS = [estimation_constant_solution_agrees_with_the_package,
+          spectral_filter_solution_agrees_with_the_package]

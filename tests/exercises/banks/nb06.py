@@ -1,22 +1,14 @@
-"""Exercises of notebook 06: placeholders fail with the task, solutions pass, wrong answers fail."""
+"""Notebook 06's exercises: the common mistakes each must reject (WRONG) and further checks."""
 
 from math import comb
 
 import numpy as np
-import pytest
 
 import contexture_lab as cl
 from contexture_lab import exercises as ex
-from exercise_tables import assert_reference_accepted, assert_rejected
-
-NAMES = ["06.concatenated_joint", "06.convex_spectrum"]
 
 
-def test_the_bank_registers_every_exercise():
-    assert ex.names("06") == sorted(NAMES)
-
-
-def test_solutions_agree_with_the_package():
+def solutions_agree_with_the_package():
     s = ex.solution("06.convex_spectrum")(3, 0.1, 0.3, 0.5)
     assert s.shape == (7,)
     # three order-1 Walsh functions: s^2 = (0.8^2 + 0.4^2) / 2
@@ -71,13 +63,5 @@ WRONG = [
 ]
 
 
-@pytest.mark.parametrize("name, answer, fragment", WRONG)
-def test_common_mistakes_are_rejected(name, answer, fragment, monkeypatch):
-    monkeypatch.delenv(ex.ENV_VAR, raising=False)
-    assert_rejected(name, answer, fragment)
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_the_reference_is_accepted(name, monkeypatch):
-    monkeypatch.delenv(ex.ENV_VAR, raising=False)
-    assert_reference_accepted(name)
+#: Further checks of this bank (each run as a test by test_banks.py).
+CHECKS = [solutions_agree_with_the_package]
