@@ -70,7 +70,7 @@ def fit_encoder(ctx, objective, d, **kwargs):
 
 def progress(iterable, desc, **kwargs):
     """``iterable`` with a progress bar labelled ``desc``, for a notebook's own slow loop;
-    see :func:`contexture_lab._progress.progress`."""
+    see ``contexture_lab._progress.progress``."""
     from ._progress import progress as _progress
 
     return _progress(iterable, desc, **kwargs)

@@ -512,7 +512,7 @@ def _centred_distances(z: np.ndarray) -> np.ndarray:
 def distance_correlation(u, v) -> float:
     """Szekely's distance correlation of two paired samples, in [0, 1].
 
-    With a_ij = |u_i - u_j| and b_ij = |v_i - v_j| (Euclidean), double-centred to A and B,
+    With ``a_ij = |u_i - u_j|`` and ``b_ij = |v_i - v_j|`` (Euclidean), double-centred to A and B,
     dCov^2(u, v) = mean_ij A_ij B_ij (the V-statistic of Szekely, Rizzo and Bakirov, Ann.
     Statist. 2007) and dCor = sqrt(dCov^2(u, v) / sqrt(dCov^2(u, u) dCov^2(v, v))). It is 0
     for independent samples in the limit, 1 when v is an affine function of u with a
