@@ -15,8 +15,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from ._validation import (as_float_array, check_float, check_probability_vector,
-                          power_of_two_scale)
+from ._validation import as_float_array, check_float, check_probability_vector, power_of_two_scale
 from .context import Context, check_context
 
 
