@@ -18,7 +18,8 @@ __version__ = "0.1.0"
 _LAZY_MODULES = {
     "alignment", "association", "attention", "bounds", "compatibility", "datasets",
     "device", "encoders", "estimation", "evaluation", "evidence", "explore", "generative",
-    "graph_signals", "heads", "in_context", "kernel_regression", "mixing", "objectives",
+    "graph_signals", "heads", "in_context", "kernel_regression", "measure_benchmark",
+    "mixing", "objectives",
     "plotting", "pretrained", "probe", "replication", "robust", "scaling", "shift",
     "spectrum", "training", "widgets",
 }

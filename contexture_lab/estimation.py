@@ -301,5 +301,71 @@ def eigenvalue_error(X, ms, d: int, *, context: str = "knn", k: int = 10,
     return EigenvalueError(ms=ms, reference=reference[:d] ** 2, estimates=estimates, fits=fits)
 
 
+def encoder_eigenvalues(ctx, features) -> np.ndarray:
+    """The context's top eigenvalues as seen through an encoder: B_Phi v = lambda C_Phi v.
+
+    For an encoder Phi (d functions of x), centred under P_X, let
+
+        C_Phi = E[Phi(X) Phi(X)^T],    B_Phi = E_A[ E[Phi(X) | A] E[Phi(X) | A]^T ],
+
+    so that for f = v^T Phi, v^T B_Phi v / v^T C_Phi v = <f, T T* f> / <f, f>. The
+    generalised eigenvalues lambda_1 >= ... >= lambda_d are the Rayleigh-Ritz values of
+    T T* on the span of Phi: **theorem** (Poincare separation / Cauchy interlacing)
+    lambda_i <= s_i^2 for every i, with equality for all i when Phi spans the top-d
+    singular functions (the contexture). They depend on the span of Phi only. This is the
+    estimator of the appendix of [ICML] (arXiv:2505.01557) computed exactly on a finite
+    context: B_Phi and C_Phi are expectations under the context's own joint, not sample means.
+
+    Parameters
+    ----------
+    ctx : Context
+        The context whose eigenvalues are estimated (N inputs).
+    features : array-like, shape (N, d)
+        The encoder's values on the N inputs; after centring, the d columns must be linearly
+        independent under P_X.
+
+    Returns
+    -------
+    ndarray of shape (d,)
+        lambda_1 >= ... >= lambda_d, estimates of s_1^2..s_d^2.
+    """
+    from scipy.linalg import eigh
+
+    from .context import check_context
+
+    check_context(ctx)
+    F = as_float_array(features, "features", ndim=2)
+    if F.shape[0] != ctx.n_inputs:
+        raise ValueError(f"features has {F.shape[0]} rows; expected one per input "
+                         f"({ctx.n_inputs})")
+    p_x, p_a = ctx.p_x, ctx.p_a
+    F = F - p_x @ F
+    C = F.T @ (F * p_x[:, None])
+    G = np.asarray(ctx.P.T @ F)                 # sum_x P(x, a) Phi(x), shape (M, d)
+    keep = p_a > 0
+    B = G[keep].T @ (G[keep] / p_a[keep, None])
+    if np.linalg.eigvalsh(C)[0] <= 1e-12 * max(np.trace(C), 1e-300):
+        raise ValueError("features are linearly dependent under P_X after centring; "
+                         "expected d independent functions")
+    return np.clip(eigh(B, C, eigvals_only=True)[::-1], 0.0, None)
+
+
+def encoder_eigenvalue_error(ctx, result: EigenvalueError) -> EigenvalueError:
+    """The eigenvalue errors of ``result``'s fits, estimated through their encoders.
+
+    Each fit's extended left functions (an encoder fitted on m inputs) give estimates of
+    ``ctx``'s eigenvalues by :func:`encoder_eigenvalues`; the returned
+    :class:`EigenvalueError` has these as ``estimates`` (same ``ms``, ``reference``,
+    ``fits``), so its ``errors``, ``mae`` and ``mae_std`` are those of the encoder route.
+    """
+    if not isinstance(result, EigenvalueError):
+        raise TypeError(f"result must be an EigenvalueError, got {type(result).__name__}")
+    estimates = np.array([[encoder_eigenvalues(ctx, fit.left) for fit in row]
+                          for row in result.fits])
+    return EigenvalueError(ms=result.ms, reference=result.reference, estimates=estimates,
+                           fits=result.fits)
+
+
 __all__ = ["CONTEXTS", "EigenvalueError", "SubsetContexture", "build_context",
-           "eigenvalue_error", "extension_conditional", "subset_contexture"]
+           "eigenvalue_error", "encoder_eigenvalue_error", "encoder_eigenvalues",
+           "extension_conditional", "subset_contexture"]

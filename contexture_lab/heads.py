@@ -45,10 +45,14 @@ def head_context(attention, length: int | None = None, *, name: str | None = Non
 
 #: Head kinds of :func:`head_profiles` (our reading, not a theorem): attention mostly on the
 #: first/last token, mostly on the token itself or its neighbours, or spread out.
-HEAD_KINDS = ("sink", "local", "broad", "mixed")
+HEAD_KINDS = ("sink", "local", "broad", "mixed", "borderline")
+
+#: The descriptor thresholds of the kinds (a head is of a kind when above its threshold,
+#: checked in this order: sink, local, broad; otherwise mixed).
+KIND_THRESHOLDS = {"sink": 0.5, "local": 0.5, "entropy": 0.8}
 
 
-def head_profiles(attentions, lengths, *, sinks=(0, -1)) -> dict:
+def head_profiles(attentions, lengths, *, sinks=(0, -1), margin: float = 0.0) -> dict:
     """Describe every head of every layer as a context, averaged over texts.
 
     For each text i, layer l and head h the attention matrix over the ``lengths[i]`` real
@@ -64,6 +68,11 @@ def head_profiles(attentions, lengths, *, sinks=(0, -1)) -> dict:
     sinks : tuple of int, default=(0, -1)
         Positions (in the real tokens) counted as "sink" keys: BERT's [CLS] and [SEP]
         (default), ``(0,)`` for a decoder's first token.
+    margin : float >= 0, keyword-only, default=0.0
+        A head whose sink, local or entropy descriptor lies within ``margin`` of its
+        threshold (:data:`KIND_THRESHOLDS`) is of kind ``borderline``: a count of kinds
+        then does not move with rounding noise in the attentions (pass a margin wider than
+        that noise, e.g. 0.02). 0 keeps every head in one of the four kinds.
 
     Returns
     -------
@@ -73,8 +82,12 @@ def head_profiles(attentions, lengths, *, sinks=(0, -1)) -> dict:
         ``effective_dimension`` (the participation ratio, the lab's own measure),
         ``decay_rate``, ``kernel_deviation``, and
         ``kind`` (ndarray of str: ``sink`` if sink > 0.5, else ``local`` if local > 0.5,
-        else ``broad`` if entropy > 0.8, else ``mixed``).
+        else ``broad`` if entropy > 0.8, else ``mixed``; ``borderline`` where a
+        descriptor lies within ``margin`` of its threshold).
     """
+    from ._validation import check_float
+
+    margin = check_float(margin, "margin", low=0.0)
     from . import association
     from .spectrum import contexture
 
@@ -104,8 +117,13 @@ def head_profiles(attentions, lengths, *, sinks=(0, -1)) -> dict:
     kind[out["entropy"] > 0.8] = "broad"
     kind[out["local"] > 0.5] = "local"
     kind[out["sink"] > 0.5] = "sink"
+    if margin > 0:
+        near = np.zeros((L, H), dtype=bool)
+        for name, threshold in KIND_THRESHOLDS.items():
+            near |= np.abs(out[name] - threshold) < margin
+        kind[near] = "borderline"
     out["kind"] = kind.astype(str)
     return out
 
 
-__all__ = ["HEAD_KINDS", "head_context", "head_profiles"]
+__all__ = ["HEAD_KINDS", "KIND_THRESHOLDS", "head_context", "head_profiles"]

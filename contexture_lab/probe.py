@@ -163,14 +163,50 @@ def _check_weights(weights, n: int) -> np.ndarray:
 
 
 @renamed_random_state("seed")
+def probe_errors(features, y, *, n_per_class: int = 5, alpha: float = 1e-3,
+                 n_repeats: int = 5, random_state=0) -> np.ndarray:
+    """Per-draw test classification errors of a ridge probe on one-hot labels.
+
+    Each repeat draws ``n_per_class`` labelled points per class (:func:`balanced_split`),
+    fits :func:`fit_ridge` to one-hot targets and classifies the remaining points by
+    arg-max. The draws depend only on ``y``, ``n_per_class`` and ``random_state``, never on
+    ``features``: two feature sets probed with the same ``random_state`` see the same labelled
+    points draw by draw, so their errors can be compared in pairs
+    (:func:`contexture_lab.evidence.paired`).
+
+    Parameters
+    ----------
+    features : array-like, shape (N, p)
+    y : array-like, shape (N,)
+    n_per_class : int, default=5
+    alpha : float, default=1e-3
+        Ridge penalty per sample (see :func:`fit_ridge`).
+    n_repeats : int, default=5
+    random_state : int or numpy.random.Generator, default=0
+        Seed of the labelled draws (``seed`` is its deprecated old name).
+
+    Returns
+    -------
+    ndarray of shape (n_repeats,)
+        The held-out arg-max error of each draw, in [0, 1].
+    """
+    F = as_float_array(features, "features", ndim=2)
+    codes, onehot = _encode_labels(y, F.shape[0])
+    rng = check_rng(random_state)
+    errors = []
+    for _ in range(check_int(n_repeats, "n_repeats", low=1)):
+        train, test = balanced_split(codes, n_per_class, rng)
+        W, b = fit_ridge(F[train], onehot[train], alpha)
+        errors.append(_errors(F[test], codes[test], onehot[test], W, b, None)[0])
+    return np.array(errors, dtype=float)
+
+
+@renamed_random_state("seed")
 def probe_error(features, y, *, n_per_class: int = 5, alpha: float = 1e-3,
                 n_repeats: int = 5, random_state=0) -> float:
     """Mean test classification error of a ridge probe on one-hot labels.
 
-    Each repeat draws ``n_per_class`` labelled points per class (:func:`balanced_split`),
-    fits :func:`~contexture_lab.probe.fit_ridge` to one-hot targets and classifies the remaining
-    points by
-    arg-max. Returns the error averaged over ``n_repeats``.
+    The mean over draws of :func:`probe_errors` (same parameters).
 
     Parameters
     ----------
@@ -188,15 +224,8 @@ def probe_error(features, y, *, n_per_class: int = 5, alpha: float = 1e-3,
     float
         The mean held-out arg-max error, in [0, 1].
     """
-    F = as_float_array(features, "features", ndim=2)
-    codes, onehot = _encode_labels(y, F.shape[0])
-    rng = check_rng(random_state)
-    errors = []
-    for _ in range(check_int(n_repeats, "n_repeats", low=1)):
-        train, test = balanced_split(codes, n_per_class, rng)
-        W, b = fit_ridge(F[train], onehot[train], alpha)
-        errors.append(_errors(F[test], codes[test], onehot[test], W, b, None)[0])
-    return float(np.mean(errors))
+    return float(np.mean(probe_errors(features, y, n_per_class=n_per_class, alpha=alpha,
+                                      n_repeats=n_repeats, random_state=random_state)))
 
 
 # ---------------------------------------------------------------------- repeated probes
@@ -428,6 +457,7 @@ def population_probe(features, y, *, d: int | None = None, distribution=None,
 
 __all__ = ["ProbeResult", "balanced_split", "effective_sample_size", "fit_ridge",
            "importance_weights", "linear_probe", "population_probe", "probe_error",
+           "probe_errors",
            "shift_by_class", "shift_by_feature", "shifted_context", "total_variation"]
 
 

@@ -99,9 +99,10 @@ register(
            "mean) to A and B, and return sqrt(mean(A B) / sqrt(mean(A A) mean(B B)))",
     nudge="numpy broadcasting gives the matrix of all |u_i - u_j| in one line: "
           "u[:, None] - u[None, :]",
-    hint="form a and b by broadcasting; A = a - a.mean(axis=0) - a.mean(axis=1)[:, None] + "
-         "a.mean() and the same for B; then the three means of the elementwise products "
-         "give dCov^2(u, v), dVar^2(u) and dVar^2(v)",
+    hint="form a and b by broadcasting; double-centring means that every row and every "
+         "column of A averages to zero (subtract each row's mean and each column's mean, "
+         "then add back the overall mean); the three means of the elementwise products "
+         "A B, A A and B B are dCov^2(u, v), dVar^2(u) and dVar^2(v)",
     checker=_check_distance_correlation,
     solution=_distance_correlation_solution,
     starter='''\

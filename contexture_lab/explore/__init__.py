@@ -14,7 +14,7 @@ import importlib
 
 from ._grid import GRID_RTOL, Sweep, grid_index
 
-_TOPICS = ("association", "mixing", "attention")
+_TOPICS = ("association", "mixing", "attention", "measure_benchmark")
 
 
 def __getattr__(name):
@@ -23,4 +23,5 @@ def __getattr__(name):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["GRID_RTOL", "Sweep", "association", "attention", "grid_index", "mixing"]
+__all__ = ["GRID_RTOL", "Sweep", "association", "attention", "grid_index", "measure_benchmark",
+           "mixing"]

@@ -14,7 +14,6 @@ number of context values (pairs) is far larger than N.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import warnings
 from dataclasses import dataclass
@@ -22,12 +21,12 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import degeneracy, mixing
-from .._cache import load_arrays, save_arrays
+from .. import degeneracy, evidence, mixing
+from .._cache import cache_key, load_arrays, save_arrays
 from .._progress import task
 from .._validation import check_choice, check_float, check_int, renamed_random_state
 from ..context import check_context
-from ..probe import probe_error
+from ..probe import probe_errors
 from ._grid import grid_index
 
 #: The operations a sweep can apply, with the grid each one moves along.
@@ -46,6 +45,10 @@ DIGITS_N = 1000
 
 #: Pairs of the digits sweep (first, second), by parent name.
 DIGITS_PAIRS = (("KNN-3", "KNN-300"), ("KNN-3", "KNN-30"))
+
+#: Label draws behind every probe error of a sweep (the same draws for every row, so a
+#: mixture and its parents are compared draw by draw).
+N_DRAWS = 30
 
 
 def pair_name(first: str, second: str) -> str:
@@ -102,9 +105,12 @@ class MixingSweep:
     d_values : ndarray of int, shape (D,)
         Encoder dimensions of the probe.
     probe_error : ndarray, shape (R, D)
-        Test error of the ridge probe on mu_1..mu_d.
+        Test error of the ridge probe on mu_1..mu_d, the mean over the label draws.
     n_contexts : ndarray of int, shape (R,)
         Number of context values M of each row's context.
+    probe_draws : ndarray, shape (R, D, n_draws), or None
+        The per-draw errors behind ``probe_error``; draw ``r`` is the same labelled set
+        for every row (None for a sweep stored without them).
     """
 
     parents: tuple
@@ -118,6 +124,7 @@ class MixingSweep:
     d_values: np.ndarray
     probe_error: np.ndarray
     n_contexts: np.ndarray
+    probe_draws: np.ndarray | None = None
 
     def row(self, pair, operation: str, value=None) -> int:
         """Row of a mixture.
@@ -283,10 +290,45 @@ class MixingSweep:
                                   "margin": float(parents.min() - err)})
         return sorted(found, key=lambda r: -r["margin"])
 
+    def compare_with_parents(self, d, *, confidence: float = 0.95) -> list:
+        """Every mixture against each of its parents, draw by draw, at encoder dimension d.
+
+        For each mixture row the per-draw differences *parent error minus mixture error*
+        (positive: the mixture is better on that draw) are summarised by
+        :func:`contexture_lab.evidence.paired`, once per parent.
+
+        Returns
+        -------
+        list of dict
+            In row order, one per mixture: ``row``, ``label``, ``d``, ``error`` (mean),
+            ``parent_errors`` (means, first and second parent), ``versus`` (two
+            :class:`~contexture_lab.evidence.PairedComparison`, parent minus mixture),
+            ``below_both`` (mean error below both parents' means) and ``beats_both`` (both
+            intervals above 0: the draws show the mixture better than each parent).
+        """
+        if self.probe_draws is None:
+            raise ValueError("this sweep was stored without per-draw probe errors "
+                             "(probe_draws is None); rebuild it with build_sweep")
+        j = self.d_index(d)
+        out = []
+        for i, (kind, _op, _) in enumerate(self.keys):
+            if kind == "parent":
+                continue
+            rows = [self.parent_row(p) for p in kind.split(" & ")]
+            versus = tuple(evidence.paired(self.probe_draws[r, j], self.probe_draws[i, j],
+                                           confidence=confidence) for r in rows)
+            means = tuple(float(self.probe_error[r, j]) for r in rows)
+            out.append({"row": i, "label": self.label(i), "d": int(self.d_values[j]),
+                        "error": float(self.probe_error[i, j]), "parent_errors": means,
+                        "versus": versus,
+                        "below_both": bool(self.probe_error[i, j] < min(means)),
+                        "beats_both": all(c.difference.low > 0 for c in versus)})
+        return out
+
 
 @renamed_random_state("seed")
 def analyse(ctx, y, *, d: int = 32, d_values=(4, 8, 16, 32), n_per_class: int = 5,
-            n_repeats: int = 5, random_state: int = 0, beta: float = 1.0,
+            n_repeats: int = N_DRAWS, random_state: int = 0, beta: float = 1.0,
             gram=None) -> dict:
     """Spectrum, measures and probe errors of one context (one row of a sweep).
 
@@ -309,7 +351,7 @@ def analyse(ctx, y, *, d: int = 32, d_values=(4, 8, 16, 32), n_per_class: int = 
         Probe dimensions, each <= d.
     n_per_class : int, default=5
         Labelled points per class.
-    n_repeats : int, default=5
+    n_repeats : int, default=N_DRAWS
         Labelled draws.
     random_state : int, default=0
         The probe's seed (old name ``seed``).
@@ -323,6 +365,7 @@ def analyse(ctx, y, *, d: int = 32, d_values=(4, 8, 16, 32), n_per_class: int = 
     dict
         ``singular_values`` (d,), ``metrics`` (:data:`METRICS` and those of
         :func:`contexture_lab.association.metrics`), ``probe_error`` (len(d_values),),
+        the mean of ``probe_draws`` (len(d_values), n_repeats), the per-draw errors,
         ``left`` (N, d), the exact contexture, and ``gram`` (N, N).
     """
     from .. import association
@@ -337,11 +380,11 @@ def analyse(ctx, y, *, d: int = 32, d_values=(4, 8, 16, 32), n_per_class: int = 
         if k < d and s[k - 1] - s[k] <= degeneracy.tolerance(s):
             warnings.warn(f"probe dimension {k}: " + degeneracy.describe(s, k),
                           degeneracy.DegenerateSpanWarning, stacklevel=2)
-    errors = np.array([probe_error(mu[:, :k], y, n_per_class=n_per_class,
+    draws = np.stack([probe_errors(mu[:, :k], y, n_per_class=n_per_class,
                                    n_repeats=n_repeats, random_state=random_state)
-                       for k in d_values])
-    return {"singular_values": s, "metrics": row, "probe_error": errors, "left": mu,
-            "gram": G}
+                      for k in d_values])
+    return {"singular_values": s, "metrics": row, "probe_error": draws.mean(axis=1),
+            "probe_draws": draws, "left": mu, "gram": G}
 
 
 def _mixtures(first, second, operations, weights, depths, grams):
@@ -367,7 +410,7 @@ def _mixtures(first, second, operations, weights, depths, grams):
 @renamed_random_state("seed")
 def build_sweep(parents: dict, pairs, y, *, weights=(0.25, 0.5, 0.75, 0.9),
                 depths=(1, 2), operations=tuple(OPERATIONS), d: int = 32,
-                d_values=(4, 8, 16, 32), n_per_class: int = 5, n_repeats: int = 5,
+                d_values=(4, 8, 16, 32), n_per_class: int = 5, n_repeats: int = N_DRAWS,
                 random_state: int = 0, beta: float = 1.0,
                 progress: bool = True) -> MixingSweep:
     """Precompute a :class:`MixingSweep`.
@@ -393,8 +436,8 @@ def build_sweep(parents: dict, pairs, y, *, weights=(0.25, 0.5, 0.75, 0.9),
         Probe dimensions, each <= d.
     n_per_class : int, default=5
         Labelled points per class of the probe.
-    n_repeats : int, default=5
-        Labelled draws of the probe.
+    n_repeats : int, default=N_DRAWS
+        Label draws of the probe (the same draws for every row).
     random_state : int, default=0
         The probe's seed (old name ``seed``).
     beta : float, default=1.0
@@ -450,7 +493,7 @@ def build_sweep(parents: dict, pairs, y, *, weights=(0.25, 0.5, 0.75, 0.9),
         metrics={m: np.array([r["metrics"][m] for r in rows], dtype=float)
                  for m in rows[0]["metrics"]},
         d_values=d_values, probe_error=np.stack([r["probe_error"] for r in rows]),
-        n_contexts=np.array(sizes))
+        n_contexts=np.array(sizes), probe_draws=np.stack([r["probe_draws"] for r in rows]))
 
 
 def digits_parents(ks=DIGITS_KS, *, n=DIGITS_N, random_state: int = 0):
@@ -488,15 +531,16 @@ SHIPPED_DIR = Path(__file__).resolve().parents[1] / "data"
 #: (set by ``tools/ship_sweeps.py``; None: nowhere).
 SHIP_TO = None
 
-#: Version of the shipped file's layout (part of its name).
-SHIP_VERSION = "mixing-1"
+#: Version of the shipped file's layout (part of its name). mixing-2: the per-draw probe
+#: errors (``probe_draws``, :data:`N_DRAWS` label draws) are stored too.
+SHIP_VERSION = "mixing-2"
 
 
 def _shipped_name(ks, pairs, n, kwargs) -> str:
     """The shipped file of these inputs (the tests compare it with a recomputation)."""
-    text = repr((SHIP_VERSION, tuple(ks), tuple(tuple(p) for p in pairs), n,
-                 sorted(kwargs.items())))
-    return "mixing-" + hashlib.sha256(text.encode()).hexdigest()[:20] + ".npz"
+    key = cache_key(SHIP_VERSION, tuple(ks), tuple(tuple(p) for p in pairs), n,
+                    sorted(kwargs.items()))
+    return f"mixing-{key}.npz"
 
 
 def _save_sweep(sweep: MixingSweep, path: Path) -> None:
@@ -507,7 +551,7 @@ def _save_sweep(sweep: MixingSweep, path: Path) -> None:
     arrays = {"names": np.array(json.dumps(names)), "weights": sweep.weights,
               "depths": sweep.depths, "singular_values": sweep.singular_values,
               "d_values": sweep.d_values, "probe_error": sweep.probe_error,
-              "n_contexts": sweep.n_contexts,
+              "n_contexts": sweep.n_contexts, "probe_draws": sweep.probe_draws,
               **{f"metric_{k}": v for k, v in sweep.metrics.items()}}
     save_arrays(path, arrays)
 
@@ -515,7 +559,8 @@ def _save_sweep(sweep: MixingSweep, path: Path) -> None:
 def _load_sweep(path: Path) -> MixingSweep | None:
     """The sweep stored at ``path`` (None when it is missing or damaged)."""
     arrays = load_arrays(path, required=("names", "weights", "depths", "singular_values",
-                                         "d_values", "probe_error", "n_contexts"))
+                                         "d_values", "probe_error", "n_contexts",
+                                         "probe_draws"))
     if arrays is None:
         return None
     names = json.loads(str(arrays["names"]))
@@ -527,7 +572,7 @@ def _load_sweep(path: Path) -> MixingSweep | None:
         singular_values=arrays["singular_values"],
         metrics={m: arrays[f"metric_{m}"] for m in names["metrics"]},
         d_values=arrays["d_values"], probe_error=arrays["probe_error"],
-        n_contexts=arrays["n_contexts"])
+        n_contexts=arrays["n_contexts"], probe_draws=arrays["probe_draws"])
 
 
 def digits_mixing_sweep(ks=DIGITS_KS, pairs=DIGITS_PAIRS, *, n=DIGITS_N,
@@ -570,5 +615,6 @@ def digits_mixing_sweep(ks=DIGITS_KS, pairs=DIGITS_PAIRS, *, n=DIGITS_N,
     return sweep
 
 
-__all__ = ["DIGITS_KS", "DIGITS_N", "DIGITS_PAIRS", "METRICS", "MixingSweep", "OPERATIONS",
-           "analyse", "build_sweep", "digits_mixing_sweep", "digits_parents", "pair_name"]
+__all__ = ["DIGITS_KS", "DIGITS_N", "DIGITS_PAIRS", "METRICS", "N_DRAWS", "OPERATIONS",
+           "MixingSweep", "analyse", "build_sweep", "digits_mixing_sweep", "digits_parents",
+           "pair_name"]

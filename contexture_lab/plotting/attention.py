@@ -224,7 +224,7 @@ def cross_attention_figure(weights, labels=None, *, query_title="query x", figsi
     """Bars of P(a_j | x) for one query over the context tokens a_j (cross-attention)."""
     weights = np.asarray(weights, dtype=float)
     fig, ax = plt.subplots(figsize=figsize)
-    colours = None if labels is None else [f"C{int(c) % 10}" for c in labels]
+    colours = None if labels is None else [plt.get_cmap("tab10")(int(c) % 10) for c in labels]
     ax.bar(np.arange(weights.size), weights, color=colours)
     ax.set_xlabel("context token j")
     ax.set_ylabel(r"$P(a_j \mid x)$")

@@ -182,6 +182,7 @@ class MemoryWatch:
         self.period = period
         self.peak = 0
         self.peak_at = ""
+        self.peaks = {}
         self.label = "start"
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -200,6 +201,7 @@ class MemoryWatch:
     def _run(self) -> None:
         while not self._stop.is_set():
             rss = self._rss()
+            self.peaks[self.label] = max(self.peaks.get(self.label, 0), rss)
             if rss > self.peak:
                 self.peak, self.peak_at = rss, self.label
             self._stop.wait(self.period)
@@ -310,7 +312,8 @@ def test_walk_through_every_notebook(lab, page):
                                          "sessions_after_close": left,
                                          "explorer_heights": heights}
             assert left == [], f"closing {name}'s tab left sessions {left}"
-    report.update(peak_bytes=watch.peak, peak_while=watch.peak_at)
+    report.update(peak_bytes=watch.peak, peak_while=watch.peak_at,
+                  peak_bytes_by_notebook=watch.peaks)
     (ARTIFACTS / "memory.json").write_text(json.dumps(report, indent=1))
     print(f"peak memory of the server and its kernels: {watch.peak / 1e9:.2f} GB "
           f"(while {watch.peak_at})")

@@ -122,6 +122,53 @@ def test_bad_inputs_raise_clear_errors(blobs):
         est.extension_conditional(blobs, blobs[:10], np.r_[np.full(2, 0.5), np.zeros(8)], k=3)
 
 
+def test_encoder_eigenvalues_of_the_contexture_are_exact():
+    # hypercube {0,1}^4, flip 0.1: s = 0.8 (x4), 0.64 (x6), ...; the top-4 span is the
+    # degree-1 Walsh functions, so B v = lambda C v returns 0.64 four times
+    cube = cl.contexts.hypercube(4, 0.1)
+    F = cube.x_features - 0.5                       # the four bits: the degree-1 span
+    np.testing.assert_allclose(est.encoder_eigenvalues(cube, F), [0.64] * 4, atol=1e-12)
+    # any invertible mixing of the same span gives the same values (span only)
+    mix = np.random.default_rng(0).standard_normal((4, 4))
+    np.testing.assert_allclose(est.encoder_eigenvalues(cube, F @ mix + 3.0), [0.64] * 4,
+                               atol=1e-10)
+
+
+def test_encoder_eigenvalues_interlace_below_the_truth(blobs):
+    ctx = est.build_context(blobs, k=6)
+    s = cl.contexture(ctx, 8).singular_values
+    res = cl.contexture(ctx, 8)
+    np.testing.assert_allclose(est.encoder_eigenvalues(ctx, res.left), s ** 2, atol=1e-10)
+    F = np.random.default_rng(1).standard_normal((blobs.shape[0], 8))
+    lam = est.encoder_eigenvalues(ctx, F)
+    assert np.all(lam <= s ** 2 + 1e-12)           # Poincare separation
+    # independent route: Rayleigh-Ritz of the dual-kernel operator T T* on span(F)
+    P = ctx.P.toarray() if hasattr(ctx.P, "toarray") else np.asarray(ctx.P)
+    px, pa = P.sum(1), P.sum(0)
+    K = (P / px[:, None]) @ (P / pa[None, :]).T     # (T T* f)(x) = sum_x' K[x, x'] f(x')
+    Fc = F - px @ F
+    Qb, _ = np.linalg.qr(np.sqrt(px)[:, None] * Fc)  # orthonormal basis in L2(P_X), weighted
+    S = np.sqrt(px)[:, None] * (K @ (Qb / np.sqrt(px)[:, None]))
+    H = Qb.T @ S                                    # D^1/2 K D^-1/2 is symmetric
+    ref = np.sort(np.linalg.eigvalsh((H + H.T) / 2))[::-1]
+    np.testing.assert_allclose(lam, ref, atol=1e-10)
+
+
+def test_encoder_eigenvalue_error_reuses_the_fits(blobs):
+    ctx = est.build_context(blobs, k=6)
+    eig = est.eigenvalue_error(blobs, [40, 120], 4, k=6, n_repeats=2, random_state=0)
+    enc = est.encoder_eigenvalue_error(ctx, eig)
+    assert enc.estimates.shape == (2, 2, 4)
+    np.testing.assert_allclose(enc.estimates[1], eig.estimates[1], atol=1e-10)  # m = N
+    assert np.all(enc.estimates <= enc.reference + 1e-12)
+    with pytest.raises(TypeError, match="EigenvalueError"):
+        est.encoder_eigenvalue_error(ctx, eig.estimates)
+    with pytest.raises(ValueError, match="one per input"):
+        est.encoder_eigenvalues(ctx, np.ones((5, 2)))
+    with pytest.raises(ValueError, match="linearly dependent"):
+        est.encoder_eigenvalues(ctx, np.ones((120, 2)))
+
+
 # ---------------------------------------------------------------------- bad input (tables)
 COMMON = {
     "estimation.build_context": lambda a: est.build_context(a(bic.F20)),

@@ -1,9 +1,12 @@
 """The precomputed mixing sweep, its figures and the mixing explorer (without a browser)."""
 
+import dataclasses
+
 import ipywidgets
 import matplotlib
 import numpy as np
 import pytest
+import scipy.stats
 
 import contexture_lab as cl
 from contexture_lab import mixing
@@ -56,8 +59,9 @@ def test_rows_match_direct_computation(sweep, parents):
     assert sweep.metrics["tau"][i] == pytest.approx(
         cl.association.tau(ref.singular_values, d0=12).value)
     j = sweep.d_index(4)
-    assert sweep.probe_error[i, j] == pytest.approx(
-        cl.probe.probe_error(ref.left[:, :4], y), abs=1e-12)
+    draws = cl.probe.probe_errors(ref.left[:, :4], y, n_repeats=em.N_DRAWS)
+    assert sweep.probe_error[i, j] == pytest.approx(draws.mean(), abs=1e-12)
+    np.testing.assert_allclose(sweep.probe_draws[i, j], draws, atol=1e-12)
     assert sweep.n_contexts[i] == 400
 
 
@@ -222,3 +226,26 @@ def test_analyse_on_the_hypercube_against_closed_forms():
     # with all three bit functions a linear probe reads the top bit exactly
     assert row["probe_error"][1] == pytest.approx(0.0, abs=1e-12)
     matplotlib.pyplot.close("all")
+
+
+def test_compare_with_parents_pairs_the_draws(sweep):
+    j = sweep.d_index(4)
+    found = sweep.compare_with_parents(4)
+    assert len(found) == len(sweep.keys) - len(sweep.parents)
+    for r in found:
+        first, second = sweep.keys[r["row"]][0].split(" & ")
+        for parent, c in zip((first, second), r["versus"]):
+            diff = sweep.probe_draws[sweep.parent_row(parent), j] - sweep.probe_draws[r["row"], j]
+            # independent arithmetic: mean and t interval of the per-draw differences
+            half = (scipy.stats.t.ppf(0.975, diff.size - 1) * diff.std(ddof=1)
+                    / np.sqrt(diff.size))
+            assert c.difference.mean == pytest.approx(diff.mean(), abs=1e-12)
+            assert c.difference.low == pytest.approx(diff.mean() - half, abs=1e-12)
+            assert c.wins == int(np.sum(diff > 0))
+        assert r["beats_both"] == all(c.difference.low > 0 for c in r["versus"])
+        assert r["below_both"] == (r["error"] < min(r["parent_errors"]))
+    # a mixture whose draws beat both parents has a mean below both
+    assert all(r["below_both"] for r in found if r["beats_both"])
+    bare = dataclasses.replace(sweep, probe_draws=None)
+    with pytest.raises(ValueError, match="probe_draws is None"):
+        bare.compare_with_parents(4)

@@ -87,3 +87,20 @@ def test_decoder_sinks_option():
     prof = heads.head_profiles(A, [t], sinks=(0,))
     np.testing.assert_allclose(prof["sink"][0], [1 / t, 1.0, 1 / t])
     assert set(heads.HEAD_KINDS) >= set(prof["kind"].ravel())
+
+
+def test_a_margin_marks_heads_near_a_threshold_as_borderline():
+    # every query puts 0.51 on [CLS] and 0.49 on token 3: sink mass 0.51, 0.01 above 0.5;
+    # local mass (0.51 * 2 + 0.49 * 3) / 6 = 0.415, entropy H(0.51, 0.49) / log 6 = 0.387
+    t = 6
+    C = np.zeros((t, t))
+    C[:, 0], C[:, 3] = 0.51, 0.49
+    A = C[None, None, None]
+    plain = heads.head_profiles(A, [t])
+    assert plain["sink"][0, 0] == pytest.approx(0.51)
+    assert plain["local"][0, 0] == pytest.approx(0.415)
+    assert plain["kind"][0, 0] == "sink"
+    assert heads.head_profiles(A, [t], margin=0.005)["kind"][0, 0] == "sink"
+    assert heads.head_profiles(A, [t], margin=0.02)["kind"][0, 0] == "borderline"
+    with pytest.raises(ValueError, match="margin"):
+        heads.head_profiles(A, [t], margin=-0.1)

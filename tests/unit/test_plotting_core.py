@@ -20,3 +20,16 @@ def test_spectrum_plot_draws_the_values_and_s0():
     np.testing.assert_array_equal(ax2.lines[1].get_ydata(), s ** 2)
     assert ax2.get_title() == "two"
     plt.close("all")
+
+
+def test_the_s0_star_has_one_legend_entry_that_explains_it():
+    from contexture_lab.plotting import core
+
+    fig, ax = plt.subplots()
+    core.spectrum(np.array([0.9, 0.5]), ax=ax, label="first")
+    core.spectrum(np.array([0.8, 0.4]), ax=ax, label="second")
+    ax.legend()
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["first", core.S0_LABEL, "second"]
+    assert core.S0_LABEL == "$s_0 = 1$ (constant function)"
+    plt.close("all")

@@ -213,6 +213,24 @@ def test_probe_error_against_an_independent_split(task):
         ref = Ridge(alpha=1e-3 * train.size).fit(F[train], np.eye(3)[y[train]])
         errors.append(np.mean(ref.predict(F[test]).argmax(1) != y[test]))
     assert got == pytest.approx(np.mean(errors), abs=1e-12)
+    per_draw = probe.probe_errors(F, y, n_per_class=4, n_repeats=2, random_state=0)
+    np.testing.assert_allclose(per_draw, errors, atol=1e-12)
+
+
+def test_probe_errors_draw_the_same_labels_for_any_features(task):
+    # the draws depend on y and random_state only: a probe on F and one on a column subset
+    # see the same labelled points, so draw i of one pairs with draw i of the other
+    F, y = task
+    rng = np.random.default_rng(3)
+    wide = probe.probe_errors(F, y, n_per_class=4, n_repeats=3, random_state=rng)
+    narrow = probe.probe_errors(F[:, :1], y, n_per_class=4, n_repeats=3, random_state=3)
+    rng = np.random.default_rng(3)
+    for j in range(3):
+        train, test = probe.balanced_split(y, 4, rng)
+        ref = Ridge(alpha=1e-3 * train.size).fit(F[train, :1], np.eye(3)[y[train]])
+        assert narrow[j] == pytest.approx(np.mean(ref.predict(F[test, :1]).argmax(1)
+                                                  != y[test]), abs=1e-12)
+    assert wide.shape == (3,)
 
 
 def test_a_contexture_cut_inside_a_cluster_warns():
