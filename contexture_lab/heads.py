@@ -70,7 +70,8 @@ def head_profiles(attentions, lengths, *, sinks=(0, -1), margin: float = 0.0) ->
         (default), ``(0,)`` for a decoder's first token.
     margin : float >= 0, keyword-only, default=0.0
         A head whose sink, local or entropy descriptor lies within ``margin`` of its
-        threshold (:data:`KIND_THRESHOLDS`) is of kind ``borderline``: a count of kinds
+        threshold (:data:`~contexture_lab.heads.KIND_THRESHOLDS`) is of kind
+        ``borderline``: a count of kinds
         then does not move with rounding noise in the attentions (pass a margin wider than
         that noise, e.g. 0.02). 0 keeps every head in one of the four kinds.
 
