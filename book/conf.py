@@ -76,3 +76,50 @@ html_theme_options = {
 }
 # the site's root index.html: a redirect to the title page (book/index.html)
 html_extra_path = ["_root"]
+
+# ---------------------------------------------------------------------- API reference
+# book/api.md: one autosummary page per public module (book/_templates/autosummary), the
+# numpydoc sections read by napoleon. The package is imported from this checkout with its
+# heavy dependencies mocked (the book's tooling does not install numpy, torch, ...).
+# nitpicky: every :func:/:class:/... reference in a docstring must resolve, and -W (tasks.py)
+# turns a broken one into a failed build; references into numpy, scipy, torch, ... are not
+# checked (the book is built offline, without their inventories).
+sys.path.insert(0, str(HERE.parent))
+extensions += ["sphinx.ext.autodoc", "sphinx.ext.autosummary", "sphinx.ext.napoleon"]
+include_patterns += ["book/api.md", "book/api/*.rst"]
+# absolute: autosummary reads templates_path from the source folder, Sphinx from book/
+templates_path = [str(HERE / "_templates")]
+autosummary_generate = True
+autosummary_ignore_module_all = True
+autodoc_mock_imports = ["numpy", "scipy", "torch", "sklearn", "matplotlib", "matplotlib_inline",
+                        "ipympl", "ipywidgets", "IPython", "traitlets", "tqdm", "networkx",
+                        "onnx", "transformers", "safetensors", "threadpoolctl", "PIL"]
+autodoc_typehints = "none"
+autodoc_member_order = "bysource"
+# signatures show defaults as written (labels=METRIC_LABELS), not their values
+autodoc_preserve_defaults = True
+napoleon_google_docstring = False
+napoleon_numpy_docstring = True
+napoleon_use_rtype = False
+# types are prose ("array-like, shape (n, p)"), shown as written, not cross-referenced
+napoleon_use_param = False
+napoleon_custom_sections = [("Attributes", "params_style")]
+nitpicky = True
+nitpick_ignore_regex = [
+    (r"py:.*", r"(numpy|np|scipy|sp|torch|nn|sklearn|matplotlib|plt|ipywidgets|IPython"
+               r"|traitlets|networkx|pathlib|typing|collections)\b.*"),
+]
+
+
+def _no_inline_attribute_type(app, what, name, obj, options, lines):
+    """napoleon reads the first line of a constant's or property's docstring as ``type:
+    description`` when it has a colon ("Knobs that sweeps turn (...): knob name -> ...");
+    the lab's attribute docstrings are prose, so the colon becomes a dash before napoleon
+    (priority 500) sees it."""
+    if what in ("attribute", "data", "property") and lines and ": " in lines[0] \
+            and not lines[0].lstrip().startswith(":"):
+        lines[0] = lines[0].replace(": ", " - ", 1)
+
+
+def setup(app):
+    app.connect("autodoc-process-docstring", _no_inline_attribute_type, priority=400)

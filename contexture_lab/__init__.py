@@ -26,14 +26,44 @@ _LAZY_MODULES = {
 
 
 def get_device(device=None):
-    """The torch device the package uses; see :mod:`contexture_lab.device`."""
+    """The torch device the package uses; see :mod:`contexture_lab.device`.
+
+    Parameters
+    ----------
+    device : str or torch.device, optional
+        Asked for explicitly (``"cpu"``, ``"cuda"``, ``"cuda:1"``); default: the
+        ``CONTEXTURE_LAB_DEVICE`` environment variable, else CUDA when a GPU is visible,
+        else the CPU.
+
+    Returns
+    -------
+    torch.device
+    """
     from .device import get_device as _get_device
 
     return _get_device(device)
 
 
 def fit_encoder(ctx, objective, d, **kwargs):
-    """Train an encoder that learns the contexture; see :mod:`contexture_lab.training`."""
+    """Train an encoder that learns the contexture (:func:`contexture_lab.training.fit_encoder`).
+
+    Parameters
+    ----------
+    ctx : Context
+        The context, with ``x_features``.
+    objective : str
+        The objective (``"svme"``, ``"kise"``, ...; see :mod:`contexture_lab.objectives`).
+    d : int
+        Representation dimension.
+    **kwargs : dict
+        Options of :func:`contexture_lab.training.fit_encoder` (``epochs``, ``device``,
+        ``random_state``, ...).
+
+    Returns
+    -------
+    Encoder
+        ``.transform(x_features)`` gives the (n, d) representation.
+    """
     from .training import fit_encoder as _fit_encoder
 
     return _fit_encoder(ctx, objective, d, **kwargs)
@@ -41,7 +71,7 @@ def fit_encoder(ctx, objective, d, **kwargs):
 
 def progress(iterable, desc, **kwargs):
     """``iterable`` with a progress bar labelled ``desc``, for a notebook's own slow loop;
-    see :func:`contexture_lab._progress.progress`."""
+    see ``contexture_lab._progress.progress``."""
     from ._progress import progress as _progress
 
     return _progress(iterable, desc, **kwargs)

@@ -88,7 +88,29 @@ def _orthonormal_basis(F, rtol=1e-10):
 
 # ---------------------------------------------------------------------------- CCA family
 def canonical_correlations(F, G) -> np.ndarray:
-    """Canonical correlations of centred F and G, descending, length min(rank F, rank G)."""
+    """Canonical correlations of centred F and G, descending.
+
+    Parameters
+    ----------
+    F : array-like, shape (n, p)
+        One representation of n inputs.
+    G : array-like, shape (n, q)
+        Another representation of the same inputs.
+
+    Returns
+    -------
+    ndarray, shape (min(rank F, rank G),)
+        The canonical correlations, each in [0, 1].
+
+    Examples
+    --------
+    >>> import numpy as np, contexture_lab as cl
+    >>> rng = np.random.default_rng(0)
+    >>> F = rng.standard_normal((50, 3))
+    >>> G = F @ rng.standard_normal((3, 3))        # an invertible linear map of F
+    >>> cl.alignment.canonical_correlations(F, G).round(4)
+    array([1., 1., 1.])
+    """
     F, G = _unit_scale(*_pair(F, G))
     Uf, Ug = _orthonormal_basis(F), _orthonormal_basis(G)
     if Uf.shape[1] == 0 or Ug.shape[1] == 0:
@@ -102,6 +124,30 @@ def cca_r2(F, G) -> float:
     The mean runs over min(p, q) pairs, so a rank-deficient (collapsed) representation
     scores below 1: 1 means span(F) and span(G) coincide (when p = q). Invariant to any
     invertible linear map of either side. Constant features give 0.
+
+    Parameters
+    ----------
+    F : array-like, shape (n, p)
+        One representation of n inputs.
+    G : array-like, shape (n, q)
+        Another representation of the same inputs.
+
+    Returns
+    -------
+    float
+        In [0, 1].
+
+    Examples
+    --------
+    >>> import numpy as np, contexture_lab as cl
+    >>> rng = np.random.default_rng(0)
+    >>> F = rng.standard_normal((50, 3))
+    >>> G = F @ rng.standard_normal((3, 3))        # an invertible linear map of F
+    >>> round(cl.alignment.cca_r2(F, G), 4)
+    1.0
+    >>> C = np.c_[F[:, 0], F[:, 0], F[:, 1]]        # rank 2 of 3 columns
+    >>> round(cl.alignment.cca_r2(F, C), 4)
+    0.6667
     """
     F, G = _pair(F, G)
     rho = canonical_correlations(F, G)
@@ -145,12 +191,21 @@ def svcca(F, G, dims=None, *, keep_variance: float = 0.99) -> float:
     dims : int or (int, int), optional
         Directions kept for F and G; at most the numerical rank is used. Default: the
         fewest directions that explain ``keep_variance`` of each side's variance.
-    keep_variance : float in (0, 1]
+    keep_variance : float in (0, 1], default=0.99
         Variance share kept when ``dims`` is None.
 
     Returns
     -------
     float in [0, 1]; 0 when a side is constant.
+
+    Examples
+    --------
+    >>> import numpy as np, contexture_lab as cl
+    >>> rng = np.random.default_rng(0)
+    >>> F = rng.standard_normal((50, 3))
+    >>> G = F @ rng.standard_normal((3, 3))        # an invertible linear map of F
+    >>> round(cl.alignment.svcca(F, G), 4)
+    1.0
     """
     F, G = _unit_scale(*_pair(F, G))
     keep_variance = check_float(keep_variance, "keep_variance", low=0.0, high=1.0,
@@ -210,6 +265,28 @@ def hsic(K, L, *, debiased: bool = False) -> float:
     Biased (Gretton et al. 2005): tr(K H L H) / (n - 1)^2 with H the centring matrix.
     Debiased (Song et al. 2012): the unbiased estimator, computed through U-centred
     matrices; it needs n >= 4 and can be slightly negative.
+
+    Parameters
+    ----------
+    K : array-like, shape (n, n)
+        Gram matrix of one representation.
+    L : array-like, shape (n, n)
+        Gram matrix of another representation of the same inputs.
+    debiased : bool, default=False
+        Use the unbiased HSIC estimator (n >= 4).
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> import numpy as np, contexture_lab as cl
+    >>> rng = np.random.default_rng(0)
+    >>> F = rng.standard_normal((50, 3))
+    >>> G = F @ rng.standard_normal((3, 3))        # an invertible linear map of F
+    >>> round(cl.alignment.hsic(F @ F.T, G @ G.T), 4)
+    4.3921
     """
     K, L = _gram_pair(K, L)
     n = K.shape[0]
@@ -224,6 +301,29 @@ def cka(K, L, *, debiased: bool = False) -> float:
     In [0, 1] for the biased HSIC; in [-1, 1] for the debiased one (its values scatter
     around 0 for unrelated representations instead of sitting above 0). A Gram matrix
     that centring annihilates (a constant representation) gives 0.
+
+    Parameters
+    ----------
+    K : array-like, shape (n, n)
+        Gram matrix of one representation.
+    L : array-like, shape (n, n)
+        Gram matrix of another representation of the same inputs.
+    debiased : bool, default=False
+        Use the unbiased HSIC estimator (n >= 4).
+
+    Returns
+    -------
+    float
+        In [0, 1] (biased) or [-1, 1] (debiased).
+
+    Examples
+    --------
+    >>> import numpy as np, contexture_lab as cl
+    >>> rng = np.random.default_rng(0)
+    >>> F = rng.standard_normal((50, 3))
+    >>> G = F @ rng.standard_normal((3, 3))        # an invertible linear map of F
+    >>> round(cl.alignment.cka(F @ F.T, G @ G.T), 4)
+    0.6617
     """
     K, L = _gram_pair(K, L)
     _check_gram_size(K.shape[0], debiased)
@@ -240,6 +340,32 @@ def linear_cka(F, G, *, debiased: bool = False) -> float:
     X, Y are the centred F (n, p), G (n, q). Invariant to rotations and isotropic scaling
     of either side, *not* to other invertible linear maps (CCA is). In [0, 1]; 0 when a
     side is constant. ``debiased=True`` uses the unbiased HSIC (n >= 4, value in [-1, 1]).
+
+    Parameters
+    ----------
+    F : array-like, shape (n, p)
+        One representation of n inputs.
+    G : array-like, shape (n, q)
+        Another representation of the same inputs.
+    debiased : bool, default=False
+        Use the unbiased HSIC estimator.
+
+    Returns
+    -------
+    float
+        Equal to :func:`cka` of the linear Gram matrices ``F F^T`` and ``G G^T``.
+
+    Examples
+    --------
+    >>> import numpy as np, contexture_lab as cl
+    >>> rng = np.random.default_rng(0)
+    >>> F = rng.standard_normal((50, 3))
+    >>> G = F @ rng.standard_normal((3, 3))        # an invertible linear map of F
+    >>> round(cl.alignment.linear_cka(F, G), 4)    # not invariant to G's linear map
+    0.6617
+    >>> R = np.linalg.qr(rng.standard_normal((3, 3)))[0]
+    >>> round(cl.alignment.linear_cka(F, 2 * F @ R), 4)  # invariant to rotation and scale
+    1.0
     """
     F, G = _unit_scale(*_pair(F, G))
     X, fx = _centred(F)
@@ -273,7 +399,7 @@ def _rbf_gram(X, sigma, name):
 
 
 def rbf_cka(F, G, sigma=None, *, debiased: bool = False) -> float:
-    """CKA with Gaussian kernels exp(-|x - x'|^2 / (2 sigma^2)) on each side.
+    """CKA with Gaussian kernels ``exp(-|x - x'|^2 / (2 sigma^2))`` on each side.
 
     Parameters
     ----------
@@ -282,12 +408,21 @@ def rbf_cka(F, G, sigma=None, *, debiased: bool = False) -> float:
     sigma : float or (float, float), optional
         Bandwidths for F and G. Default: the median distance between distinct rows of each
         side (scale-free: the value is invariant to rotations and isotropic scaling).
-    debiased : bool
+    debiased : bool, default=False
         Use the unbiased HSIC (n >= 4, value in [-1, 1]).
 
     Returns
     -------
     float in [0, 1] (biased); 0 when a side is constant.
+
+    Examples
+    --------
+    >>> import numpy as np, contexture_lab as cl
+    >>> rng = np.random.default_rng(0)
+    >>> F = rng.standard_normal((50, 3))
+    >>> G = F @ rng.standard_normal((3, 3))        # an invertible linear map of F
+    >>> round(cl.alignment.rbf_cka(F, 2 * F), 4)   # the median bandwidth scales along
+    1.0
     """
     F, G = _pair(F, G)
     if isinstance(sigma, (tuple, list)) and len(sigma) != 2:
@@ -303,13 +438,60 @@ def rbf_cka(F, G, sigma=None, *, debiased: bool = False) -> float:
 
 # ---------------------------------------------------------------------------- neighbours
 def centre_whiten(F, rtol=1e-10) -> np.ndarray:
-    """Centred, whitened features (n, r): identity covariance on their span (r = rank)."""
+    """Centred, whitened features: identity covariance on their span.
+
+    Parameters
+    ----------
+    F : array-like, shape (n, p)
+        Features of n inputs.
+    rtol : float, default=1e-10
+        Directions with a singular value below ``rtol`` times the largest are dropped.
+
+    Returns
+    -------
+    ndarray, shape (n, r)
+        r = the numerical rank of the centred F; ``W.T @ W / n`` is the identity.
+
+    Examples
+    --------
+    >>> import numpy as np, contexture_lab as cl
+    >>> rng = np.random.default_rng(0)
+    >>> F = rng.standard_normal((50, 3))
+    >>> G = F @ rng.standard_normal((3, 3))        # an invertible linear map of F
+    >>> W = cl.alignment.centre_whiten(G)
+    >>> np.round(W.T @ W / 50, 8) + 0
+    array([[1., 0., 0.],
+           [0., 1., 0.],
+           [0., 0., 1.]])
+    """
     F = as_float_array(F, "F", ndim=2)
     return _orthonormal_basis(F, rtol) * np.sqrt(F.shape[0])
 
 
 def knn_indices(F, k: int, chunk: int = 2048) -> np.ndarray:
-    """k nearest rows by inner product of L2-normalised rows, self excluded, (n, k)."""
+    """k nearest rows by inner product of L2-normalised rows, self excluded.
+
+    Parameters
+    ----------
+    F : array-like, shape (n, p)
+        Features of n inputs.
+    k : int
+        Neighbours per row, 1 <= k <= n - 1.
+    chunk : int, default=2048
+        Rows compared at a time (memory only; the result does not depend on it).
+
+    Returns
+    -------
+    ndarray of int, shape (n, k)
+        The neighbours of each row, nearest first.
+
+    Examples
+    --------
+    >>> import numpy as np, contexture_lab as cl
+    >>> X = np.array([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0], [0.1, 0.9]])
+    >>> cl.alignment.knn_indices(X, 1).ravel()
+    array([1, 0, 3, 2])
+    """
     F = as_float_array(F, "F", ndim=2)
     n = F.shape[0]
     k = check_int(k, "k", low=1)
@@ -338,6 +520,32 @@ def mutual_knn(F, G, k: int = 10) -> float:
     (:func:`centre_whiten`). In [0, 1]; about k / (n - 1) for unrelated representations.
     A side whose normalised rows are all equal (e.g. constant features) has no neighbour
     structure (every candidate ties) and scores 0.
+
+    Parameters
+    ----------
+    F : array-like, shape (n, p)
+        One representation of n inputs.
+    G : array-like, shape (n, q)
+        Another representation of the same inputs.
+    k : int, default=10
+        Neighbours per row.
+
+    Returns
+    -------
+    float
+        In [0, 1].
+
+    Examples
+    --------
+    >>> import numpy as np, contexture_lab as cl
+    >>> rng = np.random.default_rng(0)
+    >>> F = rng.standard_normal((50, 3))
+    >>> G = F @ rng.standard_normal((3, 3))        # an invertible linear map of F
+    >>> R = np.linalg.qr(rng.standard_normal((3, 3)))[0]
+    >>> round(cl.alignment.mutual_knn(F, 2 * F @ R, 5), 4)
+    1.0
+    >>> round(cl.alignment.mutual_knn(F, G, 5), 4)
+    0.556
     """
     F, G = _unit_scale(*_pair(F, G))
     if _same_directions(F) or _same_directions(G):
@@ -360,8 +568,32 @@ def _same_directions(F) -> bool:
 def recovery(features, result, k: int = 10) -> dict:
     """How well ``features`` (n, d) recover a contexture's left functions ``result.left``.
 
-    Returns ``{"cca_r2": ..., "mutual_knn": ...}``; mutual k-NN on centred, whitened
-    features of both sides.
+    Mutual k-NN is computed on centred, whitened features of both sides.
+
+    Parameters
+    ----------
+    features : array-like, shape (n, d)
+        A learned representation of the n inputs.
+    result : Contexture
+        The contexture to recover (its ``left`` functions, (n, d')).
+    k : int, default=10
+        Neighbours of the mutual k-NN score.
+
+    Returns
+    -------
+    dict
+        ``{"cca_r2": float, "mutual_knn": float}``, both in [0, 1].
+
+    Examples
+    --------
+    >>> import numpy as np, contexture_lab as cl
+    >>> rng = np.random.default_rng(0)
+    >>> F = rng.standard_normal((50, 3))
+    >>> G = F @ rng.standard_normal((3, 3))        # an invertible linear map of F
+    >>> res = cl.contexture(cl.contexts.knn(F, 5), 2)
+    >>> scores = cl.alignment.recovery(res.left @ [[2.0, 1.0], [0.0, 1.0]], res, k=5)
+    >>> {name: round(value, 4) for name, value in scores.items()}
+    {'cca_r2': 1.0, 'mutual_knn': 1.0}
     """
     left = result.left if hasattr(result, "left") else as_float_array(result, "result", ndim=2)
     return {"cca_r2": cca_r2(features, left),
@@ -376,7 +608,7 @@ def rdm(F, metric: str = "correlation", *, centre_columns: bool = False) -> np.n
     ----------
     F : array-like, shape (n, p) or (n,)
         n patterns (one per input), p features each.
-    metric : {"correlation", "euclidean"}
+    metric : {"correlation", "euclidean"}, default="correlation"
         ``"correlation"``: 1 - Pearson correlation between two rows, each row centred over
         its own p features: the standard RSA dissimilarity (Kriegeskorte et al. 2008), the
         same as ``scipy.spatial.distance.pdist(F, metric="correlation")`` and rsatoolbox's
@@ -393,6 +625,13 @@ def rdm(F, metric: str = "correlation", *, centre_columns: bool = False) -> np.n
     ndarray, shape (n (n - 1) / 2,)
         Dissimilarities of the pairs (i, j), i < j, in the order of
         :func:`scipy.spatial.distance.pdist`.
+
+    Examples
+    --------
+    >>> import numpy as np, contexture_lab as cl
+    >>> F = np.array([[1.0, 2.0, 3.0], [3.0, 2.0, 1.0], [2.0, 4.0, 6.0]])
+    >>> cl.alignment.rdm(F).round(6) + 0     # pairs (0, 1), (0, 2), (1, 2)
+    array([2., 0., 2.])
     """
     F = as_float_array(F, "F", ndim=(1, 2))
     F = F[:, None] if F.ndim == 1 else F
@@ -446,7 +685,7 @@ def rsa(F, G, *, metric: str = "correlation", centre_columns: bool = False) -> f
     F : array-like, shape (n, p)
     G : array-like, shape (n, q)
         The same n inputs, one per row.
-    metric : {"correlation", "euclidean"}
+    metric : {"correlation", "euclidean"}, default="correlation"
         Dissimilarity between rows, see :func:`rdm`.
     centre_columns : bool, default False
         Centre each feature over the n inputs before the correlation RDM (see :func:`rdm`);
@@ -461,6 +700,17 @@ def rsa(F, G, *, metric: str = "correlation", centre_columns: bool = False) -> f
     ValueError
         For a constant representation (all rows equal), or a row without spread across its
         features under ``metric="correlation"``.
+
+    Examples
+    --------
+    >>> import numpy as np, contexture_lab as cl
+    >>> rng = np.random.default_rng(0)
+    >>> F = rng.standard_normal((50, 3))
+    >>> G = F @ rng.standard_normal((3, 3))        # an invertible linear map of F
+    >>> round(cl.alignment.rsa(F, 2 * F), 4)
+    1.0
+    >>> round(cl.alignment.rsa(F, G), 4)
+    0.2108
     """
     F, G = _unit_scale(*_pair(F, G))
     _require_variance(F, "F", "RSA")
@@ -475,6 +725,30 @@ def procrustes_distance(F, G) -> float:
     X, Y are F, G centred and scaled to unit Frobenius norm (a narrower side is padded
     with zero columns). Equals min over orthogonal R of ||X R - Y||_F; 0 iff one side is a
     rotation and isotropic scaling of the other. Raises ``ValueError`` for a constant side.
+
+    Parameters
+    ----------
+    F : array-like, shape (n, p)
+        One representation of n inputs.
+    G : array-like, shape (n, q)
+        Another representation of the same inputs.
+
+    Returns
+    -------
+    float
+        In [0, sqrt(2)].
+
+    Examples
+    --------
+    >>> import numpy as np, contexture_lab as cl
+    >>> rng = np.random.default_rng(0)
+    >>> F = rng.standard_normal((50, 3))
+    >>> G = F @ rng.standard_normal((3, 3))        # an invertible linear map of F
+    >>> R = np.linalg.qr(rng.standard_normal((3, 3)))[0]
+    >>> round(cl.alignment.procrustes_distance(F, 3 * F @ R), 6)
+    0.0
+    >>> round(cl.alignment.procrustes_distance(F, G), 4)
+    0.7092
     """
     F, G = _unit_scale(*_pair(F, G))
     X = _require_variance(F, "F", "the Procrustes distance")
@@ -550,7 +824,7 @@ def permutation_null(metric, F, G, *, n_permutations: int = 200, random_state=0,
     metric : callable ``metric(F, G) -> float`` or a name in :data:`METRICS`
     F : array-like, shape (n, p)
     G : array-like, shape (n, q)
-    n_permutations : int >= 1
+    n_permutations : int >= 1, default=200
     random_state : int or numpy.random.Generator, default=0
         Seed of the row shuffles (``seed`` is its deprecated old name).
     alternative : {"greater", "less"}, optional

@@ -7,14 +7,15 @@ strength from the spectrum s_1 >= s_2 >= ... (s_0 = 1 excluded, as everywhere in
 - :func:`decay_rate`: lambda of the least-squares fit s_i^2 = exp(-lambda i) (large = weak),
   by non-linear least squares on s_i^2 as in [ICML] App. F.1.1 (``method="log-linear"``:
   the linear fit of log s_i^2, a different estimator);
-- :func:`kernel_deviation`: E |k_X+(X, X') - 1| over independent X, X' ~ P_X (small = weak);
+- :func:`kernel_deviation`: ``E |k_X+(X, X') - 1|`` over independent X, X' ~ P_X (small = weak);
 - :func:`tau`: tau_d = 1 / (1 - s_{d+1}^2) + beta sum_{i<=d} s_i^2 / sum_{i<=d0} s_i^2,
   tau = min_d tau_d (lower is better; it blows up when s_{d+1} -> 1 for every d);
 - :func:`effective_dimension`: the participation ratio (sum s_i^2)^2 / sum s_i^4 (the lab's
   own measure, not one from the sources);
 - :func:`n_components`: connected components of the support of P (= multiplicity of s = 1).
 
-Knobs move the strength (:data:`KNOBS`): KNN ``k``, RBF ``bandwidth``, random-walk
+Knobs move the strength (:data:`~contexture_lab.contexts.KNOBS`): KNN ``k``, RBF ``bandwidth``,
+random-walk
 ``steps``, hypercube ``flip`` and attention ``temperature``;
 :func:`contexture_lab.contexts.knob_contexts` builds one context per knob value (kept here
 under the same name) and :func:`sweep` adds their spectra and top left functions.
@@ -105,8 +106,9 @@ def decay_rate(s, *, method: str = "nls", floor: float = 1e-12) -> float:
     ----------
     s : array-like, shape (k,)
         s_1 >= s_2 >= ... (s_0 = 1 excluded); sorted here in decreasing order.
-    method : {"nls", "log-linear"}, default "nls"
-    floor : float, default 1e-12
+    method : {"nls", "log-linear"}, default="nls"
+        The estimator (above).
+    floor : float, default=1e-12
         Only for ``"log-linear"``: values with s_i^2 <= floor carry no usable logarithm
         and are left out of the fit (their indices i are kept for the others).
 
@@ -138,6 +140,24 @@ def effective_dimension(s) -> float:
     (A = X on n values: n - 1; a label context with C classes: C - 1), and 0 for an
     independent context. Computed from the values given: pass the same number of them
     when comparing contexts.
+
+    Parameters
+    ----------
+    s : array-like, shape (k,)
+        Singular values s_1, s_2, ... (s_0 = 1 excluded), each in [0, 1].
+
+    Returns
+    -------
+    float
+        In [0, k].
+
+    Examples
+    --------
+    >>> import contexture_lab as cl
+    >>> cl.association.effective_dimension([1.0, 1.0, 1.0, 0.0])
+    3.0
+    >>> cl.association.effective_dimension([0.5, 0.5])
+    2.0
     """
     s2 = _spectrum(s) ** 2
     total4 = np.sum(s2 ** 2)
@@ -192,14 +212,15 @@ def tau(s, beta: float = 1.0, d0: int | None = None, *, one_tol: float = 1e-9) -
     ----------
     s : array-like, shape (k,), k >= 2
         s_1 >= s_2 >= ... (s_0 = 1 excluded); sorted here in decreasing order.
-    beta : float >= 0, default 1.0
+    beta : float >= 0, default=1.0
+        Weight of the second term.
     d0 : int, optional
         Normalising dimension, 1 <= d0 <= k; default min(k, :data:`TAU_D0`) = min(k, 512),
         the choice of [ICML] (which tried d0 from 512 to 8192). Pass s_1..s_512 where the
         context has that many: tau from a few dozen values is another number (on digits
         with a KNN context d0 = 32 makes k = 2 look like a strong extreme; with 512 values
         it is finite).
-    one_tol : float
+    one_tol : float, default=1e-9
         s^2 within this of 1 counts as 1.
 
     Returns
@@ -210,6 +231,13 @@ def tau(s, beta: float = 1.0, d0: int | None = None, *, one_tol: float = 1e-9) -
         independent context (all s_i = 0) ``value`` is ``nan`` with
         ``extreme="independent"``. A finite value near 1 + beta also marks a weak
         extreme.
+
+    Examples
+    --------
+    >>> import contexture_lab as cl
+    >>> t = cl.association.tau([0.9, 0.5, 0.1])
+    >>> round(t.value, 4), t.d
+    (2.0008, 2)
     """
     s = np.sort(_spectrum(s))[::-1]
     if s.size < 2:
@@ -233,20 +261,35 @@ def tau(s, beta: float = 1.0, d0: int | None = None, *, one_tol: float = 1e-9) -
 
 # ---------------------------------------------------------------------- context measures
 def kernel_deviation(ctx: Context) -> float:
-    """E |k_X+(X, X') - 1| for independent X, X' ~ P_X (0 iff A is independent of X).
+    """``E |k_X+(X, X') - 1|`` for independent X, X' ~ P_X (0 iff A is independent of X).
 
     k_X+(x, x') = sum_a P(a|x) P(a|x') / P(a) is the dual kernel (THEORY.md section 1).
     The expectation needs every pair. A sparse context uses the sparse kernel
     K = C diag(p_a)^-1 C^T and the identity
-    E|k - 1| = 1 - sum_{(x,x'): K != 0} p(x) p(x') (1 - |K(x,x') - 1|), which never forms
+    ``E|k - 1| = 1 - sum_{(x,x'): K != 0} p(x) p(x') (1 - |K(x,x') - 1|)``, which never forms
     an N x N dense array when K is sparse. Otherwise (dense contexts, or sparse ones whose
     kernel is dense anyway) row blocks of K = B B^T, B = C diag(p_a)^-1/2, are formed in
     float32 (sums in float64; relative error about 1e-6); this needs M * N <=
-    :data:`MAX_KERNEL_ENTRIES` (about 5,000 inputs for a square context).
+    ``MAX_KERNEL_ENTRIES`` (about 5,000 inputs for a square context).
+
+    Parameters
+    ----------
+    ctx : Context
+        The context (N x M).
 
     Returns
     -------
-    float in [0, 2): 2 (1 - sum p_x^2) for A = X.
+    float
+        In [0, 2): 2 (1 - sum p_x^2) for A = X, 0 for an independent context.
+
+    Examples
+    --------
+    >>> import contexture_lab as cl
+    >>> cl.association.kernel_deviation(cl.contexts.identity(4))     # 2 (1 - 4 / 16)
+    1.5
+    >>> ind = cl.contexts.independent([0.5, 0.5], [0.5, 0.5])
+    >>> round(cl.association.kernel_deviation(ind), 4)
+    0.0
     """
     check_context(ctx)
     n, m = ctx.shape
@@ -297,7 +340,7 @@ def gram_measures(gram, p_x) -> dict:
     -------
     dict
         ``sum_s2``: sum_{i>=1} s_i^2 = trace(G) - 1; ``kernel_deviation``:
-        E |k_X+(X, X') - 1| = sum_{x,x'} |G - sqrt(p p')| sqrt(p p') (as
+        ``E |k_X+(X, X') - 1| = sum_{x,x'} |G - sqrt(p p')| sqrt(p p')`` (as
         :func:`kernel_deviation`).
 
     Examples
@@ -324,6 +367,28 @@ def n_components(ctx: Context) -> int:
     Each component carries its own constant function, so this is the multiplicity of the
     singular value 1 (s_0 included): s_1 = 1 exactly when the support graph is
     disconnected (e.g. a KNN context with very small k "shatters").
+
+    Parameters
+    ----------
+    ctx : Context
+        The context (N x M).
+
+    Returns
+    -------
+    int
+        Number of components, >= 1 (context values without mass are left out).
+
+    Examples
+    --------
+    Two pairs of close points: with k = 1 each point's neighbour is its partner, and the
+    four edges x -- a share no node.
+
+    >>> import numpy as np, contexture_lab as cl
+    >>> X = np.array([[0.0], [0.1], [5.0], [5.1]])
+    >>> cl.association.n_components(cl.contexts.knn(X, 1))
+    4
+    >>> cl.association.n_components(cl.contexts.cycle(5, 0.3))
+    1
     """
     return int(support_components(ctx)[0].max()) + 1
 
@@ -336,6 +401,29 @@ def metrics(s, ctx: Context | None = None, *, beta: float = 1.0,
     ``tau`` (value; inf/nan at the extremes), ``tau_argmin`` (its arg-min d, -1 at the
     extremes), ``effective_dimension`` and, when ``ctx`` is given, ``kernel_deviation``
     and ``n_components``. Pass s_1..s_512 where the context has them (tau's d0).
+
+    Parameters
+    ----------
+    s : array-like, shape (k,)
+        Singular values s_1, s_2, ... (s_0 = 1 excluded), k >= 2.
+    ctx : Context, default=None
+        The context, for the measures that need more than its spectrum.
+    beta : float, default=1.0
+        Of :func:`tau`.
+    d0 : int, default=None
+        Of :func:`tau`.
+
+    Returns
+    -------
+    dict
+        ``{name: float or int}``, the keys above.
+
+    Examples
+    --------
+    >>> import contexture_lab as cl
+    >>> m = cl.association.metrics([0.8, 0.64, 0.512])
+    >>> {name: round(value, 4) for name, value in m.items()}
+    {'decay_rate': 0.4463, 'tau': 2.1554, 'tau_argmin': 2, 'effective_dimension': 2.6632}
     """
     t = tau(s, beta=beta, d0=d0)
     out = {"decay_rate": decay_rate(s), "tau": t.value,
@@ -354,7 +442,19 @@ def metrics(s, ctx: Context | None = None, *, beta: float = 1.0,
 
 @dataclass(frozen=True)
 class SweepPoint:
-    """One knob value of a :func:`sweep`: its context, spectrum and top left functions."""
+    """One knob value of a :func:`sweep`: its context, spectrum and top left functions.
+
+    Attributes
+    ----------
+    value : object
+        The knob value (k, bandwidth, steps, flip or temperature).
+    context : Context
+        The context built for it.
+    singular_values : ndarray, shape (d,)
+        Its top-d singular values.
+    left : ndarray, shape (N, d)
+        Its top-d left singular functions.
+    """
 
     value: object
     context: Context
@@ -365,7 +465,29 @@ class SweepPoint:
 def sweep(knob: str, values, *, d: int = 32, **data) -> Iterator[SweepPoint]:
     """Contexts along a knob with their top-d spectra (see :func:`knob_contexts`).
 
-    ``d`` is capped at min(N, M) - 1 for small contexts. Yields :class:`SweepPoint`.
+    Parameters
+    ----------
+    knob : {"knn", "rbf", "random_walk", "hypercube", "attention"}
+        See :data:`contexture_lab.contexts.KNOBS`.
+    values : sequence
+        The knob values, at least one.
+    d : int, default=32
+        Singular pairs per context, capped at min(N, M) - 1 for small contexts.
+    **data : array-like or int
+        What the builders need (``X``, ``W``, ``n_bits`` or ``queries`` and ``keys``).
+
+    Yields
+    ------
+    SweepPoint
+        One per knob value, in the order given.
+
+    Examples
+    --------
+    >>> import numpy as np, contexture_lab as cl
+    >>> X = np.random.default_rng(0).standard_normal((20, 2))
+    >>> [(p.value, p.singular_values.round(4)) for p in cl.association.sweep(
+    ...     "knn", [4, 8], d=2, X=X)]
+    [(4, array([0.9358, 0.8206])), (8, array([0.7637, 0.4428]))]
     """
     d = check_int(d, "d", low=1)
     for value, ctx in knob_contexts(knob, values, **data):
@@ -390,7 +512,7 @@ def _centred_distances(z: np.ndarray) -> np.ndarray:
 def distance_correlation(u, v) -> float:
     """Szekely's distance correlation of two paired samples, in [0, 1].
 
-    With a_ij = |u_i - u_j| and b_ij = |v_i - v_j| (Euclidean), double-centred to A and B,
+    With ``a_ij = |u_i - u_j|`` and ``b_ij = |v_i - v_j|`` (Euclidean), double-centred to A and B,
     dCov^2(u, v) = mean_ij A_ij B_ij (the V-statistic of Szekely, Rizzo and Bakirov, Ann.
     Statist. 2007) and dCor = sqrt(dCov^2(u, v) / sqrt(dCov^2(u, u) dCov^2(v, v))). It is 0
     for independent samples in the limit, 1 when v is an affine function of u with a

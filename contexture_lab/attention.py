@@ -48,7 +48,10 @@ def _as_tensor(values, name: str, device, ndim=2):
             raise ValueError(f"{name} contains {bad} NaN or infinite value(s); expected "
                              "finite numbers")
         return out
-    return torch.as_tensor(as_float_array(values, name, ndim=ndim), device=device)
+    array = as_float_array(values, name, ndim=ndim)
+    if not array.flags.writeable:  # torch refuses to share read-only memory (it warns)
+        array = array.copy()
+    return torch.as_tensor(array, device=device)
 
 
 def _check_temperature(temperature) -> float:
@@ -87,6 +90,22 @@ def stationary_distribution(conditional) -> np.ndarray:
 
     Solved as a linear system (pi (C - I) = 0, sum pi = 1); unique when C is irreducible,
     which a softmax attention matrix (all entries > 0) always is.
+
+    Parameters
+    ----------
+    conditional : array-like, shape (N, N)
+        A row-stochastic matrix (a square context's conditional).
+
+    Returns
+    -------
+    ndarray, shape (N,)
+        pi, non-negative, summing to 1.
+
+    Examples
+    --------
+    >>> import contexture_lab as cl
+    >>> cl.attention.stationary_distribution([[0.5, 0.5], [0.25, 0.75]])
+    array([0.33333333, 0.66666667])
     """
     C = as_float_array(conditional, "conditional", ndim=2)
     n, m = C.shape
@@ -148,7 +167,7 @@ def attention_context(queries, keys, temperature: float = 1.0, *, weights=None,
     temperature : float > 0, default 1.0
         Divides the scores; ``temperature=1`` is standard scaled dot-product attention.
         Small values approach hard (arg-max) attention, large values uniform attention.
-    weights : None, "stationary" or array-like of shape (N,), keyword-only
+    weights : None, "stationary" or array-like of shape (N,), default=None
         The marginal of X. ``None``: uniform queries. An array: positive weights,
         normalised to sum to 1. ``"stationary"`` (square attention only): the stationary
         distribution of the attention matrix, which makes self-attention with a
@@ -190,7 +209,12 @@ def multi_head_contexts(queries, keys, n_heads: int, temperature: float = 1.0, *
     queries : array-like or torch.Tensor, shape (N, dim)
     keys : array-like or torch.Tensor, shape (M, dim)
     n_heads : int, a divisor of dim
-    temperature, weights, device
+        Number of heads.
+    temperature : float > 0, default=1.0
+        As in :func:`attention_context`.
+    weights : None, "stationary" or array-like of shape (N,), default=None
+        As in :func:`attention_context`.
+    device : str or torch.device, optional
         As in :func:`attention_context`.
 
     Returns
@@ -226,10 +250,24 @@ def self_attention_context(tokens, W_Q, W_K=None, temperature: float = 1.0, *,
     Parameters
     ----------
     tokens : array-like or torch.Tensor, shape (N, p)
+        The tokens.
     W_Q : array-like or torch.Tensor, shape (p, dim)
-    W_K : array-like or torch.Tensor, shape (p, dim), optional (default: W_Q)
-    temperature, weights, device, name
+        The query map.
+    W_K : array-like or torch.Tensor, shape (p, dim), optional
+        The key map; default ``W_Q``.
+    temperature : float > 0, default=1.0
         As in :func:`attention_context`.
+    weights : None, "stationary" or array-like of shape (N,), default=None
+        As in :func:`attention_context`.
+    device : str or torch.device, optional
+        As in :func:`attention_context`.
+    name : str, optional
+        A label for plots and ``repr``.
+
+    Returns
+    -------
+    Context, shape (N, N)
+        As :func:`attention_context` of the queries and keys.
     """
     from .device import get_device
 
@@ -262,7 +300,18 @@ class AttentionStack:
     tokens: list
 
     def composite(self, depth: int | None = None) -> Context:
-        """The context of the first ``depth`` layers (default all): see :func:`compose`."""
+        """The context of the first ``depth`` layers (default all): see :func:`compose`.
+
+        Parameters
+        ----------
+        depth : int, optional
+            Number of layers from the input, 1 to L; default all.
+
+        Returns
+        -------
+        Context
+            x -> the token the last of those layers attends to.
+        """
         return compose(self.contexts[:self._depth(depth)])
 
     def _depth(self, depth):
@@ -277,8 +326,18 @@ class AttentionStack:
         distributed as the previous factor's context value, so each factor is re-weighted
         to that marginal (its conditional is unchanged). Then T = T_1 ... T_L factor by
         factor between the right L2 spaces and s_k(T_1 ... T_L) <= s_k(T_1) prod_{l>1} s_1(T_l).
-        (The uniform-query layer contexts in :attr:`contexts` have other marginals, and
+        (The uniform-query layer contexts in ``contexts`` have other marginals, and
         their singular values need not bound the composite's.)
+
+        Parameters
+        ----------
+        depth : int, optional
+            Number of layers from the input, 1 to L; default all.
+
+        Returns
+        -------
+        list of Context
+            The factors, last layer first.
         """
         layers = list(reversed(self.contexts[:self._depth(depth)]))
         out = [layers[0]]
@@ -331,8 +390,8 @@ def stack_attention(tokens, W_Q, W_K=None, n_layers: int = 2, temperature: float
     ----------
     tokens : array-like or torch.Tensor, shape (N, p)
     W_Q, W_K : shape (p, dim); W_K defaults to W_Q
-    n_layers : int >= 1
-    temperature : float > 0
+    n_layers : int >= 1, default=2
+    temperature : float > 0, default=1.0
     W_V : shape (p, p), optional (default identity)
     device : optional
 
@@ -364,6 +423,21 @@ def token_spread(tokens) -> float:
     """Root-mean-square distance of the tokens from their mean, ||H - 1 mean(H)||_F / sqrt(N).
 
     Zero exactly when every token is the same vector (complete over-smoothing).
+
+    Parameters
+    ----------
+    tokens : array-like, shape (N, p)
+        The token vectors H.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> import contexture_lab as cl
+    >>> round(cl.attention.token_spread([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]), 4)
+    0.6667
     """
     H = as_float_array(tokens, "tokens", ndim=2)
     return float(np.linalg.norm(H - H.mean(axis=0)) / math.sqrt(H.shape[0]))
@@ -375,8 +449,25 @@ def over_smoothing(token_history) -> np.ndarray:
     1 at the input; it falls towards 0 as stacked attention averages the tokens into one.
     For identity values and uniform queries it is bounded through the spectrum of the
     composite context T (:meth:`AttentionStack.composite`): T is a contraction by s_1 on
-    mean-zero functions, so token_spread(H_l) <= s_1(T) * sqrt(sum_a p_A(a) |H_0(a) - c|^2)
+    mean-zero functions, so ``token_spread(H_l) <= s_1(T) * sqrt(sum_a p_A(a) |H_0(a) - c|^2)``
     with c = sum_a p_A(a) H_0(a) and p_A the composite's context marginal.
+
+    Parameters
+    ----------
+    token_history : sequence of array-like, each shape (N, p)
+        H_0 (the input) to H_L (after the last layer).
+
+    Returns
+    -------
+    ndarray, shape (L + 1,)
+        Starts at 1.
+
+    Examples
+    --------
+    >>> import numpy as np, contexture_lab as cl
+    >>> H = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    >>> cl.attention.over_smoothing([H, 0.5 * H + 0.25, np.ones((3, 2))])
+    array([1. , 0.5, 0. ])
     """
     history = list(token_history)
     if not history:

@@ -35,6 +35,23 @@ def leverage(features, *, distribution=None) -> np.ndarray:
     ``Sigma = E[psi psi^T]`` under the distribution (default uniform). Its mean under that
     distribution is the number of columns of psi (p + 1) when Sigma is invertible, and it
     equals ``1 + ||phi(x)||^2`` for features orthonormal and centred under it.
+
+    Parameters
+    ----------
+    features : array-like, shape (N, p)
+        phi on every input.
+    distribution : array-like, shape (N,), optional
+        Probability vector over the inputs; uniform by default.
+
+    Returns
+    -------
+    ndarray, shape (N,)
+
+    Examples
+    --------
+    >>> import contexture_lab as cl
+    >>> cl.bounds.leverage([[1.0], [-1.0]])          # 1 + phi^2, phi orthonormal and centred
+    array([2., 2.])
     """
     F = as_float_array(features, "features", ndim=2)
     q = _distribution(distribution, F.shape[0], "distribution")
@@ -114,9 +131,9 @@ def estimation_curve(features, y, ns, *, d: int | None = None, n_repeats: int = 
     y : array-like, shape (N,)
     ns : sequence of int >= 2
     d : int, optional
-    n_repeats : int >= 2
+    n_repeats : int >= 2, default=40
     random_state : int, default=0
-    alpha : float >= 0
+    alpha : float >= 0, default=1e-8
 
     Returns
     -------

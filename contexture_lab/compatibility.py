@@ -92,8 +92,22 @@ def ratio_trace(ctx, features) -> float:
     Parameters
     ----------
     ctx : Context
+        The context (N x M).
     features : array-like, shape (N, d)
         Phi evaluated on the N inputs.
+
+    Returns
+    -------
+    float
+        At most s_1^2 + ... + s_d^2, reached by the contexture.
+
+    Examples
+    --------
+    >>> import contexture_lab as cl
+    >>> ctx = cl.contexts.cycle(8, 0.4)
+    >>> res = cl.contexture(ctx, 2)
+    >>> round(cl.compatibility.ratio_trace(ctx, res.left), 4)    # 2 x 0.8828^2
+    1.5588
     """
     check_context(ctx)
     E = _l2_basis(ctx, features)
@@ -127,9 +141,26 @@ def linear_probe_error(ctx, features, f):
 
 
 def theorem_eps_range(singular_values) -> tuple[float, float]:
-    """The range [1 - s_1, 1 - sqrt((s_1^2 + s_2^2) / 2)] of eps in the theorem."""
+    """The range [1 - s_1, 1 - sqrt((s_1^2 + s_2^2) / 2)] of eps in the theorem.
+
+    Parameters
+    ----------
+    singular_values : array-like, shape (k,), k >= 2
+        s_1 >= s_2 >= ... (s_0 = 1 excluded).
+
+    Returns
+    -------
+    (float, float)
+        The smallest and largest eps of [ICML Thm 16].
+
+    Examples
+    --------
+    >>> import contexture_lab as cl
+    >>> [round(e, 4) for e in cl.compatibility.theorem_eps_range([0.9, 0.5, 0.2])]
+    [0.1, 0.272]
+    """
     s = _check_spectrum(singular_values, 2)
-    return 1.0 - s[0], 1.0 - float(np.sqrt((s[0] ** 2 + s[1] ** 2) / 2))
+    return float(1.0 - s[0]), 1.0 - float(np.sqrt((s[0] ** 2 + s[1] ** 2) / 2))
 
 
 def _check_spectrum(singular_values, need):
@@ -160,10 +191,21 @@ def optimal_worst_case_error(singular_values, d: int, eps: float, *,
         Encoder dimension.
     eps : float
         Compatibility slack: F_eps = {f : E f = 0, rho(f) >= 1 - eps}.
-    check_range : bool
+    check_range : bool, default=True
         Raise ``ValueError`` for eps outside the theorem's range (default). With False the
         formula is evaluated for any eps with a non-empty F_eps (eps >= 1 - s_1); it is then
         the contexture's worst case, but no longer certified optimal.
+
+    Returns
+    -------
+    float
+        In [0, 1].
+
+    Examples
+    --------
+    >>> import contexture_lab as cl
+    >>> round(cl.compatibility.optimal_worst_case_error([0.9, 0.5, 0.2], 1, 0.2), 4)
+    0.3036
     """
     d = check_int(d, "d", low=1)
     s = _check_spectrum(singular_values, max(d + 1, 2))
@@ -207,6 +249,20 @@ def worst_case_error(ctx, features, eps: float) -> float:
 
     For the contexture's top-d functions and eps in the theorem's range it equals
     :func:`optimal_worst_case_error`; for any other encoder it is larger.
+
+    Parameters
+    ----------
+    ctx : Context
+        The context (N x M), N <= ``MAX_WORST_CASE_INPUTS``.
+    features : array-like, shape (N, d)
+        Phi evaluated on the N inputs.
+    eps : float
+        Compatibility slack, >= 1 - s_1.
+
+    Returns
+    -------
+    float
+        In [0, 1].
     """
     from scipy.optimize import minimize_scalar
 

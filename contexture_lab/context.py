@@ -24,6 +24,32 @@ def _inverse(values: np.ndarray) -> np.ndarray:
     return out
 
 
+def _divide_rows(A, by: np.ndarray):
+    """Row i of A divided by ``by[i]`` where ``by[i] > 0``, else 0; dense or sparse (CSR).
+
+    Rows are multiplied by ``1 / by`` (as before: the same bits), except where that
+    reciprocal is not finite (a subnormal mass such as 1e-310): those rows are divided.
+    """
+    with np.errstate(over="ignore"):
+        inv = _inverse(by)
+    tiny = ~np.isfinite(inv)
+    if sp.issparse(A):
+        out = sp.diags(np.where(tiny, 0.0, inv)) @ A
+        if tiny.any():
+            D = sp.csr_matrix(A, copy=True)
+            rows = np.repeat(np.arange(D.shape[0]), np.diff(D.indptr))
+            keep = tiny[rows]
+            D.data = np.where(keep, D.data / np.where(keep, by[rows], 1.0), 0.0)
+            out = out + D
+        return out
+    A = np.asarray(A)
+    shape = (-1,) + (1,) * (A.ndim - 1)
+    out = A * np.where(tiny, 0.0, inv).reshape(shape)
+    if tiny.any():
+        out[tiny] = A[tiny] / by[tiny].reshape((-1,) + (1,) * (A.ndim - 1))
+    return out
+
+
 def _shares_memory(a, b) -> bool:
     """Whether array or sparse matrix ``a`` uses the memory of ``b``."""
     if sp.issparse(a):
@@ -51,7 +77,7 @@ class Context:
         Features of the inputs, read by neural encoders.
     a_features : array-like, shape (M, q), optional
         Features of the context values.
-    normalize : bool, default False
+    normalize : bool, default=False
         Divide ``P`` by its total mass instead of requiring it to sum to 1.
     name : str, optional
         A short label used in plots and ``repr``.
@@ -151,15 +177,46 @@ class Context:
         return self._p_a
 
     def conditional(self):
-        """The row-stochastic matrix C = diag(p_x)^-1 P of T, (N, M), sparse if P is."""
+        """The row-stochastic matrix C = diag(p_x)^-1 P of T.
+
+        Returns
+        -------
+        ndarray or scipy.sparse.csr_matrix, shape (N, M)
+            ``C[x, a] = P+(a | x)``; sparse if P is.
+
+        Examples
+        --------
+        >>> import numpy as np, contexture_lab as cl
+        >>> cl.Context(np.array([[0.25, 0.25], [0.0, 0.5]])).conditional()
+        array([[0.5, 0.5],
+               [0. , 1. ]])
+        """
         if self.is_sparse:
-            return sp.diags(1.0 / self._p_x) @ self._P
+            return _divide_rows(self._P, self._p_x)
         return self._P / self._p_x[:, None]
 
     def normalized(self):
-        """Q = diag(p_x)^-1/2 P diag(p_a)^-1/2, (N, M); its SVD gives the contexture."""
+        """Q = diag(p_x)^-1/2 P diag(p_a)^-1/2; its SVD gives the contexture.
+
+        Returns
+        -------
+        ndarray or scipy.sparse.csr_matrix, shape (N, M)
+            Sparse if P is; a column without mass is zero. Its top singular value is 1
+            (the constant functions).
+
+        Examples
+        --------
+        >>> import numpy as np, contexture_lab as cl
+        >>> cl.Context(np.array([[0.25, 0.25], [0.0, 0.5]])).normalized().round(4)
+        array([[0.7071, 0.4082],
+               [0.    , 0.8165]])
+        """
         rx = 1.0 / np.sqrt(self._p_x)
-        ra = np.sqrt(_inverse(self._p_a))
+        with np.errstate(over="ignore"):
+            ra = np.sqrt(_inverse(self._p_a))
+        # a subnormal mass such as 1e-310 has no finite reciprocal; 1 / sqrt of it is finite
+        tiny = ~np.isfinite(ra)
+        ra[tiny] = 1.0 / np.sqrt(self._p_a[tiny])
         if self.is_sparse:
             return sp.csr_matrix(sp.diags(rx) @ self._P @ sp.diags(ra))
         return self._P * rx[:, None] * ra[None, :]
@@ -177,10 +234,17 @@ class Context:
         Parameters
         ----------
         g : array-like, shape (M,) or (M, k)
+            A function (or k functions) of the context value.
 
         Returns
         -------
         ndarray, shape (N,) or (N, k)
+
+        Examples
+        --------
+        >>> import numpy as np, contexture_lab as cl
+        >>> cl.Context(np.array([[0.25, 0.25], [0.0, 0.5]])).expect([1.0, 0.0])
+        array([0.5, 0. ])
         """
         g = self._check_function(g, self.n_contexts, "g")
         out = self._P @ g
@@ -192,26 +256,49 @@ class Context:
         Parameters
         ----------
         f : array-like, shape (N,) or (N, k)
+            A function (or k functions) of the input.
 
         Returns
         -------
         ndarray, shape (M,) or (M, k)
+
+        Examples
+        --------
+        >>> import numpy as np, contexture_lab as cl
+        >>> cl.Context(np.array([[0.25, 0.25], [0.0, 0.5]])).expect_adjoint([1.0, 0.0])
+        array([1.        , 0.33333333])
         """
         f = self._check_function(f, self.n_inputs, "f")
-        out = np.asarray(self._P.T @ f)
-        inv = _inverse(self._p_a)
-        return out * (inv if f.ndim == 1 else inv[:, None])
+        return _divide_rows(np.asarray(self._P.T @ f), self._p_a)
 
     def dual_kernel(self) -> np.ndarray:
         """Gram matrix of the dual kernel k_X+(x, x') = sum_a P(a|x) P(a|x') / P(a), (N, N).
 
         Its integral operator in L2(P_X) is T T*. Dense; refused above
         ``MAX_DENSE_KERNEL`` inputs (use :func:`contexture_lab.contexture` instead).
+
+        Returns
+        -------
+        ndarray, shape (N, N)
+            Symmetric positive semi-definite.
+
+        Examples
+        --------
+        >>> import numpy as np, contexture_lab as cl
+        >>> cl.Context(np.array([[0.25, 0.25], [0.0, 0.5]])).dual_kernel().round(4)
+        array([[1.3333, 0.6667],
+               [0.6667, 1.3333]])
         """
         return self._kernel(self._P, self._p_x, self._p_a, "inputs")
 
     def positive_pair_kernel(self) -> np.ndarray:
-        """Gram matrix of k_A+(a, a') = sum_x P(x|a) P(x|a') / P(x), (M, M); operator T* T."""
+        """Gram matrix of k_A+(a, a') = sum_x P(x|a) P(x|a') / P(x); its operator is T* T.
+
+        Returns
+        -------
+        ndarray, shape (M, M)
+            Symmetric positive semi-definite; zero rows for context values without mass.
+        """
         return self._kernel(self._P.T, self._p_a, self._p_x, "context values")
 
     @staticmethod
@@ -219,10 +306,8 @@ class Context:
         if P.shape[0] > MAX_DENSE_KERNEL:
             raise ValueError(f"the dense kernel would be {P.shape[0]} x {P.shape[0]}; at most "
                              f"{MAX_DENSE_KERNEL} {what} are allowed for a dense Gram matrix")
-        r = _inverse(p_rows)
-        C = (sp.diags(r) @ P) if sp.issparse(P) else P * r[:, None]
-        K = C @ ((sp.diags(_inverse(p_cols)) @ C.T) if sp.issparse(P)
-                 else C.T * _inverse(p_cols)[:, None])
+        C = _divide_rows(P, p_rows)
+        K = C @ _divide_rows(C.T, p_cols)
         return K.toarray() if sp.issparse(K) else np.asarray(K)
 
     # ------------------------------------------------------------------ sampling
@@ -232,11 +317,20 @@ class Context:
         Parameters
         ----------
         x_index : array-like of int, shape (n,)
-        rng : numpy.random.Generator or int seed
+            Indices of the inputs, each in [0, N - 1].
+        rng : numpy.random.Generator or int
+            The generator of the draws, or its seed.
 
         Returns
         -------
-        ndarray of int, shape (n,): indices of context values.
+        ndarray of int, shape (n,)
+            Indices of the drawn context values.
+
+        Examples
+        --------
+        >>> import numpy as np, contexture_lab as cl
+        >>> cl.Context(np.array([[0.25, 0.25], [0.0, 0.5]])).sample([0, 0, 1, 1], 0)
+        array([1, 0, 1, 1])
         """
         rng = check_rng(rng, "rng")
         idx = np.asarray(x_index)
@@ -267,13 +361,55 @@ class Context:
 
     # ------------------------------------------------------------------ decomposition
     def contexture(self, d: int, **kwargs):
-        """Top-d singular values and functions; see :func:`contexture_lab.contexture`."""
+        """Top-d singular values and functions; see :func:`contexture_lab.contexture`.
+
+        Parameters
+        ----------
+        d : int
+            Number of singular functions.
+        **kwargs : dict
+            Options of :func:`contexture_lab.contexture` (``method``, ``tol``, ...).
+
+        Returns
+        -------
+        Contexture
+
+        Examples
+        --------
+        >>> import numpy as np, contexture_lab as cl
+        >>> ctx = cl.Context(np.array([[0.25, 0.25], [0.0, 0.5]]))
+        >>> ctx.contexture(1).singular_values.round(4)
+        array([0.5774])
+        """
         from .spectrum import contexture
 
         return contexture(self, d, **kwargs)
 
     def with_features(self, x_features=None, a_features=None) -> Context:
-        """A copy of this context with other features attached (P is shared)."""
+        """A copy of this context with other features attached (P is shared).
+
+        Parameters
+        ----------
+        x_features : array-like, shape (N, p), default=None
+            New input features; ``None`` keeps the current ones.
+        a_features : array-like, shape (M, q), default=None
+            New context-value features; ``None`` keeps the current ones.
+
+        Returns
+        -------
+        Context
+            The same distribution; this context is left unchanged.
+
+        Examples
+        --------
+        >>> import numpy as np, contexture_lab as cl
+        >>> ctx = cl.Context(np.array([[0.25, 0.25], [0.0, 0.5]]))
+        >>> ctx.with_features(x_features=[[0.0], [1.0]]).x_features
+        array([[0.],
+               [1.]])
+        >>> ctx.x_features is None
+        True
+        """
         out = Context.__new__(Context)
         out.__dict__.update(self.__dict__)
         if x_features is not None:
@@ -291,7 +427,20 @@ class Context:
 
 
 def check_context(ctx, name: str = "ctx") -> Context:
-    """Raise ``TypeError`` unless ``ctx`` is a :class:`Context`."""
+    """Raise ``TypeError`` unless ``ctx`` is a :class:`Context`.
+
+    Parameters
+    ----------
+    ctx : object
+        The value to check.
+    name : str, default="ctx"
+        The argument's name in the message.
+
+    Returns
+    -------
+    Context
+        ``ctx`` itself.
+    """
     if not isinstance(ctx, Context):
         raise TypeError(f"{name} must be a contexture_lab.Context, got {type(ctx).__name__}")
     return ctx

@@ -31,10 +31,22 @@ def label(y, *, x_features=None) -> Context:
     y : array-like, shape (n,)
         Class labels of any type; the classes present become the C context values.
     x_features : array-like, shape (n, p), optional
+        Attached to the context as given (for encoders that read the inputs).
 
     Returns
     -------
-    Context of shape (n, C), sparse. Closed form: s_1 = ... = s_{C-1} = 1, the rest 0.
+    Context, shape (n, C)
+        Sparse; ``ctx.classes`` holds the sorted classes. Closed form: s_1 = ... =
+        s_{C-1} = 1, the rest 0.
+
+    Examples
+    --------
+    >>> import contexture_lab as cl
+    >>> ctx = cl.contexts.label(["a", "b", "a", "b"])
+    >>> ctx.shape, ctx.classes
+    ((4, 2), array(['a', 'b'], dtype='<U1'))
+    >>> cl.contexture(ctx, 1).singular_values
+    array([1.])
     """
     y = np.asarray(y)
     if y.ndim != 1:
@@ -100,11 +112,25 @@ def knn(X, k: int) -> Context:
     Parameters
     ----------
     X : array-like, shape (n, p)
-    k : int, 1 <= k <= n - 1
+        The data points (n >= 2, at least one feature).
+    k : int
+        Neighbours per point, 1 <= k <= n - 1.
 
     Returns
     -------
-    Context of shape (n, n) with ``x_features = a_features = X``.
+    Context, shape (n, n)
+        Sparse, with ``x_features = a_features = X``.
+
+    Examples
+    --------
+    >>> import numpy as np, contexture_lab as cl
+    >>> ctx = cl.contexts.knn(np.array([[0.0], [1.0], [3.0]]), 1)
+    >>> ctx.conditional().toarray()
+    array([[0., 1., 0.],
+           [1., 0., 0.],
+           [0., 1., 0.]])
+    >>> ctx.p_a
+    array([0.33333333, 0.66666667, 0.        ])
     """
     X = as_float_array(X, "X", ndim=2)
     n = X.shape[0]
@@ -123,7 +149,7 @@ def knn(X, k: int) -> Context:
 
 
 def rbf(X, bandwidth: float) -> Context:
-    """P+(a | x) proportional to exp(-|x - a|^2 / (2 bandwidth^2)) over the same points.
+    """P+(a | x) proportional to ``exp(-|x - a|^2 / (2 bandwidth^2))`` over the same points.
 
     X is uniform over the n points; a ranges over them too (x itself included). Small
     bandwidth gives a near-identity context, large bandwidth a near-independent one.
@@ -132,11 +158,30 @@ def rbf(X, bandwidth: float) -> Context:
     Parameters
     ----------
     X : array-like, shape (n, p)
-    bandwidth : float > 0
+        The data points (at least one, with at least one feature).
+    bandwidth : float
+        The kernel's width, > 0.
+
+    Returns
+    -------
+    Context, shape (n, n)
+        Dense, with ``x_features = a_features = X``.
+
+    Examples
+    --------
+    >>> import numpy as np, contexture_lab as cl
+    >>> ctx = cl.contexts.rbf(np.array([[0.0], [1.0], [3.0]]), 1.0)
+    >>> ctx.conditional().round(3)
+    array([[0.618, 0.375, 0.007],
+           [0.348, 0.574, 0.078],
+           [0.01 , 0.118, 0.872]])
     """
     X = as_float_array(X, "X", ndim=2)
     bandwidth = check_float(bandwidth, "bandwidth", low=0.0, low_open=True)
     n = X.shape[0]
+    if n == 0 or X.shape[1] == 0:
+        raise ValueError(f"X has shape {X.shape}; an RBF context needs at least one point "
+                         "with at least one feature")
     if n * n > MAX_DENSE_ENTRIES:
         raise ValueError(f"an RBF context on {n} points needs a dense {n} x {n} matrix; at "
                          f"most {int(np.sqrt(MAX_DENSE_ENTRIES))} points are supported")
@@ -191,7 +236,7 @@ def random_walk(W, steps: int = 1) -> Context:
     """A = node reached after ``steps`` steps of the random walk on the graph W from X.
 
     X follows the stationary distribution pi (proportional to degree), so
-    P = diag(pi) (D^-1 W)^steps, which is symmetric. Singular values are |lambda_i|^steps,
+    P = diag(pi) (D^-1 W)^steps, which is symmetric. Singular values are ``|lambda_i|^steps``,
     where lambda_i are the eigenvalues of D^-1 W: more steps, weaker association. The
     power is taken by repeated squaring, so even a million steps cost about 40 products.
 
@@ -199,7 +244,23 @@ def random_walk(W, steps: int = 1) -> Context:
     ----------
     W : array-like or scipy.sparse, shape (n, n)
         Symmetric non-negative edge weights; every node needs an edge.
-    steps : int >= 1
+    steps : int, default=1
+        Steps of the walk, >= 1.
+
+    Returns
+    -------
+    Context, shape (n, n)
+        Dense or sparse as W is; no features attached.
+
+    Examples
+    --------
+    The walk on a triangle: D^-1 W has eigenvalues 1, -1/2, -1/2, so two steps give
+    singular values 1/4, 1/4.
+
+    >>> import numpy as np, contexture_lab as cl
+    >>> W = np.ones((3, 3)) - np.eye(3)
+    >>> cl.contexture(cl.contexts.random_walk(W, 2), 2).singular_values
+    array([0.25, 0.25])
     """
     W, degree = _check_graph(W)
     steps = check_int(steps, "steps", low=1)
@@ -215,7 +276,25 @@ def random_walk(W, steps: int = 1) -> Context:
 def cycle(n: int, p: float) -> Context:
     """Cycle Z_n: A = X with probability 1 - p, X + 1 or X - 1 with probability p / 2 each.
 
-    Singular values |1 - p + p cos(2 pi k / n)|, k = 0..n-1 (Fourier modes). Sparse.
+    Singular values ``|1 - p + p cos(2 pi k / n)|``, k = 0..n-1 (Fourier modes). Sparse.
+
+    Parameters
+    ----------
+    n : int
+        Number of nodes, >= 3.
+    p : float
+        Probability of a step to a neighbour, in [0, 1].
+
+    Returns
+    -------
+    Context, shape (n, n)
+        Sparse; ``x_features`` are the nodes' positions on the unit circle, (n, 2).
+
+    Examples
+    --------
+    >>> import contexture_lab as cl
+    >>> cl.contexture(cl.contexts.cycle(6, 0.3), 2).singular_values.round(4)
+    array([0.85, 0.85])
     """
     n = check_int(n, "n", low=3)
     p = check_float(p, "p", low=0.0, high=1.0)
@@ -231,10 +310,28 @@ def cycle(n: int, p: float) -> Context:
 def hypercube(n_bits: int, flip: float) -> Context:
     """{0,1}^n_bits, X uniform, each bit of A flipped independently with probability ``flip``.
 
-    Singular values |1 - 2 flip|^k with multiplicity C(n_bits, k) (Walsh functions of
+    Singular values ``|1 - 2 flip|^k`` with multiplicity C(n_bits, k) (Walsh functions of
     degree k; the eigenvalues (1 - 2 flip)^k are negative for flip > 1/2 and odd k);
     flip = 0 is A = X, flip = 1/2 is independence, flip = 1 is A = X with every bit
     negated. Dense, 2^n_bits x 2^n_bits; features are the bits.
+
+    Parameters
+    ----------
+    n_bits : int
+        Number of bits, 1 to 12.
+    flip : float
+        Probability that each bit flips, in [0, 1].
+
+    Returns
+    -------
+    Context, shape (2**n_bits, 2**n_bits)
+        Dense; ``x_features = a_features`` are the bits of each state, (2**n_bits, n_bits).
+
+    Examples
+    --------
+    >>> import contexture_lab as cl
+    >>> cl.contexture(cl.contexts.hypercube(2, 0.1), 2).singular_values.round(4)
+    array([0.8, 0.8])
     """
     n_bits = check_int(n_bits, "n_bits", low=1, high=12)
     flip = check_float(flip, "flip", low=0.0, high=1.0)
@@ -282,10 +379,10 @@ def knob_contexts(knob: str, values, **data):
     Parameters
     ----------
     knob : {"knn", "rbf", "random_walk", "hypercube", "attention"}
-        See :data:`KNOBS`.
+        See :data:`~contexture_lab.contexts.KNOBS`.
     values : sequence
         Knob values (k, bandwidth, steps, flip or temperature), at least one.
-    **data
+    **data : array-like or int
         What the builder needs: ``X`` (knn, rbf), ``W`` (random_walk), ``n_bits``
         (hypercube), ``queries`` and ``keys`` (attention, via
         :func:`contexture_lab.attention.attention_context`).
@@ -376,13 +473,53 @@ def log_bilinear(f, g, *, p_x=None, q_a=None, x_features=None, a_features=None) 
 
 
 def identity(n: int) -> Context:
-    """A = X, X uniform over n values: every singular value equals 1. Sparse."""
+    """A = X, X uniform over n values: every singular value equals 1. Sparse.
+
+    Parameters
+    ----------
+    n : int
+        Number of values, >= 2.
+
+    Returns
+    -------
+    Context, shape (n, n)
+        ``P = I / n``, sparse, no features.
+
+    Examples
+    --------
+    >>> import contexture_lab as cl
+    >>> cl.contexts.identity(3).conditional().toarray()
+    array([[1., 0., 0.],
+           [0., 1., 0.],
+           [0., 0., 1.]])
+    """
     n = check_int(n, "n", low=2)
     return Context(sp.identity(n, format="csr") / n, name=f"identity (n={n})")
 
 
 def independent(p_x, p_a) -> Context:
-    """A independent of X: P = p_x p_a^T. Only s_0 = 1 is non-zero."""
+    """A independent of X: P = p_x p_a^T. Only s_0 = 1 is non-zero.
+
+    Parameters
+    ----------
+    p_x : array-like, shape (N,)
+        Marginal of X, every entry positive.
+    p_a : array-like, shape (M,)
+        Marginal of A.
+
+    Returns
+    -------
+    Context, shape (N, M)
+        Dense, no features.
+
+    Examples
+    --------
+    >>> import contexture_lab as cl
+    >>> ctx = cl.contexts.independent([0.5, 0.5], [0.2, 0.8])
+    >>> ctx.conditional()
+    array([[0.2, 0.8],
+           [0.2, 0.8]])
+    """
     p_x = check_probability_vector(p_x, "p_x")
     p_a = check_probability_vector(p_a, "p_a")
     if (p_x <= 0).any():
@@ -404,7 +541,8 @@ def cooccurrence_context(sequences, vocabulary, *, window: int = 2) -> Context:
         Token ids of each text (special tokens are simply not in ``vocabulary``).
     vocabulary : array-like of int, shape (V,)
         The ids kept, in the order of the context's rows and columns.
-    window : int, keyword-only
+    window : int, default=2
+        Largest distance in positions between two co-occurring words, >= 1.
 
     Returns
     -------

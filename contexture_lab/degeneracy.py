@@ -43,7 +43,14 @@ class DegenerateSpanWarning(UserWarning):
 
 
 def scramble_seed() -> int | None:
-    """The active scramble seed (context manager first, then the environment), or None."""
+    """The active scramble seed (context manager first, then the environment), or None.
+
+    Returns
+    -------
+    int or None
+        The seed of :func:`scrambled` inside its block, else ``$CONTEXTURE_LAB_SCRAMBLE``
+        when set to an integer, else None (no scrambling).
+    """
     seed = _SCRAMBLE.get()
     if seed is not None:
         return seed
@@ -66,6 +73,18 @@ def scrambled(random_state: int = 1):
     ----------
     random_state : int, default=1
         A positive integer; the same one gives the same rotations (old name ``seed``).
+
+    Yields
+    ------
+    None
+        Inside the block every decomposition the package returns is scrambled.
+
+    Examples
+    --------
+    >>> import contexture_lab as cl
+    >>> with cl.scrambled(3):
+    ...     cl.degeneracy.scramble_seed()
+    3
     """
     seed = random_state
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed <= 0:
@@ -78,7 +97,18 @@ def scrambled(random_state: int = 1):
 
 
 def tolerance(values) -> float:
-    """The absolute tolerance below which two of ``values`` (sorted descending) are equal."""
+    """The absolute tolerance below which two of ``values`` (sorted descending) are equal.
+
+    Parameters
+    ----------
+    values : array-like, shape (k,)
+        Singular values.
+
+    Returns
+    -------
+    float
+        :data:`RTOL` times the largest absolute value (0 for no values).
+    """
     values = np.asarray(values, dtype=np.float64)
     top = float(np.max(np.abs(values))) if values.size else 0.0
     return RTOL * top
@@ -115,6 +145,26 @@ def closes_at(values, d: int, *, tol: float | None = None) -> tuple[int, int]:
     ``values`` holds s_1..s_k (k > d where possible). Returns (lo, hi): the cluster that
     contains s_d and s_{d+1} is s_{lo+1}..s_hi, so d = lo and d = hi give unique spans.
     ``hi`` equals ``len(values)`` when the cluster runs to the end of what was computed.
+
+    Parameters
+    ----------
+    values : array-like, shape (k,)
+        s_1..s_k in descending order.
+    d : int
+        The cut, 1 <= d < k.
+    tol : float, optional
+        Absolute tolerance; default :func:`tolerance` of ``values``.
+
+    Returns
+    -------
+    (int, int)
+        ``(lo, hi)``: the cluster of s_d is s_{lo+1}..s_hi.
+
+    Examples
+    --------
+    >>> import contexture_lab as cl
+    >>> cl.degeneracy.closes_at([0.9, 0.5, 0.5, 0.5, 0.2], 2)
+    (1, 4)
     """
     values = np.asarray(values, dtype=np.float64)
     tol = tolerance(values) if tol is None else tol
@@ -131,6 +181,22 @@ def describe(values, d: int, *, tol: float | None = None, complete: bool = False
 
     ``complete`` says that ``values`` holds every non-constant singular value there is, so
     a cluster that runs to its end is closed there.
+
+    Parameters
+    ----------
+    values : array-like, shape (k,)
+        s_1..s_k in descending order.
+    d : int
+        The cut.
+    tol : float, optional
+        Absolute tolerance; default :func:`tolerance` of ``values``.
+    complete : bool, default=False
+        Whether ``values`` holds every non-constant singular value.
+
+    Returns
+    -------
+    str
+        The warning text of :class:`DegenerateSpanWarning`.
     """
     lo, hi = closes_at(values, d, tol=tol)
     value = float(values[d - 1])
@@ -178,6 +244,20 @@ def maybe_scramble(values, *blocks, tol: float | None = None):
 
     Every decomposition the package returns passes through here, so that one switch
     scrambles them all.
+
+    Parameters
+    ----------
+    values : array-like, shape (k,)
+        The singular values, in descending order.
+    *blocks : ndarray, shape (n_i, k)
+        Matrices whose columns belong to ``values`` (left and right functions).
+    tol : float, optional
+        Absolute tolerance; default :func:`tolerance` of ``values``.
+
+    Returns
+    -------
+    tuple of ndarray
+        The blocks, rotated inside every cluster when the switch is on.
     """
     seed = scramble_seed()
     if seed is None:

@@ -57,7 +57,18 @@ def get_device(device=None):
 
 
 def describe_device(device=None) -> str:
-    """One line naming the active device, for notebooks (e.g. ``'cpu'`` or the GPU name)."""
+    """One line naming the active device, for notebooks (e.g. ``'cpu'`` or the GPU name).
+
+    Parameters
+    ----------
+    device : str or torch.device, optional
+        As in :func:`get_device`.
+
+    Returns
+    -------
+    str
+        ``"cpu"``, or ``"cuda:0 (<the GPU's name>)"``.
+    """
     import torch
 
     dev = get_device(device)

@@ -38,6 +38,43 @@ ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "gelu": nn.GELU, "silu": nn.SiL
 DTYPE = torch.float64
 
 
+def check_hidden(hidden) -> tuple[int, ...]:
+    """``hidden`` as a tuple of layer widths, each an int >= 1 (``()``: no hidden layer).
+
+    Parameters
+    ----------
+    hidden : sequence of int
+        Widths of the hidden layers, e.g. ``(128, 128)``.
+
+    Returns
+    -------
+    tuple of int
+
+    Raises
+    ------
+    TypeError
+        If ``hidden`` is not a sequence of integers (``None`` or a bare int included).
+    ValueError
+        If a width is below 1.
+    """
+    if isinstance(hidden, (str, bytes)) or not isinstance(hidden, (tuple, list, np.ndarray)) \
+            or not all(isinstance(h, (int, np.integer)) and not isinstance(h, bool)
+                       for h in hidden):
+        raise TypeError(f"hidden must be a tuple of layer widths such as (128, 128) (or () "
+                        f"for none), got {hidden!r}")
+    return tuple(check_int(h, "hidden width", low=1) for h in hidden)
+
+
+def _check_standardisation(values, name, n, *, default):
+    if values is None:
+        return np.full(n, default)
+    values = as_float_array(values, name, ndim=1)
+    if values.shape != (n,):
+        raise ValueError(f"{name} has shape {values.shape}; expected ({n},), one value per "
+                         "input feature (in_features)")
+    return values
+
+
 class MLP(nn.Module):
     """Multilayer perceptron ``in_features -> hidden... -> out_features``.
 
@@ -46,7 +83,7 @@ class MLP(nn.Module):
     in_features, out_features : int
     hidden : tuple of int, default (256, 256)
         Widths of the hidden layers (empty: a linear map).
-    activation : {"relu", "tanh", "gelu", "silu"}
+    activation : {"relu", "tanh", "gelu", "silu"}, default="relu"
     mean, scale : array-like, shape (in_features,), optional
         Inputs are standardised as ``(x - mean) / scale`` before the first layer (a fixed
         buffer, not trained); default no change.
@@ -57,28 +94,57 @@ class MLP(nn.Module):
         super().__init__()
         in_features = check_int(in_features, "in_features", low=1)
         out_features = check_int(out_features, "out_features", low=1)
-        hidden = tuple(check_int(h, "hidden width", low=1) for h in hidden)
+        hidden = check_hidden(hidden)
         act = ACTIVATIONS[check_choice(activation, "activation", ACTIVATIONS)]
         widths = (in_features, *hidden)
         self.hidden_layers = nn.ModuleList(
             nn.Sequential(nn.Linear(a, b), act()) for a, b in zip(widths[:-1], widths[1:]))
         self.output = nn.Linear(widths[-1], out_features)
-        mean = np.zeros(in_features) if mean is None else np.asarray(mean, dtype=float)
-        scale = np.ones(in_features) if scale is None else np.asarray(scale, dtype=float)
+        mean = _check_standardisation(mean, "mean", in_features, default=0.0)
+        scale = _check_standardisation(scale, "scale", in_features, default=1.0)
+        if (scale <= 0).any():
+            raise ValueError(f"scale has {int((scale <= 0).sum())} entr(ies) <= 0; expected "
+                             "positive scales (inputs are divided by them)")
         self.register_buffer("mean", torch.as_tensor(mean, dtype=DTYPE))
         self.register_buffer("scale", torch.as_tensor(scale, dtype=DTYPE))
         self.to(DTYPE)
 
     @classmethod
     def for_features(cls, features: np.ndarray, out_features: int, **kwargs) -> MLP:
-        """An MLP whose input standardisation is fitted to ``features`` (n, p)."""
+        """An MLP whose input standardisation is fitted to ``features``.
+
+        Parameters
+        ----------
+        features : ndarray, shape (n, p)
+            The inputs; their column means and standard deviations (1 where below 1e-8)
+            become ``mean`` and ``scale``.
+        out_features : int
+            Output width.
+        **kwargs : dict
+            Other arguments of :class:`MLP` (``hidden``, ``activation``).
+
+        Returns
+        -------
+        MLP
+        """
         mean = features.mean(axis=0)
         scale = features.std(axis=0)
         scale[scale < 1e-8] = 1.0
         return cls(features.shape[1], out_features, mean=mean, scale=scale, **kwargs)
 
     def layer_outputs(self, x):
-        """Activations after every hidden layer and the output, a list of (n, width)."""
+        """Activations after every hidden layer and the output.
+
+        Parameters
+        ----------
+        x : torch.Tensor, shape (n, in_features)
+            A batch of inputs.
+
+        Returns
+        -------
+        list of torch.Tensor
+            One (n, width) tensor per hidden layer, then the (n, out_features) output.
+        """
         h = (x - self.mean) / self.scale
         outs = []
         for layer in self.hidden_layers:
@@ -88,7 +154,17 @@ class MLP(nn.Module):
         return outs
 
     def forward(self, x):
-        """(n, in_features) -> (n, out_features)."""
+        """The network's output.
+
+        Parameters
+        ----------
+        x : torch.Tensor, shape (n, in_features)
+            A batch of inputs.
+
+        Returns
+        -------
+        torch.Tensor, shape (n, out_features)
+        """
         h = (x - self.mean) / self.scale
         for layer in self.hidden_layers:
             h = layer(h)
@@ -102,6 +178,15 @@ def cpu_single_thread(device):
     Float reductions split over several threads round differently, and training amplifies
     that: on one thread the same seed gives the same numbers whatever the machine's thread
     settings. The lab's small models gain little from more threads anyway.
+
+    Parameters
+    ----------
+    device : str or torch.device
+        Where the block's torch work runs.
+
+    Yields
+    ------
+    None
     """
     if torch.device(device).type != "cpu":
         yield
@@ -123,7 +208,8 @@ def _run(module, features, name, width, device, layers=False, chunk=8192):
     module.eval()
     outs = []
     with torch.no_grad(), cpu_single_thread(device):
-        for lo in range(0, features.shape[0], chunk):
+        # max(.., 1): an empty (0, p) input still runs once, giving (0, width) outputs
+        for lo in range(0, max(features.shape[0], 1), chunk):
             x = torch.as_tensor(features[lo:lo + chunk], dtype=DTYPE, device=device)
             y = module.layer_outputs(x) if layers else [module(x)]
             outs.append([t.double().cpu().numpy() for t in y])
@@ -132,6 +218,27 @@ def _run(module, features, name, width, device, layers=False, chunk=8192):
 
 class Encoder:
     """A trained encoder, as returned by :func:`contexture_lab.fit_encoder`.
+
+    Parameters
+    ----------
+    phi : MLP
+        The trained input encoder.
+    objective : str
+        The objective it was trained with.
+    d : int
+        Its output dimension.
+    device : torch.device
+        Where it runs.
+    history : sequence of float
+        Mean training loss per epoch.
+    psi : MLP, optional
+        The context encoder (``"svme"`` only).
+    head : torch.nn.Module, optional
+        The head/decoder (``"supervised"``, ``"dae"``, ``"likelihood"``).
+    x_width : int, optional
+        Number of input features it was trained on (checked by :meth:`transform`).
+    a_width : int, optional
+        Number of context-value features (checked by :meth:`transform_context`).
 
     Attributes
     ----------
@@ -143,10 +250,13 @@ class Encoder:
     head : torch.nn.Module or None
         The linear head/decoder of ``"supervised"`` and ``"dae"``.
     objective : str
+        The objective it was trained with.
     d : int
+        Its output dimension.
     history : list of float
         Mean training loss per epoch.
     device : torch.device
+        Where it runs.
     """
 
     def __init__(self, phi, *, objective: str, d: int, device, history, psi=None, head=None,
@@ -157,7 +267,17 @@ class Encoder:
         self._x_width, self._a_width = x_width, a_width
 
     def transform(self, x_features) -> np.ndarray:
-        """Phi at the given inputs: (n, p) features -> (n, d) numpy array."""
+        """Phi at the given inputs.
+
+        Parameters
+        ----------
+        x_features : array-like, shape (n, p)
+            Inputs, with the features the encoder was trained on.
+
+        Returns
+        -------
+        ndarray, shape (n, d)
+        """
         return _run(self.phi, x_features, "x_features", self._x_width, self.device)[0]
 
     def transform_context(self, a_features) -> np.ndarray:
@@ -168,6 +288,15 @@ class Encoder:
         Psi = T* Phi (``ctx.expect_adjoint(enc.transform(ctx.x_features))``); with them on
         Psi (``anti_collapse="psi"``) the best Phi is Phi = T Psi
         (``ctx.expect(enc.transform_context(ctx.a_features))``).
+
+        Parameters
+        ----------
+        a_features : array-like, shape (m, q)
+            Context values, with the features Psi was trained on.
+
+        Returns
+        -------
+        ndarray, shape (m, d)
         """
         if self.psi is None:
             raise ValueError(f"objective {self.objective!r} trains no context encoder Psi; "
@@ -178,6 +307,16 @@ class Encoder:
         """The model's P(a | x) = softmax(W Phi(x) + b): (n, p) features -> (n, M).
 
         Only for ``objective="likelihood"``, whose head predicts the context value.
+
+        Parameters
+        ----------
+        x_features : array-like, shape (n, p)
+            Inputs, with the features the encoder was trained on.
+
+        Returns
+        -------
+        ndarray, shape (n, M)
+            Rows sum to 1.
         """
         if self.objective != "likelihood":
             raise ValueError(f"objective {self.objective!r} has no softmax head over the "
@@ -191,8 +330,19 @@ class Encoder:
         return prob / prob.sum(axis=1, keepdims=True)
 
     def layer_features(self, x_features) -> list[np.ndarray]:
-        """Phi's intermediate representations: one (n, width) array per hidden layer, then
-        the (n, d) output (the last entry equals :meth:`transform`)."""
+        """Phi's intermediate representations, layer by layer.
+
+        Parameters
+        ----------
+        x_features : array-like, shape (n, p)
+            Inputs, with the features the encoder was trained on.
+
+        Returns
+        -------
+        list of ndarray
+            One (n, width) array per hidden layer, then the (n, d) output (the last entry
+            equals :meth:`transform`).
+        """
         return _run(self.phi, x_features, "x_features", self._x_width, self.device,
                     layers=True)
 
@@ -202,7 +352,28 @@ class Encoder:
 
 
 def median_bandwidth(X: np.ndarray, *, max_points: int = 1000, random_state=0) -> float:
-    """Median pairwise Euclidean distance of (a seeded subsample of) the rows of X."""
+    """Median pairwise Euclidean distance of (a seeded subsample of) the rows of X.
+
+    Parameters
+    ----------
+    X : array-like, shape (n, p)
+        The points.
+    max_points : int, default=1000
+        Above this many rows, a seeded subsample of this size is used.
+    random_state : int or numpy.random.Generator, default=0
+        Seed of the subsample.
+
+    Returns
+    -------
+    float
+        The median over pairs of distinct rows.
+
+    Examples
+    --------
+    >>> import contexture_lab as cl
+    >>> cl.encoders.median_bandwidth([[0.0, 0.0], [3.0, 4.0], [6.0, 8.0]])
+    5.0
+    """
     X = as_float_array(X, "X", ndim=2)
     rng = check_rng(random_state)
     if X.shape[0] > max_points:
@@ -227,19 +398,21 @@ class RandomFeatureEncoder:
 
     Parameters
     ----------
-    n_features : int
+    n_features : int, default=512
         m, the number of random features.
     bandwidth : float, optional
         RBF bandwidth; default the median pairwise distance of the inputs.
-    ridge : float, default 1e-6
+    ridge : float, default=1e-6
         Added to the covariance, relative to its mean diagonal (numerical stability).
-    random_state : int or numpy Generator
+    random_state : int or numpy Generator, default=0
+        Seed of the random features.
 
-    Attributes (after ``fit``)
-    --------------------------
+    Attributes
+    ----------
     eigenvalues_ : ndarray, shape (d,)
-        Estimates of s_1^2 >= ... >= s_d^2 within the feature class.
+        After :meth:`fit`: estimates of s_1^2 >= ... >= s_d^2 within the feature class.
     bandwidth_ : float
+        After :meth:`fit`: the bandwidth used.
     """
 
     def __init__(self, n_features: int = 512, bandwidth: float | None = None, *,
@@ -254,7 +427,20 @@ class RandomFeatureEncoder:
         return np.sqrt(2.0 / self.n_features) * np.cos(X @ self.weights_ + self.offsets_)
 
     def fit(self, ctx, d: int) -> RandomFeatureEncoder:
-        """Fit to a context with ``x_features``; returns self."""
+        """Fit to a context with ``x_features``.
+
+        Parameters
+        ----------
+        ctx : Context
+            The context, with ``x_features`` (n, p).
+        d : int
+            Representation dimension, 1 <= d <= ``n_features``.
+
+        Returns
+        -------
+        RandomFeatureEncoder
+            ``self``, fitted.
+        """
         ctx = check_context(ctx)
         if ctx.x_features is None:
             raise ValueError("the context has no x_features; attach them with "
@@ -295,7 +481,17 @@ class RandomFeatureEncoder:
         return self
 
     def transform(self, X) -> np.ndarray:
-        """(n, p) features -> (n, d) representation Phi(x)."""
+        """The representation Phi(x) of inputs.
+
+        Parameters
+        ----------
+        X : array-like, shape (n, p)
+            Inputs with the features of the fitted context.
+
+        Returns
+        -------
+        ndarray, shape (n, d)
+        """
         if not hasattr(self, "components_"):
             raise ValueError("this RandomFeatureEncoder is not fitted yet; call fit(ctx, d)")
         X = as_float_array(X, "X", ndim=2)
@@ -316,17 +512,24 @@ class AttentionLayer:
 
     Parameters
     ----------
-    dim : int            token dimension p (values keep it: W_V is p x p)
-    key_dim : int        query/key dimension k
-    temperature : float > 0
-    init_scale : float   standard deviation of the initial W_Q, W_K entries (small: the
-                         initial attention is nearly uniform, an almost independent context)
-    random_state : int   seed of a torch Generator for the initial weights and batches
-    device : optional    defaults to :func:`contexture_lab.get_device`
+    dim : int
+        Token dimension p (values keep it: W_V is p x p).
+    key_dim : int, default=8
+        Query/key dimension k.
+    temperature : float > 0, default=1.0
+        Divides the attention scores.
+    init_scale : float, default=0.05
+        Standard deviation of the initial W_Q, W_K entries (small: the initial attention
+        is nearly uniform, an almost independent context).
+    random_state : int, default=0
+        Seed of a torch Generator for the initial weights and batches.
+    device : str or torch.device, optional
+        Defaults to :func:`contexture_lab.get_device`.
 
     Attributes
     ----------
-    history_ : list of float   mean training loss per epoch (after :meth:`fit`)
+    history_ : list of float
+        Mean training loss per epoch (after :meth:`fit`).
     """
 
     def __init__(self, dim: int, key_dim: int = 8, *, temperature: float = 1.0,
@@ -373,10 +576,22 @@ class AttentionLayer:
         Parameters
         ----------
         tokens : array-like, shape (B, n, p)
+            B training sequences of n tokens.
         targets : array-like, shape (B, n, p)
-        epochs, batch_size, lr : training schedule (batches drawn with the layer's seed)
+            The wanted output of each token.
+        epochs : int, default=30
+            Passes over the sequences.
+        batch_size : int, default=32
+            Sequences per step (batches drawn with the layer's seed).
+        lr : float, default=0.02
+            Adam learning rate.
         progress : bool, default=True
             Show a progress bar over the epochs.
+
+        Returns
+        -------
+        AttentionLayer
+            ``self``, trained; ``history_`` holds the loss per epoch.
         """
         import torch
 
@@ -404,18 +619,52 @@ class AttentionLayer:
         return self
 
     def predict(self, tokens) -> np.ndarray:
-        """The layer's output for one sequence (n, p) or a batch (B, n, p), as numpy."""
+        """The layer's output.
+
+        Parameters
+        ----------
+        tokens : array-like, shape (n, p) or (B, n, p)
+            One sequence or a batch.
+
+        Returns
+        -------
+        ndarray, same shape as ``tokens``
+        """
         import torch
 
         with torch.no_grad():
             return self._forward(self._tokens(tokens, "tokens")).cpu().numpy()
 
     def loss(self, tokens, targets) -> float:
-        """Mean squared error of :meth:`predict` against ``targets``."""
+        """Mean squared error of :meth:`predict` against ``targets``.
+
+        Parameters
+        ----------
+        tokens : array-like, shape (n, p) or (B, n, p)
+            One sequence or a batch.
+        targets : array-like, same shape as ``tokens``
+            The wanted outputs.
+
+        Returns
+        -------
+        float
+        """
         return float(np.mean((self.predict(tokens) - as_float_array(targets, "targets")) ** 2))
 
     def attention_context(self, tokens, *, weights=None) -> Context:
-        """The learned attention context of one sequence ``tokens`` (n, p): an (n, n) Context."""
+        """The learned attention context of one sequence.
+
+        Parameters
+        ----------
+        tokens : array-like, shape (n, p)
+            One sequence.
+        weights : None, "stationary" or array-like of shape (n,), default=None
+            The marginal of X, as in :func:`contexture_lab.attention.attention_context`.
+
+        Returns
+        -------
+        Context, shape (n, n)
+        """
         X = self._tokens(tokens, "tokens")
         if X.ndim != 2:
             raise ValueError(f"attention_context takes one sequence of shape (n, {self.dim}), "

@@ -17,7 +17,7 @@ values are the subset points themselves, so a new x gets a natural conditional:
 
 - KNN: uniform over its k nearest subset points. Only subset points that the m-point
   context actually draws (p_a > 0) are candidates: nu_i is undefined on the others.
-- RBF: P(a | x) proportional to exp(-|x - a|^2 / (2 bandwidth^2)) over the subset points.
+- RBF: P(a | x) proportional to ``exp(-|x - a|^2 / (2 bandwidth^2))`` over the subset points.
 
 For x in S the formula with the m-point context's own row P(.|x) gives back the subset's
 left function exactly (that is the singular-value equation), so those values are kept; with
@@ -91,7 +91,23 @@ def _check_params(context, k, bandwidth):
 
 
 def build_context(X, *, context: str = "knn", k: int = 10, bandwidth: float | None = None):
-    """The context on the points X with the builder :func:`subset_contexture` uses."""
+    """The context on the points X with the builder :func:`subset_contexture` uses.
+
+    Parameters
+    ----------
+    X : array-like, shape (n, p)
+        The points.
+    context : {"knn", "rbf"}, default="knn"
+        The builder, as in :func:`subset_contexture`.
+    k : int, default=10
+        Neighbours of the KNN context.
+    bandwidth : float, optional
+        Bandwidth of the RBF context.
+
+    Returns
+    -------
+    Context, shape (n, n)
+    """
     param = _check_params(context, k, bandwidth)
     return contexts.knn(X, param) if context == "knn" else contexts.rbf(X, param)
 
@@ -108,7 +124,12 @@ def extension_conditional(X_query, X_subset, p_a, *, context: str = "knn", k: in
         The subset points; they are the context values of the m-point context.
     p_a : array-like, shape (m,)
         Context marginal of the m-point context (KNN uses only values with p_a > 0).
-    context, k, bandwidth : as in :func:`subset_contexture`
+    context : {"knn", "rbf"}, default="knn"
+        The builder, as in :func:`subset_contexture`.
+    k : int, default=10
+        Neighbours of the KNN context.
+    bandwidth : float, optional
+        Bandwidth of the RBF context.
 
     Returns
     -------
@@ -156,14 +177,14 @@ def subset_contexture(X, m: int, d: int, *, context: str = "knn", k: int = 10,
         Subset size (sampled without replacement with ``random_state``).
     d : int >= 1
         Number of singular pairs (s_0 = 1 excluded).
-    context : {"knn", "rbf"}
-    k : int
+    context : {"knn", "rbf"}, default="knn"
+    k : int, default=10
         Neighbours of the KNN context (the same k as the full-data context).
-    bandwidth : float
+    bandwidth : float, default=None
         Bandwidth of the RBF context.
-    random_state : int or numpy Generator
+    random_state : int or numpy Generator, default=0
         Draws the subset.
-    method : str
+    method : str, default="auto"
         Solver passed to :func:`contexture_lab.contexture`.
 
     Returns
@@ -239,14 +260,25 @@ def eigenvalue_error(X, ms, d: int, *, context: str = "knn", k: int = 10,
     Parameters
     ----------
     X : array-like, shape (N, p)
-    ms : sequence of int
-        Subset sizes, each in [d + 2, N].
+        The data points.
+    ms : int or sequence of int
+        Subset sizes, each in [d + 2, N] (a single int: one size).
     d : int
-    context, k, bandwidth, method : as in :func:`subset_contexture`
-    n_repeats : int
+        Number of eigenvalues.
+    context : {"knn", "rbf"}, default="knn"
+        The context builder, as in :func:`subset_contexture`.
+    k : int, default=10
+        Neighbours of the KNN context.
+    bandwidth : float, optional
+        Bandwidth of the RBF context.
+    n_repeats : int, default=3
         Random subsets per m (drawn from one Generator seeded by ``random_state``).
+    random_state : int or numpy.random.Generator, default=0
+        Seed of the subsets (``seed`` is its deprecated old name).
     reference : array-like, shape (>= d,), optional
         Full-data singular values s_1.. (computed with the same builder if omitted).
+    method : str, default="auto"
+        Solver of :func:`contexture_lab.contexture`.
 
     Returns
     -------
@@ -254,7 +286,10 @@ def eigenvalue_error(X, ms, d: int, *, context: str = "knn", k: int = 10,
     """
     X = as_float_array(X, "X", ndim=2)
     d = check_int(d, "d", low=1)
-    ms = np.asarray([check_int(m, "m", low=2, high=X.shape[0]) for m in ms], dtype=np.int64)
+    # a single int is one subset size (as graph_learning reads a single length)
+    ms = np.asarray([check_int(m, "ms[i]", low=2, high=X.shape[0])
+                     for m in np.atleast_1d(np.asarray(ms, dtype=object)).tolist()],
+                    dtype=np.int64)
     if ms.size == 0:
         raise ValueError("ms is empty; expected at least one subset size")
     if reference is None:

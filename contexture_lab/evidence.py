@@ -51,7 +51,23 @@ class Estimate:
         return int(self.values.size)
 
     def format(self, digits: int = 3) -> str:
-        """``mean ± se [low, high] (n = N)`` with ``digits`` decimals."""
+        """``mean ± se [low, high] (n = N)`` with ``digits`` decimals.
+
+        Parameters
+        ----------
+        digits : int, default=3
+            Decimals.
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> import contexture_lab as cl
+        >>> cl.evidence.estimate([1.0, 2.0, 3.0]).format(2)
+        '2.00 ± 0.58 [-0.48, 4.48] (n = 3)'
+        """
         return (f"{self.mean:.{digits}f} ± {self.standard_error:.{digits}f} "
                 f"[{self.low:.{digits}f}, {self.high:.{digits}f}] (n = {self.n})")
 
@@ -83,7 +99,27 @@ class PairedComparison:
         return self.difference.low > 0 or self.difference.high < 0
 
     def verdict(self, a: str = "A", b: str = "B", *, larger: str = "higher") -> str:
-        """One sentence: which side is ``larger``, or that the draws do not separate them."""
+        """One sentence: which side is ``larger``, or that the draws do not separate them.
+
+        Parameters
+        ----------
+        a : str, default="A"
+            Name of the first side.
+        b : str, default="B"
+            Name of the second side.
+        larger : str, default="higher"
+            The word for a larger value ("lower" when smaller is better).
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> import contexture_lab as cl
+        >>> cl.evidence.paired([1.0, 2.0, 3.0], [0.5, 1.0, 1.5]).verdict("ours", "theirs")
+        'ours and theirs are not separated by these 3 draws (95% interval contains 0)'
+        """
         d = self.difference
         if d.low > 0:
             return f"{a} is {larger} than {b} ({d.confidence:.0%} interval excludes 0)"
@@ -93,7 +129,17 @@ class PairedComparison:
                 f"({d.confidence:.0%} interval contains 0)")
 
     def format(self, digits: int = 3) -> str:
-        """The difference, then ``wins/losses of n``."""
+        """The difference, then ``wins/losses of n``.
+
+        Parameters
+        ----------
+        digits : int, default=3
+            Decimals.
+
+        Returns
+        -------
+        str
+        """
         return (f"difference {self.difference.format(digits)}; "
                 f"{self.wins} wins, {self.losses} losses of {self.difference.n}")
 

@@ -38,7 +38,8 @@ def pmi(ctx, *, positive: bool = False) -> np.ndarray:
     Parameters
     ----------
     ctx : Context
-    positive : bool
+        The context (N x M).
+    positive : bool, default=False
         Return max(PMI, 0) (the positive PMI of Levy & Goldberg 2014), which is finite where
         P+(x, a) = 0 (set to 0 there, and on context values with p_A = 0).
 
@@ -46,6 +47,18 @@ def pmi(ctx, *, positive: bool = False) -> np.ndarray:
     ------
     ValueError
         Where P+(x, a) = 0 and ``positive`` is False (the PMI is -infinity there).
+
+    Returns
+    -------
+    ndarray, shape (N, M)
+
+    Examples
+    --------
+    >>> import numpy as np, contexture_lab as cl
+    >>> ctx = cl.Context(np.array([[0.4, 0.1], [0.1, 0.4]]))
+    >>> cl.generative.pmi(ctx).round(4)          # log(0.4 / 0.25), log(0.1 / 0.25)
+    array([[ 0.47  , -0.9163],
+           [-0.9163,  0.47  ]])
     """
     ctx = check_context(ctx)
     n, m = ctx.shape
@@ -70,6 +83,23 @@ def centred_pmi(ctx) -> np.ndarray:
 
     What a softmax model's logits must match up to the constants it cannot see: rank <= d
     is the condition for a d-dimensional softmax model to fit P+(a | x) exactly.
+
+    Parameters
+    ----------
+    ctx : Context
+        The context (N x M), positive wherever p_X and p_A are.
+
+    Returns
+    -------
+    ndarray, shape (N, M)
+
+    Examples
+    --------
+    >>> import numpy as np, contexture_lab as cl
+    >>> ctx = cl.Context(np.array([[0.4, 0.1], [0.1, 0.4]]))
+    >>> cl.generative.centred_pmi(ctx).round(4)
+    array([[ 0.6931, -0.6931],
+           [-0.6931,  0.6931]])
     """
     L = pmi(ctx)
     L = L - (L @ ctx.p_a)[:, None]
@@ -89,7 +119,26 @@ def pmi_singular_values(ctx, k: int) -> np.ndarray:
     """The k largest singular values of the centred PMI as an operator L2(P_A) -> L2(P_X).
 
     Their count above zero is the rank that decides whether a softmax model of dimension d
-    is exact (:func:`pmi_span`). Shape (k,).
+    is exact (:func:`pmi_span`).
+
+    Parameters
+    ----------
+    ctx : Context
+        The context (N x M).
+    k : int
+        Number of values.
+
+    Returns
+    -------
+    ndarray, shape (k,)
+        In decreasing order.
+
+    Examples
+    --------
+    >>> import numpy as np, contexture_lab as cl
+    >>> ctx = cl.Context(np.array([[0.4, 0.1], [0.1, 0.4]]))
+    >>> cl.generative.pmi_singular_values(ctx, 1).round(4)     # log 2
+    array([0.6931])
     """
     s, _ = _decompose(ctx)
     k = check_int(k, "k", low=1, high=s.size)
@@ -105,6 +154,19 @@ def pmi_span(ctx, d: int, *, rtol: float = 1e-10) -> np.ndarray:
     L2(P_X) x L2(P_A), a reference rather than the cross-entropy minimiser. Mean zero under
     P_X. Raises ``ValueError`` when d exceeds the rank (the further directions would be
     arbitrary).
+
+    Parameters
+    ----------
+    ctx : Context
+        The context (N x M).
+    d : int
+        Number of functions, at most the rank of the centred PMI.
+    rtol : float, default=1e-10
+        Singular values below ``rtol`` times the largest count as zero (the rank).
+
+    Returns
+    -------
+    ndarray, shape (N, d)
     """
     ctx = check_context(ctx)
     d = check_int(d, "d", low=1)
@@ -118,7 +180,25 @@ def pmi_span(ctx, d: int, *, rtol: float = 1e-10) -> np.ndarray:
 
 
 def conditional_entropy(ctx) -> float:
-    """H(A | X) = -sum P+(x, a) log P+(a | x) in nats: the minimum of the likelihood loss."""
+    """H(A | X) = -sum P+(x, a) log P+(a | x) in nats: the minimum of the likelihood loss.
+
+    Parameters
+    ----------
+    ctx : Context
+        The context (N x M).
+
+    Returns
+    -------
+    float
+        In [0, log M].
+
+    Examples
+    --------
+    >>> import numpy as np, contexture_lab as cl
+    >>> ctx = cl.Context(np.array([[0.4, 0.1], [0.1, 0.4]]))
+    >>> round(cl.generative.conditional_entropy(ctx), 4)   # -(0.8 log 0.8 + 0.2 log 0.2)
+    0.5004
+    """
     ctx = check_context(ctx)
     P = ctx.P.toarray() if ctx.is_sparse else np.asarray(ctx.P)
     C = P / ctx.p_x[:, None]
@@ -132,6 +212,25 @@ def cross_entropy(ctx, probabilities) -> float:
 
     Minus :func:`conditional_entropy` it is the expected KL divergence
     E_X KL(P+(. | X) || q(. | X)) >= 0, zero iff q = P+(. | x) wherever p_X > 0.
+
+    Parameters
+    ----------
+    ctx : Context
+        The context (N x M).
+    probabilities : array-like, shape (N, M)
+        The model's conditional q(a | x), rows summing to 1.
+
+    Returns
+    -------
+    float
+        At least :func:`conditional_entropy` of ``ctx``.
+
+    Examples
+    --------
+    >>> import numpy as np, contexture_lab as cl
+    >>> ctx = cl.Context(np.array([[0.4, 0.1], [0.1, 0.4]]))
+    >>> round(cl.generative.cross_entropy(ctx, [[0.5, 0.5], [0.5, 0.5]]), 4)   # log 2
+    0.6931
     """
     ctx = check_context(ctx)
     Qm = as_float_array(probabilities, "probabilities", ndim=2)

@@ -42,7 +42,7 @@ def node_states(states, walk, n_nodes: int, prefix_lengths, *, window: int = 50)
     walk : ndarray of int, shape (T,)
     n_nodes : int
     prefix_lengths : sequence of int in [1, T]
-    window : int, keyword-only
+    window : int, default=50
 
     Returns
     -------

@@ -16,7 +16,8 @@ from .context import Context
 
 
 def head_context(attention, length: int | None = None, *, name: str | None = None) -> Context:
-    """One attention head on one text as a :class:`Context`: X = query token (uniform over
+    """One attention head on one text as a :class:`~contexture_lab.Context`: X = query token
+    (uniform over
     the real tokens), A = key token, P+(a | x) = the head's attention probabilities.
 
     Parameters
@@ -55,7 +56,8 @@ def head_profiles(attentions, lengths, *, sinks=(0, -1), margin: float = 0.0) ->
     """Describe every head of every layer as a context, averaged over texts.
 
     For each text i, layer l and head h the attention matrix over the ``lengths[i]`` real
-    tokens is a :class:`Context` (:func:`head_context`); its singular values s_1 >= s_2 ...
+    tokens is a :class:`~contexture_lab.Context` (:func:`head_context`); its singular values s_1
+    >= s_2 ...
     (values only: always determined) give the lab's association measures.
 
     Parameters
@@ -63,12 +65,13 @@ def head_profiles(attentions, lengths, *, sinks=(0, -1), margin: float = 0.0) ->
     attentions : ndarray, shape (n, L, H, T, T)
         ``Forward.attentions``.
     lengths : ndarray of int, shape (n,)
-    sinks : tuple of int, keyword-only
+    sinks : tuple of int, default=(0, -1)
         Positions (in the real tokens) counted as "sink" keys: BERT's [CLS] and [SEP]
         (default), ``(0,)`` for a decoder's first token.
     margin : float >= 0, keyword-only, default=0.0
         A head whose sink, local or entropy descriptor lies within ``margin`` of its
-        threshold (:data:`KIND_THRESHOLDS`) is of kind ``borderline``: a count of kinds
+        threshold (:data:`~contexture_lab.heads.KIND_THRESHOLDS`) is of kind
+        ``borderline``: a count of kinds
         then does not move with rounding noise in the attentions (pass a margin wider than
         that noise, e.g. 0.02). 0 keeps every head in one of the four kinds.
 

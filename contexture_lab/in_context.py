@@ -41,7 +41,7 @@ def random_walk_tokens(W, length: int, random_state=0, *, start: int | None = No
     W : array-like, shape (n, n)
         Symmetric non-negative edge weights; every node needs an edge.
     length : int >= 1
-    random_state : int or numpy Generator
+    random_state : int or numpy Generator, default=0
     start : int, optional
         First node (default: drawn uniformly).
 
@@ -81,8 +81,8 @@ def walk_context(walk, n_nodes: int, *, window: int = 1, smoothing: float = 1.0)
     walk : array-like of int, shape (T,)
         Node indices in [0, n_nodes).
     n_nodes : int
-    window : int >= 1
-    smoothing : float > 0
+    window : int >= 1, default=1
+    smoothing : float > 0, default=1.0
 
     Returns
     -------
@@ -115,6 +115,13 @@ def graph_eigenvectors(W, d: int) -> tuple[np.ndarray, np.ndarray]:
     in an arbitrary basis of it (rotated under :func:`contexture_lab.scrambled`). Compare
     spans (R2_CCA) with a d that ends at a gap, and use
     :meth:`GraphLearning.aligned_layouts` to draw them.
+
+    Parameters
+    ----------
+    W : array-like, shape (n, n)
+        Symmetric non-negative edge weights; every node needs an edge.
+    d : int
+        Number of eigenpairs, 1 <= d <= n - 1.
 
     Returns
     -------
@@ -201,11 +208,17 @@ def graph_learning(W, lengths, *, d: int = 2, window: int = 1, smoothing: float 
 
     Parameters
     ----------
-    W : array-like, shape (n, n)   symmetric graph (e.g. ``datasets.grid_graph(4, 4)``)
-    lengths : sequence of int      prefix lengths, each >= 1
-    d : int                        number of singular functions (2 for a layout)
-    window, smoothing              see :func:`walk_context`
-    random_state : int or numpy Generator
+    W : array-like, shape (n, n)
+        Symmetric graph (e.g. ``datasets.grid_graph(4, 4)``).
+    lengths : int or sequence of int
+        Prefix lengths, each >= 1.
+    d : int, default=2
+        Number of singular functions (2 for a layout).
+    window : int, default=1
+        See :func:`walk_context`.
+    smoothing : float, default=1.0
+        See :func:`walk_context`.
+    random_state : int or numpy Generator, default=0
 
     Returns
     -------
@@ -215,7 +228,9 @@ def graph_learning(W, lengths, *, d: int = 2, window: int = 1, smoothing: float 
     from .spectrum import contexture
 
     lengths = np.asarray([check_int(t, "lengths[i]", low=1)
-                          for t in np.atleast_1d(lengths).tolist()])
+                          for t in np.atleast_1d(lengths).tolist()], dtype=int)
+    if lengths.size == 0:
+        raise ValueError("lengths is empty; expected at least one prefix length >= 1")
     _, graph_layout = graph_eigenvectors(W, d)
     n = graph_layout.shape[0]
     walk = random_walk_tokens(W, int(lengths.max()), random_state)
@@ -371,6 +386,26 @@ def cluster_sequences(n_sequences: int, n_tokens: int = 24, n_classes: int = 4,
     noise of standard deviation ``noise``. No single token knows its centre: the best
     answer averages the tokens of the same class, which is what an attention layer can
     learn (its context then approaches the label context of the sequence).
+
+    Parameters
+    ----------
+    n_sequences : int
+        Number of sequences B, >= 1.
+    n_tokens : int, default=24
+        Tokens per sequence, >= 2.
+    n_classes : int, default=4
+        Classes per sequence, 1 to ``n_tokens`` (each class gets about the same count).
+    dim : int, default=8
+        Token dimension p.
+    noise : float, default=0.6
+        Standard deviation of the noise around each class centre.
+    random_state : int or numpy.random.Generator, default=0
+        Seed of the centres, labels and noise.
+
+    Returns
+    -------
+    ClusterSequences
+        ``tokens`` (B, n, p), ``labels`` (B, n), ``targets`` (B, n, p).
     """
     B = check_int(n_sequences, "n_sequences", low=1)
     n = check_int(n_tokens, "n_tokens", low=2)

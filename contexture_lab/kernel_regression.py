@@ -32,7 +32,8 @@ def transformed_kernel(ctx, p: int = 1) -> np.ndarray:
     Parameters
     ----------
     ctx : Context   (at most ``MAX_DENSE_KERNEL`` inputs: the Gram matrix is dense)
-    p : int >= 1    the power of the transformation s(lambda) = lambda^p
+    p : int >= 1, default=1
+        the power of the transformation s(lambda) = lambda^p
 
     Returns
     -------
@@ -96,9 +97,9 @@ def kernel_ridge_probe(kernel, y, n: int, *, betas=(1e-3,), n_repeats: int = 5,
     kernel : array-like, shape (N, N)   Gram matrix on all inputs (e.g. :func:`transformed_kernel`)
     y : array-like, shape (N,)
     n : int >= 1
-    betas : sequence of float > 0
-    n_repeats : int >= 1
-    random_state : int or numpy Generator
+    betas : sequence of float > 0, default=(1e-3,)
+    n_repeats : int >= 1, default=5
+    random_state : int or numpy Generator, default=0
     train_distribution, test_distribution : array-like, shape (N,), optional
 
     Returns

@@ -73,7 +73,7 @@ def pwcca(F, G) -> float:
     Canonical correlations rho_i of the centred F and G, weighted by how much of the
     side with fewer columns (F on a tie, as in the authors' ``pwcca.py``) its canonical
     variate h_i (unit norm, in the span of that side) accounts for:
-    alpha_i = sum_j |<h_i, x_j>| over that side's centred columns x_j, and
+    ``alpha_i = sum_j |<h_i, x_j>|`` over that side's centred columns x_j, and
     PWCCA = sum_i alpha_i rho_i / sum_i alpha_i. Invariant to rotations and isotropic
     scaling of either side, and to any invertible map while the two spans coincide (every
     rho is 1); otherwise an invertible map changes the weights and the value. 0 for a
@@ -139,7 +139,7 @@ def cknna(F, G, k: int = 10) -> float:
     nearest neighbours of i under *both* kernels; CKNNA = HSIC_u(mask K, mask L) /
     sqrt(HSIC_u(mask_K K, mask_K K) HSIC_u(mask_L L, mask_L L)) with the unbiased HSIC
     (Song et al. 2012) in the authors' explicit form (the masked kernels are not symmetric;
-    see :func:`_hsic_song`), each self-term masked by that side's own neighbours. Returns 0 where
+    see ``_hsic_song``), each self-term masked by that side's own neighbours. Returns 0 where
     a self-term is not positive (no neighbour structure), instead of the authors' 1e-6 guard.
 
     Parameters

@@ -1,6 +1,6 @@
 """Mixing contexts: new contexts from old ones (THEORY.md section 6).
 
-Three operations, each exact on finite contexts and returning a :class:`Context`:
+Three operations, each exact on finite contexts and returning a :class:`~contexture_lab.Context`:
 
 - :func:`convolve` -- chain x -> a1 ~ P1(.|x) -> a2 ~ P2(.|a1); operator T = T1 T2.
   Singular values can only shrink: s_k(T1 T2) <= s_k(T1).
@@ -85,8 +85,18 @@ def convolve(c1: Context, c2: Context) -> Context:
 
     Returns
     -------
-    Context, shape (N, M2): sparse when both inputs are sparse, otherwise dense.
-    ``x_features`` come from c1, ``a_features`` from c2.
+    Context, shape (N, M2)
+        Sparse when both inputs are sparse, otherwise dense. ``x_features`` come from
+        c1, ``a_features`` from c2.
+
+    Examples
+    --------
+    Flips of 0.1 then 0.2 per bit: one flip eps with 1 - 2 eps = 0.8 x 0.6 = 0.48.
+
+    >>> import contexture_lab as cl
+    >>> h = cl.mixing.convolve(cl.contexts.hypercube(2, 0.1), cl.contexts.hypercube(2, 0.2))
+    >>> cl.contexture(h, 2).singular_values.round(4)
+    array([0.48, 0.48])
     """
     check_context(c1, "c1")
     check_context(c2, "c2")
@@ -117,17 +127,32 @@ def convex_combination(contexts, weights) -> Context:
 
     Parameters
     ----------
-    contexts : sequence of Context, at least two, all of shape (N, M_i) with the same p_x
+    contexts : sequence of Context
+        At least two, all of shape (N, M_i) with the same p_x.
     weights : array-like, shape (len(contexts),)
         Non-negative, summing to 1. A context with weight 0 keeps its columns (without
         mass), so the shape does not depend on the weights.
 
     Returns
     -------
-    Context, shape (N, M_1 + ... + M_m): sparse if any input is sparse, otherwise dense.
-    Attributes ``which`` (M,) and ``local_index`` (M,) say which context and which of its
-    values each column is. ``x_features`` come from the first context that has them;
-    ``a_features`` are stacked when every context has them with the same width.
+    Context, shape (N, M_1 + ... + M_m)
+        Sparse if any input is sparse, otherwise dense. Attributes ``which`` (M,) and
+        ``local_index`` (M,) say which context and which of its values each column is.
+        ``x_features`` come from the first context that has them; ``a_features`` are
+        stacked when every context has them with the same width.
+
+    Examples
+    --------
+    >>> import contexture_lab as cl
+    >>> a, b = cl.contexts.cycle(6, 0.3), cl.contexts.cycle(6, 0.6)
+    >>> mix = cl.mixing.convex_combination([a, b], [0.5, 0.5])
+    >>> mix.shape
+    (6, 12)
+
+    The squared values add with the weights: (0.85^2 + 0.7^2) / 2 = 0.6063 = 0.7786^2.
+
+    >>> cl.spectrum.singular_values(mix, 2).round(4)
+    array([0.7786, 0.7786])
     """
     if isinstance(contexts, Context) or not hasattr(contexts, "__len__"):
         raise TypeError("contexts must be a list of at least two Context objects, got "
@@ -199,14 +224,27 @@ def concatenate(c1: Context, c2: Context) -> Context:
     Parameters
     ----------
     c1 : Context, shape (N, M1)
-    c2 : Context, shape (N, M2), with the same p_x as c1
+        The first context.
+    c2 : Context, shape (N, M2)
+        The second, with the same p_x as c1.
 
     Returns
     -------
-    Context, shape (N, number of occurring pairs): sparse if either input is sparse,
-    otherwise dense. Attribute ``pairs`` (M, 2) holds (a1, a2) of each column;
-    ``x_features`` come from c1 (or c2); ``a_features`` are the two parts' features side
-    by side when both have them and the result stays below ``MAX_PAIR_FEATURE_ENTRIES``.
+    Context, shape (N, number of occurring pairs)
+        Sparse if either input is sparse, otherwise dense. Attribute ``pairs`` (M, 2)
+        holds (a1, a2) of each column; ``x_features`` come from c1 (or c2);
+        ``a_features`` are the two parts' features side by side when both have them and
+        the result stays below ``MAX_PAIR_FEATURE_ENTRIES``.
+
+    Examples
+    --------
+    >>> import contexture_lab as cl
+    >>> a, b = cl.contexts.cycle(6, 0.3), cl.contexts.cycle(6, 0.6)
+    >>> both = cl.mixing.concatenate(a, b)
+    >>> both.shape, both.pairs[:2].tolist()
+    ((6, 30), [[0, 0], [0, 1]])
+    >>> cl.spectrum.singular_values(both, 2).round(4)   # at least cycle(6, 0.3)'s 0.85
+    array([0.9067, 0.9067])
     """
     check_context(c1, "c1")
     check_context(c2, "c2")
@@ -249,6 +287,23 @@ def normalized_gram(ctx: Context) -> np.ndarray:
     s_0^2 = 1, s_1^2, s_2^2, ... A sparse Q with few entries (a concatenation of KNN
     contexts) is multiplied sparsely; a nearly full one (a convolution with a weak KNN
     context) is densified first.
+
+    Parameters
+    ----------
+    ctx : Context
+        The context (N x M).
+
+    Returns
+    -------
+    ndarray, shape (N, N)
+        Dense, symmetric positive semi-definite.
+
+    Examples
+    --------
+    >>> import numpy as np, contexture_lab as cl
+    >>> G = cl.mixing.normalized_gram(cl.contexts.cycle(6, 0.3))
+    >>> np.linalg.eigvalsh(G)[::-1].round(4)       # 1 and the squares 0.85^2, 0.55^2, 0.4^2
+    array([1.    , 0.7225, 0.7225, 0.3025, 0.3025, 0.16  ])
     """
     check_context(ctx)
     Q = ctx.normalized()
@@ -273,7 +328,9 @@ def dual_contexture(ctx: Context, d: int, *, gram=None):
     Parameters
     ----------
     ctx : Context
-    d : int, 1 <= d <= N - 1
+        The context (N x M); M may be far larger than N.
+    d : int
+        Number of pairs, 1 <= d <= N - 1.
     gram : ndarray, shape (N, N), optional
         :func:`normalized_gram` of ``ctx`` when already computed.
 
@@ -338,7 +395,8 @@ def fit_mixed_encoder(contexts, weights, objective: str, d: int, **fit_kwargs):
         Objectives that read a context value's features (``"svme"``, ``"dae"``) would see
         the pooled features of different contexts' values and are refused.
     d : int
-    **fit_kwargs
+        Representation dimension.
+    **fit_kwargs : dict
         Passed to :func:`contexture_lab.fit_encoder` (seed, epochs, device, progress ...).
 
     Returns
@@ -356,9 +414,15 @@ def fit_mixed_encoder(contexts, weights, objective: str, d: int, **fit_kwargs):
 class ConcatenatedEncoder:
     """Separately trained encoders whose embeddings are put side by side.
 
+    Parameters
+    ----------
+    encoders : sequence of Encoder
+        The trained parts, in order.
+
     Attributes
     ----------
     encoders : list of Encoder
+        The parts.
     d : int
         Total dimension (sum of the parts').
     """
@@ -368,7 +432,17 @@ class ConcatenatedEncoder:
         self.d = sum(enc.d for enc in self.encoders)
 
     def transform(self, x_features) -> np.ndarray:
-        """[Phi_1(x), Phi_2(x), ...], shape (n, d)."""
+        """[Phi_1(x), Phi_2(x), ...]: the parts' embeddings side by side.
+
+        Parameters
+        ----------
+        x_features : array-like, shape (n, p)
+            Inputs, with the features the parts were trained on.
+
+        Returns
+        -------
+        ndarray, shape (n, d)
+        """
         return np.hstack([enc.transform(x_features) for enc in self.encoders])
 
     def __repr__(self) -> str:
@@ -394,8 +468,13 @@ def fit_concatenated_encoders(contexts, objective: str, dims, *, random_state: i
         Dimension of each part.
     random_state : int, default=0
         Part i is trained with seed ``random_state + i`` (``seed`` is its deprecated old name).
-    **fit_kwargs
+    **fit_kwargs : dict
         Passed to :func:`contexture_lab.fit_encoder`.
+
+    Returns
+    -------
+    ConcatenatedEncoder
+        Of dimension ``sum(dims)``.
     """
     from .training import fit_encoder
 

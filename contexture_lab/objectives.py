@@ -87,7 +87,28 @@ def _weights(weights, b, like):
 
 
 def centre(z, weights=None):
-    """z minus its (weighted) batch mean, (b, d) -> (b, d)."""
+    """z minus its (weighted) batch mean.
+
+    Parameters
+    ----------
+    z : torch.Tensor, shape (b, d)
+        A batch of embeddings (real floating point).
+    weights : array-like or torch.Tensor, shape (b,), default=None
+        Non-negative batch weights with a positive sum; ``None`` weighs the rows equally.
+
+    Returns
+    -------
+    torch.Tensor, shape (b, d)
+        ``z - w @ z`` with ``w`` the normalised weights: its weighted mean is 0.
+
+    Examples
+    --------
+    >>> import torch
+    >>> centre(torch.tensor([[1.0, 2.0], [3.0, 6.0]]))
+    tensor([[-1., -2.],
+            [ 1.,  2.]])
+    """
+    _check_embedding(z, "z")
     w = _weights(weights, z.shape[0], z)
     return z - w @ z
 
@@ -100,6 +121,27 @@ def variance_covariance_penalty(z, weights=None, eps: float = 1e-4):
     zero exactly when Cov(z) has unit-or-larger variances and no correlations, so together
     they approximate the constraint Cov(Phi) = I. ``weights`` (b,) turn the batch into a
     weighted sample (e.g. the marginal p_x in full-batch training).
+
+    Parameters
+    ----------
+    z : torch.Tensor, shape (b, d)
+        A batch of embeddings, b >= 2.
+    weights : array-like or torch.Tensor, shape (b,), default=None
+        Batch weights; ``None`` weighs the rows equally.
+    eps : float, default=1e-4
+        Added to each variance before its square root.
+
+    Returns
+    -------
+    variance : torch.Tensor, shape ()
+    covariance : torch.Tensor, shape ()
+
+    Examples
+    --------
+    >>> import torch
+    >>> v, c = variance_covariance_penalty(torch.tensor([[1.0, 0.0], [-1.0, 0.0]]))
+    >>> round(float(v), 4), float(c)     # the second coordinate has collapsed
+    (0.495, 0.0)
     """
     # an unweighted covariance needs two rows (the unbiased b / (b - 1) factor)
     _check_embedding(z, "z", min_rows=1 if weights is not None else 2)
@@ -160,7 +202,7 @@ def non_contrastive(z, z_pos, *, var_weight: float = VAR_WEIGHT,
     ----------
     z, z_pos : Tensor, shape (b, d)
         The two members of each positive pair.
-    var_weight, cov_weight : float
+    var_weight, cov_weight : float, default=10.0
         Weights of :func:`variance_covariance_penalty`, applied to both z and z_pos.
 
     Returns
@@ -201,9 +243,9 @@ def svme(phi, psi, *, anti_collapse: str = "phi", var_weight: float = VAR_WEIGHT
         Phi(x_i), the input encoder.
     psi : Tensor, shape (b, d)
         Psi(a_i), the context encoder, at one a_i ~ P+(.|x_i) per row.
-    anti_collapse : {"phi", "psi"}
+    anti_collapse : {"phi", "psi"}, default="phi"
         The encoder that carries the variance/covariance terms.
-    var_weight, cov_weight : float
+    var_weight, cov_weight : float, default=10.0
         Weights of :func:`variance_covariance_penalty`.
 
     Returns
@@ -237,7 +279,7 @@ def kise(z, gram, weights=None, *, var_weight: float = VAR_WEIGHT,
     weights : Tensor, shape (b,), optional
         Probability of each batch point; uniform by default. With the whole input set as the
         batch and ``weights = p_x`` the value is the exact population objective.
-    var_weight, cov_weight : float
+    var_weight, cov_weight : float, default=10.0
 
     Returns
     -------
@@ -272,7 +314,7 @@ def laplacian(z, z_neighbour, *, var_weight: float = VAR_WEIGHT,
         Phi(u) at nodes u ~ p_x.
     z_neighbour : Tensor, shape (b, d)
         Phi(v) at one neighbour v ~ P+(.|u) of each (same encoder, same graph).
-    var_weight, cov_weight : float
+    var_weight, cov_weight : float, default=10.0
         Anti-collapse terms on ``z`` (the covariance is taken under p_x).
 
     Returns
@@ -343,8 +385,16 @@ def supervised(outputs, targets, class_scale=None):
     Tensor, shape ().
     """
     b, m = _check_outputs(outputs)
+    if isinstance(class_scale, torch.Tensor) and class_scale.is_complex():
+        raise TypeError(f"class_scale has complex dtype {class_scale.dtype}; expected real "
+                        "numbers")
     scale = (torch.ones(m, dtype=outputs.dtype, device=outputs.device) if class_scale is None
              else torch.as_tensor(class_scale, dtype=outputs.dtype, device=outputs.device))
+    if scale.shape != (m,):
+        raise ValueError(f"class_scale has shape {tuple(scale.shape)}; expected ({m},), one "
+                         f"scale per class (outputs has {m} columns)")
+    if not bool(torch.isfinite(scale).all()):
+        raise ValueError("class_scale contains NaN or infinite values; expected finite scales")
     probs = _target_probabilities(targets, b, m, outputs)
     # E_a ||o - c_a e_a||^2 = ||o||^2 - 2 sum_a q_a c_a o_a + sum_a q_a c_a^2
     weighted = probs * scale

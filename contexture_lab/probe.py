@@ -2,10 +2,12 @@
 
 A *probe* is ridge regression with an unpenalised bias, fitted on one-hot labels of a few
 labelled inputs and read out by arg-max (THEORY.md section 3: the downstream predictor is
-linear in the representation). Every probe is fitted by :func:`fit_ridge` and scored by
+linear in the representation). Every probe is fitted by :func:`~contexture_lab.probe.fit_ridge`
+and scored by
 one rule (arg-max error and squared error, averaged over a distribution or a test set).
 
-The probe entry points of the package, and how they differ (they share :func:`fit_ridge`
+The probe entry points of the package, and how they differ (they share
+:func:`~contexture_lab.probe.fit_ridge`
 and one scoring rule wherever they fit a ridge probe on one-hot labels):
 
 - :func:`probe_error`: a balanced labelled split (``n_per_class`` per class), the mean
@@ -70,6 +72,10 @@ def balanced_split(y, n_per_class: int, random_state=0) -> tuple[np.ndarray, np.
         Sorted indices of the rest.
     """
     y = np.asarray(y)
+    if y.ndim != 1:
+        raise ValueError(f"y must be 1-D (one label per sample), got shape {y.shape}")
+    if y.size == 0:
+        raise ValueError("y is empty; expected at least one labelled sample per class")
     rng = check_rng(random_state)
     n_per_class = check_int(n_per_class, "n_per_class", low=1)
     train = []
@@ -96,9 +102,24 @@ def fit_ridge(features, targets, alpha: float = 1e-3, sample_weight=None):
     ----------
     features : array-like, shape (n, p)
     targets : array-like, shape (n,) or (n, k)
-    alpha : float >= 0
+    alpha : float >= 0, default=1e-3
     sample_weight : array-like, shape (n,), optional
         Non-negative weights with a positive sum (e.g. importance weights).
+
+    Returns
+    -------
+    weights : ndarray, shape (p, k)
+        The coefficients W.
+    bias : ndarray, shape (k,)
+        The unpenalised bias b.
+
+    Examples
+    --------
+    >>> import numpy as np, contexture_lab as cl
+    >>> F = np.array([[0.0], [1.0], [2.0]])
+    >>> W, b = cl.probe.fit_ridge(F, 2 * F[:, 0] + 1, alpha=0.0)
+    >>> W.round(6), b.round(6)
+    (array([[2.]]), array([1.]))
     """
     F = as_float_array(features, "features", ndim=2)
     Y = as_float_array(targets, "targets", ndim=(1, 2))
@@ -193,7 +214,7 @@ def probe_error(features, y, *, n_per_class: int = 5, alpha: float = 1e-3,
     y : array-like, shape (N,)
     n_per_class : int, default=5
     alpha : float, default=1e-3
-        Ridge penalty per sample (see :func:`fit_ridge`).
+        Ridge penalty per sample (see :func:`~contexture_lab.probe.fit_ridge`).
     n_repeats : int, default=5
     random_state : int or numpy.random.Generator, default=0
         Seed of the labelled draws (``seed`` is its deprecated old name).
@@ -225,7 +246,8 @@ class ProbeResult:
         Frobenius norm ||W||_F of the fitted weights (bias excluded).
     min_eigenvalue : ndarray, shape (n_repeats,)
         Smallest eigenvalue of the draws' (weighted) feature covariance, the matrix that
-        :func:`fit_ridge` adds ``alpha`` to (clipped at 0). It is 0 once d is at least
+        :func:`~contexture_lab.probe.fit_ridge` adds ``alpha`` to (clipped at 0). It is 0 once d
+        is at least
         the number of distinct labelled inputs: the probe can then interpolate them.
     n, d : int
         Labelled samples per draw and feature dimension used.
@@ -323,7 +345,8 @@ def linear_probe(features, y, n: int, *, d: int | None = None, alpha: float = 1e
     """Train and test error of a ridge probe on ``n`` labelled samples, over seeded repeats.
 
     Each repeat draws ``n`` labelled inputs i.i.d. from ``train_distribution`` (with
-    replacement; default uniform over the N inputs), fits :func:`fit_ridge` to one-hot labels
+    replacement; default uniform over the N inputs), fits :func:`~contexture_lab.probe.fit_ridge`
+    to one-hot labels
     on the first ``d`` feature columns, and reports the error on the draws (train) and the
     exact expected error under ``test_distribution`` over all N inputs (test; default: the
     training distribution). On a finite population that expectation *is* the population
@@ -339,14 +362,14 @@ def linear_probe(features, y, n: int, *, d: int | None = None, alpha: float = 1e
         Number of labelled samples per draw.
     d : int, optional
         Use only the first d columns (a d-dimensional encoder); default all p.
-    alpha : float >= 0
-        Ridge penalty per unit of sample weight (see :func:`fit_ridge`).
-    n_repeats : int >= 1
+    alpha : float >= 0, default=1e-3
+        Ridge penalty per unit of sample weight (see :func:`~contexture_lab.probe.fit_ridge`).
+    n_repeats : int >= 1, default=5
     random_state : int or numpy Generator, default=0
         Seed of the labelled draws (``seed`` is its deprecated old name).
     train_distribution, test_distribution : array-like, shape (N,), optional
         Probability vectors over the inputs.
-    importance_weighted : bool
+    importance_weighted : bool, default=False
         Weight each labelled sample by q(x) / p(x) (test over train probability), so the
         fitted loss is an unbiased estimate of the loss under the test distribution.
         Requires p(x) > 0 wherever q(x) > 0.
@@ -366,9 +389,14 @@ def linear_probe(features, y, n: int, *, d: int | None = None, alpha: float = 1e
         ratio = importance_weights(p, q)
     rng = check_rng(random_state)
     rows = []
-    for _ in range(check_int(n_repeats, "n_repeats", low=1)):
+    for repeat in range(check_int(n_repeats, "n_repeats", low=1)):
         draw = rng.choice(N, size=n, replace=True, p=p)
         w = ratio[draw] if importance_weighted else None
+        if w is not None and not w.sum() > 0:
+            raise ValueError(f"importance_weighted: the {n} labelled draws of repeat {repeat} "
+                             "all fell where test_distribution is 0, so every importance "
+                             "weight q(x)/p(x) is 0 and there is nothing to fit; expected "
+                             "a larger n or a train_distribution closer to the test one")
         W, b = fit_ridge(F[draw], onehot[draw], alpha, sample_weight=w)
         train = _errors(F[draw], codes[draw], onehot[draw], W, b, np.full(n, 1.0 / n))
         test = _errors(F, codes, onehot, W, b, q)
@@ -400,9 +428,25 @@ def population_probe(features, y, *, d: int | None = None, distribution=None,
     Pythagoras: any probe (W, b) on the same features has squared error under q equal to
     that of (W*, b*) plus ``E_q ||(W - W*)^T f + (b - b*)||^2``, so none does better.
 
+    Parameters
+    ----------
+    features : array-like, shape (N, p), or a Contexture (its left functions are used)
+        The encoder's output on every input.
+    y : array-like, shape (N,)
+        Labels of all inputs.
+    d : int, optional
+        Use only the first d columns; default all p.
+    distribution : array-like, shape (N,), optional
+        Probability vector over the inputs; uniform by default.
+    alpha : float, default=1e-3
+        Ridge penalty per unit of sample weight (see :func:`fit_ridge`).
+
     Returns
     -------
-    (float, float): the 0-1 error and the squared error under the distribution.
+    error : float
+        The 0-1 error under the distribution.
+    mse : float
+        The squared error under the distribution.
     """
     F = _features(features, d)
     codes, onehot = _encode_labels(y, F.shape[0])
@@ -423,7 +467,8 @@ def ridge_r2(features, targets, n_train: int, *, n_repeats: int = 10, alpha: flo
     """Held-out R^2 of a ridge probe trained on ``n_train`` random rows, over seeded repeats.
 
     Each repeat draws a random split, standardises the features on the training rows and
-    fits :func:`fit_ridge` (``alpha`` is the penalty per sample); the score is the
+    fits :func:`~contexture_lab.probe.fit_ridge` (``alpha`` is the penalty per sample); the score
+    is the
     coefficient of determination on the other rows.
 
     Parameters

@@ -11,7 +11,7 @@ dimension d can beat whatever its size.
 
 :func:`size_sweep` trains one encoder per (architecture, seed) with a fixed budget (the same
 objective, epochs and learning rate for every size) and measures each exactly. The result
-is stored in the on-disk sweep cache (:mod:`contexture_lab._cache`), keyed by the context,
+is stored in the on-disk sweep cache (``contexture_lab._cache``), keyed by the context,
 the settings, the code and the torch version and device, so a second run reads it back.
 """
 
@@ -71,7 +71,27 @@ class SizeSweep:
 
 
 def parameter_count(in_features: int, hidden, out_features: int) -> int:
-    """Weights and biases of an MLP ``in_features -> hidden... -> out_features``."""
+    """Weights and biases of an MLP ``in_features -> hidden... -> out_features``.
+
+    Parameters
+    ----------
+    in_features : int
+        Input width.
+    hidden : sequence of int
+        Hidden widths.
+    out_features : int
+        Output width.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> import contexture_lab as cl
+    >>> cl.scaling.parameter_count(2, (3,), 1)     # (2 + 1) * 3 + (3 + 1) * 1
+    13
+    """
     widths = [check_int(in_features, "in_features", low=1),
               *(check_int(h, "hidden width", low=1) for h in hidden),
               check_int(out_features, "out_features", low=1)]
@@ -95,7 +115,7 @@ def _architectures(architectures):
 
 
 def _cache_key(*parts) -> str:
-    """The sweep's key (:func:`contexture_lab._cache.cache_key`): the inputs, the code of
+    """The sweep's key (``contexture_lab._cache.cache_key``): the inputs, the code of
     every module its numbers come from, the scramble switch and torch's version."""
     import torch
 
@@ -124,22 +144,26 @@ def size_sweep(ctx, d: int, architectures, *, seeds=(0, 1, 2), objective: str = 
         Representation dimension; s_d > s_{d+1} is required (a unique target span).
     architectures : sequence of tuple of int
         Hidden widths of each encoder, e.g. ``[(8,), (64,), (64, 64)]`` (equal widths).
-    seeds : sequence of int
+    seeds : sequence of int, default=(0, 1, 2)
         One training run per seed and architecture.
-    objective, epochs, lr
+    objective : str, default="kise"
         Passed to :func:`contexture_lab.fit_encoder`: the same budget for every size.
+    epochs : int, default=150
+        Passed to :func:`contexture_lab.fit_encoder`.
+    lr : float, default=3e-3
+        Passed to :func:`contexture_lab.fit_encoder`.
     eps : float, optional
         Slack of F_eps; default the middle of the theorem's range.
     task : array-like, shape (N,) or (N, k), optional
         A downstream task (e.g. one-hot labels) for the exact relative probe error.
-    worst_case : bool
+    worst_case : bool, default=True
         Compute the worst-case error (about N^3 per dual step; False skips it).
     device : optional
         Training device; default :func:`contexture_lab.get_device`.
-    cache : bool
+    cache : bool, default=True
         Read and write the on-disk sweep cache.
     cache_dir : path-like, optional
-        Default :func:`contexture_lab._cache.default_cache_dir`.
+        Default ``contexture_lab._cache.default_cache_dir()``.
 
     Returns
     -------

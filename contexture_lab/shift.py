@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from ._validation import as_float_array, check_float, check_probability_vector
+from ._validation import as_float_array, check_float, check_probability_vector, power_of_two_scale
 from .context import Context, check_context
 
 
@@ -34,6 +34,24 @@ def importance_weights(train_distribution, test_distribution) -> np.ndarray:
 
     Raises ``ValueError`` where q > 0 but p = 0: no reweighting can recover a region the
     training distribution never samples.
+
+    Parameters
+    ----------
+    train_distribution : array-like, shape (N,)
+        The distribution p the labelled samples are drawn from.
+    test_distribution : array-like, shape (N,)
+        The distribution q the probe is evaluated under.
+
+    Returns
+    -------
+    ndarray, shape (N,)
+        ``q / p`` (0 where both are 0).
+
+    Examples
+    --------
+    >>> import contexture_lab as cl
+    >>> cl.shift.importance_weights([0.5, 0.25, 0.25], [0.25, 0.25, 0.5])
+    array([0.5, 1. , 2. ])
     """
     p = check_probability_vector(train_distribution, "train_distribution")
     q = check_probability_vector(test_distribution, "test_distribution")
@@ -51,7 +69,24 @@ def importance_weights(train_distribution, test_distribution) -> np.ndarray:
 
 
 def effective_sample_size(weights) -> float:
-    """(sum w)^2 / sum w^2: how many equally weighted samples the weights are worth."""
+    """(sum w)^2 / sum w^2: how many equally weighted samples the weights are worth.
+
+    Parameters
+    ----------
+    weights : array-like, shape (n,)
+        Non-negative sample weights with a positive sum.
+
+    Returns
+    -------
+    float
+        In [1, n]; n for equal weights.
+
+    Examples
+    --------
+    >>> import contexture_lab as cl
+    >>> round(cl.shift.effective_sample_size([1.0, 1.0, 0.0, 2.0]), 4)     # 16 / 6
+    2.6667
+    """
     w = as_float_array(weights, "weights", ndim=1)
     if (w < 0).any() or w.sum() <= 0:
         raise ValueError("weights must be >= 0 with a positive sum")
@@ -59,7 +94,26 @@ def effective_sample_size(weights) -> float:
 
 
 def total_variation(p, q) -> float:
-    """Total-variation distance (1/2) sum |p - q| between two distributions over inputs."""
+    """Total-variation distance ``(1/2) sum |p - q|`` between two distributions over inputs.
+
+    Parameters
+    ----------
+    p : array-like, shape (N,)
+        A probability vector.
+    q : array-like, shape (N,)
+        Another one over the same inputs.
+
+    Returns
+    -------
+    float
+        In [0, 1].
+
+    Examples
+    --------
+    >>> import contexture_lab as cl
+    >>> cl.shift.total_variation([0.5, 0.5], [0.25, 0.75])
+    0.25
+    """
     p = check_probability_vector(p, "p")
     q = check_probability_vector(q, "q")
     if p.shape != q.shape:
@@ -112,20 +166,42 @@ def shift_by_feature(values, strength: float, *, base=None) -> np.ndarray:
 
     Parameters
     ----------
-    values : array-like, shape (N,)   a feature of each input (e.g. total ink of a digit)
+    values : array-like, shape (N,)
+        A feature of each input (e.g. total ink of a digit); any finite scale.
     strength : float
-    base : array-like, shape (N,), optional
+        The tilt in standard deviations of the feature; any finite value (a very large one
+        puts all the mass on the inputs with the largest feature value).
+    base : array-like, shape (N,), default=None
+        The distribution p to tilt; ``None`` is uniform.
+
+    Returns
+    -------
+    ndarray, shape (N,)
+        The tilted distribution q (non-negative, sums to 1).
+
+    Examples
+    --------
+    >>> shift_by_feature([0.0, 1.0], 0.0)
+    array([0.5, 0.5])
+    >>> shift_by_feature([0.0, 1.0], 1e308)
+    array([0., 1.])
     """
     v = as_float_array(values, "values", ndim=1)
     strength = check_float(strength, "strength")
     p = _distribution(base, v.size, "base")
+    v = v / power_of_two_scale(v)  # exact: z is scale-free, and values near 1e300 stay finite
     mean = p @ v
     sd = np.sqrt(p @ (v - mean) ** 2)
     if sd <= 0:
         raise ValueError("values are constant under the base distribution; a tilt needs a "
                          "feature that varies")
-    logits = strength * (v - mean) / sd
-    q = p * np.exp(logits - logits.max())
+    z = (v - mean) / sd
+    # strength * (z - z at the favoured end) <= 0: a huge strength underflows to exp(-inf) = 0
+    # instead of overflowing, so the limit (all mass at the extreme feature value) is exact
+    support = z[p > 0]
+    with np.errstate(over="ignore", under="ignore"):
+        logits = strength * (z - (support.max() if strength >= 0 else support.min()))
+        q = p * np.exp(logits)
     return q / q.sum()
 
 
@@ -134,6 +210,24 @@ def shifted_context(ctx: Context, distribution) -> Context:
 
     ``P'(x, a) = q(x) P(a | x)``: what an encoder would be pretrained on if the unlabelled
     inputs came from the shifted distribution q. Every input needs q(x) > 0.
+
+    Parameters
+    ----------
+    ctx : Context
+        The context whose conditional is kept, (N, M).
+    distribution : array-like, shape (N,)
+        The new marginal q of X, positive everywhere.
+
+    Returns
+    -------
+    Context, shape (N, M)
+        With ``p_x = q``; the features of ``ctx``.
+
+    Examples
+    --------
+    >>> import contexture_lab as cl
+    >>> cl.shift.shifted_context(cl.contexts.cycle(4, 0.5), [0.4, 0.3, 0.2, 0.1]).p_x
+    array([0.4, 0.3, 0.2, 0.1])
     """
     check_context(ctx)
     q = _distribution(distribution, ctx.n_inputs, "distribution")

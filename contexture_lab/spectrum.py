@@ -66,10 +66,10 @@ class Contexture:
         The marginals, for inner products in L2(P_X) and L2(P_A).
     method : str
         The solver that produced the result.
-    gap : float
+    gap : float, default=nan
         s_d - s_{d+1} (s_{d+1} = 0 past the last non-constant pair; NaN where the sparse
         solver cannot compute s_{d+1}, at d = min(N, M) - 2).
-    unique : bool
+    unique : bool, default=True
         Whether the top-d span is determined: False when s_d and s_{d+1} are equal within
         :data:`contexture_lab.degeneracy.RTOL` times s_1 (then any d functions of that
         cluster are an equally valid answer; THEORY.md section 1).
@@ -89,7 +89,26 @@ class Contexture:
         return self.singular_values.size
 
     def coefficients(self, f) -> np.ndarray:
-        """Coefficients <f, mu_i> in L2(P_X) of f, shape (N,) or (N, k) -> (d,) or (d, k)."""
+        """Coefficients <f, mu_i> in L2(P_X) of f on the top-d left functions.
+
+        Parameters
+        ----------
+        f : array-like, shape (N,) or (N, k)
+            A function (or k functions) of the input.
+
+        Returns
+        -------
+        ndarray, shape (d,) or (d, k)
+            ``sum_x p_x(x) mu_i(x) f(x)`` for i = 1..d.
+
+        Examples
+        --------
+        >>> import numpy as np, contexture_lab as cl
+        >>> P = np.array([[0.3, 0.1, 0.0], [0.1, 0.2, 0.05], [0.0, 0.05, 0.2]])
+        >>> res = cl.contexture(cl.Context(P), 2)
+        >>> res.coefficients(res.left[:, 1]).round(4) + 0
+        array([0., 1.])
+        """
         f = as_float_array(f, "f", ndim=(1, 2))
         if f.shape[0] != self.left.shape[0]:
             raise ValueError(f"f has {f.shape[0]} rows; expected {self.left.shape[0]}")
@@ -458,15 +477,16 @@ def contexture(ctx: Context, d: int, *, method: str = "auto", tol: float = 1e-10
     Parameters
     ----------
     ctx : Context
+        The context to decompose.
     d : int
         Number of non-trivial singular pairs, 1 <= d <= min(N, M) - 1.
-    method : {"auto", "dense", "sparse", "torch"}
+    method : {"auto", "dense", "sparse", "torch"}, default="auto"
         "dense": exact LAPACK decomposition; "sparse": ARPACK (scipy.sparse.linalg.eigsh,
         shift-invert) on the sparse Gram matrix, never forming a dense N x N matrix;
         "torch": dense SVD on the active torch device. "auto" picks the sparse solver
         for sparse contexts with min(N, M) > SPARSE_FROM (dense ones: > DENSE_LIMIT) and
         d < min(N, M) / 4, else dense.
-    tol : float
+    tol : float, default=1e-10
         Relative tolerance of the sparse solver (ARPACK); from MIXED_PRECISION_FROM rows on,
         where it factorises in single precision, at least MIXED_TOL (singular values stay
         accurate to ~1e-12 through a double-precision Rayleigh-Ritz step, functions ~1e-5).
@@ -475,7 +495,7 @@ def contexture(ctx: Context, d: int, *, method: str = "auto", tol: float = 1e-10
         name ``seed`` still works for one release (``FutureWarning``).
     device : str or torch.device, optional
         Only for ``method="torch"``; defaults to :func:`contexture_lab.get_device`.
-    on_degenerate : {"warn", "ignore"}
+    on_degenerate : {"warn", "ignore"}, default="warn"
         What to do when s_d = s_{d+1} (the top-d span is not unique): "warn" issues a
         :class:`~contexture_lab.degeneracy.DegenerateSpanWarning` naming the cluster and the
         nearest d values that end at a gap. Either way the result's ``unique`` is False.
@@ -486,6 +506,23 @@ def contexture(ctx: Context, d: int, *, method: str = "auto", tol: float = 1e-10
         With ``gap`` = s_d - s_{d+1} and ``unique``. Under the scramble switch
         (:func:`contexture_lab.degeneracy.scrambled`) the functions of every cluster of
         equal singular values are rotated by a seeded random orthogonal matrix first.
+
+    Examples
+    --------
+    >>> import numpy as np, contexture_lab as cl
+    >>> P = np.array([[0.3, 0.1, 0.0], [0.1, 0.2, 0.05], [0.0, 0.05, 0.2]])
+    >>> ctx = cl.Context(P)
+    >>> res = cl.contexture(ctx, 2)
+    >>> res.singular_values.round(4), res.unique
+    (array([0.7846, 0.3369]), True)
+
+    The left functions are orthonormal in L2(P_X) and have mean zero:
+
+    >>> np.round((res.left.T * ctx.p_x) @ res.left, 10) + 0
+    array([[1., 0.],
+           [0., 1.]])
+    >>> np.round(ctx.p_x @ res.left, 10) + 0
+    array([0., 0.])
     """
     check_context(ctx)
     check_choice(method, "method", METHODS)
@@ -561,6 +598,7 @@ def singular_values(ctx: Context, k: int, *, method: str = "auto", **kwargs) -> 
     Parameters
     ----------
     ctx : Context
+        The context to decompose.
     k : int
         Number of values, 1 <= k <= min(N, M) - 1.
     method : {"auto", "values", "dense", "sparse", "torch"}, default="auto"
@@ -569,7 +607,7 @@ def singular_values(ctx: Context, k: int, *, method: str = "auto", **kwargs) -> 
         Gram matrix of "values" loses half the digits; "auto" never forms a dense N x N
         matrix for a large sparse context). Sweeps over hundreds of values or pieces use
         "values".
-    **kwargs
+    **kwargs : dict
         Options of :func:`contexture` (``tol``, ``random_state``, ``device``); not with
         ``method="values"``.
 

@@ -18,8 +18,9 @@ from ._validation import as_float_array, check_float, check_int, renamed_random_
 from .context import Context, check_context
 from .degeneracy import maybe_scramble
 from .device import get_device
-from .encoders import DTYPE, MLP, Encoder, cpu_single_thread
+from .encoders import DTYPE, MLP, Encoder, check_hidden, cpu_single_thread
 
+#: The objectives :func:`fit_encoder` trains (see :mod:`contexture_lab.objectives`).
 OBJECTIVES = ("spectral_contrastive", "non_contrastive", "svme", "kise", "laplacian",
               "supervised", "dae")
 
@@ -252,11 +253,13 @@ def fit_encoder(ctx, objective: str, d: int, *, random_state: int = 0, epochs: i
         Passes over the inputs; default from :data:`DEFAULTS` [objective].
     device : str or torch.device, optional
         Default :func:`contexture_lab.get_device`.
-    progress : bool
+    progress : bool, default=True
         Show a tqdm progress bar.
-    hidden, activation
-        Architecture of the MLP(s), see :class:`~contexture_lab.encoders.MLP`.
-    lr : float
+    hidden : tuple of int, default=(128, 128)
+        Widths of the MLP's hidden layers (see :class:`~contexture_lab.encoders.MLP`).
+    activation : {"relu", "tanh", "gelu", "silu"}, default="relu"
+        The MLP's activation.
+    lr : float, default=3e-3
         Adam learning rate.
     batch_size : int, optional
         Inputs per step; default from :data:`DEFAULTS` [objective] (the whole input set for
@@ -299,6 +302,10 @@ def fit_encoder(ctx, objective: str, d: int, *, random_state: int = 0, epochs: i
         raise ValueError(f"the context has {ctx.n_inputs} input; training needs at least 2 "
                          "(the losses centre over a batch of inputs)")
     d = check_int(d, "d", low=1)
+    if d > ctx.n_inputs:
+        raise ValueError(f"d={d} exceeds the {ctx.n_inputs} inputs of the context; an encoder "
+                         f"of {ctx.n_inputs} inputs has at most {ctx.n_inputs - 1} centred "
+                         f"directions, so expected d <= {ctx.n_inputs}")
     seed = check_int(random_state, "random_state", low=0)
     default_epochs, default_batch = DEFAULTS[objective]
     epochs = default_epochs if epochs is None else check_int(epochs, "epochs", low=1)
@@ -306,10 +313,7 @@ def fit_encoder(ctx, objective: str, d: int, *, random_state: int = 0, epochs: i
     batch_size = default_batch if batch_size is None else batch_size
     batch_size = ctx.n_inputs if batch_size is None else check_int(batch_size, "batch_size",
                                                                    low=2)
-    if isinstance(hidden, (int, np.integer)) or not all(
-            isinstance(h, (int, np.integer)) for h in hidden):
-        raise TypeError(f"hidden must be a tuple of layer widths such as (128, 128), got "
-                        f"{hidden!r}")
+    hidden = check_hidden(hidden)
     if anti_collapse is None:
         anti_collapse = "phi"
     elif objective != "svme":
@@ -338,6 +342,17 @@ def dae_span(ctx, d: int) -> np.ndarray:
     the mu_i through the matrix S C C^T S: only when C C^T is diagonal does each mu_i simply
     keep its own weight s_i ||c_i||; in general the directions mix, and this function
     computes the exact span. Returned orthonormal in L2(P_X), mean zero.
+
+    Parameters
+    ----------
+    ctx : Context
+        The context (N x M), with ``a_features`` (M, q).
+    d : int
+        Number of directions, at most the rank of x -> E[h(A) | x].
+
+    Returns
+    -------
+    ndarray, shape (N, d)
     """
     ctx = check_context(ctx)
     if ctx.a_features is None:

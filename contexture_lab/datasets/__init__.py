@@ -1,6 +1,7 @@
-"""Offline data sets: small built-ins (:mod:`.builtin`), the real tabular and image sets of
-the replication (:mod:`.tabular`), and the artefact table of the files read from pinned
-packages (:mod:`.artefacts`)."""
+"""Offline data sets: small built-ins (:mod:`~contexture_lab.datasets.builtin`), the real
+tabular and image sets of the replication (:mod:`~contexture_lab.datasets.tabular`), and the
+artefact table of the files read from pinned packages (:mod:`~contexture_lab.datasets.artefacts`).
+"""
 
 from . import artefacts, builtin, tabular
 from .artefacts import (

@@ -32,8 +32,13 @@ class HashMismatchError(ValueError):
 
 @functools.cache
 def table() -> dict:
-    """The parsed artefact table: ``{"source": {...}, "file": {...}, "model": {...}}``, each
-    a dict of rows by id (see the header of ``artefacts.toml``)."""
+    """The parsed artefact table (see the header of ``artefacts.toml``).
+
+    Returns
+    -------
+    dict
+        ``{"source": {...}, "file": {...}, "model": {...}}``, each a dict of rows by id.
+    """
     with open(TABLE, "rb") as handle:
         parsed = tomllib.load(handle)
     return {part: dict(parsed.get(part, {})) for part in ("source", "file", "model")}
@@ -90,7 +95,7 @@ def verify_file(path, sha256: str, what: str) -> Path:
     ------
     FileNotFoundError
         The file does not exist.
-    HashMismatchError
+    contexture_lab.datasets.HashMismatchError
         Its hash differs (a corrupt download, an edited file or an unpinned version).
     """
     path = Path(path)

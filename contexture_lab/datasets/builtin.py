@@ -26,7 +26,28 @@ class Digits:
 
 
 def load_digits(n: int | None = None, *, random_state: int = 0) -> Digits:
-    """Digits (1,797 samples); ``n`` draws a stratified-free random subset with a seed."""
+    """Digits (1,797 samples); ``n`` draws a stratified-free random subset with a seed.
+
+    Parameters
+    ----------
+    n : int, optional
+        Number of samples, 2 to 1,797, drawn without replacement; default all.
+    random_state : int or numpy.random.Generator, default=0
+        Seed of the subset.
+
+    Returns
+    -------
+    Digits
+        ``X`` (n, 64) pixel intensities in [0, 1], ``y`` (n,) labels 0-9, ``images``
+        (n, 8, 8).
+
+    Examples
+    --------
+    >>> import contexture_lab as cl
+    >>> digits = cl.datasets.load_digits(100)
+    >>> digits.X.shape, digits.y.shape, digits.images.shape
+    ((100, 64), (100,), (100, 8, 8))
+    """
     from sklearn.datasets import load_digits as _load
 
     rng = check_rng(random_state)
@@ -41,7 +62,15 @@ def load_digits(n: int | None = None, *, random_state: int = 0) -> Digits:
 
 
 def karate_club():
-    """Zachary's karate club: (adjacency (34, 34), club labels (34,) with 0 = Mr. Hi)."""
+    """Zachary's karate club, from networkx.
+
+    Returns
+    -------
+    W : ndarray, shape (34, 34)
+        The adjacency (78 edges, unweighted).
+    clubs : ndarray of int, shape (34,)
+        The club each member joined, 0 = Mr. Hi.
+    """
     import networkx as nx
 
     g = nx.karate_club_graph()
@@ -51,7 +80,26 @@ def karate_club():
 
 
 def ring_graph(n: int) -> np.ndarray:
-    """Adjacency (n, n) of the cycle graph on n nodes."""
+    """Adjacency of the cycle graph on n nodes.
+
+    Parameters
+    ----------
+    n : int
+        Number of nodes, >= 3.
+
+    Returns
+    -------
+    ndarray, shape (n, n)
+
+    Examples
+    --------
+    >>> import contexture_lab as cl
+    >>> cl.datasets.ring_graph(4)
+    array([[0., 1., 0., 1.],
+           [1., 0., 1., 0.],
+           [0., 1., 0., 1.],
+           [1., 0., 1., 0.]])
+    """
     n = check_int(n, "n", low=3)
     W = np.zeros((n, n))
     i = np.arange(n)
@@ -60,7 +108,28 @@ def ring_graph(n: int) -> np.ndarray:
 
 
 def grid_graph(rows: int, cols: int) -> np.ndarray:
-    """Adjacency (rows*cols, rows*cols) of the 4-neighbour grid; node r*cols + c."""
+    """Adjacency of the 4-neighbour grid; node ``r * cols + c`` is row r, column c.
+
+    Parameters
+    ----------
+    rows : int
+        Number of rows, >= 1.
+    cols : int
+        Number of columns, >= 1.
+
+    Returns
+    -------
+    ndarray, shape (rows * cols, rows * cols)
+
+    Examples
+    --------
+    >>> import contexture_lab as cl
+    >>> cl.datasets.grid_graph(2, 2)
+    array([[0., 1., 1., 0.],
+           [1., 0., 0., 1.],
+           [1., 0., 0., 1.],
+           [0., 1., 1., 0.]])
+    """
     rows = check_int(rows, "rows", low=1)
     cols = check_int(cols, "cols", low=1)
     n = rows * cols
@@ -76,7 +145,21 @@ def grid_graph(rows: int, cols: int) -> np.ndarray:
 
 
 def swiss_roll(n: int, *, noise: float = 0.05, random_state: int = 0) -> np.ndarray:
-    """n points of scikit-learn's swiss roll, shape (n, 3): a smooth manifold for KNN tests."""
+    """n points of scikit-learn's swiss roll: a smooth manifold for KNN tests.
+
+    Parameters
+    ----------
+    n : int
+        Number of points, >= 2.
+    noise : float, default=0.05
+        Standard deviation of the Gaussian noise.
+    random_state : int, default=0
+        Seed of the points.
+
+    Returns
+    -------
+    ndarray, shape (n, 3)
+    """
     from sklearn.datasets import make_swiss_roll
 
     n = check_int(n, "n", low=2)

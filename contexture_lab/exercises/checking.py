@@ -36,9 +36,28 @@ def _kind(value) -> str:
 
 
 def call(func, *args):
-    """Call a student's function inside a checker on copies of ``args``: the function may
-    overwrite its inputs without changing the checker's data. A TODO result means
-    'unsolved'; an answer that is not a function is rejected."""
+    """Call a student's function inside a checker on copies of ``args``.
+
+    The function may overwrite its inputs without changing the checker's data. A TODO
+    result means 'unsolved'; an answer that is not a function is rejected.
+
+    Parameters
+    ----------
+    func : callable
+        The student's function.
+    *args : object
+        Its arguments (deep-copied).
+
+    Returns
+    -------
+    object
+        What the function returned.
+
+    Raises
+    ------
+    Rejected
+        If ``func`` is not callable.
+    """
     if not callable(func):
         raise Rejected(f"this exercise asks for a function (def ...) that the checker calls; "
                        f"you gave {_kind(func)}")
@@ -57,9 +76,30 @@ def _text_in(value) -> bool:
 
 
 def as_array(got, *, what: str = "answer", shape=None) -> np.ndarray:
-    """A student's answer as a float array, or :class:`Rejected` with a plain sentence:
-    no ``None``, text, booleans, complex numbers, nested lists of unequal lengths,
-    NaN or infinity, and (if given) the expected ``shape``."""
+    """A student's answer as a float array, or :class:`Rejected` with a plain sentence.
+
+    Refused: ``None``, text, booleans, complex numbers, nested lists of unequal lengths,
+    NaN or infinity, and (if given) another shape than ``shape``.
+
+    Parameters
+    ----------
+    got : object
+        The answer.
+    what : str, default="answer"
+        How the messages name the value.
+    shape : tuple of int, optional
+        The shape the answer must have.
+
+    Returns
+    -------
+    ndarray of float
+
+    Examples
+    --------
+    >>> from contexture_lab.exercises.checking import as_array
+    >>> as_array([1, 2])
+    array([1., 2.])
+    """
     if got is None:
         raise Rejected(f"{what} is None: did the function forget to `return` its result?")
     if isinstance(got, (str, bytes)):
@@ -97,7 +137,30 @@ def as_array(got, *, what: str = "answer", shape=None) -> np.ndarray:
 
 
 def as_number(got, *, what: str = "answer") -> float:
-    """A student's answer as one finite real number, or :class:`Rejected`."""
+    """A student's answer as one finite real number, or :class:`Rejected`.
+
+    Parameters
+    ----------
+    got : object
+        The answer.
+    what : str, default="answer"
+        How the messages name the value.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> from contexture_lab.exercises.checking import Rejected, as_number
+    >>> as_number(3)
+    3.0
+    >>> try:
+    ...     as_number("15")
+    ... except Rejected as message:
+    ...     print(message)
+    answer is the text '15', not a number: return the number itself (15, not '15')
+    """
     if isinstance(got, (bool, np.bool_)):
         raise Rejected(f"{what} is {got}, a True/False value; expected a number")
     if got is None or callable(got) or _text_in(got):
@@ -114,7 +177,19 @@ def as_number(got, *, what: str = "answer") -> float:
 
 
 def as_whole_number(got, *, what: str = "answer") -> int:
-    """A student's answer as an int: a whole number (3 or 3.0, not 2.9 or "3")."""
+    """A student's answer as an int: a whole number (3 or 3.0, not 2.9 or "3").
+
+    Parameters
+    ----------
+    got : object
+        The answer.
+    what : str, default="answer"
+        How the messages name the value.
+
+    Returns
+    -------
+    int
+    """
     value = as_number(got, what=what)
     if not value.is_integer():
         raise Rejected(f"{what} is {value!r}, not a whole number (do not round or truncate "
@@ -133,8 +208,34 @@ def _distinct(a: float, b: float) -> tuple[str, str]:
 
 def compare_numbers(got, expected: float, *, atol: float = 1e-8, rtol: float = 0.0,
                     what: str = "answer"):
-    """Checker helper: (passed, message) for one number; the message never shows two
-    equal-looking numbers."""
+    """Checker helper: (passed, message) for one number.
+
+    The message never shows two equal-looking numbers.
+
+    Parameters
+    ----------
+    got : object
+        The answer.
+    expected : float
+        The right value.
+    atol : float, default=1e-8
+        Absolute tolerance.
+    rtol : float, default=0.0
+        Relative tolerance.
+    what : str, default="answer"
+        How the messages name the value.
+
+    Returns
+    -------
+    passed : bool
+    message : str
+
+    Examples
+    --------
+    >>> from contexture_lab.exercises.checking import compare_numbers
+    >>> compare_numbers(0.5, 0.25)
+    (False, 'answer: you gave 0.5; expected 0.25 (difference 0.25)')
+    """
     got = as_number(got, what=what)
     err = abs(got - expected)
     if err <= atol + rtol * abs(expected):
@@ -144,7 +245,25 @@ def compare_numbers(got, expected: float, *, atol: float = 1e-8, rtol: float = 0
 
 
 def compare_arrays(got, expected, *, atol: float = 1e-6, what: str = "answer"):
-    """Checker helper: (passed, message) comparing arrays of the same shape."""
+    """Checker helper: (passed, message) comparing arrays of the same shape.
+
+    Parameters
+    ----------
+    got : object
+        The answer.
+    expected : array-like
+        The right values; the answer must have their shape.
+    atol : float, default=1e-6
+        Largest absolute error accepted.
+    what : str, default="answer"
+        How the messages name the value.
+
+    Returns
+    -------
+    passed : bool
+    message : str
+        Where the largest error is, if it fails.
+    """
     expected = np.asarray(expected, dtype=float)
     got = as_array(got, what=what, shape=expected.shape)
     err = float(np.max(np.abs(got - expected))) if got.size else 0.0

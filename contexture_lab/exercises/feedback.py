@@ -20,8 +20,22 @@ MORE_AFTER_NUDGE = "(a fuller hint comes if the next attempt fails too)"
 
 @dataclass(frozen=True)
 class Feedback:
-    """Outcome of a check: ``passed``, a message that says why, and the hints shown so far
-    (none for the placeholder, the nudge after a first failed attempt, then both)."""
+    """Outcome of a check (made by :func:`check`); true when it passed.
+
+    Parameters
+    ----------
+    name : str
+        The exercise.
+    passed : bool
+        Whether the answer is right.
+    message : str
+        Why.
+    hints : tuple of str, default=()
+        The hints shown so far (none for the placeholder, the nudge after a first failed
+        attempt, then both).
+    used_solution : bool, default=False
+        Whether instructor mode checked the reference solution instead of the answer.
+    """
 
     name: str
     passed: bool
@@ -52,9 +66,16 @@ _FAILED: dict[str, int] = {}
 
 
 def reset(name: str) -> None:
-    """Start exercise ``name`` over: its hints go back to the first step, and its starting
-    code goes into a new cell below the current one (Jupyter/IPython; elsewhere it is
-    printed to copy)."""
+    """Start exercise ``name`` over.
+
+    Its hints go back to the first step, and its starting code goes into a new cell below
+    the current one (Jupyter/IPython; elsewhere it is printed to copy).
+
+    Parameters
+    ----------
+    name : str
+        The exercise, ``"NN.slug"``.
+    """
     ex = get(name)
     _FAILED.pop(name, None)
     try:
@@ -82,6 +103,18 @@ def check(name: str, answer) -> Feedback:
     attempt, the nudge and the fuller hint after the second and later ones. In instructor
     mode an unsolved answer (the placeholder, or a function returning it) is replaced by
     the reference solution.
+
+    Parameters
+    ----------
+    name : str
+        The exercise, ``"NN.slug"``.
+    answer : object
+        The student's answer (a value or a function, as the exercise asks).
+
+    Returns
+    -------
+    Feedback
+        Shown as ``[passed] ...`` or ``[not yet] ...`` with the hints so far.
     """
     ex = get(name)
     feedback, unsolved = _run(ex, answer)

@@ -38,9 +38,25 @@ TODO = _Todo()
 
 @dataclass(frozen=True)
 class Exercise:
-    """One registered exercise: the task (``prompt``), its ``checker``, two hints in steps
-    (``nudge`` after a first failed attempt, ``hint`` after a second), the reference
-    ``solution`` and the ``starter`` code of its notebook cell."""
+    """One registered exercise (made by :func:`register`).
+
+    Parameters
+    ----------
+    name : str
+        ``"NN.slug"``: the notebook's number and a short name.
+    prompt : str
+        The task.
+    checker : callable
+        ``checker(answer) -> (passed, message)``.
+    nudge : str
+        Shown after a first failed attempt.
+    hint : str
+        Shown (fuller) after a second.
+    solution : object
+        The reference solution: a function, or a value.
+    starter : str
+        The code of the exercise's notebook cell as shipped.
+    """
 
     name: str
     prompt: str
@@ -64,13 +80,35 @@ def register(name: str, *, prompt: str, checker, nudge: str, hint: str, solution
 
     ``nudge`` is shown after a first failed attempt, ``hint`` (fuller) after a second; neither
     may give the code away. ``starter`` is the exercise's notebook cell as shipped.
+
+    Parameters
+    ----------
+    name : str
+        ``"NN.slug"``.
+    prompt : str
+        The task.
+    checker : callable
+        ``checker(answer) -> (passed, message)``; must not raise.
+    nudge : str
+        The first hint.
+    hint : str
+        The second, fuller hint.
+    solution : object
+        The reference solution.
+    starter : str
+        The notebook cell's code (dedented here).
     """
     _REGISTRY[name] = Exercise(name, prompt, checker, nudge, hint, solution,
                                textwrap.dedent(starter).strip("\n") + "\n")
 
 
 def instructor_mode() -> bool:
-    """True when ``CONTEXTURE_LAB_INSTRUCTOR`` is set to 1/true/yes."""
+    """True when ``CONTEXTURE_LAB_INSTRUCTOR`` is set to 1/true/yes.
+
+    Returns
+    -------
+    bool
+    """
     return os.environ.get(ENV_VAR, "").strip().lower() in {"1", "true", "yes"}
 
 
@@ -87,6 +125,15 @@ def get(name: str) -> Exercise:
     """The registered exercise ``name`` (``"NN.slug"``), loading its notebook's bank.
 
     Raises ``ValueError`` for an unknown name; the message lists every exercise.
+
+    Parameters
+    ----------
+    name : str
+        The exercise, ``"NN.slug"``.
+
+    Returns
+    -------
+    Exercise
     """
     if not isinstance(name, str):
         raise TypeError(f"the exercise name must be a string such as '01.expectation', got "
@@ -99,28 +146,75 @@ def get(name: str) -> Exercise:
 
 
 def names(prefix: str = "") -> list[str]:
-    """Names of the exercises of the notebook with that prefix, ``"05"`` or ``"05."``
-    (every notebook's if '')."""
+    """Names of the exercises of a notebook.
+
+    Parameters
+    ----------
+    prefix : str, default=""
+        The notebook, ``"05"`` or ``"05."``; every notebook's exercises if empty.
+
+    Returns
+    -------
+    list of str
+        Sorted.
+
+    Examples
+    --------
+    >>> import contexture_lab as cl
+    >>> cl.exercises.names("03.")[:1]
+    ['03.compatibility']
+    """
     _load(prefix.split(".", 1)[0])
     return sorted(n for n in _REGISTRY if n.startswith(prefix))
 
 
 def is_todo(answer) -> bool:
-    """True for the placeholder, a container holding it, or a function returning it."""
+    """True for the placeholder, a container holding it, or a function returning it.
+
+    Parameters
+    ----------
+    answer : object
+        A student's answer.
+
+    Returns
+    -------
+    bool
+    """
     if answer is TODO or (isinstance(answer, (list, tuple)) and any(a is TODO for a in answer)):
         return True
     return False
 
 
 def solution(name: str):
-    """The reference solution of exercise ``name`` (for instructors and tests): a function,
-    or a value for the exercises that ask for one; :func:`solution_source` shows either."""
+    """The reference solution of exercise ``name`` (for instructors and tests).
+
+    Parameters
+    ----------
+    name : str
+        The exercise, ``"NN.slug"``.
+
+    Returns
+    -------
+    object
+        A function, or a value for the exercises that ask for one;
+        :func:`solution_source` shows either.
+    """
     return get(name).solution
 
 
 def solution_source(name: str) -> str:
-    """The reference solution of exercise ``name`` as text: a function's source code, or
-    ``name = value`` for an exercise that asks for a value (for instructors)."""
+    """The reference solution of exercise ``name`` as text (for instructors).
+
+    Parameters
+    ----------
+    name : str
+        The exercise, ``"NN.slug"``.
+
+    Returns
+    -------
+    str
+        A function's source code, or ``name = value`` for an exercise that asks for a value.
+    """
     sol = get(name).solution
     if not callable(sol):
         return f"{name} = {sol!r}"
@@ -128,7 +222,13 @@ def solution_source(name: str) -> str:
 
 
 def starter(name: str) -> None:
-    """Print the starting code of exercise ``name``: its notebook cell as shipped."""
+    """Print the starting code of exercise ``name``: its notebook cell as shipped.
+
+    Parameters
+    ----------
+    name : str
+        The exercise, ``"NN.slug"``.
+    """
     print(get(name).starter, end="")
 
 

@@ -22,7 +22,7 @@ def grid_index(grid, value, *, name: str, grid_name: str = "grid") -> int:
     """Position of ``value`` on a sweep's grid; the one lookup rule of the explore layer.
 
     A grid whose points are all integers (k, steps, d) is matched exactly. Any other grid
-    is matched to a relative tolerance :data:`GRID_RTOL` (the nearest point, if it is
+    is matched to a relative tolerance ``GRID_RTOL`` (the nearest point, if it is
     that close). Off the grid is a ``ValueError`` that lists the grid.
 
     Parameters
@@ -81,14 +81,15 @@ class Sweep(Protocol):
     d_values: np.ndarray
 
     def index(self, value) -> int:
-        """Position of a knob value on :attr:`values` (:func:`grid_index`)."""
+        """Position of a knob value on ``values`` (:func:`~contexture_lab.explore.grid_index`)."""
 
     def d_index(self, d) -> int:
-        """Position of an encoder dimension on :attr:`d_values` (:func:`grid_index`)."""
+        """Position of an encoder dimension on ``d_values``
+        (:func:`~contexture_lab.explore.grid_index`)."""
 
 
 class GridLookup:
-    """:meth:`index` and :meth:`d_index` of the :class:`Sweep` protocol, by
+    """``index`` and ``d_index`` of the :class:`~contexture_lab.explore.Sweep` protocol, by
     :func:`grid_index`, for a sweep with ``values``, ``d_values`` and ``parameter``."""
 
     def index(self, value) -> int:
@@ -97,7 +98,7 @@ class GridLookup:
         Parameters
         ----------
         value : real
-            A grid value (integers exactly; reals to :data:`GRID_RTOL`).
+            A grid value (integers exactly; reals to ``GRID_RTOL``).
 
         Returns
         -------

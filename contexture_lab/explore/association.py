@@ -1,4 +1,5 @@
-"""Precomputed association sweeps behind :func:`contexture_lab.widgets.association_explorer`.
+"""Precomputed association sweeps behind
+:func:`contexture_lab.widgets.association.association_explorer`.
 
 A sweep turns a knob (THEORY.md section 5) over a grid and stores, for every knob value,
 everything a slider step shows: the spectrum s_1..s_d0 (d0 = 512 where the context has
@@ -23,7 +24,7 @@ from :mod:`contexture_lab.spectrum` (the values-only path
 
 Sweeps are cached in memory and on disk (``.npz`` keyed by a hash of every input), so
 opening a notebook a second time is fast; files are written atomically and checked when
-read, and a damaged one is recomputed (:mod:`contexture_lab._cache`). The folder is
+read, and a damaged one is recomputed (``contexture_lab._cache``). The folder is
 ``$CONTEXTURE_LAB_CACHE`` if set, else ``$XDG_CACHE_HOME/contexture_lab`` or
 ``~/.cache/contexture_lab``; pass ``cache=False`` to recompute.
 
@@ -147,7 +148,7 @@ class AssociationSweep(GridLookup):
 
     @property
     def best_error(self) -> np.ndarray:
-        """err_d*: the probe error at the best d of :attr:`d_values` per knob value, (V,)
+        """``err_d*``: the probe error at the best d of ``d_values`` per knob value, (V,)
         (the target of [ICML]'s correlations; NaN without labels)."""
         err = self.probe_error
         out = np.full(err.shape[0], np.nan)
@@ -158,10 +159,28 @@ class AssociationSweep(GridLookup):
     @renamed_random_state("seed")
     def probe_errors(self, y, *, d_values=None, n_per_class: int = 5,
                      n_repeats: int = 5, random_state: int = 0) -> np.ndarray:
-        """Probe error of another task ``y`` (N,) on the stored functions, (V, D).
+        """Probe error of another task ``y`` on the stored functions.
 
         Only at d values that end at a gap (elsewhere NaN): the stored functions carry one
         seeded basis of each cluster, and the sweep's other bases are not kept.
+
+        Parameters
+        ----------
+        y : array-like, shape (N,)
+            Labels of the task.
+        d_values : sequence of int, optional
+            Encoder dimensions; default the sweep's.
+        n_per_class : int, default=5
+            Labelled points per class.
+        n_repeats : int, default=5
+            Labelled draws.
+        random_state : int, default=0
+            Seed of the draws.
+
+        Returns
+        -------
+        ndarray, shape (V, D)
+            One row per knob value, one column per d.
         """
         d_values = self.d_values if d_values is None else np.asarray(d_values)
         out = np.full((self.left.shape[0], len(d_values)), np.nan)
@@ -186,8 +205,20 @@ def _ends_at_gap(s, d: int) -> bool:
 #: Kept under its old name: the values-only path is
 #: :func:`contexture_lab.spectrum.singular_values` (``method="values"``).
 def top_singular_values(ctx, k: int) -> np.ndarray:
-    """s_1..s_k by component, values only: ``spectrum.singular_values(ctx, k,
-    method="values")`` (this name is kept as an alias)."""
+    """s_1..s_k by component, values only (an alias kept for
+    ``spectrum.singular_values(ctx, k, method="values")``).
+
+    Parameters
+    ----------
+    ctx : Context
+        The context.
+    k : int
+        Number of values.
+
+    Returns
+    -------
+    ndarray, shape (k,)
+    """
     return spectrum.singular_values(ctx, k, method="values")
 
 
@@ -328,13 +359,15 @@ def build_sweep(knob: str, values, *, y=None, d: int = 32, d_values=(2, 4, 8, 16
 
     Parameters
     ----------
-    knob, values, **data
+    knob : {"knn", "rbf", "random_walk", "hypercube", "attention"}
         As in :func:`contexture_lab.contexts.knob_contexts`.
+    values : sequence
+        The knob values, as in :func:`contexture_lab.contexts.knob_contexts`.
     y : array-like, shape (N,), optional
         Labels of the probe's task; without them ``probe_error`` is NaN.
-    d : int
+    d : int, default=32
         Number of singular functions kept per knob value (capped by the context's size).
-    d_values : sequence of int
+    d_values : sequence of int, default=(2, 4, 8, 16, 32)
         Encoder dimensions at which the probe is evaluated (each <= d).
     d0 : int, default 512
         Number of singular values kept per knob value (capped by the context's size); the
@@ -346,17 +379,28 @@ def build_sweep(knob: str, values, *, y=None, d: int = 32, d_values=(2, 4, 8, 16
         Features in which to show the top ``n_images`` functions as E[X mu_i(X)].
     image_shape : tuple, optional
         Shape of one image (e.g. (8, 8)).
-    n_per_class, n_repeats, random_state
-        Of :func:`contexture_lab.probe.probe_error` (``random_state``: the probe's seed,
-        an int; old name ``seed``). The seeded bases of a cluster do not depend on it:
-        they are the bases 0 .. n_bases - 1 of
+    n_images : int, default=6
+        Number of functions shown as images.
+    n_per_class : int, default=5
+        Of :func:`contexture_lab.probe.probe_error`: labelled points per class.
+    n_repeats : int, default=5
+        Of :func:`contexture_lab.probe.probe_error`: labelled draws.
+    random_state : int, default=0
+        The probe's seed (old name ``seed``). The seeded bases of a cluster do not depend
+        on it: they are the bases 0 .. n_bases - 1 of
         :func:`contexture_lab.degeneracy.cluster_bases`.
-    beta : float
+    beta : float, default=1.0
         Of :func:`contexture_lab.association.tau`.
-    cache : bool
+    cache : bool, default=True
         Read and write the memory and disk caches.
     cache_dir : path-like, optional
         Defaults to :func:`default_cache_dir`.
+    **data : array-like or int
+        What the builder needs, as in :func:`contexture_lab.contexts.knob_contexts`.
+
+    Returns
+    -------
+    AssociationSweep
     """
     seed = check_int(random_state, "random_state", low=0)
     d = check_int(d, "d", low=2)
@@ -453,8 +497,31 @@ def digits_knn_sweep(ks=DIGITS_KS, *, d: int = 32, d_values=(2, 4, 8, 16, 32),
                      d0: int = association.TAU_D0, n_per_class: int = 5,
                      random_state: int = 0, cache: bool = True,
                      cache_dir=None) -> AssociationSweep:
-    """The KNN sweep on all 1,797 digits of notebook 05: probe on ``n_per_class`` labels
-    (``random_state``: the probe's seed, old name ``seed``)."""
+    """The KNN sweep on all 1,797 digits of notebook 05.
+
+    Parameters
+    ----------
+    ks : sequence of int, default=DIGITS_KS
+        The k of each KNN context.
+    d : int, default=32
+        As in :func:`build_sweep`.
+    d_values : sequence of int, default=(2, 4, 8, 16, 32)
+        As in :func:`build_sweep`.
+    d0 : int, default=512
+        As in :func:`build_sweep`.
+    n_per_class : int, default=5
+        Labels per class of the probe.
+    random_state : int, default=0
+        The probe's seed (old name ``seed``).
+    cache : bool, default=True
+        As in :func:`build_sweep`.
+    cache_dir : path-like, optional
+        As in :func:`build_sweep`.
+
+    Returns
+    -------
+    AssociationSweep
+    """
     from ..datasets import load_digits
 
     digits = load_digits()
@@ -467,9 +534,13 @@ def digits_knn_sweep(ks=DIGITS_KS, *, d: int = 32, d_values=(2, 4, 8, 16, 32),
 def correlations(sweep: AssociationSweep, d=None, *, values=None) -> dict:
     """Pearson correlation of each label-free measure with the probe error over the sweep.
 
+    Knob values where a measure is not finite (tau at an extreme) are left out; fewer than
+    3 points left gives NaN.
+
     Parameters
     ----------
     sweep : AssociationSweep
+        A built sweep with labels.
     d : int, optional
         The probe's encoder dimension; default None: err_d*, the error at the best d of
         ``sweep.d_values`` per knob value (:attr:`AssociationSweep.best_error`), the
@@ -478,8 +549,10 @@ def correlations(sweep: AssociationSweep, d=None, *, values=None) -> dict:
         Only these knob values (default: all). A correlation over a handful of knob values
         can hinge on one of them: compare subsets before reading anything into it.
 
-    Knob values where a measure is not finite (tau at an extreme) are left out; fewer than
-    3 points left gives NaN.
+    Returns
+    -------
+    dict
+        ``{measure name: float}``, the correlation (NaN where undetermined).
     """
     err = sweep.best_error if d is None else sweep.probe_error[:, sweep.d_index(d)]
     keep = np.ones(sweep.values.size, dtype=bool)

@@ -80,8 +80,8 @@ class TemperatureSweep(GridLookup):
 
     @property
     def values(self) -> np.ndarray:
-        """The grid, :attr:`temperatures` (the :class:`~contexture_lab.explore.Sweep`
-        protocol); :meth:`index` finds a temperature on it, off-grid is a ValueError."""
+        """The grid, ``temperatures`` (the :class:`~contexture_lab.explore.Sweep`
+        protocol); ``index`` finds a temperature on it, off-grid is a ValueError."""
         return self.temperatures
 
     @property
@@ -95,6 +95,22 @@ def unit_tokens(X) -> np.ndarray:
 
     With unit-norm tokens the self-score <x, x> = 1 is the largest, so temperature -> 0
     gives the identity context (A = X).
+
+    Parameters
+    ----------
+    X : array-like, shape (n, p)
+        The points; none may equal their mean.
+
+    Returns
+    -------
+    ndarray, shape (n, p)
+
+    Examples
+    --------
+    >>> import contexture_lab as cl
+    >>> cl.explore.attention.unit_tokens([[0.0, 0.0], [2.0, 0.0]])
+    array([[-1.,  0.],
+           [ 1.,  0.]])
     """
     X = as_float_array(X, "X", ndim=2)
     Xc = X - X.mean(axis=0)
@@ -129,11 +145,12 @@ def cluster_probe_error(res, labels, d: int, *, n_bases: int = 10, n_per_class: 
         shape (N, k), k >= d; a cluster that runs to column k is taken to end there).
     labels : array-like, shape (N,)
     d : int, 1 <= d <= k
-    n_bases : int >= 2
+    n_bases : int >= 2, default=10
         Seeded bases of a split cluster (the bases 0 .. n_bases - 1, whatever the seed).
-    n_per_class, random_state
-        As in :func:`contexture_lab.probe.probe_error` (``random_state``: the probe's
-        seed, an int; old name ``seed``).
+    n_per_class : int, default=5
+        Labelled samples per class, as in :func:`contexture_lab.probe.probe_error`.
+    random_state : int, default=0
+        The probe's seed (old name ``seed``).
 
     Returns
     -------
@@ -176,17 +193,18 @@ def temperature_sweep(tokens, labels, temperatures=None, *, keys=None, d: int = 
         Keys of a head whose queries are ``tokens`` (e.g. from
         :func:`contexture_lab.pretrained.head_queries_keys`); temperature 1 is then that
         head's own attention.
-    d : int
+    d : int, default=20
         Number of singular functions the probe reads.
-    n_per_class, random_state
-        Labelled samples per class and seed of :func:`contexture_lab.probe.probe_error`
-        (old name ``seed``).
-    n_bases : int >= 2
+    n_per_class : int, default=5
+        Labelled samples per class of :func:`contexture_lab.probe.probe_error`.
+    random_state : int, default=0
+        Seed of :func:`contexture_lab.probe.probe_error` (old name ``seed``).
+    n_bases : int >= 2, default=10
         Random completions of the cluster where the cut at d splits one
         (:func:`cluster_probe_error`).
     device : optional
         Where the attention scores are computed.
-    progress : bool
+    progress : bool, default=True
         Show a tqdm progress bar over the temperatures.
 
     Returns
@@ -243,7 +261,23 @@ def temperature_sweep(tokens, labels, temperatures=None, *, keys=None, d: int = 
 
 def digits_temperature_sweep(n: int = 300, temperatures=None, *, random_state: int = 0,
                              **kwargs) -> TemperatureSweep:
-    """:func:`temperature_sweep` on ``n`` digits, tokens = :func:`unit_tokens` of the pixels."""
+    """:func:`temperature_sweep` on ``n`` digits, tokens = :func:`unit_tokens` of the pixels.
+
+    Parameters
+    ----------
+    n : int, default=300
+        Number of digits (a seeded subset).
+    temperatures : sequence of float, optional
+        The grid; default :data:`DEFAULT_TEMPERATURES`.
+    random_state : int, default=0
+        Seed of the subset.
+    **kwargs : dict
+        Other arguments of :func:`temperature_sweep`.
+
+    Returns
+    -------
+    TemperatureSweep
+    """
     from ..datasets import load_digits
 
     digits = load_digits(n, random_state=random_state)

@@ -1,4 +1,4 @@
-"""Precomputed mixing sweeps behind :func:`contexture_lab.widgets.mixing_explorer`.
+"""Precomputed mixing sweeps behind :func:`contexture_lab.widgets.mixing.mixing_explorer`.
 
 Pairs of parent contexts are mixed by each operation of :mod:`contexture_lab.mixing`
 (THEORY.md section 6) over a grid: convex combinations at several weights, convolutions
@@ -52,7 +52,25 @@ N_DRAWS = 30
 
 
 def pair_name(first: str, second: str) -> str:
-    """The label of a pair of parents, e.g. ``"KNN-3 & KNN-300"``."""
+    """The label of a pair of parents, e.g. ``"KNN-3 & KNN-300"``.
+
+    Parameters
+    ----------
+    first : str
+        The first parent's name.
+    second : str
+        The second's.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from contexture_lab.explore.mixing import pair_name
+    >>> pair_name("KNN-3", "KNN-300")
+    'KNN-3 & KNN-300'
+    """
     return f"{first} & {second}"
 
 
@@ -109,9 +127,22 @@ class MixingSweep:
     probe_draws: np.ndarray | None = None
 
     def row(self, pair, operation: str, value=None) -> int:
-        """Row of a mixture: ``pair`` is a (first, second) tuple or its :func:`pair_name`;
-        ``value`` (a weight or a depth) is found on its grid by
-        :func:`~contexture_lab.explore._grid.grid_index` (off the grid: ``ValueError``)."""
+        """Row of a mixture.
+
+        Parameters
+        ----------
+        pair : (str, str) or str
+            The parents, a (first, second) tuple or its :func:`pair_name`.
+        operation : str
+            One of the sweep's operations.
+        value : float or int, optional
+            A weight or a depth, found on its grid by :func:`~contexture_lab.explore.grid_index`
+            (off the grid: ``ValueError``); none for a concatenation.
+
+        Returns
+        -------
+        int
+        """
         name = pair_name(*pair) if isinstance(pair, tuple) else pair
         check_choice(operation, "operation", self.operations)
         names = [pair_name(*p) for p in self.pairs]
@@ -132,16 +163,46 @@ class MixingSweep:
                          f"{label} {value!r}")
 
     def parent_row(self, name: str) -> int:
-        """Row of a parent context."""
+        """Row of a parent context.
+
+        Parameters
+        ----------
+        name : str
+            The parent's name.
+
+        Returns
+        -------
+        int
+        """
         check_choice(name, "parent", self.parents)
         return self.keys.index(("parent", name, None))
 
     def d_index(self, d) -> int:
-        """Position of an encoder dimension in :attr:`d_values`."""
+        """Position of an encoder dimension in ``d_values``.
+
+        Parameters
+        ----------
+        d : int
+            A value of ``d_values``.
+
+        Returns
+        -------
+        int
+        """
         return grid_index(self.d_values, d, name="d", grid_name="d_values")
 
     def label(self, i: int) -> str:
-        """A readable label of row ``i``."""
+        """A readable label of row ``i``.
+
+        Parameters
+        ----------
+        i : int
+            The row.
+
+        Returns
+        -------
+        str
+        """
         kind, op, value = self.keys[i]
         if kind == "parent":
             return op if op else kind
@@ -152,7 +213,19 @@ class MixingSweep:
         return f"{kind}: concatenation"
 
     def grid_rows(self, pair, operation: str) -> list:
-        """Rows of one operation's grid for a pair, in grid order (weights or depths)."""
+        """Rows of one operation's grid for a pair, in grid order (weights or depths).
+
+        Parameters
+        ----------
+        pair : (str, str) or str
+            The parents, as in :meth:`row`.
+        operation : str
+            One of the sweep's operations.
+
+        Returns
+        -------
+        list of int
+        """
         if operation == "convex":
             return [self.row(pair, "convex", w) for w in self.weights]
         if operation == "convolution":
@@ -165,6 +238,17 @@ class MixingSweep:
         Convex combination: second parent (w = 0), the weights in increasing order, first
         parent (w = 1); convolution: first parent (depth 0), then the depths;
         concatenation: first parent, the concatenation, second parent.
+
+        Parameters
+        ----------
+        pair : (str, str) or str
+            The parents, as in :meth:`row`.
+        operation : str
+            One of the sweep's operations.
+
+        Returns
+        -------
+        list of int
         """
         name = pair_name(*pair) if isinstance(pair, tuple) else pair
         first, second = (self.parent_row(p) for p in name.split(" & "))
@@ -178,9 +262,16 @@ class MixingSweep:
     def mixtures_beating_parents(self, d=None) -> list:
         """Mixtures whose probe error is below both parents' at the same d.
 
-        Returns a list of dicts (``row``, ``label``, ``d``, ``error``, ``parent_errors``,
-        ``margin`` = best parent's error minus the mixture's), largest margin first.
-        ``d`` restricts to one encoder dimension (default: every d of the sweep).
+        Parameters
+        ----------
+        d : int, optional
+            Restrict to one encoder dimension (default: every d of the sweep).
+
+        Returns
+        -------
+        list of dict
+            ``row``, ``label``, ``d``, ``error``, ``parent_errors`` and ``margin`` (best
+            parent's error minus the mixture's), largest margin first.
         """
         js = range(self.d_values.size) if d is None else [self.d_index(d)]
         found = []
@@ -248,10 +339,34 @@ def analyse(ctx, y, *, d: int = 32, d_values=(4, 8, 16, 32), n_per_class: int = 
     :class:`~contexture_lab.degeneracy.DegenerateSpanWarning` (its error would depend on an
     arbitrary basis of the cluster).
 
-    Returns a dict with ``singular_values`` (d,), ``metrics`` (:data:`METRICS` and those
-    of :func:`contexture_lab.association.metrics`), ``probe_error`` (len(d_values),),
-    the mean of ``probe_draws`` (len(d_values), n_repeats), the per-draw errors,
-    ``left`` (N, d), the exact contexture, and ``gram`` (N, N).
+    Parameters
+    ----------
+    ctx : Context
+        The context (N x M).
+    y : array-like, shape (N,)
+        Labels of the probe's task.
+    d : int, default=32
+        Number of singular pairs.
+    d_values : sequence of int, default=(4, 8, 16, 32)
+        Probe dimensions, each <= d.
+    n_per_class : int, default=5
+        Labelled points per class.
+    n_repeats : int, default=N_DRAWS
+        Labelled draws.
+    random_state : int, default=0
+        The probe's seed (old name ``seed``).
+    beta : float, default=1.0
+        Of :func:`contexture_lab.association.tau`.
+    gram : ndarray, shape (N, N), optional
+        :func:`contexture_lab.mixing.normalized_gram` of ``ctx``.
+
+    Returns
+    -------
+    dict
+        ``singular_values`` (d,), ``metrics`` (:data:`METRICS` and those of
+        :func:`contexture_lab.association.metrics`), ``probe_error`` (len(d_values),),
+        the mean of ``probe_draws`` (len(d_values), n_repeats), the per-draw errors,
+        ``left`` (N, d), the exact contexture, and ``gram`` (N, N).
     """
     from .. import association
 
@@ -309,18 +424,30 @@ def build_sweep(parents: dict, pairs, y, *, weights=(0.25, 0.5, 0.75, 0.9),
         Pairs to mix, by parent name (order matters for convolution).
     y : array-like, shape (N,)
         Labels of the probe's task.
-    weights : sequence of float in [0, 1]
+    weights : sequence of float in [0, 1], default=(0.25, 0.5, 0.75, 0.9)
         Weights of the first context for the convex combinations.
-    depths : sequence of int >= 1
+    depths : sequence of int >= 1, default=(1, 2)
         Convolution depths.
-    operations : sequence of str
+    operations : sequence of str, default=tuple(OPERATIONS)
         A subset of :data:`OPERATIONS`.
-    d, d_values, n_per_class, n_repeats, random_state, beta
-        Contexture size, probe dimensions (each <= d), probe settings (``n_repeats``
-        label draws, default :data:`N_DRAWS`, the same draws for every row;
-        ``random_state``: the probe's seed, old name ``seed``) and tau's beta.
-    progress : bool
+    d : int, default=32
+        Number of singular pairs of each context.
+    d_values : sequence of int, default=(4, 8, 16, 32)
+        Probe dimensions, each <= d.
+    n_per_class : int, default=5
+        Labelled points per class of the probe.
+    n_repeats : int, default=N_DRAWS
+        Label draws of the probe (the same draws for every row).
+    random_state : int, default=0
+        The probe's seed (old name ``seed``).
+    beta : float, default=1.0
+        Of :func:`contexture_lab.association.tau`.
+    progress : bool, default=True
         Show a tqdm progress bar over the grid points (a sweep takes seconds).
+
+    Returns
+    -------
+    MixingSweep
     """
     if not isinstance(parents, dict) or len(parents) < 2:
         raise TypeError("parents must be a dict of at least two named Context objects")
@@ -370,7 +497,23 @@ def build_sweep(parents: dict, pairs, y, *, weights=(0.25, 0.5, 0.75, 0.9),
 
 
 def digits_parents(ks=DIGITS_KS, *, n=DIGITS_N, random_state: int = 0):
-    """KNN parents on digits, named ``"KNN-k"``; returns (parents dict, labels y)."""
+    """KNN parents on digits, named ``"KNN-k"``.
+
+    Parameters
+    ----------
+    ks : sequence of int, default=DIGITS_KS
+        The k of each parent.
+    n : int, default=DIGITS_N
+        Number of digits (a seeded subset).
+    random_state : int, default=0
+        Seed of the subset.
+
+    Returns
+    -------
+    parents : dict of str -> Context
+    y : ndarray, shape (n,)
+        The digits' labels.
+    """
     from ..contexts import knob_contexts
     from ..datasets import load_digits
 
@@ -436,10 +579,24 @@ def digits_mixing_sweep(ks=DIGITS_KS, pairs=DIGITS_PAIRS, *, n=DIGITS_N,
                         **kwargs) -> MixingSweep:
     """The mixing sweep of notebook 06 on ``n`` digits (default :data:`DIGITS_N`).
 
-    ``kwargs`` go to :func:`build_sweep` (weights, depths, operations, d, d_values, ...).
     With the shipped inputs it is read from the package (``data/``) instead of computed,
     except under the scramble switch (``CONTEXTURE_LAB_SCRAMBLE``), which recomputes every
     sweep; its progress bar shows either way (the notebook's stored output is the same).
+
+    Parameters
+    ----------
+    ks : sequence of int, default=DIGITS_KS
+        The k of the KNN parents.
+    pairs : sequence of (str, str), default=DIGITS_PAIRS
+        The pairs of parents to mix.
+    n : int, default=DIGITS_N
+        Number of digits.
+    **kwargs : dict
+        Arguments of :func:`build_sweep` (weights, depths, operations, d, d_values, ...).
+
+    Returns
+    -------
+    MixingSweep
     """
     options = {k: v for k, v in kwargs.items() if k != "progress"}
     name = _shipped_name(ks, pairs, n, options)

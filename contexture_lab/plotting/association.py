@@ -14,7 +14,10 @@ from matplotlib.ticker import LogLocator, MaxNLocator, NullFormatter
 
 from .core import LINE_STYLES, legend_beside
 
-#: Label-free measures drawn by :func:`metric_curves`, with their axis labels.
+#: Label-free measures drawn by :func:`metric_curves`, with their axis labels (matplotlib
+#: TeX, so the API reference does not print the value).
+#:
+#: :meta hide-value:
 METRIC_LABELS = {
     "decay_rate": "decay rate $\\lambda$",
     "kernel_deviation": "kernel deviation",
@@ -175,7 +178,7 @@ class AssociationPanels:
     embedded by (mu_1, mu_2) and coloured by label; the probe error against the knob with
     the current point marked; the label-free measures (scaled) with the current knob
     value; and below, the top functions as images (when the sweep has images). Draw it in
-    a figure of :attr:`FIGSIZE` (:attr:`FIGSIZE_NO_IMAGES`) at 100 dpi.
+    a figure of :attr:`FIGSIZE` (``FIGSIZE_NO_IMAGES``) at 100 dpi.
 
     Parameters
     ----------

@@ -56,12 +56,13 @@ LAB_STYLE = {
 
 
 def lab_style():
-    """A context manager applying :data:`LAB_STYLE`."""
+    """A context manager applying :data:`~contexture_lab.plotting.core.LAB_STYLE`."""
     return mpl.rc_context(LAB_STYLE)
 
 
 def use_lab_style() -> None:
-    """Apply :data:`LAB_STYLE` for the rest of the session (call once in a notebook).
+    """Apply :data:`~contexture_lab.plotting.core.LAB_STYLE` for the rest of the session (call
+    once in a notebook).
 
     In a Jupyter kernel, inline figures are also stored as retina PNGs (twice the pixels
     of their nominal size), crisp on high-resolution screens and projectors, and each is
@@ -90,7 +91,7 @@ def set_display_width(fig, width_px: float, *, reason: str):
 
     For a figure that is deliberately small (a single digit, an icon-sized sketch);
     ``reason`` says why, and is kept on the figure (``fig.lab_display_reason``). The
-    figure check still requires its text to be at least :data:`MIN_TEXT_PX` pixels.
+    figure check still requires its text to be at least ``MIN_TEXT_PX`` pixels.
     Returns ``fig``.
     """
     if not isinstance(reason, str) or not reason.strip():
@@ -116,7 +117,7 @@ def display_width_in(fig) -> float:
 
 def fit_to_column(fig, width_px: float | None = None):
     """Set ``fig``'s dpi so that, cropped as the inline backend crops it, it is
-    ``width_px`` pixels wide (default :data:`COLUMN_PX`, or the width given to
+    ``width_px`` pixels wide (default ``COLUMN_PX``, or the width given to
     :func:`set_display_width`).
 
     Only the dpi changes, so the layout (in inches and points) is the one drawn: text
@@ -179,7 +180,9 @@ def legend_beside(ax, **kwargs):
     return ax.legend(**kwargs)
 
 
-#: Legend entry of the star that :func:`spectrum` draws at index 0.
+#: Legend entry of the star that :func:`spectrum` draws at index 0 (matplotlib TeX).
+#:
+#: :meta hide-value:
 S0_LABEL = "$s_0 = 1$ (constant function)"
 
 
@@ -191,7 +194,7 @@ def spectrum(s, *, ax=None, label=None, log=False, include_s0=True, **kwargs):
     s : array-like, shape (k,)   s_1 >= s_2 >= ...
     include_s0 : bool, default=True
         Draw s_0 = 1 (the constant function, always there) as a grey star at index 0;
-        its legend entry is :data:`S0_LABEL`, so any legend of the axes explains it.
+        its legend entry is ``S0_LABEL``, so any legend of the axes explains it.
     """
     s = np.asarray(s, dtype=float)
     if ax is None:

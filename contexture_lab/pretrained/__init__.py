@@ -33,7 +33,7 @@ and :func:`~contexture_lab.heads.head_profiles` in :mod:`contexture_lab.heads`,
 
 Everything runs offline (``HF_HUB_OFFLINE=1``, local files only). torch and transformers are
 imported on first use, never at ``import contexture_lab``. Forward passes are cached on disk
-(``$CONTEXTURE_LAB_CACHE``, through :mod:`contexture_lab._cache` as the sweeps), keyed by
+(``$CONTEXTURE_LAB_CACHE``, through ``contexture_lab._cache`` as the sweeps), keyed by
 the model file's hash, the inputs, the options and the code of :mod:`.forward_passes` and
 :mod:`.models`, so a second run is fast and a shared cache is safe.
 """

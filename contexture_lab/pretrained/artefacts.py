@@ -28,7 +28,7 @@ class ModelSpec:
     Attributes
     ----------
     name : str
-        The lab's name of the model (a key of :data:`MODELS`).
+        The lab's name of the model (a key of :data:`~contexture_lab.pretrained.artefacts.MODELS`).
     distribution : str
         The installed wheel that holds the file.
     filename : str
@@ -70,7 +70,7 @@ def model_path(name: str) -> Path:
     Parameters
     ----------
     name : str
-        A key of :data:`MODELS`.
+        A key of :data:`~contexture_lab.pretrained.artefacts.MODELS`.
 
     Returns
     -------
@@ -91,7 +91,12 @@ def model_path(name: str) -> Path:
 
 
 def corpus_dir() -> Path:
-    """Where the set-up unpacks the corpus: ``data_dir() / "vader"``."""
+    """Where the set-up unpacks the corpus: ``data_dir() / "vader"``.
+
+    Returns
+    -------
+    pathlib.Path
+    """
     return data_dir() / table()["source"]["vader"]["folder"]
 
 

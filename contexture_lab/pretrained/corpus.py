@@ -57,7 +57,8 @@ def load_corpus(n: int | None = None, *, random_state: int = 0, max_words: int |
         Keep only sentences with at most this many whitespace-separated words (before
         subsampling).
     sources : list of str, optional
-        Keep only these sources (keys of :data:`CORPUS_FILES`).
+        Keep only these sources (keys of
+        :data:`~contexture_lab.pretrained.artefacts.CORPUS_FILES`).
 
     Returns
     -------
@@ -92,6 +93,17 @@ def corpus_vocabulary(sequences, tokenizer, size: int, *, min_length: int = 2):
     """The ``size`` most frequent whole-word, alphabetic tokens of ``sequences``.
 
     Ties in frequency are broken by token id, so the choice is determined.
+
+    Parameters
+    ----------
+    sequences : iterable of sequence of int
+        Token ids of each text.
+    tokenizer : transformers tokenizer
+        Decodes the ids (to keep whole alphabetic words).
+    size : int
+        Number of tokens to keep.
+    min_length : int, default=2
+        Shortest word kept, in characters.
 
     Returns
     -------

@@ -1,6 +1,6 @@
 """Forward passes of the real models, cached on disk, and one head's queries and keys.
 
-The cache is the package's one disk cache (:mod:`contexture_lab._cache`): an entry is keyed
+The cache is the package's one disk cache (``contexture_lab._cache``): an entry is keyed
 by the model file's hash, the inputs, the options, the library versions and the code of
 this module and of :mod:`.models`, so a second run is fast and a shared cache is safe.
 """
@@ -35,16 +35,17 @@ class Forward:
         Mean over each text's real tokens of the hidden state after the embedding layer
         (index 0) and after each of the L layers; ``pooled[-1]`` is the sentence embedding
         (MiniLM's published pooling; normalise rows for cosine similarity).
-    attentions : ndarray, shape (n, L, H, T, T), or None
+    attentions : ndarray, shape (n, L, H, T, T), or None, default=None
         Attention probabilities of every head (rows over real keys sum to 1).
-    states : ndarray, shape (n, L + 1, T, dim), or None
+    states : ndarray, shape (n, L + 1, T, dim), or None, default=None
         Every token's hidden state at every depth.
-    words : ndarray of int, shape (V,), or None
+    words : ndarray of int, shape (V,), or None, default=None
         Token ids whose mean state was collected.
-    word_states : ndarray, shape (L + 1, V, dim), or None
+    word_states : ndarray, shape (L + 1, V, dim), or None, default=None
         Mean hidden state of each token id of ``words`` over its occurrences (NaN if none).
-    word_counts : ndarray of int, shape (V,), or None
-    next_token_probs : ndarray, shape (n, T, K), or None
+    word_counts : ndarray of int, shape (V,), or None, default=None
+        How often each token id of ``words`` occurred.
+    next_token_probs : ndarray, shape (n, T, K), or None, default=None
         A decoder's probability (softmax over its whole vocabulary) that the token after
         each position is each of the K ids asked for in ``next_tokens``, in that order.
     """
@@ -78,7 +79,7 @@ def _check_texts(texts) -> list:
 
 def _cache_key(*parts) -> str:
     """The forward cache's key: the parts, the library versions, the code of this module
-    and of :mod:`.models` (:func:`contexture_lab._cache.cache_key`)."""
+    and of :mod:`.models` (``contexture_lab._cache.cache_key``)."""
     import torch
     import transformers
 
@@ -101,16 +102,18 @@ def forward(name: str, texts, *, max_length: int = 64, attentions: bool = False,
     Parameters
     ----------
     name : str
-        A key of :data:`MODELS`.
+        A key of :data:`~contexture_lab.pretrained.artefacts.MODELS`.
     texts : list of str, length n
-    max_length : int, keyword-only
+    max_length : int, default=64
         Tokens per text after truncation (special tokens included).
-    attentions, states : bool, keyword-only
-        Also return every head's attention matrix / every token's hidden state (memory grows
-        as n L H T^2 / n L T dim: ask for them on a few texts only).
+    attentions : bool, default=False
+        Also return every head's attention matrix (memory grows as n L H T^2: ask for it
+        on a few texts only).
+    states : bool, default=False
+        Also return every token's hidden state (memory grows as n L T dim).
     words : array-like of int, optional
         Token ids whose mean hidden state per depth to collect over all their occurrences.
-    next_tokens : array-like of int, shape (K,), optional, keyword-only
+    next_tokens : array-like of int, shape (K,), optional
         Token ids whose next-token probability at every position to return (a decoder
         only: its language-model head applied to the last layer's state).
     random_weights : bool, keyword-only, default=False
@@ -122,7 +125,7 @@ def forward(name: str, texts, *, max_length: int = 64, attentions: bool = False,
         Texts per pass; default 32 for the encoders and 8 for the decoder (its 30 layers'
         activations, on top of its 540 MB of weights, stay under the lab's memory budget).
     device : optional
-    cache : bool
+    cache : bool, default=True
         Read and write the on-disk cache (``$CONTEXTURE_LAB_CACHE``).
 
     Returns
@@ -249,6 +252,21 @@ def head_queries_keys(name: str, text: str, layer: int, head: int, *, max_length
     ``cl.attention.attention_context(q, k)`` then reproduces that head's attention matrix
     (BERT scales the scores by the square root of the head dimension, as the lab does), and
     its ``temperature`` turns the knob of notebook 04 on a real head.
+
+    Parameters
+    ----------
+    name : str
+        A BERT encoder of :data:`~contexture_lab.pretrained.artefacts.MODELS`.
+    text : str
+        One text.
+    layer : int
+        The layer, from 0.
+    head : int
+        The head, from 0.
+    max_length : int, default=64
+        Tokens after truncation (special tokens included).
+    device : str or torch.device, optional
+        Default :func:`contexture_lab.get_device`.
 
     Returns
     -------

@@ -35,6 +35,15 @@ def load_tokenizer(name: str):
 
     MiniLM-L3 shares MiniLM-L6's; SmolLM2's is read from the GGUF file (pads with its
     end-of-text token).
+
+    Parameters
+    ----------
+    name : str
+        A model of :data:`~contexture_lab.pretrained.artefacts.MODELS`.
+
+    Returns
+    -------
+    transformers tokenizer
     """
     spec = _spec(name)
     if spec.name in _TOKENIZERS:
@@ -57,7 +66,17 @@ def load_tokenizer(name: str):
 
 def converted_dir(name: str = "smollm2") -> Path:
     """Where the dequantized copy of a GGUF model is kept: the data folder, keyed by the
-    GGUF file's hash."""
+    GGUF file's hash.
+
+    Parameters
+    ----------
+    name : str, default="smollm2"
+        A GGUF model of :data:`~contexture_lab.pretrained.artefacts.MODELS`.
+
+    Returns
+    -------
+    pathlib.Path
+    """
     spec = _spec(name)
     return data_dir() / "converted" / f"{spec.name}-{spec.sha256[:16]}"
 
@@ -66,7 +85,18 @@ def prepare(name: str = "smollm2") -> Path:
     """Dequantize SmolLM2's GGUF file once (``transformers`` + ``gguf``, about a minute) and
     save it with its tokenizer as safetensors in :func:`converted_dir`, with the new file's
     sha256, so that later loads take seconds. The set-up calls this; a load without it
-    converts in memory (and saves when the folder is writable)."""
+    converts in memory (and saves when the folder is writable).
+
+    Parameters
+    ----------
+    name : str, default="smollm2"
+        A GGUF model of :data:`~contexture_lab.pretrained.artefacts.MODELS`.
+
+    Returns
+    -------
+    pathlib.Path
+        The folder, as :func:`converted_dir`.
+    """
     _offline()
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -125,6 +155,16 @@ def onnx_state_dict(path) -> dict:
     Named initialisers keep their names; each anonymous MatMul weight is named after the
     bias added right after it in the graph (``...query.bias`` -> ``...query.weight``) and
     transposed to torch's (out, in) layout.
+
+    Parameters
+    ----------
+    path : path-like
+        The ONNX file.
+
+    Returns
+    -------
+    dict
+        ``{parameter name: ndarray}``.
     """
     import onnx
     from onnx import numpy_helper
@@ -204,7 +244,7 @@ def load_model(name: str, *, random_weights: bool = False, random_state=0, devic
     Parameters
     ----------
     name : str
-        A key of :data:`~contexture_lab.pretrained.MODELS`.
+        A key of :data:`~contexture_lab.pretrained.artefacts.MODELS`.
     random_weights : bool, keyword-only, default=False
         The same architecture with freshly initialised weights (seeded by
         ``random_state``): the control for "what does training add".
@@ -238,7 +278,23 @@ def unload() -> None:
 
 
 def generate(name: str, prompt: str, *, max_new_tokens: int = 8, device=None) -> str:
-    """Greedy continuation of ``prompt`` by a decoder (``"smollm2"``); the new text only."""
+    """Greedy continuation of ``prompt`` by a decoder (``"smollm2"``); the new text only.
+
+    Parameters
+    ----------
+    name : str
+        A decoder of :data:`~contexture_lab.pretrained.artefacts.MODELS`.
+    prompt : str
+        The text to continue.
+    max_new_tokens : int, default=8
+        Tokens to generate.
+    device : str or torch.device, optional
+        Default :func:`contexture_lab.get_device`.
+
+    Returns
+    -------
+    str
+    """
     import torch
 
     if _spec(name).kind != "decoder":

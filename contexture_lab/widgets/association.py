@@ -103,11 +103,12 @@ def association_explorer(sweep: AssociationSweep | None = None, *, value=None, d
     ----------
     sweep : AssociationSweep, optional
         A precomputed sweep (:func:`contexture_lab.explore.association.build_sweep`);
-        default: the KNN sweep on digits, :func:`~contexture_lab.explore.association.
-        digits_knn_sweep` (cached on disk after the first call).
+        default: the KNN sweep on digits,
+        :func:`~contexture_lab.explore.association.digits_knn_sweep` (cached on disk after
+        the first call).
     value, d : optional
         Initial knob value and encoder dimension (on the sweep's grid).
-    **sweep_kwargs
+    **sweep_kwargs : dict
         Passed to ``digits_knn_sweep`` when ``sweep`` is None.
 
     Returns

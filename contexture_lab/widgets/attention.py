@@ -21,7 +21,7 @@ class AttentionExplorer(Explorer):
     sweep : contexture_lab.explore.attention.TemperatureSweep
     temperature : float, optional
         Initial temperature (nearest grid value); default the middle of the grid.
-    k : int
+    k : int, default=40
         Number of singular values drawn.
     """
 
@@ -100,8 +100,12 @@ def attention_explorer(sweep=None, temperature=None, **kwargs) -> AttentionExplo
         Default: :func:`contexture_lab.explore.attention.digits_temperature_sweep`.
     temperature : float, optional
         Initial temperature.
-    **kwargs
+    **kwargs : dict
         Passed to :class:`AttentionExplorer` (e.g. ``k``).
+
+    Returns
+    -------
+    AttentionExplorer
     """
     if sweep is None:
         from ..explore.attention import digits_temperature_sweep

@@ -122,7 +122,7 @@ class Explorer:
         Control name -> widget. The names are the keywords of :meth:`update` and of the
         subclass's ``_redraw``. Changing a widget's ``value`` (a slider step in the
         browser) triggers exactly one redraw.
-    figsize : tuple of float
+    figsize : tuple of float, default=(9.0, 3.6)
         Figure size in inches, drawn at :data:`EXPLORER_DPI` (9 inches fill the column).
 
     Attributes

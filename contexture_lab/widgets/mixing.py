@@ -97,7 +97,7 @@ def mixing_explorer(sweep: MixingSweep | None = None, *, pair=None, operation=No
         KNN-300 on 1,000 digits; takes several seconds to compute).
     pair, operation, weight, depth, d : optional
         Initial control values (on the sweep's grid).
-    **sweep_kwargs
+    **sweep_kwargs : dict
         Passed to ``digits_mixing_sweep`` when ``sweep`` is None.
 
     Returns

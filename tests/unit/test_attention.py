@@ -306,3 +306,13 @@ def test_attention_temperature_and_weights_at_the_ends_of_the_float_range():
     np.testing.assert_allclose(soft, np.full((40, 40), 1 / 40))
     ctx = at.attention_context(_F, _F, weights=np.full(40, 1e308), device="cpu")
     np.testing.assert_allclose(ctx.p_x, np.full(40, 1 / 40))
+
+
+def test_attention_context_on_a_read_only_array(recwarn):
+    """A read-only input (np.broadcast_to, a memory map) gives the same context, no warning."""
+    ro = bic.F20.copy()
+    ro.setflags(write=False)
+    got = at.attention_context(ro, ro, device="cpu")
+    assert not [w for w in recwarn if "not writable" in str(w.message)]
+    np.testing.assert_array_equal(
+        got.conditional(), at.attention_context(bic.F20, bic.F20, device="cpu").conditional())

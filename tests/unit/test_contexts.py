@@ -251,6 +251,8 @@ BAD_INPUT = [
      "cannot be ordered"),
     ("rbf bandwidth 0", lambda: cl.contexts.rbf(_X, 0.0), ValueError, "bandwidth must be >"),
     ("random_walk steps 0", lambda: cl.contexts.random_walk(_W, 0), ValueError, "steps"),
+    ("rbf empty X", lambda: cl.contexts.rbf(np.zeros((0, 2)), 1.0), ValueError,
+     r"X has shape \(0, 2\); an RBF context needs at least one point"),
 ]
 COMMON = {
     "knn": lambda a: cl.contexts.knn(a(bic.F20), 3),
@@ -375,3 +377,15 @@ def test_crop_masks_are_squares_of_the_stated_area_and_drive_masked():
     np.testing.assert_allclose(ctx.P.toarray(), want.toarray())
     with pytest.raises(ValueError, match="visible must be a boolean array of shape"):
         cl.contexts.masked(X, "knn", k=3, visible=np.ones((2, 5), dtype=bool))
+
+
+def test_random_walk_with_subnormal_weights_is_the_same_walk():
+    """Weights of 1e-320 (subnormal) give the walk of weights 1: the scale cancels exactly."""
+    tiny = bic.W4 * 1e-320
+    with np.errstate(all="raise"):
+        ctx = cl.contexts.random_walk(tiny, 2)
+    got = ctx.conditional() * ctx.p_x[:, None]
+    ref = cl.contexts.random_walk(bic.W4, 2)
+    np.testing.assert_allclose(got, ref.conditional() * ref.p_x[:, None], rtol=1e-12)
+    # complete graph on 4 nodes, two steps: stay with probability 1/3, move with 2/9 each
+    np.testing.assert_allclose(got, (np.full((4, 4), 2 / 9) + np.eye(4) / 9) / 4, rtol=1e-12)

@@ -120,6 +120,10 @@ def test_attention_layer_bad_input():
 BAD_INPUT = [
     ("RandomFeatureEncoder identical inputs", lambda: RandomFeatureEncoder(16).fit(
         bic.CTX6.with_features(x_features=np.ones((6, 2))), 2), ValueError, "all identical"),
+    ("MLP mean of the wrong length", lambda: MLP(3, 2, mean=np.zeros(5)), ValueError,
+     r"mean has shape \(5,\); expected \(3,\)"),
+    ("MLP scale zero", lambda: MLP(2, 1, scale=[1.0, 0.0]), ValueError, "scale has 1 entr"),
+    ("MLP hidden None", lambda: MLP(2, 1, hidden=None), TypeError, "hidden must be a tuple"),
 ]
 COMMON = {
     "median_bandwidth": lambda a: median_bandwidth(a(bic.F20)),
@@ -127,3 +131,14 @@ COMMON = {
 
 
 test_bad_input_gets_a_clear_error, test_common_checks = bad_input_tests(BAD_INPUT, COMMON)
+
+
+
+def test_encoder_transform_of_no_rows_is_empty():
+    X = bic.F20
+    enc = cl.fit_encoder(cl.contexts.knn(X, 3), "svme", 2, epochs=1, progress=False,
+                         device="cpu")
+    assert enc.transform(np.zeros((0, 3))).shape == (0, 2)
+    assert [a.shape for a in enc.layer_features(np.zeros((0, 3)))] == [(0, 128), (0, 128),
+                                                                       (0, 2)]
+    assert enc.transform_context(np.zeros((0, 3))).shape == (0, 2)

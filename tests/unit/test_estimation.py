@@ -175,3 +175,14 @@ COMMON = {
 
 
 _, test_common_checks = bad_input_tests((), COMMON)
+
+
+
+def test_eigenvalue_error_takes_one_int_as_one_subset_size():
+    X = np.random.default_rng(0).standard_normal((40, 2))
+    one = est.eigenvalue_error(X, 20, 2, k=5, n_repeats=2)
+    listed = est.eigenvalue_error(X, [20], 2, k=5, n_repeats=2)
+    np.testing.assert_array_equal(one.ms, [20])
+    np.testing.assert_array_equal(one.estimates, listed.estimates)
+    with pytest.raises(ValueError, match=r"ms\[i\] must be"):
+        est.eigenvalue_error(X, [20, 1], 2, k=5)

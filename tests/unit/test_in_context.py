@@ -122,3 +122,10 @@ COMMON = {
 
 
 _, test_common_checks = bad_input_tests((), COMMON)
+
+
+
+def test_graph_learning_with_empty_lengths():
+    W = np.ones((5, 5)) - np.eye(5)
+    with pytest.raises(ValueError, match="lengths is empty; expected at least one prefix"):
+        ic.graph_learning(W, [])

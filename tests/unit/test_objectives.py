@@ -186,6 +186,13 @@ BAD_INPUT = [
      ValueError, "weights must be finite, >= 0"),
     ("supervised bool targets", lambda: obj.supervised(
         torch.randn(3, 2), torch.tensor([True, False, True])), TypeError, "targets has dtype"),
+    ("centre given numpy", lambda: obj.centre(np.zeros((4, 2))), TypeError,
+     "z must be a torch.Tensor, got ndarray"),
+    ("kise zero columns", lambda: obj.kise(torch.zeros(4, 0), torch.eye(4)), ValueError,
+     r"z has shape \(4, 0\); expected at least 2 row\(s\) and one column"),
+    ("supervised class_scale length", lambda: obj.supervised(
+        torch.zeros(5, 3), torch.tensor([0, 1, 2, 0, 1]), class_scale=torch.ones(2)),
+     ValueError, r"class_scale has shape \(2,\); expected \(3,\)"),
 ]
 
 

@@ -311,6 +311,11 @@ BAD_INPUT = [
     ("fit_ridge no rows", lambda: probe.fit_ridge(_F[:0], _Y[:0]), ValueError, "no rows"),
     ("probe_error overflow", lambda: probe.probe_error(_F * 1e200, _Y, n_per_class=3),
      ValueError, "overflow"),
+    ("balanced_split empty", lambda: probe.balanced_split(np.zeros(0, int), 2), ValueError,
+     "y is empty"),
+    ("linear_probe importance weights all zero on the draw", lambda: probe.linear_probe(
+        _F[:20], _Y[:20], 2, test_distribution=np.eye(20)[0], importance_weighted=True),
+     ValueError, "every importance weight q\\(x\\)/p\\(x\\) is 0"),
 ]
 COMMON = {
     "fit_ridge": lambda a: probe.fit_ridge(a(bic.F20), bic.Y20),

@@ -82,3 +82,20 @@ COMMON = {
 
 
 _, test_common_checks = bad_input_tests((), COMMON)
+
+
+
+def test_shift_by_feature_extreme_strength_and_values():
+    """A strength of 1e308 is the limit (all mass on the largest value, shared by p among
+    ties); values near 1e300 give the tilt of the same values at scale 1 (z is scale-free)."""
+    v = np.array([0.0, 1.0, 3.0, 3.0, 2.0])
+    with np.errstate(all="raise"):
+        np.testing.assert_array_equal(shift.shift_by_feature(v, 1e308), [0, 0, 0.5, 0.5, 0])
+        np.testing.assert_array_equal(shift.shift_by_feature(v, -1e308), [1, 0, 0, 0, 0])
+        base = np.array([0.1, 0.2, 0.3, 0.0, 0.4])           # the tied maximum without mass
+        np.testing.assert_array_equal(shift.shift_by_feature(v, 1e308, base=base),
+                                      [0, 0, 1, 0, 0])
+        big = shift.shift_by_feature(v * 1e300, 0.7)
+    np.testing.assert_allclose(big, shift.shift_by_feature(v, 0.7), rtol=1e-14)
+    z = (v - v.mean()) / v.std()
+    np.testing.assert_allclose(big, np.exp(0.7 * z) / np.exp(0.7 * z).sum(), rtol=1e-12)

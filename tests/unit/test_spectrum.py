@@ -375,3 +375,17 @@ def test_contexture_seed_is_renamed_random_state():
     np.testing.assert_array_equal(new.singular_values, old.singular_values)
     with pytest.raises(TypeError, match="both"):
         cl.contexture(ctx, 3, seed=1, random_state=1)
+
+
+def test_contexture_with_a_subnormal_column_mass():
+    """A context value of mass 1e-310 (no finite reciprocal) contributes ~1e-155 to Q: the
+    top singular value is that of the context without it."""
+    P = np.array([[0.3, 1e-310, 0.1], [0.2, 0.0, 0.1], [0.1, 0.0, 0.2]])
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        got = cl.contexture(cl.Context(P), 2)
+    without = cl.contexture(cl.Context(P[:, [0, 2]]), 1)
+    np.testing.assert_allclose(got.singular_values[0], without.singular_values[0], rtol=1e-12)
+    assert got.singular_values[1] < 1e-150
+    ctx = cl.Context(sp.csr_matrix(P))
+    np.testing.assert_allclose(ctx.conditional().toarray(), P / P.sum(axis=1, keepdims=True))
+    np.testing.assert_allclose(ctx.expect_adjoint(np.ones(3)), [1.0, 1.0, 1.0])

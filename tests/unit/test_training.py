@@ -228,6 +228,12 @@ BAD_INPUT = [
         progress=False, device="cpu"), ValueError, "at least 2"),
     ("dae_span beyond the rank", lambda: dae_span(cl.contexts.knn(_X3, 3), 3), ValueError,
      "exceeds the 2 direction"),
+    ("fit_encoder d beyond the inputs", lambda: cl.fit_encoder(
+        cl.contexts.cycle(8, 0.3), "svme", 10**12, epochs=1, progress=False, device="cpu"),
+     ValueError, "d=1000000000000 exceeds the 8 inputs"),
+    ("fit_encoder hidden None", lambda: cl.fit_encoder(
+        cl.contexts.cycle(8, 0.3), "svme", 2, epochs=1, progress=False, device="cpu",
+        hidden=None), TypeError, "hidden must be a tuple of layer widths.*got None"),
 ]
 
 

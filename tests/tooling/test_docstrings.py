@@ -1,0 +1,96 @@
+"""The public API's numpydoc sections are checked (see ``docstring_check.py``).
+
+Every public function, class and method needs ``Parameters`` that agree with its signature
+and ``Returns`` when it returns a value. ``docstring_gaps.txt`` lists the gaps that are
+left, one ``name: problem`` a line: a new gap fails this test, and so does a listed gap
+that has been fixed (delete its line), so the list only shrinks.
+"""
+
+from pathlib import Path
+
+import docstring_check
+
+GAPS = Path(__file__).with_name("docstring_gaps.txt")
+
+
+def _listed():
+    return {line.strip() for line in GAPS.read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.startswith("#")}
+
+
+def _found():
+    return {f"{item.name}: {problem}" for item in docstring_check.all_items()
+            for problem in item.problems}
+
+
+def test_no_new_docstring_gaps():
+    new = sorted(_found() - _listed())
+    assert not new, ("public docstrings lack numpydoc sections (write them; see "
+                     "tests/tooling/docstring_check.py):\n" + "\n".join(new))
+
+
+def test_fixed_gaps_are_struck_off():
+    fixed = sorted(_listed() - _found())
+    assert not fixed, ("these gaps are fixed: delete their lines from "
+                       f"{GAPS.name}:\n" + "\n".join(fixed))
+
+
+def test_checker_reads_sections_and_signatures(tmp_path):
+    """The checker finds a missing parameter, a stray one, an untyped default and Returns."""
+    src = tmp_path / "contexture_lab" / "mod.py"
+    src.parent.mkdir()
+    src.write_text('''
+__all__ = ["good", "bad", "Rec"]
+from typing import NamedTuple
+
+def good(x, *, k=3):
+    """Good.
+
+    Parameters
+    ----------
+    x : ndarray, shape (n,)
+        Values.
+    k : int, default=3
+        Count.
+
+    Returns
+    -------
+    float
+    """
+    return 1.0
+
+def bad(x, y=None):
+    """Bad.
+
+    Parameters
+    ----------
+    x : float
+    z : int
+    y : float
+    """
+    return x
+
+class Rec(NamedTuple):
+    """A record.
+
+    Attributes
+    ----------
+    a : float
+    """
+    a: float
+    b: int
+''')
+    original = docstring_check.ROOT
+    docstring_check.ROOT = tmp_path
+    try:
+        items = {i.qualname: i.problems for i in
+                 docstring_check.module_items(src)}
+    finally:
+        docstring_check.ROOT = original
+    assert items["good"] == []
+    assert set(items["bad"]) == {
+        "documented but not in the signature: ['z']",
+        "parameter 'y' has a default its type does not mention ('default=...' or "
+        "'optional')",
+        "no Returns section"}
+    assert items["Rec"] == ["parameters not documented: ['b']"]
