@@ -60,11 +60,13 @@ class KernelProbeResult:
         0-1 error (arg-max) and squared error, exact expectations over all N inputs under
         the test distribution, for each penalty and each draw.
     n : int
-    zero_share, zero_error : ndarray, shape (B, n_repeats)
+    zero_share : ndarray, shape (B, n_repeats), optional
         Test mass of the inputs whose prediction is exactly the zero vector (the kernel is 0
         between them and every labelled input, so nothing reaches them; the arg-max then
-        picks the first class), and the part of ``test_error`` on those inputs. Exact zeros:
-        a sparse kernel such as the dual kernel of a KNN context has them.
+        picks the first class). Exact zeros: a sparse kernel such as the dual kernel of a
+        KNN context has them.
+    zero_error : ndarray, shape (B, n_repeats), optional
+        The part of ``test_error`` on those inputs.
     """
 
     betas: np.ndarray
