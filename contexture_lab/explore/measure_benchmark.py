@@ -25,7 +25,7 @@ def head_forward():
     Returns
     -------
     contexture_lab.pretrained.Forward
-        :data:`MODEL` on the first :data:`N_TEXTS` texts of the shipped corpus, with
+        ``MODEL`` on the first ``N_TEXTS`` texts of the shipped corpus, with
         ``attentions`` and ``states`` (read from the disk cache when it holds them).
     """
     from ..pretrained import forward, load_corpus

@@ -285,7 +285,7 @@ def graph_learning_figure(result, W, show, *, figsize=(10, 2.8)):
     Parameters
     ----------
     result : GraphLearning
-        The result of :func:`contexture_lab.in_context.graph_learning`, :class:`~contexture_lab.in_context.GraphLearning`.
+        The result of :func:`contexture_lab.in_context.graph_learning`.
     W : array-like, shape (n, n)
         The graph's adjacency matrix (edges drawn in grey).
     show : sequence of int
@@ -317,7 +317,7 @@ def alignment_curve(result, *, ax=None, figsize=(5, 3)):
     Parameters
     ----------
     result : GraphLearning
-        The result of :func:`contexture_lab.in_context.graph_learning`, :class:`~contexture_lab.in_context.GraphLearning`.
+        The result of :func:`contexture_lab.in_context.graph_learning`.
     ax : matplotlib.axes.Axes, optional
         Axes to draw on; default a new figure's.
     figsize : tuple of float, default=(5, 3)

@@ -143,7 +143,7 @@ class Table:
     index_name : str, default=""
         Header of the row-name column.
     max_width : int, default=MAX_TEXT_WIDTH
-        Widest plain-text block, in characters (see :meth:`to_text`).
+        Widest plain-text block, in characters (see :meth:`Table.to_text`).
     """
 
     def __init__(self, columns, index, cells, bold, *, title=None, note=None,
