@@ -204,7 +204,8 @@ class FitResult:
     ----------
     weights : ndarray, shape (p, C)
     bias : ndarray, shape (C,)
-    risk : ndarray, shape (steps + 1,)   the training risk before each step and at the end
+    risk : ndarray, shape (steps + 1,)
+        The training risk before each step and at the end.
     """
 
     weights: np.ndarray

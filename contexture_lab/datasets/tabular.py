@@ -106,8 +106,10 @@ class MNIST5k:
 
     Attributes
     ----------
-    X : ndarray, shape (5000, 784)   pixels scaled to [0, 1]
-    y : ndarray, shape (5000,)       digits 0..9
+    X : ndarray, shape (5000, 784)
+        Pixels scaled to [0, 1].
+    y : ndarray, shape (5000,)
+        Digits 0..9.
     images : ndarray, shape (5000, 28, 28)
     source, sha256 : str
     """

@@ -10,7 +10,9 @@ rules that the lab keeps (the issue's "docs that are checked"):
   fields) in ``Parameters`` (or ``Attributes`` for a result record);
 - a callable that returns a value has a ``Returns`` (or ``Yields``) section;
 - every entry is written ``name : type``, and a parameter with a default says so in its
-  type: ``default=...`` or ``optional`` (numpydoc's two spellings).
+  type: ``default=...`` or ``optional`` (numpydoc's two spellings);
+- one style: an entry's description sits on the lines below it, indented, never after the
+  type on the same line (``x : int   the count``).
 
 Public: a name in a module's ``__all__`` (or, without ``__all__``, not starting with ``_``)
 that the module defines itself, in a module whose path has no part starting with ``_``.
@@ -32,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "contexture_lab"
 
 _SECTION = re.compile(r"^(\s*)([A-Z][A-Za-z ]+)\n\1-{3,}\s*$", re.M)
+_INLINE_DESCRIPTION = re.compile(r"\S {3,}\S")
 _ENTRY = re.compile(r"^(\*{0,2}[A-Za-z_][\w]*(?:\s*,\s*\*{0,2}[A-Za-z_]\w*)*)(\s*:\s*(.*))?$")
 
 
@@ -155,6 +158,9 @@ def _check_params(doc_sections, sig, problems, *, allow_attributes=False):
             continue
         if typ is None:
             problems.append(f"parameter {n!r} has no type ('{n} : type')")
+        elif _INLINE_DESCRIPTION.search(typ):
+            problems.append(f"parameter {n!r} has its description on the type line (put it "
+                            "on the next line, indented)")
         elif has_default and "default" not in typ and "optional" not in typ:
             problems.append(f"parameter {n!r} has a default its type does not mention "
                             "('default=...' or 'optional')")

@@ -74,3 +74,27 @@ class Rec(NamedTuple):
         "'optional')",
         "no Returns section"}
     assert items["Rec"] == ["parameters not documented: ['b']"]
+
+
+def test_checker_wants_descriptions_below_the_type(tmp_path):
+    """``x : int   the count`` (a description on the type line) is reported."""
+    src = tmp_path / "contexture_lab" / "mod.py"
+    src.parent.mkdir()
+    src.write_text('''
+def f(x, shape):
+    """F.
+
+    Parameters
+    ----------
+    x : int   the count
+    shape : tuple of int, shape (n,)  (two spaces: allowed)
+    """
+''')
+    original = docstring_check.ROOT
+    docstring_check.ROOT = tmp_path
+    try:
+        (item,) = docstring_check.module_items(src)
+    finally:
+        docstring_check.ROOT = original
+    assert item.problems == ["parameter 'x' has its description on the type line (put it "
+                             "on the next line, indented)"]
