@@ -1,6 +1,6 @@
 """The lab's explorers as pages of the static book: every grid point, exported at build time.
 
-The book (``python3 tasks.py book``) has no kernel. For each explorer of a notebook
+The book (``python3 tools/maintain.py book``) has no kernel. For each explorer of a notebook
 (:data:`BOOK_EXPLORERS`: 04 attention temperature, 05 association strength, 06 mixing) this
 module builds the lab's own explorer, on the same sweep and at the same start as the
 notebook, and steps it through every combination of its controls' options with
@@ -21,7 +21,7 @@ the widget's figure at that point (pixel for pixel).
 The page (``book/static/explorer.js``) only looks these up: moving a control swaps images
 and the readout's HTML. No number is computed in JavaScript.
 
-Command line (``tasks.py book`` runs it with the lab's Python before Sphinx)::
+Command line (``tools/maintain.py book`` runs it with the lab's Python before Sphinx)::
 
     python -m contexture_lab.widgets.book OUT_DIR
 
