@@ -116,9 +116,9 @@ def control_options(widget) -> list:
 
     Parameters
     ----------
-    widget : ipywidgets.widgets.widget_selection._Selection
-        A selection control (slider, drop-down, toggle buttons) whose ``options`` are
-        values or (label, value) pairs.
+    widget : ipywidgets selection widget
+        A selection control (``SelectionSlider``, ``Dropdown``, ``ToggleButtons``) whose
+        ``options`` are values or (label, value) pairs.
 
     Returns
     -------
