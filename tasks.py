@@ -44,7 +44,8 @@ BOOK = ROOT / "book"
 #: Its Python tooling (Sphinx, myst-nb, sphinx-book-theme), pinned with hashes, kept out of
 #: the students' lock file; MathJax comes from npm (book/package-lock.json, with integrity).
 BOOK_REQUIREMENTS = ROOT / "requirements" / "book.txt"
-#: Where ``tasks.py book`` installs that tooling (git-ignored): venv/, node_modules/, static/.
+#: Where ``tools/maintain.py book`` installs that tooling (git-ignored): venv/,
+#: node_modules/, static/.
 BOOK_TOOLS = ROOT / "build" / "book-tools"
 BOOK_PYTHON = BOOK_TOOLS / "venv" / ("Scripts" if os.name == "nt" else "bin") / (
     "python.exe" if os.name == "nt" else "python")
@@ -54,7 +55,7 @@ BOOK_STAMP = BOOK_TOOLS / ".stamp"
 MATHJAX_PARTS = ("tex-chtml.js", "input", "output", "ui", "a11y", "adaptors")
 BOOK_OUT = ROOT / "build" / "book"
 #: The user's working copy (git-ignored): notebooks copied once, never overwritten, so the
-#: tracked notebooks change only through ``tasks.py execute``; the docs beside them.
+#: tracked notebooks change only through ``tools/maintain.py execute``; the docs beside them.
 WORKSPACE = Path(os.environ.get("CONTEXTURE_LAB_WORKSPACE", ROOT / "my-lab"))
 #: The lab's JupyterLab configuration (jupyter-config/README.md): closing a tab shuts its
 #: kernel down, kernels no tab uses are culled after 15 idle minutes, no news pop-up.
@@ -607,10 +608,11 @@ def build_book(out: Path) -> Path:
 
 
 def book(extra) -> None:
-    """The static book: ``python3 tasks.py book [DIR]`` writes DIR/html (build/book/html by
-    default); open its index.html, or publish the folder (README, "The book")."""
+    """The static book: ``python3 tools/maintain.py book [DIR]`` writes DIR/html
+    (build/book/html by default); open its index.html, or publish the folder
+    (CONTRIBUTING.md, "The book (maintainers)", "Publishing")."""
     if len(extra) > 1:
-        sys.exit("usage: python3 tasks.py book [DIR]   (default build/book)")
+        sys.exit("usage: python3 tools/maintain.py book [DIR]   (default build/book)")
     ensure_book_tools()
     start = time.monotonic()
     html = build_book(Path(extra[0]).resolve() if extra else BOOK_OUT)

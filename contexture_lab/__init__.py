@@ -70,8 +70,32 @@ def fit_encoder(ctx, objective, d, **kwargs):
 
 
 def progress(iterable, desc, **kwargs):
-    """``iterable`` with a progress bar labelled ``desc``, for a notebook's own slow loop;
-    see ``contexture_lab._progress.progress``."""
+    """``iterable`` with a progress bar labelled ``desc``, for a notebook's own slow loop.
+
+    The bar (tqdm: a widget in Jupyter, a text line elsewhere) closes when the loop ends;
+    it is hidden when the environment variable ``CONTEXTURE_LAB_PROGRESS`` is 0.
+
+    Parameters
+    ----------
+    iterable : iterable
+        The items to loop over.
+    desc : str
+        What the loop computes ("forward passes", "permutation nulls").
+    **kwargs : dict
+        ``total`` (int, number of steps; default ``len(iterable)``) and ``show`` (bool,
+        default True: False hides the bar).
+
+    Returns
+    -------
+    iterator
+        Over the items of ``iterable``, in order.
+
+    Examples
+    --------
+    >>> import contexture_lab as cl
+    >>> [x * x for x in cl.progress(range(4), "squares", show=False)]
+    [0, 1, 4, 9]
+    """
     from ._progress import progress as _progress
 
     return _progress(iterable, desc, **kwargs)

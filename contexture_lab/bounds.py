@@ -70,8 +70,10 @@ def estimation_constant(features, y, *, d: int | None = None, distribution=None)
     Parameters
     ----------
     features : array-like, shape (N, p), or a Contexture (its left functions)
-    y : array-like, shape (N,)   labels of all N inputs
-    d : int, optional            use the first d columns
+    y : array-like, shape (N,)
+        Labels of all N inputs.
+    d : int, optional
+        Use the first d columns.
     distribution : array-like, shape (N,), optional
 
     Returns
@@ -96,8 +98,10 @@ class EstimationCurve:
     mean, sem : ndarray, shape (k,)
         Mean over the seeded repeats of (test squared error - approximation part), and its
         standard error (standard deviation / sqrt(repeats)).
-    approximation : float      squared error of the population least-squares fit
-    constant : float           c of :func:`estimation_constant`; the rate is c / n
+    approximation : float
+        Squared error of the population least-squares fit.
+    constant : float
+        The constant c of :func:`estimation_constant`; the rate is c / n.
     n_repeats, d : int
     """
 

@@ -625,10 +625,10 @@ def masked(X, base: str, *, rate: float = 0.2, n_masks: int = 50, random_state=0
     n_masks : int >= 1, default=50
     random_state : int or numpy.random.Generator, default=0
         Draws the masks.
-    k : int
-        Neighbours, for ``base="knn"`` (1 <= k <= n - 1).
-    bandwidth : float > 0
-        For ``base="rbf"``; the same bandwidth for every masked copy.
+    k : int, optional
+        Neighbours, required for ``base="knn"`` (1 <= k <= n - 1).
+    bandwidth : float > 0, optional
+        Required for ``base="rbf"``; the same bandwidth for every masked copy.
     visible : array-like of bool, shape (n_masks, p), optional
         The features each mask leaves visible (e.g. the crop windows of
         :func:`crop_masks`); when given, ``rate``, ``n_masks`` and ``random_state`` are not

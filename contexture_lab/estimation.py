@@ -363,6 +363,19 @@ def encoder_eigenvalue_error(ctx, result: EigenvalueError) -> EigenvalueError:
     ``ctx``'s eigenvalues by :func:`encoder_eigenvalues`; the returned
     :class:`EigenvalueError` has these as ``estimates`` (same ``ms``, ``reference``,
     ``fits``), so its ``errors``, ``mae`` and ``mae_std`` are those of the encoder route.
+
+    Parameters
+    ----------
+    ctx : Context
+        The full context (all n inputs) whose eigenvalues are estimated.
+    result : EigenvalueError
+        A result of :func:`eigenvalue_error` on ``ctx`` (its ``fits`` are used).
+
+    Returns
+    -------
+    EigenvalueError
+        ``estimates`` of shape (k, n_repeats, d) from the encoders; ``ms``,
+        ``reference`` and ``fits`` are ``result``'s.
     """
     if not isinstance(result, EigenvalueError):
         raise TypeError(f"result must be an EigenvalueError, got {type(result).__name__}")

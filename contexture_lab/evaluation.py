@@ -104,12 +104,32 @@ class Evaluation:
     settings: dict
 
     def column(self, key: str) -> np.ndarray:
-        """One measure over the contexts, e.g. ``column("tau")`` or ``column("err_star")``."""
+        """One measure over the contexts, e.g. ``column("tau")`` or ``column("err_star")``.
+
+        Parameters
+        ----------
+        key : str
+            A scalar attribute or property of :class:`ContextScore` (``tau``, ``tau_d``,
+            ``decay_rate``, ``effective_dimension``, ``kernel_deviation``, ``best_d``,
+            ``err_star``, ``err_star_std``).
+
+        Returns
+        -------
+        ndarray of float, shape (n_contexts,)
+            The measure of each context, in the order of ``scores``.
+        """
         return np.array([getattr(s, key) for s in self.scores], dtype=float)
 
     def table(self) -> list:
-        """One dict per context: name, tau, tau_d, decay_rate, effective_dimension,
-        kernel_deviation, best_d, err_star, err_star_std (plain Python numbers)."""
+        """The measures of every context as plain Python numbers (e.g. for JSON).
+
+        Returns
+        -------
+        list of dict
+            One dict per context, in the order of ``scores``: ``name``, then ``tau``,
+            ``tau_d``, ``decay_rate``, ``effective_dimension``, ``kernel_deviation``,
+            ``best_d``, ``err_star`` and ``err_star_std`` as floats.
+        """
         keys = ("tau", "tau_d", "decay_rate", "effective_dimension", "kernel_deviation",
                 "best_d", "err_star", "err_star_std")
         return [{"name": s.name, **{k: float(getattr(s, k)) for k in keys}}

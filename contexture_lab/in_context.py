@@ -149,13 +149,17 @@ class GraphLearning:
 
     Attributes
     ----------
-    lengths : ndarray of int, shape (K,)        walk lengths (prefixes of one walk)
-    layouts : ndarray, shape (K, n, d)          top-d singular functions of each walk context
-    alignment : ndarray, shape (K,)             R2_CCA with the graph's top-d eigenvectors
-    visited : ndarray of int, shape (K,)        distinct nodes seen in each prefix
-    graph_layout : ndarray, shape (n, d)        the graph's top-d random-walk eigenvectors
-                                                (any basis of their span where eigenvalues
-                                                repeat)
+    lengths : ndarray of int, shape (K,)
+        Walk lengths (prefixes of one walk).
+    layouts : ndarray, shape (K, n, d)
+        Top-d singular functions of each walk context.
+    alignment : ndarray, shape (K,)
+        R2_CCA with the graph's top-d eigenvectors.
+    visited : ndarray of int, shape (K,)
+        Distinct nodes seen in each prefix.
+    graph_layout : ndarray, shape (n, d)
+        The graph's top-d random-walk eigenvectors (any basis of their span where
+        eigenvalues repeat).
     walk : ndarray of int, shape (max(lengths),)
     """
 
@@ -367,9 +371,11 @@ class ClusterSequences:
 
     Attributes
     ----------
-    tokens : ndarray, shape (B, n, p)    class centre + noise, new centres in every sequence
+    tokens : ndarray, shape (B, n, p)
+        Class centre + noise, new centres in every sequence.
     labels : ndarray of int, shape (B, n)
-    targets : ndarray, shape (B, n, p)   the clean centre of each token's class
+    targets : ndarray, shape (B, n, p)
+        The clean centre of each token's class.
     """
 
     tokens: np.ndarray

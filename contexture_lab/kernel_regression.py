@@ -31,7 +31,8 @@ def transformed_kernel(ctx, p: int = 1) -> np.ndarray:
 
     Parameters
     ----------
-    ctx : Context   (at most ``MAX_DENSE_KERNEL`` inputs: the Gram matrix is dense)
+    ctx : Context
+        At most ``MAX_DENSE_KERNEL`` inputs (the Gram matrix is dense).
     p : int >= 1, default=1
         the power of the transformation s(lambda) = lambda^p
 
@@ -96,7 +97,8 @@ def kernel_ridge_probe(kernel, y, n: int, *, betas=(1e-3,), n_repeats: int = 5,
 
     Parameters
     ----------
-    kernel : array-like, shape (N, N)   Gram matrix on all inputs (e.g. :func:`transformed_kernel`)
+    kernel : array-like, shape (N, N)
+        Gram matrix on all inputs (e.g. :func:`transformed_kernel`).
     y : array-like, shape (N,)
     n : int >= 1
     betas : sequence of float > 0, default=(1e-3,)

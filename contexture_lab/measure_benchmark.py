@@ -209,9 +209,19 @@ MEASURES = {
 def score_all(F, G, measures=None) -> dict:
     """Every measure of ``measures`` (names of :data:`MEASURES`, default all) on (F, G).
 
+    Parameters
+    ----------
+    F : array-like, shape (n, p)
+        One side's features, one row per input.
+    G : array-like, shape (n, q)
+        The other side's features on the same inputs, row for row.
+    measures : sequence of str, optional
+        Names in :data:`MEASURES`; default all of them.
+
     Returns
     -------
     dict of str to float
+        Measure name -> similarity (larger = more alike), in the order asked.
     """
     names = list(MEASURES) if measures is None else list(measures)
     for name in names:
@@ -223,7 +233,21 @@ def score_all(F, G, measures=None) -> dict:
 
 def calibrate(score: float, null_mean: float) -> float:
     """Chance-corrected score ``(score - null_mean) / (1 - null_mean)``: 0 at the permutation
-    null's mean, 1 at the measure's maximum (1 for every measure of :data:`MEASURES`)."""
+    null's mean, 1 at the measure's maximum (1 for every measure of :data:`MEASURES`).
+
+    Parameters
+    ----------
+    score : float
+        The measure's raw score.
+    null_mean : float
+        Its mean over permutations of one side's rows.
+
+    Returns
+    -------
+    float
+        The calibrated score; 0.0 when the null mean is within 1e-12 of 1 (nothing is left
+        to tell apart).
+    """
     gap = 1.0 - null_mean
     return float((score - null_mean) / gap) if gap > 1e-12 else 0.0
 
@@ -271,9 +295,21 @@ def true_distance(F, mu, p_x) -> float:
 def random_network(X, width: int, depth: int, *, random_state=0) -> np.ndarray:
     """A random ReLU network's last layer on the rows of X: He-initialised, standardised input.
 
+    Parameters
+    ----------
+    X : array-like, shape (n, p)
+        Inputs; each column is standardised (a constant column is only centred).
+    width : int
+        Units per layer (>= 1).
+    depth : int
+        Number of layers (>= 1).
+    random_state : int or numpy.random.Generator, default=0
+        Draws the weights (normal, variance 2 / fan-in) and biases (normal, sd 0.1).
+
     Returns
     -------
     ndarray, shape (n, width)
+        The last layer's activations.
     """
     X = as_float_array(X, "X", ndim=2)
     width = check_int(width, "width", low=1)
@@ -325,13 +361,23 @@ def encoder_family(ctx, result, *, random_state=0, epochs=(1, 2, 4, 8),
         With ``x_features`` for the trained and random families.
     result : Contexture
         At least 2d functions (``result.left``); the first d define the target span.
-    random_state : int, default=0
-    epochs, widths, depths, angles : sequences
+    random_state : int or numpy.random.Generator, default=0
+        Draws the invariance maps, the training seed and the random networks.
+    epochs : sequence of int, default=(1, 2, 4, 8)
+        Training epochs of the ``trained`` family, one encoder each.
+    widths : sequence of int, default=(4, 16, 64)
+        Widths of the ``random`` family.
+    depths : sequence of int, default=(1, 3)
+        Depths of the ``random`` family (every width at every depth).
+    angles : sequence of int, default=(0, 15, 30, 45, 60, 75, 90)
+        Principal angles in degrees of the ``angle`` family.
     train : bool, default=True
+        Build the ``trained`` family (the slowest); ``False`` leaves it out.
 
     Returns
     -------
-    dict of str to ndarray (N, p)
+    dict of str to ndarray, shape (N, p)
+        ``"family/name"`` -> the encoder's features on the context's N inputs.
     """
     rng = check_rng(random_state)
     left = result.left
@@ -374,6 +420,10 @@ class BenchmarkResult:
     spearman : ndarray, shape (n_seeds, n_measures)
         Spearman correlation of each measure's score with -distance over the encoders.
     n_rows : int
+        Rows drawn per seed.
+    meta : dict, default={}
+        How it was run (``seeds``, ``n_permutations``; the shipped result adds the
+        context's name, N, d and singular values).
     """
 
     encoders: list
@@ -385,7 +435,20 @@ class BenchmarkResult:
     meta: dict = field(default_factory=dict)
 
     def ranking(self, *, confidence: float = 0.95) -> list:
-        """(measure, Estimate of its Spearman over seeds), best mean first."""
+        """The measures by their mean Spearman correlation over seeds, best first.
+
+        Parameters
+        ----------
+        confidence : float, default=0.95
+            Level of each estimate's interval.
+
+        Returns
+        -------
+        list of tuple
+            ``(measure, estimate)`` pairs, ``estimate`` the
+            :func:`contexture_lab.evidence.estimate` of that measure's Spearman
+            correlations over seeds.
+        """
         from .evidence import estimate
 
         rows = [(m, estimate(self.spearman[:, j], confidence=confidence))
@@ -393,6 +456,13 @@ class BenchmarkResult:
         return sorted(rows, key=lambda r: -r[1].mean)
 
     def to_dict(self) -> dict:
+        """The result as JSON-ready Python objects (arrays as nested lists).
+
+        Returns
+        -------
+        dict
+            One key per field; :meth:`from_dict` reads it back.
+        """
         return {"encoders": list(self.encoders), "measures": list(self.measures),
                 "distance": self.distance.tolist(), "scores": self.scores.tolist(),
                 "spearman": self.spearman.tolist(), "n_rows": self.n_rows,
@@ -400,6 +470,17 @@ class BenchmarkResult:
 
     @classmethod
     def from_dict(cls, data: dict) -> BenchmarkResult:
+        """A result from :meth:`to_dict`'s output (e.g. read from JSON).
+
+        Parameters
+        ----------
+        data : dict
+            With every field's key (``meta`` included); lists become arrays.
+
+        Returns
+        -------
+        BenchmarkResult
+        """
         return cls(list(data["encoders"]), list(data["measures"]),
                    np.asarray(data["distance"]), np.asarray(data["scores"]),
                    np.asarray(data["spearman"]), int(data["n_rows"]), dict(data["meta"]))
@@ -523,10 +604,19 @@ def benchmark(encoders: dict, mu, p_x=None, *, d: int | None = None, n_rows: int
 def invariance_table(result: BenchmarkResult, *, tol: float = 0.02) -> dict:
     """Which invariance family members each measure scores like the identity.
 
+    Parameters
+    ----------
+    result : BenchmarkResult
+        A benchmark of an :func:`encoder_family` (its ``invariance/...`` encoders,
+        ``invariance/identity`` among them).
+    tol : float, default=0.02
+        Largest difference of mean scores that counts as the same.
+
     Returns
     -------
-    dict of measure -> dict of map name -> (mean score, mean identity score, kept: bool)
-    over seeds; ``kept`` when the two differ by at most ``tol``.
+    dict of str to dict of str to tuple
+        Measure -> map name -> ``(mean score, mean identity score, kept)`` over seeds;
+        ``kept`` (bool) when the two differ by at most ``tol``.
     """
     keys = [k for k in result.encoders if k.startswith("invariance/")]
     ident = result.encoders.index("invariance/identity")
@@ -547,10 +637,23 @@ def small_n_bias(ns=(32, 64, 128, 256, 512, 1024), dims=(10, 100), *, reps: int 
                  random_state=0) -> dict:
     """Biased and debiased linear CKA of two independent Gaussian samples (n, p) each.
 
+    Parameters
+    ----------
+    ns : sequence of int, default=(32, 64, 128, 256, 512, 1024)
+        Sample sizes n.
+    dims : sequence of int, default=(10, 100)
+        Dimensions p of each sample.
+    reps : int, default=10
+        Draws per (p, n), at least 2.
+    random_state : int or numpy.random.Generator, default=0
+        Draws the samples.
+
     Returns
     -------
-    dict with ``"ns"``, ``"dims"`` and ``"biased"``, ``"debiased"``: arrays (len(dims),
-    len(ns), reps). The population value is 0; the biased estimator sits above it.
+    dict
+        ``"ns"`` and ``"dims"`` (lists), ``"biased"`` and ``"debiased"`` (ndarrays of
+        shape (len(dims), len(ns), reps)). The population value is 0; the biased
+        estimator sits above it.
     """
     rng = check_rng(random_state)
     reps = check_int(reps, "reps", low=2)
@@ -577,10 +680,27 @@ def default_contexts(forward, *, d: int = 4, digits_n: int = 400, tabular: str =
 
     Parameters
     ----------
-    forward : object with ``attentions`` (texts, layers, heads, T, T), ``states``
-        (texts, layers + 1, T, dim) and ``lengths`` (texts,)
-        A forward pass, e.g. ``cl.pretrained.forward("minilm-l6", texts, attentions=True,
-        states=True)`` (model-free here: core does not load models).
+    forward : object
+        A forward pass with ``attentions`` (texts, layers, heads, T, T), ``states``
+        (texts, layers + 1, T, dim) and ``lengths`` (texts,), e.g.
+        ``cl.pretrained.forward("minilm-l6", texts, attentions=True, states=True)``
+        (model-free here: core does not load models).
+    d : int, default=4
+        Target dimension of the digits and tabular contexts (their contextures keep 2d
+        functions).
+    digits_n : int, default=400
+        Digits drawn for the ``digits`` context.
+    tabular : str, default="breast-w"
+        Name of the replication data set (:func:`contexture_lab.datasets.load_tabular`).
+    head_text : int, default=3
+        Index of the text of ``forward`` whose heads are searched.
+    head_d : int, default=3
+        Target dimension of the ``head`` context (the gap is taken at it).
+
+    Returns
+    -------
+    dict of str to tuple
+        ``"digits"``, ``"tabular"``, ``"head"`` -> ``(Context, Contexture)``.
     """
     from . import contexts, datasets
     from .heads import head_context
@@ -615,9 +735,31 @@ def run_default(forward, *, seeds=(0, 1, 2), n_rows: int = 200, n_permutations: 
                 path=None, quick: bool = False, log=print) -> dict:
     """The shipped benchmark: three contexts, all families, all measures, small-n bias.
 
-    ``forward`` is the forward pass of :func:`default_contexts`; the command
-    ``python -m contexture_lab.explore.measure_benchmark --run`` supplies MiniLM-L6's.
-    Writes JSON to ``path`` (default :data:`RESULT_PATH`) and returns its content.
+    Writes JSON to ``path`` and returns its content.
+
+    Parameters
+    ----------
+    forward : object
+        The forward pass of :func:`default_contexts`; the command
+        ``python -m contexture_lab.explore.measure_benchmark --run`` supplies MiniLM-L6's.
+    seeds : sequence of int, default=(0, 1, 2)
+        Family seeds; each is benchmarked on two row draws (``seed`` and ``seed + 1000``).
+    n_rows : int, default=200
+        Rows per draw.
+    n_permutations : int, default=8
+        Permutations of the null per draw.
+    path : str or path-like, optional
+        Where to write; default :data:`RESULT_PATH`.
+    quick : bool, default=False
+        Fewer training epochs and small-n repetitions (a smoke run).
+    log : callable, default=print
+        Called with a progress line after each seed and at the end.
+
+    Returns
+    -------
+    dict
+        ``"settings"``, ``"contexts"`` (name -> :meth:`BenchmarkResult.to_dict`),
+        ``"small_n_bias"`` (lists) and ``"seconds"``.
     """
     t0 = time.time()
     out = {"settings": {"seeds": list(seeds), "n_rows": n_rows,
@@ -656,10 +798,17 @@ def run_default(forward, *, seeds=(0, 1, 2), n_rows: int = 200, n_permutations: 
 def load_result(path=None) -> dict:
     """The shipped result (:func:`run_default`'s JSON) with arrays as numpy arrays.
 
+    Parameters
+    ----------
+    path : str or path-like, optional
+        The JSON file; default :data:`RESULT_PATH`.
+
     Returns
     -------
-    dict with ``"contexts"`` (name -> :class:`BenchmarkResult`; its ``distance`` is one
-    row per family seed), ``"small_n_bias"`` and ``"settings"``.
+    dict
+        ``"contexts"`` (name -> :class:`BenchmarkResult`; its ``distance`` is one row
+        per family seed), ``"small_n_bias"`` (``biased``/``debiased`` as arrays),
+        ``"settings"`` and ``"seconds"``.
     """
     data = json.loads((RESULT_PATH if path is None else Path(path)).read_text())
     data["contexts"] = {k: BenchmarkResult.from_dict(v) for k, v in data["contexts"].items()}

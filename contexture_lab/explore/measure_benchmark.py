@@ -20,7 +20,14 @@ N_TEXTS = 8
 
 
 def head_forward():
-    """The cached forward pass whose head the benchmark uses (attentions and states)."""
+    """The cached forward pass whose head the benchmark uses (attentions and states).
+
+    Returns
+    -------
+    contexture_lab.pretrained.Forward
+        ``MODEL`` on the first ``N_TEXTS`` texts of the shipped corpus, with
+        ``attentions`` and ``states`` (read from the disk cache when it holds them).
+    """
     from ..pretrained import forward, load_corpus
 
     texts = load_corpus(20).texts[:N_TEXTS]
@@ -28,11 +35,36 @@ def head_forward():
 
 
 def run(*, path=None, quick: bool = False, **kwargs) -> dict:
-    """:func:`contexture_lab.measure_benchmark.run_default` on MiniLM-L6's head."""
+    """:func:`contexture_lab.measure_benchmark.run_default` on MiniLM-L6's head.
+
+    Parameters
+    ----------
+    path : str or path-like, optional
+        Where to write the JSON; default
+        :data:`contexture_lab.measure_benchmark.RESULT_PATH`.
+    quick : bool, default=False
+        Fewer training epochs and small-n repetitions (a smoke run).
+    **kwargs : dict
+        Passed to :func:`~contexture_lab.measure_benchmark.run_default` (``seeds``,
+        ``n_rows``, ``n_permutations``, ``log``).
+
+    Returns
+    -------
+    dict
+        The result written, as :func:`~contexture_lab.measure_benchmark.run_default`
+        returns it.
+    """
     return _mb.run_default(head_forward(), path=path, quick=quick, **kwargs)
 
 
 def main(argv=None) -> None:
+    """The command line: ``--run`` runs the benchmark, otherwise prints the help.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        The arguments (``--run``, ``--quick``, ``--out PATH``); default ``sys.argv[1:]``.
+    """
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--run", action="store_true", help="run the benchmark and write JSON")
     parser.add_argument("--quick", action="store_true", help="fewer epochs and repetitions")

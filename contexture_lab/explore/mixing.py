@@ -108,7 +108,7 @@ class MixingSweep:
         Test error of the ridge probe on mu_1..mu_d, the mean over the label draws.
     n_contexts : ndarray of int, shape (R,)
         Number of context values M of each row's context.
-    probe_draws : ndarray, shape (R, D, n_draws), or None
+    probe_draws : ndarray, shape (R, D, n_draws), optional
         The per-draw errors behind ``probe_error``; draw ``r`` is the same labelled set
         for every row (None for a sweep stored without them).
     """
@@ -296,6 +296,13 @@ class MixingSweep:
         For each mixture row the per-draw differences *parent error minus mixture error*
         (positive: the mixture is better on that draw) are summarised by
         :func:`contexture_lab.evidence.paired`, once per parent.
+
+        Parameters
+        ----------
+        d : int
+            Encoder dimension, one of ``d_values``.
+        confidence : float, default=0.95
+            Level of each paired interval.
 
         Returns
         -------

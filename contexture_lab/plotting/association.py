@@ -44,7 +44,27 @@ def _knob_axis(ax, sweep) -> None:
 
 
 def error_curve(sweep, *, d=None, ax=None, label=None, **kwargs):
-    """Probe error against the knob for encoder dimension ``d`` (default: largest)."""
+    """Probe error against the knob for encoder dimension ``d`` (default: largest).
+
+    Parameters
+    ----------
+    sweep : AssociationSweep
+        A sweep of association strength,
+        :class:`~contexture_lab.explore.association.AssociationSweep`.
+    d : int, optional
+        Encoder dimension, one of ``sweep.d_values``; default the largest.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; default a new figure's.
+    label : str, optional
+        Legend label; default ``"d = <d>"``.
+    **kwargs : dict
+        Passed to :meth:`matplotlib.axes.Axes.plot` (``color``, ``ls`` ...).
+
+    Returns
+    -------
+    matplotlib.lines.Line2D
+        The curve, one point per knob value.
+    """
     if ax is None:
         _, ax = plt.subplots()
     j = sweep.d_values.size - 1 if d is None else sweep.d_index(d)
@@ -56,7 +76,24 @@ def error_curve(sweep, *, d=None, ax=None, label=None, **kwargs):
 
 
 def error_curves(sweep, *, ax=None, components=True):
-    """The probe error against the knob for every d, with the number of components."""
+    """The probe error against the knob for every d, with the number of components.
+
+    Parameters
+    ----------
+    sweep : AssociationSweep
+        A sweep of association strength,
+        :class:`~contexture_lab.explore.association.AssociationSweep`.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; default a new 6.4 x 3.4 inch figure's.
+    components : bool, default=True
+        Write the number of connected components of the context above each knob value
+        where it exceeds 1.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on, with one curve per d and a legend beside them.
+    """
     if ax is None:
         _, ax = plt.subplots(figsize=(6.4, 3.4))
     for d in sweep.d_values:
@@ -75,7 +112,21 @@ def error_curves(sweep, *, ax=None, components=True):
 
 
 def metric_curves(sweep, *, ax=None):
-    """Each label-free measure against the knob, scaled to [0, 1] (tau on a log scale)."""
+    """Each label-free measure against the knob, scaled to [0, 1] (tau on a log scale).
+
+    Parameters
+    ----------
+    sweep : AssociationSweep
+        A sweep of association strength,
+        :class:`~contexture_lab.explore.association.AssociationSweep`.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; default a new figure's.
+
+    Returns
+    -------
+    dict of str to matplotlib.lines.Line2D
+        One line per measure of :data:`METRIC_LABELS`, by its name.
+    """
     if ax is None:
         _, ax = plt.subplots()
     lines = {}
@@ -109,6 +160,22 @@ def metrics_against_error(sweep, correlations: dict, *, d=None):
     ``d=None`` (default) plots err_d*, the error at the best d per knob value (the target
     of :func:`contexture_lab.explore.association.correlations` by default). Colour: the
     knob value (a colourbar says which).
+
+    Parameters
+    ----------
+    sweep : AssociationSweep
+        A sweep of association strength,
+        :class:`~contexture_lab.explore.association.AssociationSweep`.
+    correlations : dict of str to float
+        Correlation r of each measure of :data:`METRIC_LABELS` with the error, by name
+        (e.g. from :func:`contexture_lab.explore.association.correlations`).
+    d : int, optional
+        Encoder dimension whose error is plotted; default the best d per knob value.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel per measure, sharing the error axis.
     """
     err = sweep.best_error if d is None else sweep.probe_error[:, sweep.d_index(d)]
     fig, axes = plt.subplots(1, len(METRIC_LABELS), figsize=(10, 3.0), sharey=True,
@@ -131,7 +198,23 @@ def metrics_against_error(sweep, correlations: dict, *, d=None):
 
 
 def spectra_along(sweep, values, *, ax=None):
-    """Spectra s_1..s_d (log scale) at a few knob values."""
+    """Spectra s_1..s_d (log scale) at a few knob values.
+
+    Parameters
+    ----------
+    sweep : AssociationSweep
+        A sweep of association strength,
+        :class:`~contexture_lab.explore.association.AssociationSweep`.
+    values : sequence of float
+        Knob values, each on the sweep's grid; one line each.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; default a new figure's.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on, with a legend beside them.
+    """
     if ax is None:
         _, ax = plt.subplots()
     cmap = plt.get_cmap("viridis")
@@ -149,7 +232,23 @@ def spectra_along(sweep, values, *, ax=None):
 
 
 def sweep_overview(sweep, *, d=None, values=None):
-    """Static fallback of the explorer: spectra along the knob, errors, scaled measures."""
+    """Static fallback of the explorer: spectra along the knob, errors, scaled measures.
+
+    Parameters
+    ----------
+    sweep : AssociationSweep
+        A sweep of association strength,
+        :class:`~contexture_lab.explore.association.AssociationSweep`.
+    d : int, optional
+        Not used: the error panel draws every d.
+    values : sequence of float, optional
+        Knob values whose spectra are drawn; default five spread evenly over the grid.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Three panels: spectra, probe errors, label-free measures.
+    """
     if values is None:
         values = sweep.values[np.linspace(0, sweep.values.size - 1, 5).astype(int)]
     fig, axes = plt.subplots(1, 3, figsize=(10.5, 3.4), layout="constrained")
@@ -163,7 +262,24 @@ def sweep_overview(sweep, *, d=None, values=None):
 
 
 def function_images(sweep, value, *, n=6):
-    """The top ``n`` left functions at one knob value, seen as images E[X mu_i(X)]."""
+    """The top ``n`` left functions at one knob value, seen as images E[X mu_i(X)].
+
+    Parameters
+    ----------
+    sweep : AssociationSweep
+        A sweep of association strength,
+        :class:`~contexture_lab.explore.association.AssociationSweep`.
+        It must have images (``sweep.images`` not None).
+    value : float
+        A knob value on the sweep's grid.
+    n : int, default=6
+        How many functions to show (at most those stored).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The grid of :func:`contexture_lab.plotting.core.image_grid`.
+    """
     from .core import image_grid
 
     images = sweep.images[sweep.index(value), :, :n]
@@ -286,7 +402,15 @@ class AssociationPanels:
                 *extra]
 
     def show(self, i: int, j: int) -> None:
-        """Move the artists to knob index ``i`` and encoder-dimension index ``j``."""
+        """Move the artists to knob index ``i`` and encoder-dimension index ``j``.
+
+        Parameters
+        ----------
+        i : int
+            Index into ``sweep.values``.
+        j : int
+            Index into ``sweep.d_values``.
+        """
         sw = self.sweep
         d = sw.d_values[j]
         self.spectrum_line.set_ydata(sw.singular_values[i])

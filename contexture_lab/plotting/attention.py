@@ -19,7 +19,26 @@ def draw_attention_matrix(ax, conditional, labels=None, *, vmax=None, title=None
     """The attention matrix P(a | x) as an image; class boundaries as thin lines.
 
     Colours follow a power law (gamma 0.4) so that small weights stay visible next to a
-    dominant diagonal. Returns the ``AxesImage`` (update it with ``set_data``/``set_clim``).
+    dominant diagonal.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        Axes to draw on.
+    conditional : array-like, shape (N, M)
+        Attention weights P(a | x): one row per query x, one column per key a.
+    labels : array-like, shape (N,), optional
+        Class of each token, with tokens sorted by it: a thin line is drawn wherever the
+        class changes.
+    vmax : float, optional
+        Weight drawn at the top of the colour map; default the largest entry.
+    title : str, optional
+        Title of the axes.
+
+    Returns
+    -------
+    matplotlib.image.AxesImage
+        The image (update it with ``set_data``/``set_clim``).
     """
     C = np.asarray(conditional, dtype=float)
     image = ax.imshow(C, cmap="magma", norm=PowerNorm(0.4, vmin=0.0, vmax=vmax or C.max()),
@@ -40,7 +59,22 @@ def draw_attention_matrix(ax, conditional, labels=None, *, vmax=None, title=None
 
 
 def attention_colorbar(fig, image, ax):
-    """The colourbar of attention matrices each scaled to their own largest weight."""
+    """The colourbar of attention matrices each scaled to their own largest weight.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        Figure that holds the panels.
+    image : matplotlib.image.AxesImage
+        One of the images drawn by :func:`draw_attention_matrix` with ``vmax=1``.
+    ax : matplotlib.axes.Axes or list of Axes
+        The panels the colourbar takes its room from.
+
+    Returns
+    -------
+    matplotlib.colorbar.Colorbar
+        The colourbar, ticks 0, 0.1, 0.5 and "max".
+    """
     bar = fig.colorbar(image, ax=ax, ticks=[0.0, 0.1, 0.5, 1.0], shrink=0.9, pad=0.02,
                        aspect=15)
     bar.ax.set_yticklabels(["0", "0.1", "0.5", "max"])
@@ -50,7 +84,25 @@ def attention_colorbar(fig, image, ax):
 
 
 def draw_spectrum(ax, s, k: int = 40, **kwargs):
-    """s_1..s_k as a line on [0, 1]; returns the ``Line2D`` (update with ``set_ydata``)."""
+    """s_1..s_k as a line on [0, 1] (y limits fixed to it).
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        Axes to draw on.
+    s : array-like, shape (m,)
+        Singular values s_1 >= s_2 >= ... (s_0 left out); the first ``k`` are drawn.
+    k : int, default=40
+        How many to draw.
+    **kwargs : dict
+        Passed to :func:`contexture_lab.plotting.core.spectrum` (``label``, ``color``
+        ...).
+
+    Returns
+    -------
+    matplotlib.lines.Line2D
+        The line (update it with ``set_ydata``).
+    """
     s = np.asarray(s, dtype=float)[:k]
     line = spectrum(s, ax=ax, include_s0=False, **kwargs)
     ax.set_ylim(-0.03, 1.05)
@@ -62,8 +114,21 @@ def draw_sweep_curves(ax, sweep, index: int = 0):
     axis, only for a sweep with labels) against temperature.
 
     The probe error is drawn with its spread over random completions of a split cluster
-    (an error bar of one standard deviation; none where d ends at a gap). Returns the
-    vertical marker line (move it with ``set_xdata``).
+    (an error bar of one standard deviation; none where d ends at a gap).
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        Axes to draw on (a twin axis is added for the probe error).
+    sweep : TemperatureSweep
+        A temperature sweep, :class:`~contexture_lab.explore.attention.TemperatureSweep`.
+    index : int, default=0
+        Index into ``sweep.temperatures`` where the vertical marker starts.
+
+    Returns
+    -------
+    matplotlib.lines.Line2D
+        The vertical marker line (move it with ``set_xdata``).
     """
     t = sweep.temperatures
     ax.plot(t, np.maximum(sweep.total_association, 1e-3), color="C0", marker="o", ms=3,
@@ -94,7 +159,25 @@ def draw_sweep_curves(ax, sweep, index: int = 0):
 
 # ---------------------------------------------------------------------- whole figures
 def temperature_panels(sweep, temperatures, *, k: int = 40, figsize=(10, 3.2)):
-    """Static view of a few temperatures: attention matrices side by side and their spectra."""
+    """Static view of a few temperatures: attention matrices side by side and their spectra.
+
+    Parameters
+    ----------
+    sweep : TemperatureSweep
+        A temperature sweep, :class:`~contexture_lab.explore.attention.TemperatureSweep`.
+    temperatures : sequence of float
+        Temperatures to show, each on the sweep's grid.
+    k : int, default=40
+        Singular values drawn per spectrum.
+    figsize : tuple of float, default=(10, 3.2)
+        Figure size in inches.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel per temperature (each matrix scaled to its largest weight), then the
+        spectra.
+    """
     idx = [sweep.index(t) for t in temperatures]
     fig, axes = plt.subplots(1, len(idx) + 1, figsize=figsize, layout="constrained",
                              gridspec_kw={"width_ratios": [1] * len(idx) + [1.6]})
@@ -114,7 +197,20 @@ def temperature_panels(sweep, temperatures, *, k: int = 40, figsize=(10, 3.2)):
 
 
 def sweep_summary(sweep, *, figsize=(6.4, 3.2)):
-    """Total association, effective dimension and probe error against temperature."""
+    """Total association, effective dimension and probe error against temperature.
+
+    Parameters
+    ----------
+    sweep : TemperatureSweep
+        A temperature sweep, :class:`~contexture_lab.explore.attention.TemperatureSweep`.
+    figsize : tuple of float, default=(6.4, 3.2)
+        Figure size in inches.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The curves of :func:`draw_sweep_curves`, without the marker line.
+    """
     fig, ax = plt.subplots(figsize=figsize)
     draw_sweep_curves(ax, sweep).remove()
     fig.tight_layout()
@@ -126,9 +222,22 @@ def depth_figure(spectra, collapse, curves=None, *, k: int = 30, figsize=(9, 3.2
 
     Parameters
     ----------
-    spectra : sequence of arrays, one per depth 1..L
-    collapse : array, shape (L + 1,)   over-smoothing metric, layer 0 = input
-    curves : dict of label -> array (L + 1,), optional   drawn dashed next to the metric
+    spectra : sequence of array-like, each shape (m,)
+        Singular values s_1 >= ... of the stacked context, one array per depth 1..L.
+    collapse : array-like, shape (L + 1,)
+        Over-smoothing metric per layer, layer 0 = input (values below 1e-12 are drawn at
+        1e-12).
+    curves : dict of str to array-like, shape (L + 1,), optional
+        Further curves drawn dashed next to the metric, by legend label.
+    k : int, default=30
+        Singular values drawn per spectrum.
+    figsize : tuple of float, default=(9, 3.2)
+        Figure size in inches.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Two panels: the spectra, and the metric per layer on a log scale.
     """
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=figsize)
     for depth, s in enumerate(spectra, start=1):
@@ -172,6 +281,22 @@ def graph_learning_figure(result, W, show, *, figsize=(10, 2.8)):
     :meth:`~contexture_lab.in_context.GraphLearning.aligned_layouts` (a rotation or
     reflection, which changes no span). Node colour = node index (the same node has the
     same colour in every panel).
+
+    Parameters
+    ----------
+    result : GraphLearning
+        The result of :func:`contexture_lab.in_context.graph_learning`.
+    W : array-like, shape (n, n)
+        The graph's adjacency matrix (edges drawn in grey).
+    show : sequence of int
+        Indices into ``result.lengths``, one panel each.
+    figsize : tuple of float, default=(10, 2.8)
+        Figure size in inches.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        ``len(show) + 1`` panels and a colourbar of the node index.
     """
     layouts, graph = result.aligned_layouts()
     fig, axes = plt.subplots(1, len(show) + 1, figsize=figsize, layout="constrained")
@@ -187,7 +312,22 @@ def graph_learning_figure(result, W, show, *, figsize=(10, 2.8)):
 
 def alignment_curve(result, *, ax=None, figsize=(5, 3)):
     """R2_CCA between the walk context's top functions and the graph's, and the fraction of
-    nodes the walk has visited, against walk length."""
+    nodes the walk has visited, against walk length.
+
+    Parameters
+    ----------
+    result : GraphLearning
+        The result of :func:`contexture_lab.in_context.graph_learning`.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; default a new figure's.
+    figsize : tuple of float, default=(5, 3)
+        Size of the new figure (used only without ``ax``).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on (log x axis).
+    """
     if ax is None:
         _, ax = plt.subplots(figsize=figsize)
     n = result.graph_layout.shape[0]
@@ -204,7 +344,26 @@ def alignment_curve(result, *, ax=None, figsize=(5, 3)):
 
 def training_figure(history, before, after, *, reference=None, k: int = 12,
                     figsize=(9, 3.2)):
-    """Training loss, and the learned attention context's spectrum before and after."""
+    """Training loss, and the learned attention context's spectrum before and after.
+
+    Parameters
+    ----------
+    history : sequence of float
+        Mean squared error per epoch (e.g. an ``AttentionLayer``'s ``history_``).
+    before, after : array-like, shape (m,)
+        Singular values s_1 >= ... of the attention context before and after training.
+    reference : array-like, shape (m,), optional
+        Singular values of a reference context (the label context), drawn dotted.
+    k : int, default=12
+        Singular values drawn per spectrum.
+    figsize : tuple of float, default=(9, 3.2)
+        Figure size in inches.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Two panels: the loss per epoch, and the spectra.
+    """
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=figsize)
     ax1.plot(np.arange(1, len(history) + 1), history, marker="o", ms=3)
     ax1.set_xlabel("epoch")
@@ -221,7 +380,24 @@ def training_figure(history, before, after, *, reference=None, k: int = 12,
 
 
 def cross_attention_figure(weights, labels=None, *, query_title="query x", figsize=(8, 2.6)):
-    """Bars of P(a_j | x) for one query over the context tokens a_j (cross-attention)."""
+    """Bars of P(a_j | x) for one query over the context tokens a_j (cross-attention).
+
+    Parameters
+    ----------
+    weights : array-like, shape (M,)
+        Attention weights of the query over the M context tokens.
+    labels : array-like of int, shape (M,), optional
+        Class of each context token; bars are coloured by it (tab10).
+    query_title : str, default="query x"
+        Title of the axes.
+    figsize : tuple of float, default=(8, 2.6)
+        Figure size in inches.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The bar chart.
+    """
     weights = np.asarray(weights, dtype=float)
     fig, ax = plt.subplots(figsize=figsize)
     colours = None if labels is None else [plt.get_cmap("tab10")(int(c) % 10) for c in labels]

@@ -56,7 +56,14 @@ LAB_STYLE = {
 
 
 def lab_style():
-    """A context manager applying :data:`~contexture_lab.plotting.core.LAB_STYLE`."""
+    """A context manager applying :data:`~contexture_lab.plotting.core.LAB_STYLE`.
+
+    Returns
+    -------
+    contextlib.AbstractContextManager
+        :func:`matplotlib.rc_context` with the lab's style: figures drawn inside the
+        ``with`` block use it, and the previous settings come back after it.
+    """
     return mpl.rc_context(LAB_STYLE)
 
 
@@ -92,7 +99,20 @@ def set_display_width(fig, width_px: float, *, reason: str):
     For a figure that is deliberately small (a single digit, an icon-sized sketch);
     ``reason`` says why, and is kept on the figure (``fig.lab_display_reason``). The
     figure check still requires its text to be at least ``MIN_TEXT_PX`` pixels.
-    Returns ``fig``.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure to show narrower than the column.
+    width_px : float
+        Its width on screen in pixels at 100 % zoom, in [50, ``COLUMN_PX``].
+    reason : str
+        Keyword-only: why the figure is narrower (not empty).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        ``fig`` itself, with ``lab_display_width`` and ``lab_display_reason`` set.
     """
     if not isinstance(reason, str) or not reason.strip():
         raise ValueError("reason must say why the figure is narrower than the column, got "
@@ -107,7 +127,18 @@ def set_display_width(fig, width_px: float, *, reason: str):
 
 def display_width_in(fig) -> float:
     """Width in inches of ``fig`` as the inline backend crops it (``bbox_inches="tight"``
-    with matplotlib's ``savefig.pad_inches``)."""
+    with matplotlib's ``savefig.pad_inches``).
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure; it is laid out (not rasterised) to measure it.
+
+    Returns
+    -------
+    float
+        The cropped width in inches, padding on both sides included.
+    """
     fig.draw_without_rendering()          # lays the figure out; rasterises nothing
     box = fig.get_tightbbox(fig.canvas.get_renderer())
     pad = mpl.rcParams["savefig.pad_inches"]
@@ -121,7 +152,20 @@ def fit_to_column(fig, width_px: float | None = None):
     :func:`set_display_width`).
 
     Only the dpi changes, so the layout (in inches and points) is the one drawn: text
-    scales with the figure. Returns the new dpi; fonts are then ``size * dpi / 72`` pixels.
+    scales with the figure; fonts are then ``size * dpi / 72`` pixels.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure whose dpi is set.
+    width_px : float, optional
+        The cropped width wanted, in pixels; default ``fig.lab_display_width`` when
+        :func:`set_display_width` set it, else ``COLUMN_PX``.
+
+    Returns
+    -------
+    float
+        The new dpi of ``fig``.
     """
     if width_px is None:
         width_px = getattr(fig, "lab_display_width", COLUMN_PX)
@@ -170,9 +214,22 @@ def _wrap_inline_figures(shell) -> None:
 def legend_beside(ax, **kwargs):
     """A legend to the right of ``ax``, outside its data area, so it covers no data.
 
-    Keywords go to :meth:`matplotlib.axes.Axes.legend` (``fontsize``, ``title``, ``ncol``
-    ...). Returns the legend. The inline backend crops figures tightly around it; in a
-    fixed-size figure leave room on the right (``figure.subplots_adjust(right=...)``).
+    The inline backend crops figures tightly around it; in a fixed-size figure leave room
+    on the right (``figure.subplots_adjust(right=...)``).
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        The axes whose labelled artists the legend lists.
+    **kwargs : dict
+        Passed to :meth:`matplotlib.axes.Axes.legend` (``fontsize``, ``title``, ``ncol``
+        ...); ``loc``, ``bbox_to_anchor`` and ``borderaxespad`` default to the place
+        beside the axes.
+
+    Returns
+    -------
+    matplotlib.legend.Legend
+        The legend drawn.
     """
     kwargs.setdefault("loc", "upper left")
     kwargs.setdefault("bbox_to_anchor", (1.02, 1.0))
@@ -191,10 +248,24 @@ def spectrum(s, *, ax=None, label=None, log=False, include_s0=True, **kwargs):
 
     Parameters
     ----------
-    s : array-like, shape (k,)   s_1 >= s_2 >= ...
+    s : array-like, shape (k,)
+        The singular values s_1 >= s_2 >= ..., drawn at indices 1..k.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; default a new figure's.
+    label : str, optional
+        Legend label of the line.
+    log : bool, default=False
+        Logarithmic y axis.
     include_s0 : bool, default=True
         Draw s_0 = 1 (the constant function, always there) as a grey star at index 0;
         its legend entry is ``S0_LABEL``, so any legend of the axes explains it.
+    **kwargs : dict
+        Passed to :meth:`matplotlib.axes.Axes.plot` for the line (``color``, ``ls`` ...).
+
+    Returns
+    -------
+    matplotlib.lines.Line2D
+        The line of s_1..s_k.
     """
     s = np.asarray(s, dtype=float)
     if ax is None:
@@ -213,7 +284,24 @@ def spectrum(s, *, ax=None, label=None, log=False, include_s0=True, **kwargs):
 
 
 def spectrum_comparison(spectra: dict, *, ax=None, log=False, title=None):
-    """Several spectra on one axis; ``spectra`` maps a label to s_1..s_k."""
+    """Several spectra on one axis, with a legend beside it.
+
+    Parameters
+    ----------
+    spectra : dict of str to array-like, shape (k,)
+        Legend label -> singular values s_1..s_k (lengths may differ); s_0 is not drawn.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; default a new figure's.
+    log : bool, default=False
+        Logarithmic y axis.
+    title : str, optional
+        Title of the axes.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+    """
     if ax is None:
         _, ax = plt.subplots()
     for name, s in spectra.items():
@@ -231,6 +319,29 @@ def image_grid(values, image_shape, *, titles=None, ncols=None, cmap="RdBu_r",
     Used for singular functions of a context on pixels, or for averages over inputs. Each
     image is scaled to its own largest magnitude (symmetric maps: blue negative, red
     positive); one colourbar says so.
+
+    Parameters
+    ----------
+    values : array-like, shape (n_pixels,) or (n_pixels, k)
+        One image per column, ``n_pixels = prod(image_shape)``.
+    image_shape : tuple of int
+        Shape of one image, e.g. ``(8, 8)``.
+    titles : sequence of str, optional
+        One title per image.
+    ncols : int, optional
+        Images per row; default ``min(k, 8)``.
+    cmap : str, default="RdBu_r"
+        Matplotlib colour map.
+    symmetric : bool, default=True
+        Scale each image to [-1, 1] by its largest magnitude (diverging map); ``False``
+        scales to at most 1 with matplotlib's own lower limit.
+    figsize : tuple of float, optional
+        Figure size in inches; default from the grid's shape.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure of the grid.
     """
     values = np.asarray(values, dtype=float)
     if values.ndim == 1:
@@ -268,6 +379,29 @@ def graph_functions(W, functions, layout, *, titles=None, cmap="RdBu_r", node_si
     """Draw each column of ``functions`` (n, k) as node colours on a graph layout (n, 2).
 
     Each panel is scaled to its own largest magnitude; one colourbar says so.
+
+    Parameters
+    ----------
+    W : array-like or scipy.sparse matrix, shape (n, n)
+        Adjacency (weight) matrix; its non-zero entries above the diagonal are drawn as
+        edges.
+    functions : array-like, shape (n,) or (n, k)
+        One function on the nodes per column.
+    layout : array-like, shape (n, 2)
+        Node positions.
+    titles : sequence of str, optional
+        One title per panel.
+    cmap : str, default="RdBu_r"
+        Matplotlib colour map (diverging).
+    node_size : float, default=40
+        Marker area of the nodes, in points squared.
+    figsize : tuple of float, optional
+        Figure size in inches; default 2.6 inches per panel.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure, one panel per function.
     """
     functions = np.asarray(functions, dtype=float)
     if functions.ndim == 1:

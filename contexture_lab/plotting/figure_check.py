@@ -127,7 +127,20 @@ def _legend_covers(legend: Legend, ax, renderer) -> int:
 
 
 def text_px(text: Text, fig) -> float:
-    """Font size of ``text`` in pixels at 100 % zoom when ``fig`` is shown at its dpi."""
+    """Font size of ``text`` in pixels at 100 % zoom when ``fig`` is shown at its dpi.
+
+    Parameters
+    ----------
+    text : matplotlib.text.Text
+        A text artist of the figure.
+    fig : matplotlib.figure.Figure
+        The figure, shown at ``fig.dpi`` pixels per inch.
+
+    Returns
+    -------
+    float
+        ``fontsize * dpi / 72`` pixels.
+    """
     return float(text.get_fontsize()) * float(fig.dpi) / 72.0
 
 
@@ -152,7 +165,20 @@ def _colourbar_axes(fig) -> set:
 
 
 def narrow_axes(fig, min_px: float) -> list[str]:
-    """Panels (axes other than colourbars) narrower than ``min_px`` pixels at 100 % zoom."""
+    """Panels (axes other than colourbars) narrower than ``min_px`` pixels at 100 % zoom.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure, drawn once to lay it out, judged at its dpi.
+    min_px : float
+        Smallest width allowed, in pixels (a slack of ``SLACK_PX`` is granted).
+
+    Returns
+    -------
+    list of str
+        One sentence per visible panel that is too narrow (empty when none is).
+    """
     fig.canvas.draw()
     out = []
     bars = _colourbar_axes(fig)
@@ -181,6 +207,12 @@ def problems(fig, *, inside_figure: bool = True, min_text_px: float = MIN_TEXT_P
         Report text whose font is smaller than this many pixels (0 turns it off).
     min_axes_px : float, optional
         Report panels narrower than this many pixels (explorers: 250).
+
+    Returns
+    -------
+    list of str
+        One sentence per problem: overlapping texts, text outside the figure (when
+        ``inside_figure``), legends covering data, text and panels too small.
     """
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()

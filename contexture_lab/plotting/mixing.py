@@ -47,6 +47,20 @@ def strength_plane(sweep, *, ax=None, pairs=None):
 
     x: sum_{i>=1} s_i^2 (how much association in total); y: kernel deviation E|k - 1|.
     Parents are labelled stars; each operation's grid is a line from the first parent.
+
+    Parameters
+    ----------
+    sweep : MixingSweep
+        A sweep of mixtures, :class:`~contexture_lab.explore.mixing.MixingSweep`.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; default a new 5 x 3.4 inch figure's.
+    pairs : sequence of tuple of str, optional
+        Parent pairs whose paths are drawn; default ``sweep.pairs``.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on (log x axis), with a legend beside them.
     """
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 3.4))
@@ -69,7 +83,25 @@ def strength_plane(sweep, *, ax=None, pairs=None):
 
 
 def error_along(sweep, pair, *, d, ax=None):
-    """Probe error along the convex weight (and at each convolution depth), parents flat."""
+    """Probe error along the convex weight, with each parent's (and the concatenation's)
+    error as a flat line.
+
+    Parameters
+    ----------
+    sweep : MixingSweep
+        A sweep of mixtures, :class:`~contexture_lab.explore.mixing.MixingSweep`.
+    pair : tuple of str
+        The two parents, by name.
+    d : int
+        Keyword-only: encoder dimension, one of ``sweep.d_values``.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; default a new 4.5 x 3.2 inch figure's.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on, with a legend beside them.
+    """
     if ax is None:
         _, ax = plt.subplots(figsize=(4.5, 3.2))
     j = sweep.d_index(d)
@@ -93,7 +125,23 @@ def error_along(sweep, pair, *, d, ax=None):
 
 def sweep_overview(sweep, pair=None, *, d=None):
     """Static fallback of the mixing explorer for one pair: spectra, plane, error (one
-    panel a row, each legend beside its panel)."""
+    panel a row, each legend beside its panel).
+
+    Parameters
+    ----------
+    sweep : MixingSweep
+        A sweep of mixtures, :class:`~contexture_lab.explore.mixing.MixingSweep`.
+    pair : tuple of str, optional
+        The two parents, by name; default ``sweep.pairs[0]``.
+    d : int, optional
+        Encoder dimension of the error panel; default the largest of ``sweep.d_values``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Three panels: the parents' and the mid-grid mixtures' spectra, the association
+        plane, the probe error along the weight.
+    """
     pair = tuple(pair or sweep.pairs[0])
     d = int(sweep.d_values[-1]) if d is None else d
     # one panel a row, each with its legend beside it (as wide as the column)
@@ -204,8 +252,17 @@ class MixingPanels:
         return [*self.spectra, self.path, *self.points, *self.errors, self.d_marker]
 
     def show(self, rows, path, j: int) -> None:
-        """Draw (first parent, second parent, mixture) = ``rows``; ``path`` holds the rows
-        of the current operation's path (``MixingSweep.path``); ``j`` indexes d."""
+        """Draw the first parent, the second parent and the mixture.
+
+        Parameters
+        ----------
+        rows : sequence of int, length 3
+            Rows of the sweep of (first parent, second parent, mixture).
+        path : array-like of int
+            Rows of the current operation's path (``MixingSweep.path``).
+        j : int
+            Index into ``sweep.d_values`` of the marked encoder dimension.
+        """
         sw = self.sweep
         x, y = sw.metrics["sum_s2"], sw.metrics["kernel_deviation"]
         for k, i in enumerate(rows):

@@ -197,7 +197,10 @@ def bands(x, curves: dict, *, spread: dict | None = None, ax=None, xlabel: str =
     spread : dict of str -> array-like, shape (n,), optional
         Group name -> half-width of the band (a standard error, a 95 % interval).
     ax : matplotlib.axes.Axes, optional
-    xlabel, ylabel, title : str
+    xlabel, ylabel : str, default=""
+        Axis labels.
+    title : str, optional
+        Title of the axes.
     log_x : bool, default=False
     band_label : str, optional
         What the band is (``"± 1 s.e. over 5 seeds"``), added to the legend.

@@ -123,9 +123,27 @@ def _per_column(option, names, name: str, default):
 class Table:
     """A formatted table: ``_repr_html_`` for the lab and the book, ``str`` for plain text.
 
-    Build it with :func:`table`. Attributes: ``columns`` (names), ``index`` (row names or
-    None), ``cells`` (formatted strings, one list per row), ``bold`` (same shape, bool),
-    ``title``, ``note``, ``max_width``.
+    Build it with :func:`table`, which formats the cells; the constructor only stores
+    them (each argument is kept as the attribute of the same name).
+
+    Parameters
+    ----------
+    columns : sequence of str
+        Column names.
+    index : sequence of str or None
+        Row names, or None for a table without them.
+    cells : sequence of sequence of str, shape (n_rows, n_columns)
+        The formatted cells, one list per row.
+    bold : sequence of sequence of bool, shape (n_rows, n_columns)
+        Which cells are shown bold (the best of their column).
+    title : str, optional
+        Caption above the table.
+    note : str, optional
+        Line below the table.
+    index_name : str, default=""
+        Header of the row-name column.
+    max_width : int, default=MAX_TEXT_WIDTH
+        Widest plain-text block, in characters (see :meth:`Table.to_text`).
     """
 
     def __init__(self, columns, index, cells, bold, *, title=None, note=None,
@@ -151,9 +169,20 @@ class Table:
         return out
 
     def to_text(self, max_width: int | None = None) -> str:
-        """The table as aligned plain text, split into column blocks no wider than
-        ``max_width`` characters (default the table's ``max_width``); a bold cell is
-        marked ``*``."""
+        """The table as aligned plain text, split into column blocks; a bold cell is
+        marked ``*``.
+
+        Parameters
+        ----------
+        max_width : int, optional
+            Widest block in characters; default the table's ``max_width``. Each block
+            repeats the row names.
+
+        Returns
+        -------
+        str
+            The lines of the table (title, header, rule, rows, notes) joined by newlines.
+        """
         max_width = self.max_width if max_width is None else int(max_width)
         cols = self._text_columns()
         widths = [max([len(h)] + [len(c) for c in cells]) for h, cells, _ in cols]
@@ -203,7 +232,13 @@ class Table:
 
     # ------------------------------------------------------------------ HTML
     def to_html(self) -> str:
-        """The table as HTML with inline styles (the notebook's CSS cannot move them)."""
+        """The table as HTML with inline styles (the notebook's CSS cannot move them).
+
+        Returns
+        -------
+        str
+            A ``<div>`` that scrolls sideways, holding the ``<table>`` and its notes.
+        """
         esc = html.escape
         head = []
         if self.index is not None:

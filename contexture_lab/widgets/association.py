@@ -33,6 +33,18 @@ class AssociationExplorer(Explorer):
     ``update(<parameter>=value, d=...)``: the parameter is the sweep's (``k`` for KNN,
     ``bandwidth``, ``steps``, ``flip``, ``temperature``); values must lie on the grid.
     Attributes ``sweep``, ``panels`` (the artists), ``widget``, ``figure``.
+
+    Parameters
+    ----------
+    sweep : contexture_lab.explore.association.AssociationSweep
+        The precomputed sweep the sliders index into.
+    value : float, optional
+        Initial knob value, on the sweep's grid; default the middle of the grid.
+    d : int, optional
+        Initial encoder dimension, one of ``sweep.d_values``; default the largest.
+    figsize : tuple of float, optional
+        Figure size in inches; default ``AssociationPanels.FIGSIZE`` (or
+        ``FIGSIZE_NO_IMAGES`` for a sweep without function images).
     """
 
     def __init__(self, sweep: AssociationSweep, *, value=None, d=None, figsize=None):

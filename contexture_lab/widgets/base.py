@@ -96,6 +96,16 @@ def interactive_canvas(figure: Figure):
 
     The canvas works without a browser (construction and ``draw_idle`` need no front end),
     which lets tests and benchmarks drive explorers in a plain Python process.
+
+    Parameters
+    ----------
+    figure : matplotlib.figure.Figure
+        A figure made without pyplot; the canvas (with a figure manager) becomes its own.
+
+    Returns
+    -------
+    ipympl.backend_nbagg.Canvas
+        The canvas widget, without toolbar, header, footer or resize handle.
     """
     Canvas, FigureManager = _ipympl()
     canvas = Canvas(figure)
@@ -187,6 +197,16 @@ class Explorer:
         a control cannot take (e.g. off a selection grid) or a combination the explorer
         cannot show raises ``ValueError`` and leaves every control, the figure and the
         readout as they were before the call.
+
+        Parameters
+        ----------
+        **knobs : dict
+            Control name -> new value; controls not named keep their values.
+
+        Returns
+        -------
+        Explorer
+            The explorer itself (so ``ex.update(...)`` displays it in a notebook).
         """
         unknown = sorted(set(knobs) - set(self.controls))
         if unknown:
@@ -209,7 +229,13 @@ class Explorer:
         return self
 
     def show_text(self, text: str) -> None:
-        """Write plain text to the readout (escaped)."""
+        """Write plain text to the readout (escaped).
+
+        Parameters
+        ----------
+        text : str
+            The text, shown as it is (HTML special characters escaped).
+        """
         self.readout.value = html.escape(text)
 
     # ------------------------------------------------------------------ internals
@@ -289,9 +315,21 @@ _CELL = "padding:1px 10px;text-align:right;border:none;"
 
 
 def html_table(header, rows) -> str:
-    """A readout table: ``header`` (column titles, HTML) and ``rows`` (lists of cells, the
-    first naming the row), every column aligned with its header (inline styles, so the
-    notebook's CSS cannot move them)."""
+    """A readout table, every column aligned with its header (inline styles, so the
+    notebook's CSS cannot move them): the first column left-aligned, the others right.
+
+    Parameters
+    ----------
+    header : sequence of str (HTML)
+        Column titles.
+    rows : sequence of sequence of str (HTML)
+        The rows' cells, the first naming the row.
+
+    Returns
+    -------
+    str
+        The ``<table>`` as HTML.
+    """
     first = _CELL.replace("right", "left")
     head = "".join(f"<th style='{first if n == 0 else _CELL}'>{h}</th>"
                    for n, h in enumerate(header))
@@ -329,12 +367,21 @@ def readout_html(status: str, header, rows, *, note: str = "", widths=None) -> s
     Parameters
     ----------
     status : str (HTML)
-    header : sequence of str (HTML), one per column
-    rows : sequence of sequences of str (HTML), each as long as ``header``
+        The status line.
+    header : sequence of str (HTML)
+        Column titles, one per column.
+    rows : sequence of sequences of str (HTML)
+        The rows' cells, each row as long as ``header``.
     note : str (HTML), default=""
+        The note line.
     widths : sequence of float, optional
         Column widths in ``ch`` (width of a digit); default from the longest header and
         cell text of each column, plus two.
+
+    Returns
+    -------
+    str
+        A ``<div>`` holding the status line, the table and the note line.
     """
     header = list(header)
     rows = [list(r) for r in rows]
@@ -359,7 +406,19 @@ def readout_html(status: str, header, rows, *, note: str = "", widths=None) -> s
 
 
 def offline_text(class_name: str) -> str:
-    """What a viewer without a kernel shows in place of an explorer (a sentence)."""
+    """What a viewer without a kernel shows in place of an explorer (a sentence).
+
+    Parameters
+    ----------
+    class_name : str
+        The explorer's class name in CamelCase (``"MixingExplorer"`` reads "mixing
+        explorer").
+
+    Returns
+    -------
+    str
+        The sentence, in square brackets.
+    """
     words = re.sub(r"(?<!^)(?=[A-Z])", " ", class_name).lower()
     return (f"[Interactive {words}: it needs a running Python kernel. Open this notebook in "
             "JupyterLab (python3 tasks.py lab) and run it from the top; the static figure "

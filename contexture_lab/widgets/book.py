@@ -1,6 +1,6 @@
 """The lab's explorers as pages of the static book: every grid point, exported at build time.
 
-The book (``python3 tasks.py book``) has no kernel. For each explorer of a notebook
+The book (``python3 tools/maintain.py book``) has no kernel. For each explorer of a notebook
 (:data:`BOOK_EXPLORERS`: 04 attention temperature, 05 association strength, 06 mixing) this
 module builds the lab's own explorer, on the same sweep and at the same start as the
 notebook, and steps it through every combination of its controls' options with
@@ -21,7 +21,7 @@ the widget's figure at that point (pixel for pixel).
 The page (``book/static/explorer.js``) only looks these up: moving a control swaps images
 and the readout's HTML. No number is computed in JavaScript.
 
-Command line (``tasks.py book`` runs it with the lab's Python before Sphinx)::
+Command line (``tools/maintain.py book`` runs it with the lab's Python before Sphinx)::
 
     python -m contexture_lab.widgets.book OUT_DIR
 
@@ -89,8 +89,21 @@ BOOK_EXPLORERS = {
 
 
 def book_explorer(notebook: str):
-    """The lab explorer that notebook ``notebook`` (a file stem of :data:`BOOK_EXPLORERS`)
-    shows, built as the book's export builds it (the same sweep and start)."""
+    """The lab explorer that a notebook shows, built as the book's export builds it (the
+    same sweep and start).
+
+    Parameters
+    ----------
+    notebook : str
+        The notebook's file stem, a key of :data:`BOOK_EXPLORERS`
+        (``"05_association_strength"``).
+
+    Returns
+    -------
+    contexture_lab.widgets.base.Explorer
+        A new explorer at the notebook's starting state (its sweep is computed or loaded
+        from the cache).
+    """
     if notebook not in BOOK_EXPLORERS:
         raise ValueError(f"notebook={notebook!r} has no explorer in the book; expected one "
                          f"of {sorted(BOOK_EXPLORERS)}")
@@ -99,7 +112,19 @@ def book_explorer(notebook: str):
 
 # ---------------------------------------------------------------------- reading a widget
 def control_options(widget) -> list:
-    """A selection control's options as (label, value) pairs, in the widget's order."""
+    """A selection control's options as (label, value) pairs, in the widget's order.
+
+    Parameters
+    ----------
+    widget : ipywidgets selection widget
+        A selection control (``SelectionSlider``, ``Dropdown``, ``ToggleButtons``) whose
+        ``options`` are values or (label, value) pairs.
+
+    Returns
+    -------
+    list of tuple
+        ``(label, value)`` per option; a bare option ``o`` gives ``(str(o), o)``.
+    """
     return [tuple(o) if isinstance(o, (tuple, list)) else (str(o), o) for o in widget.options]
 
 
@@ -110,7 +135,21 @@ def _plain(value):
 
 def describe_controls(explorer) -> list:
     """Each control of ``explorer``: name, kind, description, option labels and values,
-    and the index of its current value."""
+    and the index of its current value.
+
+    Parameters
+    ----------
+    explorer : contexture_lab.widgets.base.Explorer
+        An explorer whose controls are all selection sliders, drop-downs or toggle
+        buttons (another kind raises ``TypeError``).
+
+    Returns
+    -------
+    list of dict
+        One dict per control, in the explorer's order, with keys ``name``, ``kind``
+        (``"slider"``, ``"select"`` or ``"toggle"``), ``description``, ``labels``,
+        ``values`` (JSON-ready) and ``index``.
+    """
     out = []
     for name, widget in explorer.controls.items():
         kind = _KINDS.get(type(widget).__name__)
@@ -126,10 +165,22 @@ def describe_controls(explorer) -> list:
 
 
 def frame(explorer) -> np.ndarray:
-    """The pixels the explorer shows now, (H, W, 3) uint8 (:func:`prepare` must have drawn
-    the figure once). A blitting explorer's step has drawn them into the canvas; for one
-    that does not blit, a step only asks the front end to redraw, so the figure is drawn
-    here, as that request would."""
+    """The pixels the explorer shows now (:func:`prepare` must have drawn the figure once).
+
+    A blitting explorer's step has drawn them into the canvas; for one that does not
+    blit, a step only asks the front end to redraw, so the figure is drawn here, as that
+    request would.
+
+    Parameters
+    ----------
+    explorer : contexture_lab.widgets.base.Explorer
+        A prepared explorer.
+
+    Returns
+    -------
+    ndarray of uint8, shape (H, W, 3)
+        A copy of the canvas's RGB pixels.
+    """
     if not explorer.blits:
         explorer.canvas.draw()
     return np.asarray(explorer.canvas.buffer_rgba())[..., :3].copy()
@@ -137,7 +188,21 @@ def frame(explorer) -> np.ndarray:
 
 def prepare(explorer, scale: int = SCALE):
     """Draw the explorer's figure once at ``scale`` times its pixel density; later steps
-    (``update``) then redraw what moves, as in the lab. Returns the explorer."""
+    (``update``) then redraw what moves, as in the lab.
+
+    Parameters
+    ----------
+    explorer : contexture_lab.widgets.base.Explorer
+        The explorer; its figure's dpi becomes ``72 * scale`` and its canvas stops
+        sending frames to a front end.
+    scale : int, default=SCALE
+        Pixels per figure point.
+
+    Returns
+    -------
+    contexture_lab.widgets.base.Explorer
+        ``explorer`` itself.
+    """
     explorer.figure.set_dpi(72 * scale)
     # no front end listens here: the frame each step would send it (a PNG of what changed)
     # is skipped; the canvas's own pixels, which that frame is cut from, are unchanged
@@ -162,9 +227,20 @@ def _cuts(spans, size: float) -> list:
 
 
 def regions(figure) -> list:
-    """Rectangles (x, y, w, h) in pixels from the top left that tile the drawn figure: the
-    axes (with their labels, titles and legends) grouped in rows, each row cut halfway
-    between neighbouring axes."""
+    """Rectangles in pixels that tile the drawn figure, one per panel: the axes (with
+    their labels, titles and legends) grouped in rows, each row cut halfway between
+    neighbouring axes.
+
+    Parameters
+    ----------
+    figure : matplotlib.figure.Figure
+        A figure drawn on its canvas (its visible axes are measured).
+
+    Returns
+    -------
+    list of tuple of int
+        ``(x, y, w, h)`` per region, from the top left, rows top to bottom.
+    """
     renderer = figure.canvas.get_renderer()
     width, height = (int(v) for v in figure.canvas.get_width_height(physical=True))
     boxes = []
@@ -183,9 +259,25 @@ def regions(figure) -> list:
 
 
 def smallest_key(states: list, values: list, names: list) -> tuple:
-    """The smallest set of controls (by position in ``names``) on which ``values`` is a
-    function over ``states`` (tuples of option indices), the first such in ``names``
-    order; returns (positions, {key: value}) with key the indices joined by commas."""
+    """The smallest set of controls on which ``values`` is a function over ``states``
+    (the first such set in ``names`` order).
+
+    Parameters
+    ----------
+    states : list of tuple of int
+        Grid points, each the option index of every control.
+    values : list
+        What was recorded at each state (comparable with ``!=``), as long as ``states``.
+    names : list of str
+        The controls' names, in the order of a state's indices.
+
+    Returns
+    -------
+    positions : tuple of int
+        Positions in ``names`` of the controls the values depend on.
+    table : dict of str to object
+        Key (those controls' option indices joined by commas) -> the value there.
+    """
     for size in range(len(names) + 1):
         for subset in itertools.combinations(range(len(names)), size):
             table = {}
@@ -201,7 +293,23 @@ def smallest_key(states: list, values: list, names: list) -> tuple:
 # ---------------------------------------------------------------------- export
 @dataclass
 class Export:
-    """What :func:`export_explorer` wrote: the data file, the images, their bytes, time."""
+    """What :func:`export_explorer` wrote: the data file, the images, their bytes, time.
+
+    Attributes
+    ----------
+    name : str
+        The explorer's name (``"association"``).
+    data_file : pathlib.Path
+        The ``<notebook>.js`` file written.
+    n_states : int
+        Grid points stepped through.
+    n_images : int
+        Distinct panel images written.
+    n_bytes : int
+        Bytes of the data file and the images together.
+    seconds : float
+        Wall-clock time of the export.
+    """
 
     name: str
     data_file: Path
@@ -224,8 +332,25 @@ def export_explorer(notebook: str, out_dir, *, explorer=None, scale: int = SCALE
 
     Writes ``out_dir/<notebook>.js`` (it registers ``window.CL_EXPLORERS[<notebook>]``:
     controls, readout and disabled flags by key, the regions and their images by key) and
-    the images under ``out_dir/<notebook>/``. ``explorer`` defaults to
-    :func:`book_explorer`; every state is left as found at the end.
+    the images under ``out_dir/<notebook>/`` (stale images there are deleted).
+
+    Parameters
+    ----------
+    notebook : str
+        The notebook's file stem (a key of :data:`BOOK_EXPLORERS`, or any name when
+        ``explorer`` is given).
+    out_dir : str or path-like
+        Folder to write into.
+    explorer : contexture_lab.widgets.base.Explorer, optional
+        The explorer to step; default :func:`book_explorer` of ``notebook``. Its controls
+        are set back to where they were at the end.
+    scale : int, default=SCALE
+        Pixels per figure point of the images.
+
+    Returns
+    -------
+    Export
+        What was written and how long it took.
     """
     start = time.monotonic()
     name = BOOK_EXPLORERS[notebook][0] if notebook in BOOK_EXPLORERS else notebook
@@ -294,7 +419,23 @@ def export_explorer(notebook: str, out_dir, *, explorer=None, scale: int = SCALE
 
 def export_all(out_dir, notebooks=None, *, log=print) -> list:
     """:func:`export_explorer` for every notebook of :data:`BOOK_EXPLORERS` (or those
-    given) into ``out_dir``; ``log`` gets one line per explorer."""
+    given) into ``out_dir``.
+
+    Parameters
+    ----------
+    out_dir : str or path-like
+        Folder to write into (made if missing).
+    notebooks : sequence of str, optional
+        Notebook file stems; default every key of :data:`BOOK_EXPLORERS`.
+    log : callable or None, default=print
+        Called with one line per explorer (grid points, images, size, time); None is
+        silent.
+
+    Returns
+    -------
+    list of Export
+        One per notebook, in order.
+    """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     done = []

@@ -26,6 +26,24 @@ class MixingExplorer(Explorer):
     context) and the depth must lie on the sweep's grid; the weight is used by the convex
     combination, the depth by the convolution (the other slider is disabled).
     Attributes ``sweep``, ``panels`` (the artists), ``widget``, ``figure``.
+
+    Parameters
+    ----------
+    sweep : contexture_lab.explore.mixing.MixingSweep
+        The precomputed sweep the controls index into.
+    pair : str, optional
+        Initial pair, a :func:`~contexture_lab.explore.mixing.pair_name` of one of
+        ``sweep.pairs``; default the middle one.
+    operation : str, optional
+        Initial operation, one of ``sweep.operations``; default the first.
+    weight : float, optional
+        Initial convex weight, on ``sweep.weights``; default the middle of the grid.
+    depth : int, optional
+        Initial convolution depth, on ``sweep.depths``; default the middle of the grid.
+    d : int, optional
+        Initial encoder dimension, one of ``sweep.d_values``; default the largest.
+    figsize : tuple of float, default=MixingPanels.FIGSIZE
+        Figure size in inches.
     """
 
     def __init__(self, sweep: MixingSweep, *, pair=None, operation=None, weight=None,

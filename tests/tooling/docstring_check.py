@@ -10,14 +10,16 @@ rules that the lab keeps (the issue's "docs that are checked"):
   fields) in ``Parameters`` (or ``Attributes`` for a result record);
 - a callable that returns a value has a ``Returns`` (or ``Yields``) section;
 - every entry is written ``name : type``, and a parameter with a default says so in its
-  type: ``default=...`` or ``optional`` (numpydoc's two spellings).
+  type: ``default=...`` or ``optional`` (numpydoc's two spellings);
+- one style: an entry's description sits on the lines below it, indented, never after the
+  type on the same line (``x : int   the count``).
 
 Public: a name in a module's ``__all__`` (or, without ``__all__``, not starting with ``_``)
 that the module defines itself, in a module whose path has no part starting with ``_``.
 Methods: the public ones of public classes (properties and dunders left out).
 
-``python tests/tooling/docstring_check.py`` prints the coverage and every problem;
-``--write-gaps`` rewrites ``docstring_gaps.txt`` (the gaps left) after some are fixed.
+``python tests/tooling/docstring_check.py`` prints the coverage and every problem (exit
+status 1 when there is one); ``tests/tooling/test_docstrings.py`` fails on any problem.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "contexture_lab"
 
 _SECTION = re.compile(r"^(\s*)([A-Z][A-Za-z ]+)\n\1-{3,}\s*$", re.M)
+_INLINE_DESCRIPTION = re.compile(r"\S {3,}\S")
 _ENTRY = re.compile(r"^(\*{0,2}[A-Za-z_][\w]*(?:\s*,\s*\*{0,2}[A-Za-z_]\w*)*)(\s*:\s*(.*))?$")
 
 
@@ -155,6 +158,9 @@ def _check_params(doc_sections, sig, problems, *, allow_attributes=False):
             continue
         if typ is None:
             problems.append(f"parameter {n!r} has no type ('{n} : type')")
+        elif _INLINE_DESCRIPTION.search(typ):
+            problems.append(f"parameter {n!r} has its description on the type line (put it "
+                            "on the next line, indented)")
         elif has_default and "default" not in typ and "optional" not in typ:
             problems.append(f"parameter {n!r} has a default its type does not mention "
                             "('default=...' or 'optional')")
@@ -258,22 +264,9 @@ def all_items(package: Path = PACKAGE) -> list[Item]:
     return [item for path in public_modules(package) for item in module_items(path)]
 
 
-GAPS = Path(__file__).with_name("docstring_gaps.txt")
-
-
-def write_gaps(items) -> None:
-    """Rewrite ``docstring_gaps.txt`` with the gaps found now (after fixing some)."""
-    lines = sorted(f"{i.name}: {p}" for i in items for p in i.problems)
-    GAPS.write_text("# Public docstring gaps left (tests/tooling/test_docstrings.py): delete a "
-                    "line when fixed.\n" + "".join(f"{line}\n" for line in lines),
-                    encoding="utf-8")
-
-
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     items = all_items()
-    if "--write-gaps" in argv:
-        write_gaps(items)
     ok = [i for i in items if not i.problems]
     with_params = [i for i in items if i.has_params]
     sectioned = [i for i in with_params
