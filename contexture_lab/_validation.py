@@ -188,3 +188,34 @@ def renamed_random_state(*old_names: str):
             return func(*args, **kwargs)
         return wrapper
     return decorate
+
+
+def moved_attribute(module: str, name: str, moved: dict) -> AttributeError:
+    """The error a module's ``__getattr__`` raises for ``name``: where it moved, if it did.
+
+    A module that lost names to a module above it (one that imports it) cannot serve them as
+    aliases without an import cycle; it names their new home instead.
+
+    Parameters
+    ----------
+    module : str
+        The module asked (``__name__``).
+    name : str
+        The attribute asked for.
+    moved : dict of str to str
+        Moved name -> the module that now holds it.
+
+    Returns
+    -------
+    AttributeError
+        For the caller to raise.
+
+    Examples
+    --------
+    >>> moved_attribute("pkg.low", "f", {"f": "pkg.high"})
+    AttributeError("module 'pkg.low' has no attribute 'f'; it moved to pkg.high.f")
+    """
+    message = f"module {module!r} has no attribute {name!r}"
+    if name in moved:
+        message += f"; it moved to {moved[name]}.{name}"
+    return AttributeError(message)
