@@ -30,6 +30,7 @@ from ._progress import progress
 from ._threads import one_thread
 from ._validation import (
     as_float_array,
+    as_paired_rows,
     check_choice,
     check_float,
     check_int,
@@ -51,15 +52,8 @@ from .compatibility import (  # population quantities, moved there; still served
 
 # ---------------------------------------------------------------------------- helpers
 def _pair(F, G):
-    F = as_float_array(F, "F", ndim=(1, 2))
-    G = as_float_array(G, "G", ndim=(1, 2))
-    F = F[:, None] if F.ndim == 1 else F
-    G = G[:, None] if G.ndim == 1 else G
-    if F.shape[0] != G.shape[0]:
-        raise ValueError(f"F has {F.shape[0]} rows and G has {G.shape[0]}; both must hold "
-                         "the same inputs, one per row")
-    if F.shape[0] < 2:
-        raise ValueError(f"need at least 2 rows to compare representations, got {F.shape[0]}")
+    F, G = as_paired_rows(F, G, ("F", "G"), rows_are="inputs",
+                          purpose="comparing representations")
     for name, M in (("F", F), ("G", G)):
         if M.shape[1] == 0:
             raise ValueError(f"{name} has shape {M.shape}: no feature columns; expected at "

@@ -32,11 +32,7 @@ from contexture_lab.plotting.figure_check import problems
 KS = (1, 3, 10, 30, 100)
 
 
-@pytest.fixture(autouse=True)
-def lab_style():
-    with cl.plotting.lab_style():
-        yield
-    plt.close("all")
+pytestmark = pytest.mark.usefixtures("lab_style")
 
 
 @pytest.fixture(scope="module")
