@@ -105,6 +105,43 @@ def check_float(value, name: str, *, low: float | None = None, high: float | Non
     return value
 
 
+def as_paired_rows(a, b, names: tuple[str, str], *, rows_are: str, purpose: str):
+    """Two samples paired row by row, as 2-D float arrays (a 1-D sample is one column).
+
+    Parameters
+    ----------
+    a, b : array-like, shape (n,) or (n, p), and (n,) or (n, q)
+        The samples; row i of ``a`` and row i of ``b`` belong together.
+    names : (str, str)
+        How the messages name them (the caller's argument names).
+    rows_are : str
+        What a row stands for, plural (``"inputs"``), for the messages.
+    purpose : str
+        What needs two rows (``"distance correlation"``), for the message on fewer.
+
+    Returns
+    -------
+    a, b : ndarray, shapes (n, p) and (n, q)
+
+    Examples
+    --------
+    >>> F, G = as_paired_rows([1.0, 2.0], [[1.0, 0.0], [0.0, 1.0]], ("F", "G"),
+    ...                       rows_are="inputs", purpose="comparing F with G")
+    >>> F.shape, G.shape
+    ((2, 1), (2, 2))
+    """
+    a = as_float_array(a, names[0], ndim=(1, 2))
+    b = as_float_array(b, names[1], ndim=(1, 2))
+    a = a[:, None] if a.ndim == 1 else a
+    b = b[:, None] if b.ndim == 1 else b
+    if a.shape[0] != b.shape[0]:
+        raise ValueError(f"{names[0]} has {a.shape[0]} rows and {names[1]} has {b.shape[0]}; "
+                         f"both must hold the same {rows_are}, one per row")
+    if a.shape[0] < 2:
+        raise ValueError(f"{purpose} needs at least 2 {rows_are}, got {a.shape[0]}")
+    return a, b
+
+
 def check_probability_vector(p, name: str, *, atol: float = 1e-8) -> np.ndarray:
     """Return ``p`` as a 1-D non-negative vector that sums to 1."""
     p = as_float_array(p, name, ndim=1)
@@ -188,3 +225,34 @@ def renamed_random_state(*old_names: str):
             return func(*args, **kwargs)
         return wrapper
     return decorate
+
+
+def moved_attribute(module: str, name: str, moved: dict) -> AttributeError:
+    """The error a module's ``__getattr__`` raises for ``name``: where it moved, if it did.
+
+    A module that lost names to a module above it (one that imports it) cannot serve them as
+    aliases without an import cycle; it names their new home instead.
+
+    Parameters
+    ----------
+    module : str
+        The module asked (``__name__``).
+    name : str
+        The attribute asked for.
+    moved : dict of str to str
+        Moved name -> the module that now holds it.
+
+    Returns
+    -------
+    AttributeError
+        For the caller to raise.
+
+    Examples
+    --------
+    >>> moved_attribute("pkg.low", "f", {"f": "pkg.high"})
+    AttributeError("module 'pkg.low' has no attribute 'f'; it moved to pkg.high.f")
+    """
+    message = f"module {module!r} has no attribute {name!r}"
+    if name in moved:
+        message += f"; it moved to {moved[name]}.{name}"
+    return AttributeError(message)

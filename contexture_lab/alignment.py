@@ -30,26 +30,30 @@ from ._progress import progress
 from ._threads import one_thread
 from ._validation import (
     as_float_array,
+    as_paired_rows,
     check_choice,
     check_float,
     check_int,
     check_rng,
+    moved_attribute,
     power_of_two_scale,
     renamed_random_state,
+)
+from .compatibility import (  # population quantities, moved there; still served here
+    MAX_WORST_CASE_INPUTS,
+    compatibility,
+    linear_probe_error,
+    optimal_worst_case_error,
+    ratio_trace,
+    theorem_eps_range,
+    worst_case_error,
 )
 
 
 # ---------------------------------------------------------------------------- helpers
 def _pair(F, G):
-    F = as_float_array(F, "F", ndim=(1, 2))
-    G = as_float_array(G, "G", ndim=(1, 2))
-    F = F[:, None] if F.ndim == 1 else F
-    G = G[:, None] if G.ndim == 1 else G
-    if F.shape[0] != G.shape[0]:
-        raise ValueError(f"F has {F.shape[0]} rows and G has {G.shape[0]}; both must hold "
-                         "the same inputs, one per row")
-    if F.shape[0] < 2:
-        raise ValueError(f"need at least 2 rows to compare representations, got {F.shape[0]}")
+    F, G = as_paired_rows(F, G, ("F", "G"), rows_are="inputs",
+                          purpose="comparing representations")
     for name, M in (("F", F), ("G", G)):
         if M.shape[1] == 0:
             raise ValueError(f"{name} has shape {M.shape}: no feature columns; expected at "
@@ -883,30 +887,21 @@ def compare(F, G, metrics=None, *, n_permutations: int = 100, random_state=0) ->
 
 
 # ---------------------------------------------------------------------------- moved names
-#: Population quantities, moved to :mod:`contexture_lab.compatibility`; still served here.
-_MOVED = ("MAX_WORST_CASE_INPUTS", "compatibility", "linear_probe_error",
-          "optimal_worst_case_error", "ratio_trace", "theorem_eps_range", "worst_case_error")
+#: The benchmark of measures against the exact span lives in
+#: :mod:`contexture_lab.measure_benchmark`, which imports this module (serving its names
+#: here would be an import cycle): asking for one names its home.
+_ABOVE = dict.fromkeys(("benchmark", "cknna", "pwcca"), "contexture_lab.measure_benchmark")
 
 
 def __getattr__(name):
-    # compatibility imports this module's helpers, so it is imported on first use
-    if name in _MOVED:
-        from . import compatibility as _compatibility
-
-        return getattr(_compatibility, name)
-    if name in ("benchmark", "pwcca", "cknna"):  # measures ranked against the exact span
-        from . import measure_benchmark as _benchmark
-
-        return getattr(_benchmark, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted([*globals(), *_MOVED, "benchmark", "cknna", "pwcca"])
+    raise moved_attribute(__name__, name, _ABOVE)
 
 
 __all__ = [
     "METRICS", "PermutationNull", "canonical_correlations", "cca_r2", "cka", "centre_whiten",
     "compare", "hsic", "knn_indices", "linear_cka", "mutual_knn", "permutation_null",
-    "procrustes_distance", "rbf_cka", "rdm", "recovery", "rsa", "svcca", *_MOVED,
+    "procrustes_distance", "rbf_cka", "rdm", "recovery", "rsa", "svcca",
+    # from compatibility
+    "MAX_WORST_CASE_INPUTS", "compatibility", "linear_probe_error", "optimal_worst_case_error",
+    "ratio_trace", "theorem_eps_range", "worst_case_error",
 ]

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from ._validation import as_float_array, check_choice, check_float, check_int
+from ._validation import as_float_array, as_paired_rows, check_choice, check_float, check_int
 from .context import Context, check_context
 from .contexts import KNOBS, knob_contexts  # the registry lives beside the builders
 from .spectrum import contexture, support_components
@@ -535,15 +535,7 @@ def distance_correlation(u, v) -> float:
         Different numbers of rows, fewer than 2, non-finite values, or a constant sample
         (its distance variance is 0 and the ratio is undefined).
     """
-    u = as_float_array(u, "u", ndim=(1, 2))
-    v = as_float_array(v, "v", ndim=(1, 2))
-    u = u[:, None] if u.ndim == 1 else u
-    v = v[:, None] if v.ndim == 1 else v
-    if u.shape[0] != v.shape[0]:
-        raise ValueError(f"u has {u.shape[0]} rows and v has {v.shape[0]}; expected the same "
-                         "number (paired samples)")
-    if u.shape[0] < 2:
-        raise ValueError(f"distance correlation needs at least 2 pairs, got {u.shape[0]}")
+    u, v = as_paired_rows(u, v, ("u", "v"), rows_are="pairs", purpose="distance correlation")
     A = _centred_distances(u - u.mean(axis=0))
     B = _centred_distances(v - v.mean(axis=0))
     var_u, var_v = np.mean(A * A), np.mean(B * B)

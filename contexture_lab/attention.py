@@ -12,7 +12,7 @@ that context (:func:`attention_context`, :func:`multi_head_contexts`,
 convolution of contexts), measures over-smoothing (:func:`token_spread`,
 :func:`over_smoothing`). Walks of tokens and in-context graph learning live in
 :mod:`contexture_lab.in_context`, the trainable :class:`~contexture_lab.encoders.AttentionLayer`
-in :mod:`contexture_lab.encoders`; their names stay importable from here.
+in :mod:`contexture_lab.encoders` (both import this module).
 
 Attention scores are computed with torch on :func:`contexture_lab.get_device` (float64);
 every returned :class:`~contexture_lab.Context` holds numpy arrays.
@@ -25,8 +25,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import as_float_array, check_float, check_int, power_of_two_scale
+from ._validation import as_float_array, check_float, check_int, moved_attribute, power_of_two_scale
 from .context import Context, check_context
+from .mixing import convolve
 
 
 # ---------------------------------------------------------------------- tensors and checks
@@ -365,8 +366,6 @@ def compose(layer_contexts) -> Context:
     -------
     Context, shape (N, N), with the marginal of X of the last layer.
     """
-    from .mixing import convolve
-
     layer_contexts = list(layer_contexts)
     if not layer_contexts:
         raise ValueError("compose needs at least one layer context")
@@ -479,26 +478,18 @@ def over_smoothing(token_history) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------- moved names
-#: name -> module it moved to; still served here (imported on first use: encoders and
-#: in_context import this module).
+#: name -> module it moved to; both modules import this one, so the names are not served
+#: here (that would be an import cycle): asking for one names its new home.
 _MOVED = dict.fromkeys((
     "ClusterSequences", "GraphLearning", "cluster_sequences", "graph_eigenvectors",
-    "graph_learning", "random_walk_tokens", "walk_context"), "in_context")
-_MOVED["AttentionLayer"] = "encoders"
+    "graph_learning", "random_walk_tokens", "walk_context"), "contexture_lab.in_context")
+_MOVED["AttentionLayer"] = "contexture_lab.encoders"
 
 
 def __getattr__(name):
-    if name in _MOVED:
-        import importlib
-
-        return getattr(importlib.import_module(f".{_MOVED[name]}", __package__), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted([*globals(), *_MOVED])
+    raise moved_attribute(__name__, name, _MOVED)
 
 
 __all__ = ["AttentionStack", "attention_context", "compose", "multi_head_contexts",
            "over_smoothing", "self_attention_context", "stack_attention",
-           "stationary_distribution", "token_spread", *sorted(_MOVED)]
+           "stationary_distribution", "token_spread"]

@@ -547,8 +547,8 @@ def benchmark(encoders: dict, mu, p_x=None, *, d: int | None = None, n_rows: int
     >>> mu = cl.contexture(ctx, 2).left
     >>> rng = np.random.default_rng(0)
     >>> enc = {f"noise {s}": mu + s * rng.normal(size=mu.shape) for s in (0.1, 1.0, 10.0)}
-    >>> r = cl.alignment.benchmark(enc, mu, n_rows=100, seeds=(0, 1), n_permutations=2,
-    ...                            measures=["cca_r2"])
+    >>> r = cl.measure_benchmark.benchmark(enc, mu, n_rows=100, seeds=(0, 1),
+    ...                                    n_permutations=2, measures=["cca_r2"])
     >>> r.ranking()[0][0], round(float(r.spearman[0, 0]), 6)
     ('cca_r2', 1.0)
     """

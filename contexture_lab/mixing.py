@@ -13,9 +13,10 @@ Three operations, each exact on finite contexts and returning a :class:`~context
 
 Sparse inputs give sparse outputs; no dense matrix larger than the result is formed.
 
-Training with a mixed context: :func:`fit_mixed_encoder` (a shared encoder trained on a
-weighted sum of per-context losses) and :func:`fit_concatenated_encoders` (the
-concatenated embeddings of separately trained encoders).
+Training with a mixed context lives in :mod:`contexture_lab.training`
+(:func:`~contexture_lab.training.fit_mixed_encoder`,
+:func:`~contexture_lab.training.fit_concatenated_encoders`): this module builds contexts
+and imports nothing that trains.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import degeneracy
-from ._validation import as_float_array, check_int, check_probability_vector, renamed_random_state
+from ._validation import as_float_array, check_int, check_probability_vector, moved_attribute
 from .context import Context, check_context
 from .degeneracy import maybe_scramble
 
@@ -367,135 +368,15 @@ def dual_contexture(ctx: Context, d: int, *, gram=None):
     return w, mu * signs
 
 
-# ---------------------------------------------------------------------- training
-#: Objectives whose population loss on a convex combination is the weighted sum of the
-#: per-context losses (they read only x_features and are linear in the pair distribution
-#: or in the kernel, up to the shared anti-collapse terms).
-MIXABLE_OBJECTIVES = ("spectral_contrastive", "non_contrastive", "kise")
+#: Training with mixed contexts moved to :mod:`contexture_lab.training`, which imports this
+#: module (serving the names here would be an import cycle): asking for one names its home.
+_MOVED = dict.fromkeys(("ConcatenatedEncoder", "MIXABLE_OBJECTIVES", "fit_concatenated_encoders",
+                        "fit_mixed_encoder"), "contexture_lab.training")
 
 
-def fit_mixed_encoder(contexts, weights, objective: str, d: int, **fit_kwargs):
-    """One shared encoder trained on a weighted sum of per-context losses.
-
-    Training on the convex combination draws, for each input, which context supplies its
-    pair (with probability w_i, independently of X), so the expected loss is
-    sum_i w_i L_i(Phi), the weighted sum of the per-context losses: exactly for ``"kise"``
-    (its loss is linear in the kernel, and k = sum_i w_i k_i), in expectation over the
-    sampled pairs for ``"spectral_contrastive"`` and ``"non_contrastive"`` (whose
-    anti-collapse terms are shared). Its minimiser is the contexture of the convex
-    combination. The training loop is :func:`contexture_lab.fit_encoder`.
-
-    Parameters
-    ----------
-    contexts : sequence of Context
-        At least two, same inputs and p_x; the first one with ``x_features`` supplies them.
-    weights : array-like
-        Non-negative, summing to 1.
-    objective : {"spectral_contrastive", "non_contrastive", "kise"}
-        Objectives that read a context value's features (``"svme"``, ``"dae"``) would see
-        the pooled features of different contexts' values and are refused.
-    d : int
-        Representation dimension.
-    **fit_kwargs : dict
-        Passed to :func:`contexture_lab.fit_encoder` (seed, epochs, device, progress ...).
-
-    Returns
-    -------
-    Encoder
-    """
-    from .training import fit_encoder
-
-    if objective not in MIXABLE_OBJECTIVES:
-        raise ValueError(f"objective {objective!r} cannot be mixed by a convex combination "
-                         f"here; expected one of {', '.join(MIXABLE_OBJECTIVES)}")
-    return fit_encoder(convex_combination(contexts, weights), objective, d, **fit_kwargs)
+def __getattr__(name):
+    raise moved_attribute(__name__, name, _MOVED)
 
 
-class ConcatenatedEncoder:
-    """Separately trained encoders whose embeddings are put side by side.
-
-    Parameters
-    ----------
-    encoders : sequence of Encoder
-        The trained parts, in order.
-
-    Attributes
-    ----------
-    encoders : list of Encoder
-        The parts.
-    d : int
-        Total dimension (sum of the parts').
-    """
-
-    def __init__(self, encoders):
-        self.encoders = list(encoders)
-        self.d = sum(enc.d for enc in self.encoders)
-
-    def transform(self, x_features) -> np.ndarray:
-        """[Phi_1(x), Phi_2(x), ...]: the parts' embeddings side by side.
-
-        Parameters
-        ----------
-        x_features : array-like, shape (n, p)
-            Inputs, with the features the parts were trained on.
-
-        Returns
-        -------
-        ndarray, shape (n, d)
-        """
-        return np.hstack([enc.transform(x_features) for enc in self.encoders])
-
-    def __repr__(self) -> str:
-        return f"ConcatenatedEncoder({self.encoders!r})"
-
-
-@renamed_random_state("seed")
-def fit_concatenated_encoders(contexts, objective: str, dims, *, random_state: int = 0,
-                              **fit_kwargs) -> ConcatenatedEncoder:
-    """Train one encoder per context, then concatenate their embeddings.
-
-    Their span is span(mu^1_1..d_1) + span(mu^2_1..d_2) at best (each part learns its own
-    contexture); compare it with the exact contexture of :func:`concatenate` or of
-    :func:`convex_combination` of the same contexts.
-
-    Parameters
-    ----------
-    contexts : sequence of Context
-        Each with ``x_features`` (the same inputs).
-    objective : str
-        Any objective of :func:`contexture_lab.fit_encoder`.
-    dims : sequence of int
-        Dimension of each part.
-    random_state : int, default=0
-        Part i is trained with seed ``random_state + i`` (``seed`` is its deprecated old name).
-    **fit_kwargs : dict
-        Passed to :func:`contexture_lab.fit_encoder`.
-
-    Returns
-    -------
-    ConcatenatedEncoder
-        Of dimension ``sum(dims)``.
-    """
-    from .training import fit_encoder
-
-    contexts = list(contexts)
-    dims = list(dims)
-    if len(contexts) < 2:
-        raise ValueError(f"need at least two contexts to concatenate encoders, got "
-                         f"{len(contexts)}")
-    if len(dims) != len(contexts):
-        raise ValueError(f"dims has {len(dims)} entries for {len(contexts)} contexts; "
-                         "expected one dimension per context")
-    for i, ctx in enumerate(contexts):
-        check_context(ctx, f"contexts[{i}]")
-    _check_same_inputs(contexts, "fit_concatenated_encoders")
-    return ConcatenatedEncoder(
-        fit_encoder(ctx, objective, check_int(k, "dims entry", low=1),
-                    random_state=random_state + i, **fit_kwargs)
-        for i, (ctx, k) in enumerate(zip(contexts, dims)))
-
-
-__all__ = ["ConcatenatedEncoder", "MAX_CONCAT_ENTRIES", "MAX_PAIR_FEATURE_ENTRIES",
-           "MIXABLE_OBJECTIVES", "concatenate", "convex_combination", "convolve",
-           "dual_contexture", "fit_concatenated_encoders", "fit_mixed_encoder",
-           "normalized_gram"]
+__all__ = ["MAX_CONCAT_ENTRIES", "MAX_PAIR_FEATURE_ENTRIES", "concatenate",
+           "convex_combination", "convolve", "dual_contexture", "normalized_gram"]

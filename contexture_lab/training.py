@@ -6,6 +6,11 @@ steps Adam on the device of :func:`contexture_lab.get_device`. Seeds go in as ar
 network initialisation runs under a forked torch RNG seeded with ``random_state`` and
 sampling uses ``numpy.random.default_rng(random_state)``, so the same seed on the same
 device gives the same numbers and no global random state is touched.
+
+Training with mixed contexts (:mod:`contexture_lab.mixing`): :func:`fit_mixed_encoder` (a
+shared encoder trained on a weighted sum of per-context losses) and
+:func:`fit_concatenated_encoders` (the concatenated embeddings of separately trained
+encoders).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from .context import Context, check_context
 from .degeneracy import maybe_scramble
 from .device import get_device
 from .encoders import DTYPE, MLP, Encoder, check_hidden, cpu_single_thread
+from .mixing import _check_same_inputs, convex_combination
 
 #: The objectives :func:`fit_encoder` trains (see :mod:`contexture_lab.objectives`).
 OBJECTIVES = ("spectral_contrastive", "non_contrastive", "svme", "kise", "laplacian",
@@ -371,4 +377,131 @@ def dae_span(ctx, d: int) -> np.ndarray:
     return U[:, :d] / np.sqrt(ctx.p_x)[:, None]
 
 
-__all__ = ["DEFAULTS", "GENERATIVE_OBJECTIVES", "OBJECTIVES", "dae_span", "fit_encoder"]
+# ------------------------------------------------------------ mixed contexts
+#: Objectives whose population loss on a convex combination is the weighted sum of the
+#: per-context losses (they read only x_features and are linear in the pair distribution
+#: or in the kernel, up to the shared anti-collapse terms).
+MIXABLE_OBJECTIVES = ("spectral_contrastive", "non_contrastive", "kise")
+
+
+def fit_mixed_encoder(contexts, weights, objective: str, d: int, **fit_kwargs):
+    """One shared encoder trained on a weighted sum of per-context losses.
+
+    Training on the convex combination draws, for each input, which context supplies its
+    pair (with probability w_i, independently of X), so the expected loss is
+    sum_i w_i L_i(Phi), the weighted sum of the per-context losses: exactly for ``"kise"``
+    (its loss is linear in the kernel, and k = sum_i w_i k_i), in expectation over the
+    sampled pairs for ``"spectral_contrastive"`` and ``"non_contrastive"`` (whose
+    anti-collapse terms are shared). Its minimiser is the contexture of the convex
+    combination. The training loop is :func:`fit_encoder`.
+
+    Parameters
+    ----------
+    contexts : sequence of Context
+        At least two, same inputs and p_x; the first one with ``x_features`` supplies them.
+    weights : array-like
+        Non-negative, summing to 1.
+    objective : {"spectral_contrastive", "non_contrastive", "kise"}
+        Objectives that read a context value's features (``"svme"``, ``"dae"``) would see
+        the pooled features of different contexts' values and are refused.
+    d : int
+        Representation dimension.
+    **fit_kwargs : dict
+        Passed to :func:`fit_encoder` (seed, epochs, device, progress ...).
+
+    Returns
+    -------
+    Encoder
+    """
+    if objective not in MIXABLE_OBJECTIVES:
+        raise ValueError(f"objective {objective!r} cannot be mixed by a convex combination "
+                         f"here; expected one of {', '.join(MIXABLE_OBJECTIVES)}")
+    return fit_encoder(convex_combination(contexts, weights), objective, d, **fit_kwargs)
+
+
+class ConcatenatedEncoder:
+    """Separately trained encoders whose embeddings are put side by side.
+
+    Parameters
+    ----------
+    encoders : sequence of Encoder
+        The trained parts, in order.
+
+    Attributes
+    ----------
+    encoders : list of Encoder
+        The parts.
+    d : int
+        Total dimension (sum of the parts').
+    """
+
+    def __init__(self, encoders):
+        self.encoders = list(encoders)
+        self.d = sum(enc.d for enc in self.encoders)
+
+    def transform(self, x_features) -> np.ndarray:
+        """[Phi_1(x), Phi_2(x), ...]: the parts' embeddings side by side.
+
+        Parameters
+        ----------
+        x_features : array-like, shape (n, p)
+            Inputs, with the features the parts were trained on.
+
+        Returns
+        -------
+        ndarray, shape (n, d)
+        """
+        return np.hstack([enc.transform(x_features) for enc in self.encoders])
+
+    def __repr__(self) -> str:
+        return f"ConcatenatedEncoder({self.encoders!r})"
+
+
+@renamed_random_state("seed")
+def fit_concatenated_encoders(contexts, objective: str, dims, *, random_state: int = 0,
+                              **fit_kwargs) -> ConcatenatedEncoder:
+    """Train one encoder per context, then concatenate their embeddings.
+
+    Their span is span(mu^1_1..d_1) + span(mu^2_1..d_2) at best (each part learns its own
+    contexture); compare it with the exact contexture of
+    :func:`~contexture_lab.mixing.concatenate` or of
+    :func:`~contexture_lab.mixing.convex_combination` of the same contexts.
+
+    Parameters
+    ----------
+    contexts : sequence of Context
+        Each with ``x_features`` (the same inputs).
+    objective : str
+        Any objective of :func:`fit_encoder`.
+    dims : sequence of int
+        Dimension of each part.
+    random_state : int, default=0
+        Part i is trained with seed ``random_state + i`` (``seed`` is its deprecated old name).
+    **fit_kwargs : dict
+        Passed to :func:`fit_encoder`.
+
+    Returns
+    -------
+    ConcatenatedEncoder
+        Of dimension ``sum(dims)``.
+    """
+    contexts = list(contexts)
+    dims = list(dims)
+    if len(contexts) < 2:
+        raise ValueError(f"need at least two contexts to concatenate encoders, got "
+                         f"{len(contexts)}")
+    if len(dims) != len(contexts):
+        raise ValueError(f"dims has {len(dims)} entries for {len(contexts)} contexts; "
+                         "expected one dimension per context")
+    for i, ctx in enumerate(contexts):
+        check_context(ctx, f"contexts[{i}]")
+    _check_same_inputs(contexts, "fit_concatenated_encoders")
+    return ConcatenatedEncoder(
+        fit_encoder(ctx, objective, check_int(k, "dims entry", low=1),
+                    random_state=random_state + i, **fit_kwargs)
+        for i, (ctx, k) in enumerate(zip(contexts, dims)))
+
+
+__all__ = ["DEFAULTS", "GENERATIVE_OBJECTIVES", "MIXABLE_OBJECTIVES", "OBJECTIVES",
+           "ConcatenatedEncoder", "dae_span", "fit_concatenated_encoders", "fit_encoder",
+           "fit_mixed_encoder"]

@@ -13,7 +13,6 @@ import importlib
 from .core import (
     COLOUR_NAMES,
     COLUMN_PX,
-    MIN_TEXT_PX,
     OKABE_ITO,
     fit_to_column,
     graph_functions,
@@ -25,6 +24,7 @@ from .core import (
     spectrum_comparison,
     use_lab_style,
 )
+from .figure_check import MIN_TEXT_PX
 from .results import bands, heatmap
 from .table import Table, table
 

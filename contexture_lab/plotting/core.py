@@ -9,6 +9,8 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 
+from .figure_check import problems
+
 #: Okabe & Ito's palette (Color Universal Design, 2008): told apart under the common colour
 #: vision deficiencies; the line styles repeat with it, so lines never differ by colour alone.
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
@@ -25,9 +27,6 @@ LINE_STYLES = ("-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1, 1, 1)), (0, (
 #: book's text column): every inline figure is shown this wide (see :func:`fit_to_column`).
 COLUMN_PX = 900
 
-#: Smallest text (pixels at 100 % zoom) any figure or explorer may show; the figure check
-#: (:mod:`contexture_lab.plotting.figure_check`) reports smaller text.
-MIN_TEXT_PX = 10.0
 
 #: Figures are drawn 9 inches wide at 100 dpi, the width of the notebook column, so a
 #: point of font size is about 1.4 pixels on screen (10.5 pt text reads as 14.6 px, the
@@ -187,7 +186,6 @@ def _wrap_inline_figures(shell) -> None:
     :data:`CHECK_FIGURES_ENV` set) check its layout and text sizes before it is shown."""
     from matplotlib.figure import Figure
 
-    from .figure_check import problems
 
     formatter = shell.display_formatter.formatters["image/png"]
     try:

@@ -10,7 +10,7 @@ reader would see it, in pixels:
   such as an explorer's);
 - a legend whose box covers plotted data (the points and segments of its axes' lines,
   its scatter markers);
-- text smaller than :data:`~contexture_lab.plotting.core.MIN_TEXT_PX` pixels at 100 %
+- text smaller than :data:`MIN_TEXT_PX` pixels at 100 %
   zoom, from its font size and the figure's dpi (``size_pt * dpi / 72``): the inline
   backend shows a figure at its dpi (:func:`~contexture_lab.plotting.core.fit_to_column`
   sets it so the figure fills the column), an explorer's canvas likewise;
@@ -29,7 +29,9 @@ from matplotlib.legend import Legend
 from matplotlib.lines import Line2D
 from matplotlib.text import Text
 
-from .core import MIN_TEXT_PX
+#: Smallest text (pixels at 100 % zoom) any figure or explorer may show; :func:`problems`
+#: reports smaller text. (:mod:`contexture_lab.plotting.core`, which draws, imports it.)
+MIN_TEXT_PX = 10.0
 
 #: Boxes that overlap by at most this many pixels in either direction are not reported
 #: (antialiasing and glyph padding).

@@ -2,13 +2,13 @@
 hash (never installed), its files extracted and checked; nothing is fetched when they are
 already there; a source with another hash is not unpacked."""
 
-import importlib.util
 import shutil
 import tomllib
 import zipfile
 from pathlib import Path
 
 import pytest
+import repo_scripts
 
 ROOT = Path(__file__).resolve().parents[2]
 with open(ROOT / "contexture_lab" / "datasets" / "artefacts.toml", "rb") as handle:
@@ -17,10 +17,7 @@ with open(ROOT / "contexture_lab" / "datasets" / "artefacts.toml", "rb") as hand
 
 @pytest.fixture
 def tasks():
-    spec = importlib.util.spec_from_file_location("tasks_data", ROOT / "tasks.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return repo_scripts.load("tasks.py", "tasks_data")
 
 
 def test_the_replication_sources_are_pinned_wheels_with_every_file_named():

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 from pathlib import Path
 
 import nbformat
 import pytest
+import repo_scripts
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
-_spec = importlib.util.spec_from_file_location("export_student",
-                                               ROOT / "tools" / "export_student.py")
-export_student = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(export_student)
+export_student = repo_scripts.load("tools/export_student.py", "export_student")
 
 FIRST = "00_start_here.ipynb"
 

@@ -1,13 +1,13 @@
 """The set-up files agree: lock file, binder/, environment.yml, pyproject, README, CI."""
 
 import hashlib
-import importlib.util
 import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import repo_scripts
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -16,18 +16,11 @@ BINDER = ROOT / "binder"
 
 
 def load_tasks():
-    spec = importlib.util.spec_from_file_location("contexture_lab_tasks", ROOT / "tasks.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return repo_scripts.load("tasks.py", "contexture_lab_tasks")
 
 
 def load_maintain():
-    spec = importlib.util.spec_from_file_location("contexture_lab_maintain",
-                                                  ROOT / "tools" / "maintain.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return repo_scripts.load("tools/maintain.py", "contexture_lab_maintain")
 
 
 def normalise(name):

@@ -2,23 +2,20 @@
 big and how long it usually takes, pip's lines passed through, and a line whenever a step has
 been silent for a while (pip says nothing while it unpacks)."""
 
-import importlib.util
 import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import repo_scripts
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
 def tasks(monkeypatch, tmp_path):
-    spec = importlib.util.spec_from_file_location("tasks_progress", ROOT / "tasks.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return repo_scripts.load("tasks.py", "tasks_progress")
 
 
 def test_a_silent_step_says_it_is_still_at_work(tasks, capsys, monkeypatch):

@@ -1,18 +1,16 @@
 """The lab's working copy: notebooks copied once, never overwritten; reset of one notebook."""
 
-import importlib.util
 from pathlib import Path
 
 import pytest
+import repo_scripts
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
 def tasks(tmp_path, monkeypatch):
-    spec = importlib.util.spec_from_file_location("tasks_under_test", ROOT / "tasks.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = repo_scripts.load("tasks.py", "tasks_under_test")
     monkeypatch.setattr(module, "WORKSPACE", tmp_path / "my-lab")
     return module
 

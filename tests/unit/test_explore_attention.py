@@ -194,7 +194,7 @@ def test_static_figures_draw_the_sweep(sweep):
     assert [round(b.get_height(), 12) for b in bars] == [0.1, 0.2, 0.3, 0.4]
     assert bars[0].get_facecolor() == bars[2].get_facecolor() != bars[1].get_facecolor()
     W = cl.datasets.ring_graph(8)
-    res = at.graph_learning(W, [10, 100], d=2)
+    res = cl.in_context.graph_learning(W, [10, 100], d=2)
     assert len(pa.graph_learning_figure(res, W, [0, 1]).axes) == 4   # and a colourbar
     assert len(pa.depth_figure([np.ones(3), np.full(3, 0.5)], np.array([1, 0.5, 0.2]),
                                {"bound": np.array([1, 0.6, 0.3])}).axes) == 2

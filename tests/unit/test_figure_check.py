@@ -11,12 +11,7 @@ import pytest
 import contexture_lab as cl
 from contexture_lab.plotting.figure_check import problems
 
-
-@pytest.fixture(autouse=True)
-def lab_style():
-    with cl.plotting.lab_style():
-        yield
-    plt.close("all")
+pytestmark = pytest.mark.usefixtures("lab_style")
 
 
 def test_a_clean_figure_has_no_problems():

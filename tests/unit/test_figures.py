@@ -20,7 +20,6 @@ from matplotlib.colorbar import Colorbar
 from matplotlib.figure import Figure
 
 import contexture_lab as cl
-from contexture_lab import attention as at
 from contexture_lab.explore import association as ea
 from contexture_lab.explore import attention as xa
 from contexture_lab.explore import mixing as em
@@ -32,11 +31,7 @@ from contexture_lab.plotting.figure_check import problems
 KS = (1, 3, 10, 30, 100)
 
 
-@pytest.fixture(autouse=True)
-def lab_style():
-    with cl.plotting.lab_style():
-        yield
-    plt.close("all")
+pytestmark = pytest.mark.usefixtures("lab_style")
 
 
 @pytest.fixture(scope="module")
@@ -273,7 +268,7 @@ def test_attention_figures(temp):
     clean(fig)
     np.testing.assert_allclose(fig.axes[1].lines[0].get_ydata(), [1.0, 0.5, 0.1])
     W = cl.datasets.ring_graph(8)
-    res = at.graph_learning(W, [10, 100], d=2)
+    res = cl.in_context.graph_learning(W, [10, 100], d=2)
     fig = pat.graph_learning_figure(res, W, [0, 1])
     clean(fig)
     assert len(colourbars(fig)) == 1             # node colour = node index

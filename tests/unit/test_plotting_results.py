@@ -13,12 +13,7 @@ from matplotlib.patches import Rectangle
 import contexture_lab as cl
 from contexture_lab.plotting.figure_check import problems
 
-
-@pytest.fixture(autouse=True)
-def lab_style():
-    with cl.plotting.lab_style():
-        yield
-    plt.close("all")
+pytestmark = pytest.mark.usefixtures("lab_style")
 
 
 def shown(fig):

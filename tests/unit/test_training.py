@@ -7,7 +7,12 @@ import pytest
 from bad_input_checks import bad_input_tests
 
 import contexture_lab as cl
-from contexture_lab.training import OBJECTIVES, dae_span
+from contexture_lab.training import (
+    OBJECTIVES,
+    dae_span,
+    fit_concatenated_encoders,
+    fit_mixed_encoder,
+)
 
 # {0,1}^4 with bit flips: s = 0.8 (x4, the single-bit Walsh functions), then 0.64 (x6)
 CUBE = cl.contexts.hypercube(4, 0.1)
@@ -262,3 +267,70 @@ def test_seed_is_the_deprecated_name_of_random_state():
     np.testing.assert_array_equal(old.transform(np.eye(4)), new.transform(np.eye(4)))
     with pytest.raises(TypeError, match="only random_state"):
         fit("svme", epochs=3, seed=5, random_state=5)
+
+
+# ------------------------------------------------------------ mixed contexts
+@pytest.fixture(scope="module")
+def knn_and_label():
+    digits = cl.datasets.load_digits(300, random_state=1)
+    return digits, cl.contexts.knn(digits.X, 5), cl.contexts.label(digits.y,
+                                                                  x_features=digits.X)
+
+
+@pytest.fixture(scope="module")
+def two_labels():
+    """Two label contexts on the same digits whose spans are almost orthogonal (R2_CCA
+    0.005): the digit mod 3, and the tercile of the mean pixel value. Their 0.5 / 0.5 mix has
+    s_1..s_4 = 0.74, 0.71, 0.70, 0.67 and then 0: its top-4 span (both parents' functions) is
+    unique and far from either parent's."""
+    digits = cl.datasets.load_digits(300, random_state=1)
+    brightness = digits.X.mean(axis=1)
+    tercile = np.searchsorted(np.quantile(brightness, [1 / 3, 2 / 3]), brightness)
+    return (digits, cl.contexts.label(digits.y % 3, x_features=digits.X),
+            cl.contexts.label(tercile, x_features=digits.X))
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_shared_encoder_on_weighted_losses_learns_the_mixture(two_labels, seed):
+    digits, A, B = two_labels
+    d = 4
+    mix = cl.mixing.convex_combination([A, B], [0.5, 0.5])
+    res = cl.contexture(mix, d)
+    assert res.unique and res.gap > 0.6
+    assert cl.alignment.cca_r2(cl.contexture(A, 2).left, cl.contexture(B, 2).left) < 0.01
+
+    def r2(weight_of_a):        # weight 1 or 0: trained on one parent alone
+        enc = fit_mixed_encoder([A, B], [weight_of_a, 1 - weight_of_a],
+                                "spectral_contrastive", d, random_state=seed, progress=False,
+                                device="cpu", epochs=200, lr=1e-2)
+        return cl.alignment.cca_r2(enc.transform(digits.X), res.left)
+
+    assert r2(0.5) > 0.85
+    # trained on one parent alone, an encoder misses half of the mixture's span
+    assert r2(1.0) < 0.6 and r2(0.0) < 0.6
+
+
+def test_concatenated_encoders_span_both_contextures(two_labels):
+    digits, A, B = two_labels
+    # each label context has two singular values equal to 1: learn both (no arbitrary cut)
+    enc = fit_concatenated_encoders([A, B], "spectral_contrastive", [2, 2],
+                                    progress=False, device="cpu")
+    F = enc.transform(digits.X)
+    assert F.shape == (300, 4) and enc.d == 4
+    np.testing.assert_array_equal(F[:, :2], enc.encoders[0].transform(digits.X))
+    parts = np.hstack([cl.contexture(A, 2).left, cl.contexture(B, 2).left])
+    assert cl.alignment.cca_r2(F, parts) > 0.9
+    # both parts trained on the same context: half the span is missing
+    same = fit_concatenated_encoders([A, A], "spectral_contrastive", [2, 2],
+                                     progress=False, device="cpu")
+    assert cl.alignment.cca_r2(same.transform(digits.X), parts) < 0.6
+
+
+def test_mixed_training_errors(knn_and_label):
+    _, knn, label = knn_and_label
+    with pytest.raises(ValueError, match="cannot be mixed"):
+        fit_mixed_encoder([knn, label], [0.5, 0.5], "svme", 4)
+    with pytest.raises(ValueError, match="one dimension per context"):
+        fit_concatenated_encoders([knn, label], "kise", [4])
+    with pytest.raises(ValueError, match="at least two contexts"):
+        fit_concatenated_encoders([knn], "kise", [4])

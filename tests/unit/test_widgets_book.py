@@ -2,9 +2,12 @@
 panels depend on known controls: every grid point's readout and pixels come back from
 the stored data, and each panel is stored once per value of the controls it depends on."""
 
+import ast
+import builtins
 import itertools
 import json
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -168,3 +171,66 @@ def test_unknown_notebook_and_control_kinds_are_refused():
 
     with pytest.raises(TypeError, match="control 'a' is a FloatSlider"):
         book.describe_controls(Free())
+
+
+# ------------------------------------------------------------ the book opens as the notebook
+NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
+
+
+def _statements(stem):
+    """The top-level statements of a notebook's code cells, in order (magics dropped)."""
+    out = []
+    for cell in json.loads((NOTEBOOKS / f"{stem}.ipynb").read_text(encoding="utf-8"))["cells"]:
+        if cell["cell_type"] == "code":
+            source = "".join(cell["source"])
+            source = "\n".join(line for line in source.splitlines()
+                               if not line.lstrip().startswith(("%", "!")))
+            out.extend(ast.parse(source).body)
+    return out
+
+
+def _free_names(node):
+    bound = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)
+             and isinstance(n.ctx, ast.Store)} | {a.arg for a in ast.walk(node)
+                                                  if isinstance(a, ast.arg)}
+    if isinstance(node, ast.Assign):        # what it assigns is not what it needs
+        bound -= {n.id for t in node.targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)
+            and isinstance(n.ctx, ast.Load)} - bound - set(dir(builtins))
+
+
+def _binds(node):
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        return {(a.asname or a.name).split(".")[0] for a in node.names}
+    if isinstance(node, ast.Assign):
+        return {n.id for t in node.targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+    return set()
+
+
+def _notebook_explorer(stem, name):
+    """The explorer notebook ``stem`` opens, built by running only the statements it needs
+    (the program slice of ``explorer = cl.widgets.<name>_explorer(...)``)."""
+    statements = _statements(stem)
+    end = next(i for i, node in enumerate(statements) if isinstance(node, ast.Assign)
+               and isinstance(node.value, ast.Call)
+               and ast.unparse(node.value.func) == f"cl.widgets.{name}_explorer")
+    needed, chosen = _free_names(statements[end]), [statements[end]]
+    for node in reversed(statements[:end]):
+        if _binds(node) & needed:
+            needed = (needed - _binds(node)) | _free_names(node)
+            chosen.insert(0, node)
+    assert not needed, f"{stem}: no statement before the explorer binds {sorted(needed)}"
+    namespace = {}
+    exec(compile(ast.Module(chosen, type_ignores=[]), stem, "exec"), namespace)
+    return namespace[statements[end].targets[0].id]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stem", sorted(book.BOOK_EXPLORERS))
+def test_the_book_opens_each_explorer_where_its_notebook_does(stem):
+    """The book builds its explorers in book.py, the notebooks in their own cells: the same
+    sweep at the same start, or the page shows another explorer than the notebook."""
+    name, build = book.BOOK_EXPLORERS[stem]
+    ours, theirs = build(), _notebook_explorer(stem, name)
+    assert ours.state == theirs.state
+    assert ours.readout.value == theirs.readout.value
