@@ -121,7 +121,8 @@ def checksum(key: str, arrays: dict) -> str:
     for name in sorted(arrays):
         value = np.ascontiguousarray(arrays[name])
         digest.update(f"{name}|{value.dtype.str}|{value.shape}|".encode())
-        digest.update(value.tobytes())
+        # the array's own buffer, not a bytes copy of it (the same digest as .tobytes())
+        digest.update(value.reshape(-1).view(np.uint8) if value.size else b"")
     return digest.hexdigest()
 
 

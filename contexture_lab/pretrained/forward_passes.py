@@ -185,7 +185,9 @@ def _run(name, texts, max_length, want_attn, want_states, word_ids, random_weigh
         lookup = np.full(max(int(ids_all.max()), int(word_ids.max(initial=0))) + 1, -1)
         lookup[word_ids] = np.arange(word_ids.size)
         sums, counts = None, np.zeros(word_ids.size, dtype=np.int64)
-    pooled, attn_out, state_out, next_out = [], [], [], []
+    # the outputs are filled in place, batch by batch: no list of per-batch copies and no
+    # concatenation (a second copy of every array at the end)
+    pooled = attn_out = state_out = next_out = None
     core = model.model if hasattr(model, "model") and name == "smollm2" else model
     with torch.inference_mode():
         for start in range(0, n, batch_size):
@@ -198,25 +200,31 @@ def _run(name, texts, max_length, want_attn, want_states, word_ids, random_weigh
             out = core(input_ids=ids, attention_mask=mask, output_hidden_states=True,
                        output_attentions=want_attn)
             hidden = torch.stack(out.hidden_states)              # (L+1, B, t, dim)
+            n_depths, dim = hidden.shape[0], hidden.shape[-1]
+            if pooled is None:
+                pooled = np.empty((n_depths, n, dim), dtype=np.float32)
+                if want_states:
+                    state_out = np.zeros((n, n_depths, T, dim), dtype=np.float32)
             m = mask.to(hidden.dtype)[None, :, :, None]
-            pooled.append(((hidden * m).sum(2) / m.sum(2)).float().cpu().numpy())
+            pooled[:, start:stop] = ((hidden * m).sum(2) / m.sum(2)).float().cpu().numpy()
             if want_attn:
                 a = torch.stack(out.attentions, dim=1).float().cpu().numpy()  # (B,L,H,t,t)
-                full = np.zeros(a.shape[:3] + (T, T), dtype=np.float32)
-                full[..., :width, :width] = a
-                attn_out.append(full)
+                if attn_out is None:
+                    attn_out = np.zeros((n,) + a.shape[1:3] + (T, T), dtype=np.float32)
+                attn_out[start:stop, ..., :width, :width] = a
+                del a
+            del out
             if next_ids is not None:
                 # the decoder's last hidden state is after its final norm: the head's input
                 logp = torch.log_softmax(model.lm_head(hidden[-1]).float(), dim=-1)
                 p = logp[..., torch.as_tensor(next_ids, device=dev)].exp().cpu().numpy()
-                full = np.zeros((p.shape[0], T, next_ids.size), dtype=np.float32)
-                full[:, :width] = p
-                next_out.append(full)
+                del logp
+                if next_out is None:
+                    next_out = np.zeros((n, T, next_ids.size), dtype=np.float32)
+                next_out[start:stop, :width] = p
             if want_states:
-                s = hidden.permute(1, 0, 2, 3).float().cpu().numpy()
-                full = np.zeros(s.shape[:2] + (T, s.shape[-1]), dtype=np.float32)
-                full[:, :, :width] = s
-                state_out.append(full)
+                state_out[start:stop, :, :width] = hidden.permute(1, 0, 2, 3).float().cpu()\
+                    .numpy()
             if lookup is not None:
                 flat = ids_all[start:stop, :width].ravel()
                 where = np.where(mask_all[start:stop, :width].ravel() > 0,
@@ -231,18 +239,17 @@ def _run(name, texts, max_length, want_attn, want_states, word_ids, random_weigh
                     sums.index_add_(1, index, h[:, torch.as_tensor(keep, device=dev)]
                                     .double())
                     counts += np.bincount(where[keep], minlength=word_ids.size)
+            del hidden
     word_states = None
     if lookup is not None:
         with np.errstate(invalid="ignore", divide="ignore"):
             word_states = (sums.cpu().numpy() / counts[None, :, None]).astype(np.float32)
     return Forward(
         input_ids=ids_all.astype(np.int64), lengths=lengths.astype(np.int64),
-        pooled=np.concatenate(pooled, axis=1),
-        attentions=np.concatenate(attn_out) if want_attn else None,
-        states=np.concatenate(state_out) if want_states else None,
+        pooled=pooled, attentions=attn_out, states=state_out,
         words=word_ids, word_states=word_states,
         word_counts=counts if lookup is not None else None,
-        next_token_probs=np.concatenate(next_out) if next_ids is not None else None)
+        next_token_probs=next_out)
 
 
 def head_queries_keys(name: str, text: str, layer: int, head: int, *, max_length: int = 64,

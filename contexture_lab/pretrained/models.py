@@ -241,6 +241,11 @@ def _torch_seed(random_state) -> int:
 def load_model(name: str, *, random_weights: bool = False, random_state=0, device=None):
     """The torch model ``name`` in eval mode on ``device``, kept in memory once loaded.
 
+    The trained models stay loaded until :func:`unload`; of the random-weight controls only
+    the latest is kept (asking for another control frees the previous one: a control is
+    rebuilt from its seed, with the same weights, when it is asked for again), so that a
+    sweep over control seeds holds one model at a time.
+
     Parameters
     ----------
     name : str
@@ -265,6 +270,12 @@ def load_model(name: str, *, random_weights: bool = False, random_state=0, devic
     seed = _torch_seed(random_state) if random_weights else 0
     key = (name, bool(random_weights), seed, str(dev))
     if key not in _MODELS:
+        if random_weights:
+            for other in [k for k in _MODELS if k[1]]:
+                del _MODELS[other]
+            import gc
+
+            gc.collect()
         _MODELS[key] = _build_model(name, random_weights, seed).to(dev)
     return _MODELS[key]
 
