@@ -25,8 +25,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import struct
 import uuid
 import warnings
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -205,5 +207,53 @@ def load_arrays(path, required=()) -> dict | None:
     return arrays
 
 
+def mapped_arrays(path, names) -> dict:
+    """Memory maps of some arrays of an archive written by :func:`save_arrays`.
+
+    :func:`save_arrays` stores each array uncompressed, so an array's bytes lie in the file
+    as they are; mapping them (copy-on-write: writes stay in this process) costs no memory
+    until a page is read. A caller that has just saved a large result hands these back in
+    place of its in-memory arrays, which it can then free: the pages come back from disk
+    when used. The checksum is not verified here (the file was just written).
+
+    Parameters
+    ----------
+    path : path-like
+        An archive written by :func:`save_arrays`.
+    names : iterable of str
+        The arrays to map; an empty array is read instead (it cannot be mapped).
+
+    Returns
+    -------
+    dict of str -> numpy.memmap or ndarray
+    """
+    path = Path(path)
+    out = {}
+    with zipfile.ZipFile(path) as archive, open(path, "rb") as handle:
+        for name in names:
+            info = archive.getinfo(f"{name}.npy")
+            if info.compress_type != zipfile.ZIP_STORED:
+                raise ValueError(f"{path}: array {name!r} is compressed; expected an "
+                                 "archive written by save_arrays (stored uncompressed)")
+            handle.seek(info.header_offset)
+            local = handle.read(30)          # the member's local header: where its data lies
+            if local[:4] != b"PK\x03\x04":
+                raise ValueError(f"{path}: no local header for array {name!r}")
+            name_length, extra_length = struct.unpack("<HH", local[26:30])
+            handle.seek(info.header_offset + 30 + name_length + extra_length)
+            version = np.lib.format.read_magic(handle)
+            read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                           else np.lib.format.read_array_header_2_0)
+            shape, fortran, dtype = read_header(handle)
+            if dtype.hasobject or int(np.prod(shape)) == 0:
+                with archive.open(info) as member:
+                    out[name] = np.lib.format.read_array(member, allow_pickle=False)
+                continue
+            out[name] = np.memmap(path, dtype=dtype, mode="c", offset=handle.tell(),
+                                  shape=shape, order="F" if fortran else "C")
+    return out
+
+
 __all__ = ["CHECKSUM_KEY", "CacheWarning", "cache_key", "checksum", "code_fingerprint",
-           "damaged", "default_cache_dir", "entry_path", "load_arrays", "save_arrays"]
+           "damaged", "default_cache_dir", "entry_path", "load_arrays", "mapped_arrays",
+           "save_arrays"]

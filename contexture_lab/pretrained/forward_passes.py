@@ -7,7 +7,7 @@ this module and of :mod:`.models`, so a second run is fast and a shared cache is
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
@@ -90,6 +90,12 @@ def _cache_key(*parts) -> str:
 
 #: The arrays every stored forward pass has.
 _REQUIRED = ("input_ids", "lengths", "pooled")
+#: The arrays that a fresh pass returns as memory maps of its cache file (they grow with
+#: the texts, the layers and the tokens).
+_MAPPED = ("states", "attentions")
+#: Positions per application of a decoder's language-model head: its logits over the whole
+#: vocabulary are the largest activation of a pass (T x 49,152 for SmolLM2).
+_HEAD_CHUNK = 128
 
 
 @renamed_random_state("seed")
@@ -126,7 +132,10 @@ def forward(name: str, texts, *, max_length: int = 64, attentions: bool = False,
         activations, on top of its 540 MB of weights, stay under the lab's memory budget).
     device : optional
     cache : bool, default=True
-        Read and write the on-disk cache (``$CONTEXTURE_LAB_CACHE``).
+        Read and write the on-disk cache (``$CONTEXTURE_LAB_CACHE``). A pass computed
+        and stored here returns ``states`` and ``attentions`` as copy-on-write memory maps
+        of its cache file (``numpy.memmap``): they take memory only once read, so a second
+        pass runs while the first one's arrays wait on disk.
 
     Returns
     -------
@@ -160,9 +169,14 @@ def forward(name: str, texts, *, max_length: int = 64, attentions: bool = False,
                 return Forward(**stored)
         result = _run(name, texts, max_length, attentions, states, word_ids, random_weights,
                       seed, batch_size, device, next_ids=next_ids, bar=bar)
-    if path is not None:
-        _cache.save_arrays(path, {f.name: getattr(result, f.name) for f in fields(result)
-                                  if getattr(result, f.name) is not None})
+    if path is not None and _cache.save_arrays(
+            path, {f.name: getattr(result, f.name) for f in fields(result)
+                   if getattr(result, f.name) is not None}):
+        # the large arrays come back as maps of the file just written, so that their memory
+        # is free while the next pass runs, and read from disk when used
+        big = [key for key in _MAPPED if getattr(result, key) is not None]
+        if big:
+            result = replace(result, **_cache.mapped_arrays(path, big))
     return result
 
 
@@ -216,12 +230,15 @@ def _run(name, texts, max_length, want_attn, want_states, word_ids, random_weigh
             del out
             if next_ids is not None:
                 # the decoder's last hidden state is after its final norm: the head's input
-                logp = torch.log_softmax(model.lm_head(hidden[-1]).float(), dim=-1)
-                p = logp[..., torch.as_tensor(next_ids, device=dev)].exp().cpu().numpy()
-                del logp
                 if next_out is None:
                     next_out = np.zeros((n, T, next_ids.size), dtype=np.float32)
-                next_out[start:stop, :width] = p
+                picked = torch.as_tensor(next_ids, device=dev)
+                for lo in range(0, width, _HEAD_CHUNK):
+                    hi = min(width, lo + _HEAD_CHUNK)
+                    logp = torch.log_softmax(model.lm_head(hidden[-1][:, lo:hi]).float(),
+                                             dim=-1)
+                    next_out[start:stop, lo:hi] = logp[..., picked].exp().cpu().numpy()
+                    del logp
             if want_states:
                 state_out[start:stop, :, :width] = hidden.permute(1, 0, 2, 3).float().cpu()\
                     .numpy()
