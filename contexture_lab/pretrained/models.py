@@ -273,19 +273,32 @@ def load_model(name: str, *, random_weights: bool = False, random_state=0, devic
         if random_weights:
             for other in [k for k in _MODELS if k[1]]:
                 del _MODELS[other]
-            import gc
-
-            gc.collect()
+            _release_memory()
         _MODELS[key] = _build_model(name, random_weights, seed).to(dev)
     return _MODELS[key]
 
 
+def _release_memory() -> None:
+    """Collect garbage, then hand the C heap's free pages back to the system (glibc's
+    ``malloc_trim``; elsewhere nothing more): freed weights would otherwise stay counted in
+    the kernel's resident memory."""
+    import ctypes
+    import ctypes.util
+    import gc
+    import sys
+
+    gc.collect()
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim(0)
+        except (OSError, AttributeError):   # not glibc (musl has no malloc_trim)
+            pass
+
+
 def unload() -> None:
     """Forget every loaded model (their memory returns once nothing else holds them)."""
-    import gc
-
     _MODELS.clear()
-    gc.collect()
+    _release_memory()
 
 
 def generate(name: str, prompt: str, *, max_new_tokens: int = 8, device=None) -> str:
