@@ -207,6 +207,47 @@ def load_arrays(path, required=()) -> dict | None:
     return arrays
 
 
+class Spill:
+    """A large array written block by block into a temporary ``.npy`` file of a cache folder
+    instead of memory (plain writes, no mapping: the blocks do not stay in the writer's
+    resident memory), then read back as a copy-on-write memory map.
+
+    Parameters
+    ----------
+    folder : path-like
+        The cache folder (created if missing); raises :class:`OSError` when unwritable.
+    shape : tuple of int
+        The whole array's shape; blocks are ranges of its first axis.
+    dtype : numpy dtype
+    """
+
+    def __init__(self, folder, shape, dtype):
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        self.path = folder / f".spill.{os.getpid()}.{uuid.uuid4().hex}.npy.tmp"
+        self.dtype = np.dtype(dtype)
+        mapped = np.lib.format.open_memmap(self.path, mode="w+", dtype=self.dtype,
+                                           shape=tuple(shape))   # a zero-filled file
+        self.offset = mapped.offset
+        del mapped
+        self.row_bytes = int(np.prod(shape[1:], dtype=np.int64)) * self.dtype.itemsize
+
+    def write(self, start: int, block) -> None:
+        """Write ``block`` as rows ``start, start + 1, ...`` of the first axis."""
+        block = np.ascontiguousarray(block, dtype=self.dtype)
+        with open(self.path, "r+b") as handle:
+            handle.seek(self.offset + start * self.row_bytes)
+            handle.write(block.reshape(-1).view(np.uint8) if block.size else b"")
+
+    def array(self) -> np.memmap:
+        """The whole array, mapped copy-on-write."""
+        return np.load(self.path, mmap_mode="c")
+
+    def remove(self) -> None:
+        """Delete the file (a map still held keeps its data readable, on POSIX)."""
+        self.path.unlink(missing_ok=True)
+
+
 def mapped_arrays(path, names) -> dict:
     """Memory maps of some arrays of an archive written by :func:`save_arrays`.
 
@@ -256,4 +297,4 @@ def mapped_arrays(path, names) -> dict:
 
 __all__ = ["CHECKSUM_KEY", "CacheWarning", "cache_key", "checksum", "code_fingerprint",
            "damaged", "default_cache_dir", "entry_path", "load_arrays", "mapped_arrays",
-           "save_arrays"]
+           "save_arrays", "Spill"]

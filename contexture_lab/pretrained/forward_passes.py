@@ -8,6 +8,7 @@ this module and of :mod:`.models`, so a second run is fast and a shared cache is
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
+from pathlib import Path
 
 import numpy as np
 
@@ -167,8 +168,14 @@ def forward(name: str, texts, *, max_length: int = 64, attentions: bool = False,
             if stored is not None:
                 bar.update(len(texts))
                 return Forward(**stored)
+        spill = path.parent if path is not None and states else None
         result = _run(name, texts, max_length, attentions, states, word_ids, random_weights,
-                      seed, batch_size, device, next_ids=next_ids, bar=bar)
+                      seed, batch_size, device, next_ids=next_ids, bar=bar, spill=spill)
+    spilled = result.states if isinstance(result.states, np.memmap) else None
+    if spilled is not None:
+        # the states wait on disk; the model leaves memory before they are read back to be
+        # stored (a later pass loads it again, from its mapped file, in seconds)
+        _models.unload(name)
     if path is not None and _cache.save_arrays(
             path, {f.name: getattr(result, f.name) for f in fields(result)
                    if getattr(result, f.name) is not None}):
@@ -177,11 +184,21 @@ def forward(name: str, texts, *, max_length: int = 64, attentions: bool = False,
         big = [key for key in _MAPPED if getattr(result, key) is not None]
         if big:
             result = replace(result, **_cache.mapped_arrays(path, big))
+    if spilled is not None:
+        try:
+            Path(spilled.filename).unlink(missing_ok=True)   # its map stays readable (POSIX)
+        except OSError:       # a mapped file cannot be deleted on Windows: left for later
+            pass
+        del spilled
+        _models._release_memory()
     return result
 
 
 def _run(name, texts, max_length, want_attn, want_states, word_ids, random_weights, seed,
-         batch_size, device, next_ids=None, bar=None) -> Forward:
+         batch_size, device, next_ids=None, bar=None, spill=None) -> Forward:
+    """One forward pass (see :func:`forward`). With ``spill`` (a cache folder) the states
+    are written batch by batch to a temporary file there (:class:`contexture_lab._cache.Spill`)
+    and returned as its memory map, so that they never sit in memory beside the model."""
     import torch
 
     model = load_model(name, random_weights=random_weights, random_state=seed,
@@ -217,7 +234,12 @@ def _run(name, texts, max_length, want_attn, want_states, word_ids, random_weigh
             n_depths, dim = hidden.shape[0], hidden.shape[-1]
             if pooled is None:
                 pooled = np.empty((n_depths, n, dim), dtype=np.float32)
-                if want_states:
+                if want_states and spill is not None:
+                    try:
+                        spill = _cache.Spill(spill, (n, n_depths, T, dim), np.float32)
+                    except OSError:       # an unwritable cache folder: states in memory
+                        spill = None
+                if want_states and spill is None:
                     state_out = np.zeros((n, n_depths, T, dim), dtype=np.float32)
             m = mask.to(hidden.dtype)[None, :, :, None]
             pooled[:, start:stop] = ((hidden * m).sum(2) / m.sum(2)).float().cpu().numpy()
@@ -240,8 +262,15 @@ def _run(name, texts, max_length, want_attn, want_states, word_ids, random_weigh
                     next_out[start:stop, lo:hi] = logp[..., picked].exp().cpu().numpy()
                     del logp
             if want_states:
-                state_out[start:stop, :, :width] = hidden.permute(1, 0, 2, 3).float().cpu()\
-                    .numpy()
+                s = hidden.permute(1, 0, 2, 3).float().cpu().numpy()    # (B, L+1, t, dim)
+                if spill is None:
+                    state_out[start:stop, :, :width] = s
+                else:
+                    block = np.zeros((stop - start,) + (s.shape[1], T, s.shape[3]), np.float32)
+                    block[:, :, :width] = s
+                    spill.write(start, block)
+                    del block
+                del s
             if lookup is not None:
                 flat = ids_all[start:stop, :width].ravel()
                 where = np.where(mask_all[start:stop, :width].ravel() > 0,
@@ -263,7 +292,8 @@ def _run(name, texts, max_length, want_attn, want_states, word_ids, random_weigh
             word_states = (sums.cpu().numpy() / counts[None, :, None]).astype(np.float32)
     return Forward(
         input_ids=ids_all.astype(np.int64), lengths=lengths.astype(np.int64),
-        pooled=pooled, attentions=attn_out, states=state_out,
+        pooled=pooled, attentions=attn_out,
+        states=spill.array() if want_states and spill is not None else state_out,
         words=word_ids, word_states=word_states,
         word_counts=counts if lookup is not None else None,
         next_token_probs=next_out)

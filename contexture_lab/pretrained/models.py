@@ -295,9 +295,17 @@ def _release_memory() -> None:
             pass
 
 
-def unload() -> None:
-    """Forget every loaded model (their memory returns once nothing else holds them)."""
-    _MODELS.clear()
+def unload(name: str | None = None) -> None:
+    """Forget every loaded model, or those of ``name`` only (their memory returns once
+    nothing else holds them).
+
+    Parameters
+    ----------
+    name : str, optional
+        A key of :data:`~contexture_lab.pretrained.artefacts.MODELS`; default all.
+    """
+    for key in [k for k in _MODELS if name is None or k[0] == name]:
+        del _MODELS[key]
     _release_memory()
 
 

@@ -152,10 +152,15 @@ def test_random_weight_control_differs_and_word_states_average_tokens(tmp_path, 
     np.testing.assert_allclose(real.word_states[:, 0], manual, atol=1e-5)
     e = rand.embeddings
     assert not np.allclose(e, real.embeddings, atol=1e-2)
-    # a fresh pass hands its states back as a map of its cache file; a cached one reads them
+    # a fresh pass hands its states back as a map of its cache file (written there batch by
+    # batch); a cached one reads them; without the cache they are computed in memory
     assert isinstance(real.states, np.memmap)
     np.testing.assert_array_equal(
         pt.forward("minilm-l6", PAIR[:2], words=[guitar], states=True).states, real.states)
+    plain = pt.forward("minilm-l6", PAIR[:2], words=[guitar], states=True, cache=False)
+    assert not isinstance(plain.states, np.memmap)
+    np.testing.assert_array_equal(plain.states, real.states)
+    assert not list((tmp_path / "pretrained").glob("*.tmp"))
 
 
 @needs["minilm-l6"]
