@@ -136,7 +136,10 @@ def forward(name: str, texts, *, max_length: int = 64, attentions: bool = False,
         Read and write the on-disk cache (``$CONTEXTURE_LAB_CACHE``). A pass computed
         and stored here returns ``states`` and ``attentions`` as copy-on-write memory maps
         of its cache file (``numpy.memmap``): they take memory only once read, so a second
-        pass runs while the first one's arrays wait on disk.
+        pass runs while the first one's arrays wait on disk. With ``states=True`` the states
+        go to the cache folder batch by batch during the pass, and the model is released
+        before they are stored (:func:`~contexture_lab.pretrained.unload`; the next pass
+        loads it again).
 
     Returns
     -------
