@@ -166,10 +166,12 @@ def rounding_findings(value, spec: str, *, signed_zero: bool = True) -> list[str
     empty when every element is clear of its rounding boundaries.
 
     An element within ``TOL * max(1, |x|)`` of a boundary (the half-unit of the last printed
-    digit) is reported; so is a nonzero element within the tolerance of 0 when the spec
-    would print it as a signed zero (``-0.000`` against ``0.000``) and ``signed_zero`` is
-    true (the spec has no ``z``). Integers, booleans, NaN and infinities are exact and
-    skipped; so are specs too fine for the tolerance (see :data:`JUDGE`).
+    digit) is reported; so is a negative element within the tolerance of 0, which the spec
+    prints as ``-0.000`` where noise of the other sign prints ``0.000`` (when ``signed_zero``
+    is true and the spec has no ``z``; a positive one is not reported: it prints ``0.000``,
+    and most such values, an ``abs`` or an R^2, cannot turn negative). Integers, booleans,
+    NaN and infinities are exact and skipped; so are specs too fine for the tolerance (see
+    :data:`JUDGE`).
     """
     values = _float_values(value)
     how = spec_rounding(spec) if isinstance(spec, str) else None
@@ -194,7 +196,7 @@ def rounding_findings(value, spec: str, *, signed_zero: bool = True) -> list[str
         found.append(f"{x!r} printed with '{spec}' is {float(distance[i]):.1e} from the "
                      f"rounding boundary {boundary!r}{more}")
     if signed_zero and "z" not in (_SPEC.match(spec)["z"] or ""):
-        zero_printed = (flat != 0) & (np.abs(flat) <= TOL)
+        zero_printed = (flat < 0) & (flat >= -TOL)
         if kind == "fixed":
             zero_printed &= 0.5 * 10.0 ** -digits / scale > JUDGE * TOL
         if zero_printed.any():

@@ -79,6 +79,7 @@ def test_a_signed_zero_that_noise_decides_is_reported():
     assert findings(-1e-17, ".3f") == [
         "-1e-17 printed with '.3f' shows a sign that noise decides (-0 against 0)"]
     assert findings(0.0, ".3f") == []            # an exact zero prints 0.000 everywhere
+    assert findings(3e-33, ".3f") == []          # a positive one prints 0.000 too
     assert findings(-1e-17, "z.3f") == []        # z: no negative zero
     assert findings(-1e-17, ".3f", signed_zero=False) == []
 
