@@ -375,8 +375,13 @@ def seen_threshold(values, threshold, where: str = ""):
     return values
 
 
-def seen_array_print(value, where: str = ""):
-    """Check a float array printed by numpy (``print``, a cell's value, ``str``)."""
+def seen_array_print(value, where: str = "", *, _depth: int = 0):
+    """Check a float array printed by numpy (``print``, a cell's value, an f-string field
+    without a spec), also inside a list, tuple or dict (two levels)."""
+    if isinstance(value, (list, tuple, dict)) and _depth < 2 and active():
+        for item in (value.values() if isinstance(value, dict) else value):
+            seen_array_print(item, where, _depth=_depth + 1)
+        return value
     if active() and isinstance(value, np.ndarray) and value.dtype.kind == "f" and value.size:
         spec = array_print_spec(np.asarray(value, dtype=float))
         if spec is not None:

@@ -220,6 +220,9 @@ def test_the_hook_sees_rounding_counts_and_printed_arrays(shell, capsys):
     out = run(shell, "with np.printoptions(precision=3):\n    print(np.array([0.0625, 1.0]))",
               capsys)
     assert "0.0625 printed with '.3f'" in out.err
+    out = run(shell, "with np.printoptions(precision=2):\n    print({'a': [np.array([0.125])]})",
+              capsys)
+    assert "0.125 printed with '.2f'" in out.err
     out = run(shell, "def f(v):\n    return np.round(v, 2)\nf(np.array([0.125]))", capsys)
     assert "0.125 rounded to 2 decimals" in out.err
 
