@@ -20,7 +20,12 @@ from scipy import stats
 from . import _rounding_check
 from ._validation import as_float_array, check_float
 
-__all__ = ["Estimate", "PairedComparison", "estimate", "paired", "trend"]
+#: Draws whose two sides differ by at most ``TIE_RTOL * max(1, |a|, |b|)`` are ties in
+#: :func:`paired`'s counts: two equal errors computed in a different order differ by float
+#: noise (1e-17), which must not decide a win.
+TIE_RTOL = 1e-6
+
+__all__ = ["TIE_RTOL", "Estimate", "PairedComparison", "estimate", "paired", "trend"]
 
 
 @dataclass(frozen=True)
@@ -88,9 +93,10 @@ class PairedComparison:
     difference : Estimate
         The estimate of the per-draw differences ``a - b``.
     wins : int
-        Draws where ``a > b``.
+        Draws where ``a > b`` by more than :data:`TIE_RTOL` (relative).
     losses : int
-        Draws where ``a < b`` (ties count in neither).
+        Draws where ``a < b`` by more than :data:`TIE_RTOL`; ties (``|a - b|`` within it:
+        equal values up to float noise) count in neither.
     """
 
     difference: Estimate
@@ -223,9 +229,10 @@ def paired(a, b, *, confidence: float = 0.95) -> PairedComparison:
         raise ValueError(f"a has {a.size} draws and b has {b.size}; a paired comparison "
                          "needs the same draws on both sides")
     diff = a - b
-    _rounding_check.seen_threshold(diff, 0.0, "cl.evidence.paired (wins and losses)")
+    margin = TIE_RTOL * np.maximum(1.0, np.maximum(np.abs(a), np.abs(b)))
+    _rounding_check.seen_threshold(np.abs(diff), margin, "cl.evidence.paired (wins and losses)")
     return PairedComparison(difference=estimate(diff, confidence=confidence),
-                            wins=int((diff > 0).sum()), losses=int((diff < 0).sum()))
+                            wins=int((diff > margin).sum()), losses=int((diff < -margin).sum()))
 
 
 def trend(x, values, *, confidence: float = 0.95) -> Estimate:

@@ -236,7 +236,9 @@ def test_package_formatting_goes_through_the_check(monkeypatch, capsys):
     assert "cl.evidence.Estimate.format: 0.25 printed with '.1f'" in capsys.readouterr().err
     cl.plotting.table({"error": [0.125, 0.3]}, digits=2).to_text()
     assert "cl.plotting.table cell: 0.125 printed with '.2f'" in capsys.readouterr().err
-    cl.evidence.paired([0.3, 0.5], [0.3 + 1e-13, 0.2])
+    cl.evidence.paired([0.3, 0.5], [0.3 + 1e-13, 0.2])         # a tie, clear of the margin
+    assert capsys.readouterr().err == ""
+    cl.evidence.paired([0.3, 0.5], [0.3 + cl.evidence.TIE_RTOL, 0.2])   # on the margin
     assert "cl.evidence.paired (wins and losses): 1 of 2 values" in capsys.readouterr().err
 
 
