@@ -188,6 +188,9 @@ def shell(monkeypatch):
     sh.run_cell("import numpy as np")
     yield sh
     sh.ast_transformers[:] = before
+    sh.events.unregister("pre_run_cell", rc._report.new_cell)
+    sh.events.unregister("post_run_cell", rc._report.end_cell)
+    sh.display_formatter.formatters["text/plain"].pop(np.ndarray, None)
 
 
 def run(shell, code, capsys):
