@@ -76,6 +76,10 @@ TEST_ENV = {
     # every inline figure of a notebook goes through contexture_lab.plotting.figure_check:
     # overlapping or clipped text and legends on data print to stderr, which nbval fails on
     "CONTEXTURE_LAB_CHECK_FIGURES": "1",
+    # every number a notebook prints, rounds or counts against a threshold goes through
+    # contexture_lab._rounding_check: one within 1e-9 of a rounding boundary or of its
+    # threshold prints to stderr (its printed value would depend on rounding noise)
+    "CONTEXTURE_LAB_CHECK_ROUNDING": "1",
 }
 
 
@@ -587,6 +591,7 @@ def export_explorers(folder: Path) -> None:
                  "tasks.py lab or python3 tasks.py test builds it")
     env = {**os.environ, **TEST_ENV}
     env.pop("CONTEXTURE_LAB_CHECK_FIGURES", None)
+    env.pop("CONTEXTURE_LAB_CHECK_ROUNDING", None)
     env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"]
                                      if env.get("PYTHONPATH") else "")
     run(PYTHON, "-m", "contexture_lab.widgets.book", folder, env=env)

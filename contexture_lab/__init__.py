@@ -112,3 +112,9 @@ def __getattr__(name):
 __all__ = ["Context", "Contexture", "DegenerateSpanWarning", "contexture", "contexts",
            "degeneracy", "exercises", "scrambled", "fit_encoder",
            "get_device", "progress", *sorted(_LAZY_MODULES)]
+
+# with CONTEXTURE_LAB_CHECK_ROUNDING=1 (the test command's environment), a notebook kernel
+# reports printed numbers on a rounding boundary and float comparisons on their threshold
+from . import _rounding_check  # noqa: E402
+
+_rounding_check.install_if_enabled()

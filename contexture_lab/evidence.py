@@ -17,9 +17,15 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from . import _rounding_check
 from ._validation import as_float_array, check_float
 
-__all__ = ["Estimate", "PairedComparison", "estimate", "paired", "trend"]
+#: Draws whose two sides differ by at most ``TIE_RTOL * max(1, |a|, |b|)`` are ties in
+#: :func:`paired`'s counts: two equal errors computed in a different order differ by float
+#: noise (1e-17), which must not decide a win.
+TIE_RTOL = 1e-6
+
+__all__ = ["TIE_RTOL", "Estimate", "PairedComparison", "estimate", "paired", "trend"]
 
 
 @dataclass(frozen=True)
@@ -68,8 +74,11 @@ class Estimate:
         >>> cl.evidence.estimate([1.0, 2.0, 3.0]).format(2)
         '2.00 ± 0.58 [-0.48, 4.48] (n = 3)'
         """
-        return (f"{self.mean:.{digits}f} ± {self.standard_error:.{digits}f} "
-                f"[{self.low:.{digits}f}, {self.high:.{digits}f}] (n = {self.n})")
+        spec = f".{digits}f"
+        _rounding_check.seen(np.array([self.mean, self.standard_error, self.low, self.high]),
+                             spec, "cl.evidence.Estimate.format")
+        return (f"{self.mean:{spec}} ± {self.standard_error:{spec}} "
+                f"[{self.low:{spec}}, {self.high:{spec}}] (n = {self.n})")
 
     def __str__(self) -> str:
         return self.format()
@@ -84,9 +93,10 @@ class PairedComparison:
     difference : Estimate
         The estimate of the per-draw differences ``a - b``.
     wins : int
-        Draws where ``a > b``.
+        Draws where ``a > b`` by more than :data:`TIE_RTOL` (relative).
     losses : int
-        Draws where ``a < b`` (ties count in neither).
+        Draws where ``a < b`` by more than :data:`TIE_RTOL`; ties (``|a - b|`` within it:
+        equal values up to float noise) count in neither.
     """
 
     difference: Estimate
@@ -96,6 +106,8 @@ class PairedComparison:
     @property
     def decided(self) -> bool:
         """Whether the interval of ``a - b`` excludes zero."""
+        _rounding_check.seen_threshold([self.difference.low, self.difference.high], 0.0,
+                                       "cl.evidence.PairedComparison (interval against 0)")
         return self.difference.low > 0 or self.difference.high < 0
 
     def verdict(self, a: str = "A", b: str = "B", *, larger: str = "higher") -> str:
@@ -121,6 +133,8 @@ class PairedComparison:
         'ours and theirs are not separated by these 3 draws (95% interval contains 0)'
         """
         d = self.difference
+        _rounding_check.seen_threshold([d.low, d.high], 0.0,
+                                       "cl.evidence.PairedComparison (interval against 0)")
         if d.low > 0:
             return f"{a} is {larger} than {b} ({d.confidence:.0%} interval excludes 0)"
         if d.high < 0:
@@ -215,8 +229,10 @@ def paired(a, b, *, confidence: float = 0.95) -> PairedComparison:
         raise ValueError(f"a has {a.size} draws and b has {b.size}; a paired comparison "
                          "needs the same draws on both sides")
     diff = a - b
+    margin = TIE_RTOL * np.maximum(1.0, np.maximum(np.abs(a), np.abs(b)))
+    _rounding_check.seen_threshold(np.abs(diff), margin, "cl.evidence.paired (wins and losses)")
     return PairedComparison(difference=estimate(diff, confidence=confidence),
-                            wins=int((diff > 0).sum()), losses=int((diff < 0).sum()))
+                            wins=int((diff > margin).sum()), losses=int((diff < -margin).sum()))
 
 
 def trend(x, values, *, confidence: float = 0.95) -> Estimate:

@@ -25,9 +25,12 @@ from __future__ import annotations
 import html
 import math
 import numbers
+import string
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+
+from .. import _rounding_check
 
 #: Plain-text tables are split into blocks of columns narrower than this (characters).
 MAX_TEXT_WIDTH = 96
@@ -55,7 +58,17 @@ def _is_missing(value) -> bool:
 
 def _format_number(value, spec: str) -> str:
     integral = spec.rstrip("}").endswith("d")
+    if integral:
+        _rounding_check.seen_decimals(float(value), 0, "cl.plotting.table cell")
     value = round(float(value)) if integral else float(value)
+    if "{" in spec:
+        field = next(string.Formatter().parse(spec))
+        inner = field[2] if field[1] is not None and field[3] is None else None
+    else:
+        inner = spec
+    if inner is not None and not integral:
+        # a rounded -0.000 is shown unsigned below: only the boundaries count
+        _rounding_check.seen(value, inner, "cl.plotting.table cell", signed_zero=False)
     text = format(value, spec) if "{" not in spec else spec.format(value)
     stripped = text.lstrip()
     if stripped.startswith("-") and not any(c in "123456789" for c in stripped):

@@ -39,6 +39,19 @@ def test_the_notebook_06_draws_of_issue_26_are_not_decided():
     assert "not separated" in got.verdict()
 
 
+def test_differences_of_float_noise_are_ties_in_the_counts():
+    # notebook 11: two equal errors summed in another order differ by 3.5e-18; a real
+    # difference of one input in 1000 (1e-3) still counts
+    a = np.array([0.25, 0.3, 0.5, 0.2])
+    b = np.array([0.25 + 3.5e-18, 0.3 - 1e-17, 0.499, 0.201])
+    got = evidence.paired(a, b)
+    assert (got.wins, got.losses) == (1, 1)
+    assert evidence.TIE_RTOL == 1e-6
+    # relative to the size of the values: 1e6 against 1e6 + 0.1 is a tie, + 10 is not
+    got = evidence.paired([1e6, 1e6], [1e6 + 0.1, 1e6 + 10.0])
+    assert (got.wins, got.losses) == (0, 1)
+
+
 def test_trend_slopes_match_scipy_linregress_per_draw():
     rng = np.random.default_rng(1)
     x = np.array([1.0, 2.0, 4.0, 8.0])
