@@ -263,7 +263,7 @@ def _draw_layout(ax, W, layout, title=None):
     layout = np.asarray(layout, dtype=float)
     rows, cols = np.nonzero(np.triu(np.asarray(W)))
     for r, c in zip(rows, cols):
-        ax.plot(layout[[r, c], 0], layout[[r, c], 1], color="0.7", lw=0.8, zorder=1)
+        ax.plot(layout[[r, c], 0], layout[[r, c], 1], color="0.7", ls="-", lw=0.8, zorder=1)
     dots = ax.scatter(layout[:, 0], layout[:, 1], c=np.arange(layout.shape[0]),
                       cmap="viridis", s=22, edgecolors="0.2", linewidths=0.4, zorder=2)
     ax.set_aspect("equal", adjustable="datalim")

@@ -59,9 +59,6 @@ class AssociationExplorer(Explorer):
                                           continuous_update=True)
         dim = ipywidgets.SelectionSlider(options=[int(v) for v in sweep.d_values], value=d,
                                          description="d", continuous_update=True)
-        # the widest row name over the grid: the readout's columns never move
-        self._name_width = 2 + max(len(f"{sweep.parameter} = {v}, d = {int(dv)}")
-                                   for v in options for dv in sweep.d_values)
         if figsize is None:      # two panels a row, each over 250 px
             figsize = (AssociationPanels.FIGSIZE if sweep.images is not None
                        else AssociationPanels.FIGSIZE_NO_IMAGES)
@@ -95,13 +92,14 @@ class AssociationExplorer(Explorer):
         else:
             tau, tau_d = "n/a", "n/a"
             notes.append("&tau; undefined: all s<sub>i</sub> = 0 (independent)")
-        header = ["", "components", "s<sub>1</sub>", "s<sub>d</sub>", "probe error",
+        # numbers only (the status line names the grid point), in columns that fit the
+        # book's explorer box (about 750 px) with every header whole
+        header = ["components", "s<sub>1</sub>", "s<sub>d</sub>", "probe error",
                   "decay rate", "kernel dev.", "eff. dim.", "&tau;", "d of &tau;"]
-        state_name = f"{sw.parameter} = {state[sw.parameter]}, d = {d}"
-        row = [f"<b>{state_name}</b>", str(int(m["n_components"])), _fmt(s[0]),
-               _fmt(s[d - 1]), error, _fmt(m["decay_rate"]), _fmt(m["kernel_deviation"]),
+        row = [str(int(m["n_components"])), _fmt(s[0]), _fmt(s[d - 1]), error,
+               _fmt(m["decay_rate"]), _fmt(m["kernel_deviation"]),
                _fmt(m["effective_dimension"], 1), tau, tau_d]
-        widths = [self._name_width, 12, 7, 7, 15, 11, 12, 10, 7, 8]
+        widths = [14, 7, 7, 15, 12, 13, 10, 7, 8]
         return readout_html(f"{sw.parameter} = <b>{state[sw.parameter]}</b>, encoder "
                             f"dimension d = <b>{d}</b>", header, [row],
                             note="; ".join(notes), widths=widths)

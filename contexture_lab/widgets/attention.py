@@ -70,23 +70,22 @@ class AttentionExplorer(Explorer):
         self.line.set_ydata(sw.singular_values[i][:self.k])
         self.marker.set_xdata([sw.temperatures[i]] * 2)
         d_tau = int(sw.tau_dimension[i])
-        header = ["", "s<sub>1</sub>", "&sum; s<sub>i</sub><sup>2</sup>",
+        # numbers only (the status line names the temperature), in columns that fit the
+        # book's explorer box (about 750 px) with every header whole
+        header = ["s<sub>1</sub>", "&sum; s<sub>i</sub><sup>2</sup>",
                   "eff. dim. (participation ratio)", "d picked by &tau;"]
-        row = [f"<b>{sw.temperatures[i]:.3g}</b>", f"{sw.singular_values[i][0]:.3f}",
-               f"{sw.total_association[i]:.2f}", f"{sw.effective_dimension[i]:.2f}",
-               str(d_tau) if d_tau > 0 else "none"]
-        widths = [8, 8, 9, 30, 17]
+        row = [f"{sw.singular_values[i][0]:.3f}", f"{sw.total_association[i]:.2f}",
+               f"{sw.effective_dimension[i]:.2f}", str(d_tau) if d_tau > 0 else "none"]
+        widths = [8, 9, 30, 16]
         note = ""
         if sw.labels is not None:
             header.append(f"probe error (top {sw.d})")
             row.append(f"{sw.probe_error[i]:.3f}" + (
                 f" &plusmn; {sw.probe_spread[i]:.3f}" if sw.split[i] else ""))
-            widths.append(20)
+            widths.append(22)
             if sw.split[i]:
                 note = (f"probe error: mean &plusmn; spread over {sw.n_bases} random bases "
                         "of a split cluster (d cuts a cluster of equal singular values)")
-        header[0] = "temperature"
-        widths[0] = 13
         return readout_html(f"temperature = <b>{sw.temperatures[i]:.3g}</b>", header, [row],
                             note=note, widths=widths)
 

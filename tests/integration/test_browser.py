@@ -69,7 +69,7 @@ _move = _sw.parameter
 print(json.dumps({
     "move": _move, "label": _ex.controls[_move].description, "value": _st[_move],
     "options": list(_ex.controls[_move].options),
-    "expect": [f"{_sw.parameter} = {_st[_sw.parameter]}, d = {_d} "
+    "expect": [f"{_sw.parameter} = {_st[_sw.parameter]}, encoder dimension d = {_d}",
                f"{int(_sw.metrics['n_components'][_i])} "
                f"{_sw.singular_values[_i, 0]:.3f} {_sw.singular_values[_i, _d - 1]:.3f} "
                f"{_sw.probe_error[_i, _j]:.3f}", "components", "probe error"]}))

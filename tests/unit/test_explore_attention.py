@@ -1,5 +1,7 @@
 """Tests of the temperature sweep, its figures and the attention explorer (no browser)."""
 
+import re
+
 import ipywidgets
 import matplotlib
 import numpy as np
@@ -159,6 +161,11 @@ def test_explorer_update_indexes_into_the_sweep(sweep):
     assert f"{sweep.probe_error[3]:.3f}" in ex.readout.value
     assert f"{sweep.effective_dimension[3]:.2f}" in ex.readout.value
     assert f"{sweep.total_association[3]:.2f}" in ex.readout.value
+    # every column has a header, and the table fits the book's explorer box (about 750 px,
+    # some 94 digit widths at its font): no column is cut off the right edge
+    heads = re.findall(r"<th[^>]*>(.*?)</th>", ex.readout.value)
+    assert heads and all(h.strip() for h in heads)
+    assert int(re.findall(r"table-layout:fixed;width:(\d+)ch", ex.readout.value)[0]) <= 90
     ex.controls["temperature"].value = float(sweep.temperatures[0])   # a slider step
     np.testing.assert_allclose(ex.line.get_ydata(), sweep.singular_values[0][:ex.k])
     with pytest.raises(ValueError, match="unknown control"):
