@@ -557,7 +557,11 @@ def test(extra) -> None:
         say("ruff check (pyproject.toml's rules)")
         lint = subprocess.run([PYTHON, "-m", "ruff", "check", "--no-cache", "."], cwd=ROOT)
     # the class tests (a real hub, nbgrader) are `tools/maintain.py test-class`'s
-    pytest = [PYTHON, "-m", "pytest", "-n", "2", "--dist", "loadfile", "-m", "not class_envs"]
+    # two workers, a whole file each at a time, in the order tests/conftest.py collects them
+    # (the longest first: pytest-xdist's default would start the files with the most tests
+    # first, which put the several-minute browser walk, three tests, last)
+    pytest = [PYTHON, "-m", "pytest", "-n", "2", "--dist", "loadfile", "--no-loadscope-reorder",
+              "-m", "not class_envs"]
     with tempfile.TemporaryDirectory(prefix="contexture_lab_cache_") as cache:
         # a fresh sweep cache: stored notebook outputs are checked against fresh numbers
         env = {**os.environ, **TEST_ENV, "CONTEXTURE_LAB_CACHE": cache}
