@@ -25,8 +25,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import struct
 import uuid
 import warnings
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -121,7 +123,8 @@ def checksum(key: str, arrays: dict) -> str:
     for name in sorted(arrays):
         value = np.ascontiguousarray(arrays[name])
         digest.update(f"{name}|{value.dtype.str}|{value.shape}|".encode())
-        digest.update(value.tobytes())
+        # the array's own buffer, not a bytes copy of it (the same digest as .tobytes())
+        digest.update(value.reshape(-1).view(np.uint8) if value.size else b"")
     return digest.hexdigest()
 
 
@@ -204,5 +207,94 @@ def load_arrays(path, required=()) -> dict | None:
     return arrays
 
 
+class Spill:
+    """A large array written block by block into a temporary ``.npy`` file of a cache folder
+    instead of memory (plain writes, no mapping: the blocks do not stay in the writer's
+    resident memory), then read back as a copy-on-write memory map.
+
+    Parameters
+    ----------
+    folder : path-like
+        The cache folder (created if missing); raises :class:`OSError` when unwritable.
+    shape : tuple of int
+        The whole array's shape; blocks are ranges of its first axis.
+    dtype : numpy dtype
+    """
+
+    def __init__(self, folder, shape, dtype):
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        self.path = folder / f".spill.{os.getpid()}.{uuid.uuid4().hex}.npy.tmp"
+        self.dtype = np.dtype(dtype)
+        mapped = np.lib.format.open_memmap(self.path, mode="w+", dtype=self.dtype,
+                                           shape=tuple(shape))   # a zero-filled file
+        self.offset = mapped.offset
+        del mapped
+        self.row_bytes = int(np.prod(shape[1:], dtype=np.int64)) * self.dtype.itemsize
+
+    def write(self, start: int, block) -> None:
+        """Write ``block`` as rows ``start, start + 1, ...`` of the first axis."""
+        block = np.ascontiguousarray(block, dtype=self.dtype)
+        with open(self.path, "r+b") as handle:
+            handle.seek(self.offset + start * self.row_bytes)
+            handle.write(block.reshape(-1).view(np.uint8) if block.size else b"")
+
+    def array(self) -> np.memmap:
+        """The whole array, mapped copy-on-write."""
+        return np.load(self.path, mmap_mode="c")
+
+    def remove(self) -> None:
+        """Delete the file (a map still held keeps its data readable, on POSIX)."""
+        self.path.unlink(missing_ok=True)
+
+
+def mapped_arrays(path, names) -> dict:
+    """Memory maps of some arrays of an archive written by :func:`save_arrays`.
+
+    :func:`save_arrays` stores each array uncompressed, so an array's bytes lie in the file
+    as they are; mapping them (copy-on-write: writes stay in this process) costs no memory
+    until a page is read. A caller that has just saved a large result hands these back in
+    place of its in-memory arrays, which it can then free: the pages come back from disk
+    when used. The checksum is not verified here (the file was just written).
+
+    Parameters
+    ----------
+    path : path-like
+        An archive written by :func:`save_arrays`.
+    names : iterable of str
+        The arrays to map; an empty array is read instead (it cannot be mapped).
+
+    Returns
+    -------
+    dict of str -> numpy.memmap or ndarray
+    """
+    path = Path(path)
+    out = {}
+    with zipfile.ZipFile(path) as archive, open(path, "rb") as handle:
+        for name in names:
+            info = archive.getinfo(f"{name}.npy")
+            if info.compress_type != zipfile.ZIP_STORED:
+                raise ValueError(f"{path}: array {name!r} is compressed; expected an "
+                                 "archive written by save_arrays (stored uncompressed)")
+            handle.seek(info.header_offset)
+            local = handle.read(30)          # the member's local header: where its data lies
+            if local[:4] != b"PK\x03\x04":
+                raise ValueError(f"{path}: no local header for array {name!r}")
+            name_length, extra_length = struct.unpack("<HH", local[26:30])
+            handle.seek(info.header_offset + 30 + name_length + extra_length)
+            version = np.lib.format.read_magic(handle)
+            read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                           else np.lib.format.read_array_header_2_0)
+            shape, fortran, dtype = read_header(handle)
+            if dtype.hasobject or int(np.prod(shape)) == 0:
+                with archive.open(info) as member:
+                    out[name] = np.lib.format.read_array(member, allow_pickle=False)
+                continue
+            out[name] = np.memmap(path, dtype=dtype, mode="c", offset=handle.tell(),
+                                  shape=shape, order="F" if fortran else "C")
+    return out
+
+
 __all__ = ["CHECKSUM_KEY", "CacheWarning", "cache_key", "checksum", "code_fingerprint",
-           "damaged", "default_cache_dir", "entry_path", "load_arrays", "save_arrays"]
+           "damaged", "default_cache_dir", "entry_path", "load_arrays", "mapped_arrays",
+           "save_arrays", "Spill"]

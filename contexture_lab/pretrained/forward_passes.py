@@ -7,7 +7,8 @@ this module and of :mod:`.models`, so a second run is fast and a shared cache is
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
 
 import numpy as np
 
@@ -90,6 +91,12 @@ def _cache_key(*parts) -> str:
 
 #: The arrays every stored forward pass has.
 _REQUIRED = ("input_ids", "lengths", "pooled")
+#: The arrays that a fresh pass returns as memory maps of its cache file (they grow with
+#: the texts, the layers and the tokens).
+_MAPPED = ("states", "attentions")
+#: Positions per application of a decoder's language-model head: its logits over the whole
+#: vocabulary are the largest activation of a pass (T x 49,152 for SmolLM2).
+_HEAD_CHUNK = 128
 
 
 @renamed_random_state("seed")
@@ -126,7 +133,13 @@ def forward(name: str, texts, *, max_length: int = 64, attentions: bool = False,
         activations, on top of its 540 MB of weights, stay under the lab's memory budget).
     device : optional
     cache : bool, default=True
-        Read and write the on-disk cache (``$CONTEXTURE_LAB_CACHE``).
+        Read and write the on-disk cache (``$CONTEXTURE_LAB_CACHE``). A pass computed
+        and stored here returns ``states`` and ``attentions`` as copy-on-write memory maps
+        of its cache file (``numpy.memmap``): they take memory only once read, so a second
+        pass runs while the first one's arrays wait on disk. With ``states=True`` the states
+        go to the cache folder batch by batch during the pass, and the model is released
+        before they are stored (:func:`~contexture_lab.pretrained.unload`; the next pass
+        loads it again).
 
     Returns
     -------
@@ -158,16 +171,37 @@ def forward(name: str, texts, *, max_length: int = 64, attentions: bool = False,
             if stored is not None:
                 bar.update(len(texts))
                 return Forward(**stored)
+        spill = path.parent if path is not None and states else None
         result = _run(name, texts, max_length, attentions, states, word_ids, random_weights,
-                      seed, batch_size, device, next_ids=next_ids, bar=bar)
-    if path is not None:
-        _cache.save_arrays(path, {f.name: getattr(result, f.name) for f in fields(result)
-                                  if getattr(result, f.name) is not None})
+                      seed, batch_size, device, next_ids=next_ids, bar=bar, spill=spill)
+    spilled = result.states if isinstance(result.states, np.memmap) else None
+    if spilled is not None:
+        # the states wait on disk; the model leaves memory before they are read back to be
+        # stored (a later pass loads it again, from its mapped file, in seconds)
+        _models.unload(name)
+    if path is not None and _cache.save_arrays(
+            path, {f.name: getattr(result, f.name) for f in fields(result)
+                   if getattr(result, f.name) is not None}):
+        # the large arrays come back as maps of the file just written, so that their memory
+        # is free while the next pass runs, and read from disk when used
+        big = [key for key in _MAPPED if getattr(result, key) is not None]
+        if big:
+            result = replace(result, **_cache.mapped_arrays(path, big))
+    if spilled is not None:
+        try:
+            Path(spilled.filename).unlink(missing_ok=True)   # its map stays readable (POSIX)
+        except OSError:       # a mapped file cannot be deleted on Windows: left for later
+            pass
+        del spilled
+        _models._release_memory()
     return result
 
 
 def _run(name, texts, max_length, want_attn, want_states, word_ids, random_weights, seed,
-         batch_size, device, next_ids=None, bar=None) -> Forward:
+         batch_size, device, next_ids=None, bar=None, spill=None) -> Forward:
+    """One forward pass (see :func:`forward`). With ``spill`` (a cache folder) the states
+    are written batch by batch to a temporary file there (:class:`contexture_lab._cache.Spill`)
+    and returned as its memory map, so that they never sit in memory beside the model."""
     import torch
 
     model = load_model(name, random_weights=random_weights, random_state=seed,
@@ -185,7 +219,9 @@ def _run(name, texts, max_length, want_attn, want_states, word_ids, random_weigh
         lookup = np.full(max(int(ids_all.max()), int(word_ids.max(initial=0))) + 1, -1)
         lookup[word_ids] = np.arange(word_ids.size)
         sums, counts = None, np.zeros(word_ids.size, dtype=np.int64)
-    pooled, attn_out, state_out, next_out = [], [], [], []
+    # the outputs are filled in place, batch by batch: no list of per-batch copies and no
+    # concatenation (a second copy of every array at the end)
+    pooled = attn_out = state_out = next_out = None
     core = model.model if hasattr(model, "model") and name == "smollm2" else model
     with torch.inference_mode():
         for start in range(0, n, batch_size):
@@ -198,25 +234,46 @@ def _run(name, texts, max_length, want_attn, want_states, word_ids, random_weigh
             out = core(input_ids=ids, attention_mask=mask, output_hidden_states=True,
                        output_attentions=want_attn)
             hidden = torch.stack(out.hidden_states)              # (L+1, B, t, dim)
+            n_depths, dim = hidden.shape[0], hidden.shape[-1]
+            if pooled is None:
+                pooled = np.empty((n_depths, n, dim), dtype=np.float32)
+                if want_states and spill is not None:
+                    try:
+                        spill = _cache.Spill(spill, (n, n_depths, T, dim), np.float32)
+                    except OSError:       # an unwritable cache folder: states in memory
+                        spill = None
+                if want_states and spill is None:
+                    state_out = np.zeros((n, n_depths, T, dim), dtype=np.float32)
             m = mask.to(hidden.dtype)[None, :, :, None]
-            pooled.append(((hidden * m).sum(2) / m.sum(2)).float().cpu().numpy())
+            pooled[:, start:stop] = ((hidden * m).sum(2) / m.sum(2)).float().cpu().numpy()
             if want_attn:
                 a = torch.stack(out.attentions, dim=1).float().cpu().numpy()  # (B,L,H,t,t)
-                full = np.zeros(a.shape[:3] + (T, T), dtype=np.float32)
-                full[..., :width, :width] = a
-                attn_out.append(full)
+                if attn_out is None:
+                    attn_out = np.zeros((n,) + a.shape[1:3] + (T, T), dtype=np.float32)
+                attn_out[start:stop, ..., :width, :width] = a
+                del a
+            del out
             if next_ids is not None:
                 # the decoder's last hidden state is after its final norm: the head's input
-                logp = torch.log_softmax(model.lm_head(hidden[-1]).float(), dim=-1)
-                p = logp[..., torch.as_tensor(next_ids, device=dev)].exp().cpu().numpy()
-                full = np.zeros((p.shape[0], T, next_ids.size), dtype=np.float32)
-                full[:, :width] = p
-                next_out.append(full)
+                if next_out is None:
+                    next_out = np.zeros((n, T, next_ids.size), dtype=np.float32)
+                picked = torch.as_tensor(next_ids, device=dev)
+                for lo in range(0, width, _HEAD_CHUNK):
+                    hi = min(width, lo + _HEAD_CHUNK)
+                    logp = torch.log_softmax(model.lm_head(hidden[-1][:, lo:hi]).float(),
+                                             dim=-1)
+                    next_out[start:stop, lo:hi] = logp[..., picked].exp().cpu().numpy()
+                    del logp
             if want_states:
-                s = hidden.permute(1, 0, 2, 3).float().cpu().numpy()
-                full = np.zeros(s.shape[:2] + (T, s.shape[-1]), dtype=np.float32)
-                full[:, :, :width] = s
-                state_out.append(full)
+                s = hidden.permute(1, 0, 2, 3).float().cpu().numpy()    # (B, L+1, t, dim)
+                if spill is None:
+                    state_out[start:stop, :, :width] = s
+                else:
+                    block = np.zeros((stop - start,) + (s.shape[1], T, s.shape[3]), np.float32)
+                    block[:, :, :width] = s
+                    spill.write(start, block)
+                    del block
+                del s
             if lookup is not None:
                 flat = ids_all[start:stop, :width].ravel()
                 where = np.where(mask_all[start:stop, :width].ravel() > 0,
@@ -231,18 +288,18 @@ def _run(name, texts, max_length, want_attn, want_states, word_ids, random_weigh
                     sums.index_add_(1, index, h[:, torch.as_tensor(keep, device=dev)]
                                     .double())
                     counts += np.bincount(where[keep], minlength=word_ids.size)
+            del hidden
     word_states = None
     if lookup is not None:
         with np.errstate(invalid="ignore", divide="ignore"):
             word_states = (sums.cpu().numpy() / counts[None, :, None]).astype(np.float32)
     return Forward(
         input_ids=ids_all.astype(np.int64), lengths=lengths.astype(np.int64),
-        pooled=np.concatenate(pooled, axis=1),
-        attentions=np.concatenate(attn_out) if want_attn else None,
-        states=np.concatenate(state_out) if want_states else None,
+        pooled=pooled, attentions=attn_out,
+        states=spill.array() if want_states and spill is not None else state_out,
         words=word_ids, word_states=word_states,
         word_counts=counts if lookup is not None else None,
-        next_token_probs=np.concatenate(next_out) if next_ids is not None else None)
+        next_token_probs=next_out)
 
 
 def head_queries_keys(name: str, text: str, layer: int, head: int, *, max_length: int = 64,

@@ -241,6 +241,11 @@ def _torch_seed(random_state) -> int:
 def load_model(name: str, *, random_weights: bool = False, random_state=0, device=None):
     """The torch model ``name`` in eval mode on ``device``, kept in memory once loaded.
 
+    The trained models stay loaded until :func:`unload`; of the random-weight controls only
+    the latest is kept (asking for another control frees the previous one: a control is
+    rebuilt from its seed, with the same weights, when it is asked for again), so that a
+    sweep over control seeds holds one model at a time.
+
     Parameters
     ----------
     name : str
@@ -265,16 +270,43 @@ def load_model(name: str, *, random_weights: bool = False, random_state=0, devic
     seed = _torch_seed(random_state) if random_weights else 0
     key = (name, bool(random_weights), seed, str(dev))
     if key not in _MODELS:
+        if random_weights:
+            for other in [k for k in _MODELS if k[1]]:
+                del _MODELS[other]
+            _release_memory()
         _MODELS[key] = _build_model(name, random_weights, seed).to(dev)
     return _MODELS[key]
 
 
-def unload() -> None:
-    """Forget every loaded model (their memory returns once nothing else holds them)."""
+def _release_memory() -> None:
+    """Collect garbage, then hand the C heap's free pages back to the system (glibc's
+    ``malloc_trim``; elsewhere nothing more): freed weights would otherwise stay counted in
+    the kernel's resident memory."""
+    import ctypes
+    import ctypes.util
     import gc
+    import sys
 
-    _MODELS.clear()
     gc.collect()
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim(0)
+        except (OSError, AttributeError):   # not glibc (musl has no malloc_trim)
+            pass
+
+
+def unload(name: str | None = None) -> None:
+    """Forget every loaded model, or those of ``name`` only (their memory returns once
+    nothing else holds them).
+
+    Parameters
+    ----------
+    name : str, optional
+        A key of :data:`~contexture_lab.pretrained.artefacts.MODELS`; default all.
+    """
+    for key in [k for k in _MODELS if name is None or k[0] == name]:
+        del _MODELS[key]
+    _release_memory()
 
 
 def generate(name: str, prompt: str, *, max_new_tokens: int = 8, device=None) -> str:

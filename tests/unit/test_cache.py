@@ -139,6 +139,37 @@ def test_save_and_load_round_trip_and_checksum(tmp_path):
     assert load_arrays(tmp_path / "missing.npz") is None
 
 
+
+def test_checksum_is_that_of_the_arrays_bytes():
+    import hashlib
+
+    arrays = {"x": np.arange(6.0, dtype=np.float32).reshape(2, 3).T, "e": np.zeros((0, 2))}
+    digest = hashlib.sha256(b"key")
+    for name in sorted(arrays):
+        value = np.ascontiguousarray(arrays[name])
+        digest.update(f"{name}|{value.dtype.str}|{value.shape}|".encode() + value.tobytes())
+    assert _cache.checksum("key", arrays) == digest.hexdigest()
+
+
+def test_mapped_arrays_are_the_saved_arrays_read_from_disk(tmp_path):
+    path = tmp_path / "abc.npz"
+    arrays = {"x": np.arange(24.0, dtype=np.float32).reshape(2, 3, 4),
+              "f": np.asfortranarray(np.arange(12).reshape(3, 4)), "e": np.zeros((0, 3)),
+              "name": np.array("knn")}
+    assert save_arrays(path, arrays)
+    mapped = _cache.mapped_arrays(path, ["x", "f", "e"])
+    for name in ("x", "f", "e"):
+        np.testing.assert_array_equal(mapped[name], arrays[name])
+        assert mapped[name].dtype == arrays[name].dtype
+    assert isinstance(mapped["x"], np.memmap) and isinstance(mapped["f"], np.memmap)
+    # copy-on-write: a caller's edit stays in its process, the file keeps its checksum
+    mapped["x"][0, 0, 0] = -1.0
+    np.testing.assert_array_equal(load_arrays(path)["x"], arrays["x"])
+    compressed = tmp_path / "abd.npz"
+    np.savez_compressed(compressed, x=arrays["x"])
+    with pytest.raises(ValueError, match="compressed"):
+        _cache.mapped_arrays(compressed, ["x"])
+
 _BUILDER = textwrap.dedent("""
     import sys, time, numpy as np
     from contexture_lab._cache import save_arrays

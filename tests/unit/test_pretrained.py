@@ -152,6 +152,31 @@ def test_random_weight_control_differs_and_word_states_average_tokens(tmp_path, 
     np.testing.assert_allclose(real.word_states[:, 0], manual, atol=1e-5)
     e = rand.embeddings
     assert not np.allclose(e, real.embeddings, atol=1e-2)
+    # a fresh pass hands its states back as a map of its cache file (written there batch by
+    # batch); a cached one reads them; without the cache they are computed in memory
+    assert isinstance(real.states, np.memmap)
+    np.testing.assert_array_equal(
+        pt.forward("minilm-l6", PAIR[:2], words=[guitar], states=True).states, real.states)
+    plain = pt.forward("minilm-l6", PAIR[:2], words=[guitar], states=True, cache=False)
+    assert not isinstance(plain.states, np.memmap)
+    np.testing.assert_array_equal(plain.states, real.states)
+    assert not list((tmp_path / "pretrained").glob("*.tmp"))
+
+
+@needs["minilm-l6"]
+@pytest.mark.slow
+def test_one_random_weight_control_in_memory_rebuilt_with_the_same_weights():
+    from contexture_lab.pretrained import models
+
+    first = pt.load_model("minilm-l6", random_weights=True, random_state=3)
+    weights = first.embeddings.word_embeddings.weight.detach().clone()
+    assert pt.load_model("minilm-l6", random_weights=True, random_state=3) is first
+    pt.load_model("minilm-l6", random_weights=True, random_state=4)
+    assert [k[2] for k in models._MODELS if k[1]] == [4]
+    again = pt.load_model("minilm-l6", random_weights=True, random_state=3)
+    assert again is not first
+    assert bool((again.embeddings.word_embeddings.weight == weights).all())
+    assert [k[2] for k in models._MODELS if k[1]] == [3]
 
 
 @needs["minilm-l3"]
