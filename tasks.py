@@ -271,9 +271,14 @@ def install_locked(python, requirements: Path, *options, what: str, usual: str,
     if cached.returncode == 0:
         say(f"  {what}: installed from the wheel cache {shown(wheelhouse)}")
         return
-    run_step(f"downloading {what}", python, "-m", "pip", "download",
-             "--disable-pip-version-check", "--progress-bar", "off", "--no-deps",
-             "--require-hashes", "-d", wheelhouse, "-r", requirements, usual=usual)
+    # into a folder of its own first, then moved in whole: two set-ups at once (CI's class
+    # test beside the book's tooling) never see a half-written wheel
+    with tempfile.TemporaryDirectory(prefix=".download-", dir=wheelhouse) as fresh:
+        run_step(f"downloading {what}", python, "-m", "pip", "download",
+                 "--disable-pip-version-check", "--progress-bar", "off", "--no-deps",
+                 "--require-hashes", "-d", fresh, "-r", requirements, usual=usual)
+        for wheel in Path(fresh).iterdir():
+            wheel.replace(wheelhouse / wheel.name)
     run_step(f"installing {what}", *install, usual="a minute")
 
 
