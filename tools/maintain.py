@@ -36,6 +36,7 @@ from tasks import (
     TORCH_CPU_INDEX,
     ensure_env,
     ensure_npm,
+    install_locked,
     locked_requirements,
     run,
     say,
@@ -282,12 +283,10 @@ def _installed(name: str, *sources: Path, build) -> None:
 def ensure_class_envs() -> None:
     """The hub (own venv), its proxy (npm, from the lock file) and the two layers over .venv,
     each from its pinned, hash-checked file; rebuilt only when that file changes."""
-    pip = ["-m", "pip", "install", "--disable-pip-version-check", "-q", "--no-deps",
-           "--require-hashes"]
-
     def hub(target):
         run(sys.executable, "-m", "venv", target)
-        run(target / "bin" / "python", *pip, "-r", HUB_REQUIREMENTS)
+        install_locked(target / "bin" / "python", HUB_REQUIREMENTS, "--no-deps",
+                       what="the hub's packages", usual="a minute")
 
     def proxy(target):
         npm = ensure_npm("for the hub's proxy")
@@ -304,8 +303,9 @@ def ensure_class_envs() -> None:
     _installed("proxy", PROXY / "package.json", PROXY / "package-lock.json", build=proxy)
     for name, requirements in CLASS_LAYERS.items():
         _installed(name, requirements, LOCK,
-                   build=lambda target, r=requirements: run(PYTHON, *pip, "--target", target,
-                                                            "-r", r))
+                   build=lambda target, r=requirements: install_locked(
+                       PYTHON, r, "--no-deps", "--target", target, what=f"{shown(r)}",
+                       usual="a minute"))
         env = {**os.environ, "PYTHONPATH": str(ENVS / name)}
         broken = broken_requirements(PYTHON, env, 120)
         if broken:
