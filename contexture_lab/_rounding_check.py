@@ -599,11 +599,11 @@ def install(shell=None) -> bool:
 
     Returns whether a shell was found. Idempotent."""
     if shell is None:
-        if "IPython" not in sys.modules:
-            return False
-        from IPython import get_ipython
+        # an IPython shell puts get_ipython into builtins: no import of IPython here
+        import builtins
 
-        shell = get_ipython()
+        find = getattr(builtins, "get_ipython", None)
+        shell = find() if find is not None else None
         if shell is None:
             return False
     shell.user_ns[NAMESPACE_NAME] = sys.modules[__name__]

@@ -10,7 +10,7 @@ reader would see it, in pixels:
   such as an explorer's);
 - a legend whose box covers plotted data (the points and segments of its axes' lines,
   its scatter markers);
-- text smaller than :data:`MIN_TEXT_PX` pixels at 100 %
+- text smaller than ``MIN_TEXT_PX`` pixels at 100 %
   zoom, from its font size and the figure's dpi (``size_pt * dpi / 72``): the inline
   backend shows a figure at its dpi (:func:`~contexture_lab.plotting.core.fit_to_column`
   sets it so the figure fills the column), an explorer's canvas likewise;

@@ -108,7 +108,29 @@ def test_torch_pin_accepts_the_cpu_wheel_and_the_other_platforms():
 def test_set_up_installs_the_lock_with_require_hashes():
     source = (ROOT / "tasks.py").read_text()
     step = source[source.index("def ensure_env"):source.index("def models")]
-    assert '"--require-hashes", "-r", LOCK' in step
+    assert "install_locked(PYTHON, LOCK," in step
+
+
+def test_locked_files_install_through_the_wheel_cache_with_their_hashes(tmp_path):
+    """An empty wheel cache: pip is asked to install from the cache alone (and fails), then
+    to download the locked files into it, then to install from it; every call checks the
+    lock's hashes, and none installs from the index."""
+    tasks = load_tasks()
+    calls, wheels = tmp_path / "calls", tmp_path / "wheels"
+    python = tmp_path / "python"          # a stand-in that records what pip is asked
+    python.write_text(f'#!/bin/sh\necho "$*" >> {calls}\n'
+                      'case "$*" in *install*" -q") exit 1;; esac\nexit 0\n')
+    python.chmod(0o755)
+    tasks.install_locked(python, tasks.LOCK, "--no-deps", what="the lock", usual="-",
+                         wheelhouse=wheels)
+    asked = calls.read_text().splitlines()
+    assert [a.split()[2] for a in asked] == ["install", "download", "install"]
+    for call in asked:
+        assert "--require-hashes" in call and f"-r {tasks.LOCK}" in call and "--no-deps" in call
+    for call in (asked[0], asked[2]):
+        assert f"--no-index --find-links {wheels}" in call
+    assert str(wheels) in asked[1] and "--no-index" not in asked[1]
+    assert not [p for p in wheels.iterdir() if p.name.startswith(".download-")]
 
 
 def test_binder_requirements_are_what_maintain_lock_generates():

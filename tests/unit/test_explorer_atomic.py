@@ -162,7 +162,8 @@ def test_200_random_steps_never_leave_a_half_applied_state(association_ex):
         except ValueError:
             failures += 1
         assert ex.state == expected
-        assert f"<b>k = {expected['k']}, d = {expected['d']}</b></td>" in ex.readout.value
+        assert (f"k = <b>{expected['k']}</b>, encoder dimension d = <b>{expected['d']}</b>"
+                in ex.readout.value)
         i = ex.sweep.index(expected["k"])
         np.testing.assert_array_equal(ex.panels.spectrum_line.get_ydata(),
                                       ex.sweep.singular_values[i])
