@@ -4,9 +4,8 @@ A *probe* is ridge regression with an unpenalised bias, fitted on one-hot labels
 labelled inputs and read out by arg-max (THEORY.md section 3: the downstream predictor is
 linear in the representation). Every probe is fitted by :func:`~contexture_lab.probe.fit_ridge`
 and scored by
-one rule (arg-max error and squared error, averaged over a distribution or a test set); a
-near-tie of the arg-max counts as a fair coin among the tied classes
-(:func:`misclassification`), the same on every machine.
+one rule (arg-max error and squared error, averaged over a distribution or a test set); the
+arg-max is :func:`predict_classes`, which decides near-ties the same way on every machine.
 
 The probe entry points of the package, and how they differ (they share
 :func:`~contexture_lab.probe.fit_ridge`
@@ -347,8 +346,11 @@ def predict_classes(scores) -> np.ndarray:
     """The class of each row of ``scores``: its arg-max, with near-ties broken one way.
 
     Scores within ``TIE_RTOL * max(1, |max|)`` of their row's maximum count as tied
-    (:data:`TIE_RTOL`), and the lowest class index among them wins, so that rounding noise
-    never chooses between scores that are equal in exact arithmetic.
+    (:data:`TIE_RTOL`), and the lowest class index among them wins: what ``argmax`` gives
+    in exact arithmetic, where such scores are equal (a probe scores every class the same on
+    an input that no labelled input reaches). A plain ``argmax`` on the computed scores lets
+    rounding noise choose instead, so the error it gives can change with the BLAS kernel or
+    the thread count.
 
     Parameters
     ----------
@@ -368,49 +370,12 @@ def predict_classes(scores) -> np.ndarray:
     return np.argmax(_tied(scores), axis=1)
 
 
-def misclassification(scores, codes) -> np.ndarray:
-    """The arg-max error of each row, a tie counted as the error of a fair coin among the
-    tied classes.
-
-    A row whose true class is the one maximal score costs 0, one whose true class is not
-    among its maximal scores costs 1, and one whose true class is among ``m`` tied maximal
-    scores (within :data:`TIE_RTOL`) costs ``1 - 1/m``: the expected error of breaking the
-    tie at random, the same on every machine, where ``argmax`` would let rounding noise (or
-    the order of the classes) decide.
-
-    Parameters
-    ----------
-    scores : array-like, shape (n, k)
-        One row of class scores per input.
-    codes : array-like of int, shape (n,)
-        The true class index of each row, in ``0 .. k - 1``.
-
-    Returns
-    -------
-    ndarray of float, shape (n,)
-        Each row's error, in [0, 1].
-
-    Examples
-    --------
-    >>> misclassification([[0.5, 0.5, 0.1], [0.1, 0.9, 0.0], [0.3, 0.3, 0.3]],
-    ...                   [0, 1, 2]).round(4).tolist()
-    [0.5, 0.0, 0.6667]
-    """
-    tied = _tied(scores)
-    codes = np.asarray(codes)
-    if codes.shape != (tied.shape[0],):
-        raise ValueError(f"codes has shape {codes.shape}; expected ({tied.shape[0]},), one "
-                         "class index per row of scores")
-    hit = tied[np.arange(tied.shape[0]), codes]
-    return np.where(hit, 1.0 - 1.0 / tied.sum(axis=1), 1.0)
-
-
 def _errors(F, codes, onehot, W, b, weights):
     """(0-1 error, squared error) of the probe (W, b) on the rows of F, averaged with
     ``weights`` (sum 1), or the plain mean over the rows when ``weights`` is None. The one
     scoring rule of every probe in this module."""
     out = F @ W + b
-    wrong = misclassification(out, codes)
+    wrong = predict_classes(out) != codes
     sq = np.sum((onehot - out) ** 2, axis=1)
     if weights is None:
         return float(np.mean(wrong)), float(np.mean(sq))
@@ -535,8 +500,8 @@ def population_probe(features, y, *, d: int | None = None, distribution=None,
 
 
 __all__ = ["TIE_RTOL", "ProbeResult", "balanced_split", "effective_sample_size", "fit_ridge",
-           "importance_weights", "linear_probe", "misclassification", "population_probe",
-           "predict_classes", "probe_error", "probe_errors",
+           "importance_weights", "linear_probe", "population_probe", "predict_classes",
+           "probe_error", "probe_errors",
            "shift_by_class", "shift_by_feature", "shifted_context", "total_variation"]
 
 
