@@ -31,7 +31,7 @@ import numpy as np
 from . import association
 from ._validation import check_float, check_int, check_rng
 from .context import Context, check_context
-from .probe import fit_ridge
+from .probe import fit_ridge, predict_classes
 
 #: The default grid of d (powers of two, cut at what a context and the split allow).
 D_GRID = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512)
@@ -238,8 +238,7 @@ def probe_errors(left, y, splits, ds, *, alpha: float = 1e-3) -> np.ndarray:
                 z = solve_triangular(L[:d, :d], rhs[:d], lower=True)
                 W = solve_triangular(L[:d, :d].T, z, lower=False)
                 b = mu_y - mu_f[:d] @ W
-            pred = np.argmax(left[test, :d] @ W + b, axis=1)
-            errors[i, j] = np.mean(pred != codes[test])
+            errors[i, j] = np.mean(predict_classes(left[test, :d] @ W + b) != codes[test])
     return errors
 
 

@@ -23,7 +23,7 @@ import numpy as np
 
 from ._validation import as_float_array, check_float, check_int, check_rng, renamed_random_state
 from .context import check_context
-from .probe import _distribution, _encode_labels
+from .probe import _distribution, _encode_labels, predict_classes
 
 
 def transformed_kernel(ctx, p: int = 1) -> np.ndarray:
@@ -133,7 +133,7 @@ def kernel_ridge_probe(kernel, y, n: int, *, betas=(1e-3,), n_repeats: int = 5,
         for j, beta in enumerate(betas):
             coef = np.linalg.solve(Knn + n * beta * np.eye(n), onehot[draw])
             out = Kxn @ coef
-            wrong = np.argmax(out, axis=1) != codes
+            wrong = predict_classes(out) != codes
             nothing = np.all(out == 0.0, axis=1)
             err[j, r] = q @ wrong
             mse[j, r] = q @ np.sum((onehot - out) ** 2, axis=1)

@@ -4,7 +4,8 @@ A *probe* is ridge regression with an unpenalised bias, fitted on one-hot labels
 labelled inputs and read out by arg-max (THEORY.md section 3: the downstream predictor is
 linear in the representation). Every probe is fitted by :func:`~contexture_lab.probe.fit_ridge`
 and scored by
-one rule (arg-max error and squared error, averaged over a distribution or a test set).
+one rule (arg-max error and squared error, averaged over a distribution or a test set); the
+arg-max is :func:`predict_classes`, which decides near-ties the same way on every machine.
 
 The probe entry points of the package, and how they differ (they share
 :func:`~contexture_lab.probe.fit_ridge`
@@ -326,12 +327,55 @@ def _features(features, d) -> np.ndarray:
     return F[:, :d]
 
 
+#: Scores within this much (relative to the row's largest, at least 1) of a row's maximum
+#: count as tied: in exact arithmetic they are often equal (a probe scores every class the
+#: same on an input no labelled input reaches), and rounding noise must not choose.
+TIE_RTOL = 1e-9
+
+
+def _tied(scores) -> np.ndarray:
+    """(n, k) bool: the classes of each row within the tie tolerance of its maximum."""
+    S = as_float_array(scores, "scores", ndim=2)
+    if S.shape[1] == 0:
+        raise ValueError(f"scores has shape {S.shape}; expected at least one class column")
+    top = S.max(axis=1, keepdims=True)
+    return S >= top - TIE_RTOL * np.maximum(1.0, np.abs(top))
+
+
+def predict_classes(scores) -> np.ndarray:
+    """The class of each row of ``scores``: its arg-max, with near-ties broken one way.
+
+    Scores within ``TIE_RTOL * max(1, |max|)`` of their row's maximum count as tied
+    (:data:`TIE_RTOL`), and the lowest class index among them wins: what ``argmax`` gives
+    in exact arithmetic, where such scores are equal (a probe scores every class the same on
+    an input that no labelled input reaches). A plain ``argmax`` on the computed scores lets
+    rounding noise choose instead, so the error it gives can change with the BLAS kernel or
+    the thread count.
+
+    Parameters
+    ----------
+    scores : array-like, shape (n, k)
+        One row of class scores per input.
+
+    Returns
+    -------
+    ndarray of int, shape (n,)
+        The predicted class index of each row.
+
+    Examples
+    --------
+    >>> predict_classes([[0.2, 0.5, 0.5 + 1e-12], [1.0, 3.0, 2.0]]).tolist()
+    [1, 1]
+    """
+    return np.argmax(_tied(scores), axis=1)
+
+
 def _errors(F, codes, onehot, W, b, weights):
     """(0-1 error, squared error) of the probe (W, b) on the rows of F, averaged with
     ``weights`` (sum 1), or the plain mean over the rows when ``weights`` is None. The one
     scoring rule of every probe in this module."""
     out = F @ W + b
-    wrong = np.argmax(out, axis=1) != codes
+    wrong = predict_classes(out) != codes
     sq = np.sum((onehot - out) ** 2, axis=1)
     if weights is None:
         return float(np.mean(wrong)), float(np.mean(sq))
@@ -455,9 +499,9 @@ def population_probe(features, y, *, d: int | None = None, distribution=None,
     return _errors(F, codes, onehot, W, b, q)
 
 
-__all__ = ["ProbeResult", "balanced_split", "effective_sample_size", "fit_ridge",
-           "importance_weights", "linear_probe", "population_probe", "probe_error",
-           "probe_errors",
+__all__ = ["TIE_RTOL", "ProbeResult", "balanced_split", "effective_sample_size", "fit_ridge",
+           "importance_weights", "linear_probe", "population_probe", "predict_classes",
+           "probe_error", "probe_errors",
            "shift_by_class", "shift_by_feature", "shifted_context", "total_variation"]
 
 

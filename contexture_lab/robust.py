@@ -38,6 +38,7 @@ from ._validation import (
     check_rng,
     renamed_random_state,
 )
+from .probe import predict_classes
 
 __all__ = ["FitResult", "class_subsample", "cvar", "cvar_weights", "doro", "doro_weights",
            "fit_softmax", "flip_labels", "group_errors", "min_norm_interpolant",
@@ -213,7 +214,8 @@ class FitResult:
     risk: np.ndarray
 
     def predict(self, features) -> np.ndarray:
-        """Class indices, the arg-max of the scores ``features @ weights + bias``.
+        """Class indices, the arg-max of the scores ``features @ weights + bias`` (near-ties
+        broken as :func:`~contexture_lab.probe.predict_classes` does).
 
         Parameters
         ----------
@@ -226,7 +228,7 @@ class FitResult:
             The predicted class of each row.
         """
         F = as_float_array(features, "features", ndim=2)
-        return np.argmax(F @ self.weights + self.bias, axis=1)
+        return predict_classes(F @ self.weights + self.bias)
 
 
 def _cross_entropy(F, labels, W, b):

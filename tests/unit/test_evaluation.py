@@ -37,7 +37,8 @@ def test_a_label_context_is_a_strong_extreme_with_zero_error():
     np.testing.assert_allclose(score.singular_values, [1.0, 1.0])
     assert np.isinf(score.tau) and score.tau_d == -1
     np.testing.assert_array_equal(score.err[1:], 0.0)     # mu_1, mu_2 span the classes
-    assert score.err_star == 0.0 and score.best_d == 2 and score.err_star_std == 0.0
+    # (d = 1 keeps one function of the cluster s_1 = s_2 = 1: its error depends on which)
+    assert score.err_star == 0.0 and score.best_d in (1, 2) and score.err_star_std == 0.0
 
 
 def test_the_spectrum_and_tau_of_a_cycle_are_the_closed_forms():

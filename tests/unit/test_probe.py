@@ -180,6 +180,20 @@ def test_importance_weighting_removes_the_bias_of_a_misspecified_probe():
     assert weighted.test_mse_mean - target < 0.1 * (plain.test_mse_mean - target)
 
 
+def test_near_ties_are_decided_as_exact_arithmetic_decides_them():
+    rng = np.random.default_rng(0)
+    exact = rng.integers(0, 3, size=(200, 4)).astype(float) / 3   # many exact ties per row
+    noisy = exact + rng.normal(scale=1e-14, size=exact.shape)   # rounding-level noise
+    # numpy's argmax on the exact scores: the lowest index among each row's maxima
+    assert np.array_equal(probe.predict_classes(noisy), np.argmax(exact, axis=1))
+    assert np.array_equal(probe.predict_classes(exact), np.argmax(exact, axis=1))
+    assert not np.array_equal(np.argmax(noisy, axis=1), np.argmax(exact, axis=1))  # before
+    # clear winners are untouched
+    assert probe.predict_classes([[1.0, 3.0, 2.0], [5e-9, 0.0, 2e-9]]).tolist() == [1, 0]
+    with pytest.raises(ValueError, match="at least one class"):
+        probe.predict_classes(np.zeros((2, 0)))
+
+
 def test_bad_inputs_raise_clear_errors(task):
     F, y = task
     with pytest.raises(ValueError, match="d must be <= 4"):
