@@ -4,10 +4,9 @@ those are ``slow``, so that ``pytest tests/unit`` or ``pytest -m "not slow"`` ru
 and ``pytest -m browser`` picks the Chromium tests. ``tasks.py test`` runs everything.
 
 The longest files go first: ``tasks.py test`` hands whole files to its two pytest-xdist
-workers in collection order (``--dist loadfile``), so the two halves of the browser walk
-(every notebook run in JupyterLab, several minutes each) start at once on the two workers
-and the many short files fill in around them, instead of one of the long ones starting
-last."""
+workers in collection order (``--dist loadfile``), so the browser walk (every notebook run
+in JupyterLab, several minutes) and the book's build start at once on the two workers and
+the many short files fill in around them, instead of one of the long ones starting last."""
 
 from pathlib import Path
 
@@ -16,7 +15,6 @@ import pytest
 #: The tools each integration file drives (every file of tests/integration/ is slow).
 INTEGRATION = {
     "test_browser.py": ("browser",),
-    "test_browser_second_half.py": ("browser",),
     "test_book.py": ("book", "browser"),
     "test_hub.py": ("hub",),
     "test_nbgrader.py": ("nbgrader",),
@@ -24,7 +22,7 @@ INTEGRATION = {
 
 
 #: Files by how long they take, longest first (the rest keep their order after these).
-LONGEST_FIRST = ("test_browser.py", "test_browser_second_half.py", "test_book.py")
+LONGEST_FIRST = ("test_browser.py", "test_book.py")
 
 
 def _start_rank(item) -> int:

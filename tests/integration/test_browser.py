@@ -4,14 +4,12 @@ One JupyterLab server reads the lab's own configuration (``jupyter-config/``, as
 lab`` and Binder do) and serves a temporary working copy (``CONTEXTURE_LAB_WORKSPACE``) of
 ``notebooks/`` and ``docs/`` (the committed notebooks are never touched):
 
-- **a walk through the sequence** (``test_walk_through_the_first_half`` here, and
-  ``test_browser_second_half.py``): every notebook in
+- **a walk through the sequence** (``test_walk_through_every_notebook``): every notebook in
   ``notebooks/`` is opened, run from the menus, checked and closed with its tab's close
-  button, one after another, as a student goes through the course (in two halves, 00-06
-  and 07-13, each with its own server, so that ``tasks.py test`` runs them at once). For
-  each: every cell has run, no output shows an error, every widget rendered, every figure
-  loaded with a non-zero size (at least as many as the stored outputs hold), a screenshot
-  is stored, and closing the tab shuts its kernel down (no session is left). Every explorer (04
+  button, one after another, as a student goes through the course. For each: every cell
+  has run, no output shows an error, every widget rendered, every figure loaded with a
+  non-zero size (at least as many as the stored outputs hold), a screenshot is stored, and
+  closing the tab shuts its kernel down (no session is left). Every explorer (04
   attention, 05 association, 06 mixing, 08 heads) is moved across the whole range of
   every control while its output keeps its height; in 04-06 one step of a slider is also
   checked against the kernel: the explorer received the new value, the readout shows the
@@ -22,7 +20,7 @@ lab`` and Binder do) and serves a temporary working copy (``CONTEXTURE_LAB_WORKS
   sweep is computed, the costliest case for memory), and the peak memory of the server with
   its kernels (resident sets summed, polled) must stay under :data:`MEMORY_TARGET`, issue
   27's budget for Binder's 2 GB; the peaks per notebook, polled and each kernel's own
-  (``VmHWM``), are printed and written to ``artifacts/browser/memory-<half>.json``. The
+  (``VmHWM``), are printed and written to ``artifacts/browser/memory.json``. The
   notebooks' numbers are nbval's to check; one run per notebook in the browser is what the
   browser adds (this walk used to be a second browser test that ran most notebooks again).
 - **a reset that sticks**: a student edits notebook 00 (the autosave saves it), edits
@@ -555,13 +553,6 @@ def _close_tab(page) -> None:
 
 
 NOTEBOOK_NAMES = sorted(p.name for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
-#: The walk in two halves of the sequence, one server and one browser each: the second half
-#: is ``test_browser_second_half.py``'s, a file of its own so that ``tasks.py test``'s two
-#: pytest-xdist workers (``--dist loadfile``) run the halves at once and the walk, the
-#: longest test, takes half the time. Each half is a student going through its notebooks
-#: one after another, and each half's server must stay under the target.
-WALK_HALVES = {"first-half": NOTEBOOK_NAMES[:len(NOTEBOOK_NAMES) // 2],
-               "second-half": NOTEBOOK_NAMES[len(NOTEBOOK_NAMES) // 2:]}
 
 
 def _check_the_run(nb: LabPage, name: str) -> None:
@@ -578,18 +569,12 @@ def _check_the_run(nb: LabPage, name: str) -> None:
     assert not bad, (name, bad)
 
 
-def test_walk_through_the_first_half(lab, page):
-    walk_through(lab, page, "first-half")
-
-
-def walk_through(lab, page, half: str) -> None:
-    """Open, run, check and close each notebook of ``WALK_HALVES[half]`` in turn, watching
-    the memory of the server and its kernels."""
+def test_walk_through_every_notebook(lab, page):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     report = {"target_bytes": MEMORY_TARGET, "notebooks": {}}
     jumps = {}
     with MemoryWatch(lab.process.pid) as watch:
-        for name in WALK_HALVES[half]:
+        for name in NOTEBOOK_NAMES:
             number = name.split("_")[0]
             watch.label = name
             started = time.monotonic()
@@ -624,9 +609,9 @@ def walk_through(lab, page, half: str) -> None:
             assert left == [], f"closing {name}'s tab left sessions {left}"
     report.update(peak_bytes=watch.peak, peak_while=watch.peak_at,
                   peak_bytes_by_notebook=watch.peaks)
-    (ARTIFACTS / f"memory-{half}.json").write_text(json.dumps(report, indent=1))
+    (ARTIFACTS / "memory.json").write_text(json.dumps(report, indent=1))
     print("peak memory by notebook: server and kernels (polled), the kernel's own (VmHWM)")
-    for name in WALK_HALVES[half]:
+    for name in NOTEBOOK_NAMES:
         print(f"  {name:48s} {watch.peaks.get(name, 0) / 1e9:5.2f} GB   "
               f"{report['notebooks'][name]['kernel_peak_bytes'] / 1e9:5.2f} GB")
     print(f"peak memory of the server and its kernels: {watch.peak / 1e9:.2f} GB "
