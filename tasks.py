@@ -539,19 +539,19 @@ def reset(extra) -> None:
             "save: choose Revert to see the original")
 
 
-#: The extra nbval pass of ``tasks.py test``: every stored output must also come out of a
-#: run that rotates each cluster of equal singular values at random (THEORY.md section 1),
-#: on one thread with other CPU kernels. A cell that changes prints a number the maths leaves
-#: open (or one that rounding does not protect from float noise). Both changes go into one
-#: pass (they used to be two, 3.5 and 1.5 minutes in CI): a number that either of them moves
-#: fails it; to tell which, run nbval on that notebook with each change alone.
-NBVAL_VARIANTS = {
-    "scrambled degenerate bases, one thread, AVX2 kernels": {
-        "CONTEXTURE_LAB_SCRAMBLE": "1",
-        # one thread, and torch's and MKL's AVX2 code paths (what a laptop without AVX-512 runs)
-        "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
-        "ATEN_CPU_CAPABILITY": "avx2", "MKL_ENABLE_INSTRUCTIONS": "AVX2"},
-}
+#: What the browser walk's kernels run under (tests/integration/test_browser.py), a second
+#: configuration beside nbval's: each cluster of equal singular values rotated at random
+#: (THEORY.md section 1), one thread, other CPU kernels. The walk runs every notebook once
+#: in JupyterLab and compares its outputs with the stored ones by nbval's rules, so a cell
+#: that changes under these prints a number the maths leaves open (or one that rounding does
+#: not protect from float noise). This replaced a second nbval pass over every notebook
+#: (2 minutes of CI). To tell which change moves a number, run nbval on that notebook with
+#: each alone.
+VARIANT_ENV = {
+    "CONTEXTURE_LAB_SCRAMBLE": "1",
+    # one thread, and torch's and MKL's AVX2 code paths (what a laptop without AVX-512 runs)
+    "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
+    "ATEN_CPU_CAPABILITY": "avx2", "MKL_ENABLE_INSTRUCTIONS": "AVX2"}
 
 
 def test(extra) -> None:
@@ -574,16 +574,10 @@ def test(extra) -> None:
     with tempfile.TemporaryDirectory(prefix="contexture_lab_cache_") as cache:
         # a fresh sweep cache: stored notebook outputs are checked against fresh numbers
         env = {**os.environ, **TEST_ENV, "CONTEXTURE_LAB_CACHE": cache}
-        # pytest runs the unit tests, the browser tests and nbval (strict) on every notebook
+        # pytest runs the unit tests, nbval (strict) on every notebook, and the browser
+        # walk, which runs every notebook again under VARIANT_ENV and compares the outputs
         say("unit tests, browser tests and nbval on every notebook")
         run(*pytest, "--nbval", *extra, env=env)
-    if extra:   # a selection of tests was asked for: no extra notebook passes
-        return
-    for name, changes in NBVAL_VARIANTS.items():
-        with tempfile.TemporaryDirectory(prefix="contexture_lab_cache_") as cache:
-            say(f"nbval on every notebook again: {name}")
-            env = {**os.environ, **TEST_ENV, **changes, "CONTEXTURE_LAB_CACHE": cache}
-            run(*pytest, "--nbval", "-q", "notebooks", env=env)
     if lint is not None and lint.returncode != 0:
         sys.exit("ruff check found problems (listed before the tests): `.venv/bin/python -m "
                  "ruff check --fix .` fixes the safe ones")
@@ -709,10 +703,11 @@ def parser():
     one.add_argument("notebook", metavar="NN", help="its number or name, e.g. 03 or "
                      "03_alignment_relations")
     sub.add_parser("test", help="build .venv (once) and run the whole test suite",
-                   description="Build .venv (once); then pytest on tests/ and nbval on every "
-                   "notebook, and nbval once more with scrambled degenerate bases on one "
-                   "thread. Arguments (a selection of tests, pytest options) go to pytest; "
-                   "with them, the extra nbval pass is left out.")
+                   description="Build .venv (once); then ruff, and pytest on tests/ and "
+                   "nbval on every notebook; the browser walk runs every notebook once more, "
+                   "with scrambled degenerate bases on one thread, and compares its outputs "
+                   "with the stored ones. Arguments (a selection of tests, pytest options) "
+                   "go to pytest; with them, ruff is left out.")
     return commands
 
 

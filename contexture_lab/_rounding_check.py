@@ -366,13 +366,18 @@ def seen_threshold(values, threshold, where: str = ""):
     ``threshold``: a count or decision the package makes on them depends on noise.
     Returns ``values``."""
     if active():
-        found = near_threshold(np.asarray(values), np.asarray(threshold))
-        if found is not None and found[0]:
-            count, total, a, b = found
-            _report(where, f"{count} of {total} values within {TOL:g} of the threshold "
-                           f"{b!r} (e.g. {a!r}): what is counted or decided depends on "
-                           "rounding noise")
+        _report_near(where, near_threshold(np.asarray(values), np.asarray(threshold)),
+                     "values within {tol:g} of the threshold {b!r} (e.g. {a!r}): what is "
+                     "counted or decided depends on rounding noise")
     return values
+
+
+def _report_near(where: str, found, message: str) -> None:
+    """Report what :func:`near_threshold` found (``None`` or a count of 0: nothing):
+    "``count`` of ``total``" and then ``message``, formatted with ``tol``, ``a``, ``b``."""
+    if found is not None and found[0]:
+        count, total, a, b = found
+        _report(where, f"{count} of {total} " + message.format(tol=TOL, a=a, b=b))
 
 
 def seen_array_print(value, where: str = "", *, _depth: int = 0):
@@ -444,11 +449,10 @@ def compare(left, op: str, right, where):
             found = near_threshold(left, right)
         except Exception:  # noqa: BLE001 - objects numpy cannot read
             found = None
-        if found is not None and found[0]:
-            count, total, a, b = found
-            _report(where, f"{count} of {total} compared elements within {TOL:g} of the "
-                           f"other side (e.g. {a!r} {op} {b!r}): a count or mask on this "
-                           "comparison depends on rounding noise")
+        _report_near(where, found,
+                     "compared elements within {tol:g} of the other side (e.g. {a!r} "
+                     + op + " {b!r}): a count or mask on this comparison depends on "
+                     "rounding noise")
     return result
 
 

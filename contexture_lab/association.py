@@ -37,6 +37,10 @@ from .spectrum import contexture, support_components
 #: The default normalising dimension d0 of :func:`tau`: [ICML] tried 512 to 8192 and chose 512
 #: (THEORY.md section 5).
 TAU_D0 = 512
+#: tau_d within ``TAU_TIE_RTOL * |tau|`` of the minimum tie, and :func:`tau` reports the
+#: smallest such d: where the tail s_{d+1}.. is below about 1e-8, tau_d for every later d
+#: differs from the others only by float noise (1e-16), which must not pick the d printed.
+TAU_TIE_RTOL = 1e-9
 #: Largest M * N for which :func:`kernel_deviation` forms dense row blocks of the kernel.
 MAX_KERNEL_ENTRIES = 25_000_000
 #: Rows of the kernel formed at once by :func:`kernel_deviation` (dense path).
@@ -226,7 +230,8 @@ def tau(s, beta: float = 1.0, d0: int | None = None, *, one_tol: float = 1e-9) -
     Returns
     -------
     Tau
-        ``value`` and arg-min ``d``. The function says when tau means nothing: for
+        ``value`` and arg-min ``d`` (the smallest d among those within
+        :data:`TAU_TIE_RTOL` of the minimum). The function says when tau means nothing: for
         ``A = X`` (all s_i = 1) ``value`` is ``inf`` with ``extreme="strong"``; for an
         independent context (all s_i = 0) ``value`` is ``nan`` with
         ``extreme="independent"``. A finite value near 1 + beta also marks a weak
@@ -255,8 +260,9 @@ def tau(s, beta: float = 1.0, d0: int | None = None, *, one_tol: float = 1e-9) -
     tau_d = first + beta * np.cumsum(s2[:D]) / total
     if not np.isfinite(tau_d).any():
         return Tau(float("inf"), None, tau_d, "strong")
-    best = int(np.argmin(tau_d))
-    return Tau(float(tau_d[best]), best + 1, tau_d, None)
+    lowest = np.min(tau_d)
+    best = int(np.flatnonzero(tau_d <= lowest + TAU_TIE_RTOL * abs(lowest))[0])
+    return Tau(float(lowest), best + 1, tau_d, None)
 
 
 # ---------------------------------------------------------------------- context measures

@@ -28,13 +28,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import association
+from . import association, degeneracy
 from ._validation import check_float, check_int, check_rng
 from .context import Context, check_context
 from .probe import fit_ridge, predict_classes
 
 #: The default grid of d (powers of two, cut at what a context and the split allow).
 D_GRID = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512)
+#: Seeded bases of a cluster averaged over where a d cuts it (as the explorers do).
+N_BASES = 5
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,11 @@ class ContextScore:
         nan unless asked for.
     ds : ndarray of int, shape (D,)
     errors : ndarray, shape (n_splits, D)
-        Test error (0-1) of the probe on mu_1..mu_d for each split and d.
+        Test error (0-1) of the probe on mu_1..mu_d for each split and d; at a d that
+        cuts a cluster of equal singular values, the mean over :data:`N_BASES` seeded
+        bases of the cluster (:func:`contexture_lab.degeneracy.cluster_bases`).
+    split : ndarray of bool, shape (D,), optional
+        Which d cut a cluster of equal singular values (its error is a mean over bases).
     """
 
     name: str
@@ -67,6 +73,7 @@ class ContextScore:
     kernel_deviation: float
     ds: np.ndarray
     errors: np.ndarray
+    split: np.ndarray | None = None
 
     @property
     def err(self) -> np.ndarray:
@@ -190,6 +197,7 @@ def gram_spectrum(ctx: Context, d: int) -> tuple[np.ndarray, np.ndarray]:
     left = np.zeros((Q.shape[0], d))
     pos = ctx.p_x > 0
     left[pos] = U[pos][:, order] / u0[pos, None]
+    (left,) = degeneracy.maybe_scramble(s, left)
     return s, left
 
 
@@ -311,17 +319,28 @@ def evaluate_contexts(contexts, y, *, ds=D_GRID, beta: float = 1.0, d0: int = 51
             raise ValueError(f"context {ctx.name!r} has shape {ctx.shape}: at most {most} "
                              "non-constant singular value(s); tau needs 2")
         k = min(d0, most)
-        s_all, left = gram_spectrum(ctx, min(max(k, int(ds.max())), most))
+        # one value past the largest d, so that a cluster at d shows whether it goes on
+        s_all, left = gram_spectrum(ctx, min(max(k, int(ds.max()) + 1), most))
         s = s_all[:k]
         t = association.tau(s, beta=beta, d0=min(d0, s.size))
         kd = association.kernel_deviation(ctx) if kernel_deviation else float("nan")
         # a context with fewer functions than d (a label context) uses all it has
         used = np.minimum(ds, left.shape[1])
+        split = np.array([0 < d < s_all.size and
+                          degeneracy.closes_at(s_all, int(d))[1] > d for d in used])
+        errors = probe_errors(left, y, splits, used, alpha=alpha)
+        if split.any():
+            # a cut inside a cluster: the probe sees a subspace the solver's basis chose,
+            # so the error there is the mean over seeded (uniformly drawn) subspaces
+            bases, _ = degeneracy.cluster_bases(s_all, left, ctx.p_x, int(used.max()),
+                                                n_bases=N_BASES)
+            errors[:, split] = np.mean([probe_errors(V, y, splits, used[split], alpha=alpha)
+                                        for V in bases], axis=0)
         scores.append(ContextScore(
             name=ctx.name or "context", singular_values=s, tau=t.value,
             tau_d=-1 if t.d is None else t.d, decay_rate=association.decay_rate(s),
             effective_dimension=association.effective_dimension(s), kernel_deviation=kd,
-            ds=ds, errors=probe_errors(left, y, splits, used, alpha=alpha)))
+            ds=ds, errors=errors, split=split))
     settings = {"beta": beta, "d0": d0, "ds": [int(d) for d in ds], "n_splits": n_splits,
                 "test_fraction": test_fraction, "alpha": alpha,
                 "random_state": random_state if isinstance(random_state, int) else None}

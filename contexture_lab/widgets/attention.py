@@ -74,7 +74,7 @@ class AttentionExplorer(Explorer):
         # book's explorer box (about 750 px) with every header whole
         header = ["s<sub>1</sub>", "&sum; s<sub>i</sub><sup>2</sup>",
                   "eff. dim. (participation ratio)", "d picked by &tau;"]
-        row = [f"{sw.singular_values[i][0]:.3f}", f"{sw.total_association[i]:.2f}",
+        row = [f"{sw.singular_values[i][0]:.3f}", _two_figures(sw.total_association[i]),
                f"{sw.effective_dimension[i]:.2f}", str(d_tau) if d_tau > 0 else "none"]
         widths = [8, 9, 30, 16]
         note = ""
@@ -88,6 +88,12 @@ class AttentionExplorer(Explorer):
                         "of a split cluster (d cuts a cluster of equal singular values)")
         return readout_html(f"temperature = <b>{sw.temperatures[i]:.3g}</b>", header, [row],
                             note=note, widths=widths)
+
+
+def _two_figures(x: float) -> str:
+    """``x`` with two decimals, or two significant figures below 1 (a hot head's total
+    association is a few thousandths, which two decimals print as 0.00)."""
+    return f"{x:.2f}" if abs(x) >= 1 else f"{x:.2g}"
 
 
 def attention_explorer(sweep=None, temperature=None, **kwargs) -> AttentionExplorer:

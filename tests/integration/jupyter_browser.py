@@ -271,6 +271,12 @@ class LabPage:
                         (prompts.every(p => /^\\[\\d+\\]:$/.test(p)) || failed);
                }""", polling=500, timeout=timeout_ms)
 
+    def model_json(self) -> dict:
+        """The open notebook as JupyterLab holds it (nbformat JSON, outputs included), read
+        through the app the lab exposes (``--LabApp.expose_app_in_browser``)."""
+        return self.page.evaluate(
+            "() => window.jupyterapp.shell.currentWidget.content.model.toJSON()")
+
     def error_outputs(self) -> list[str]:
         """Texts of stderr outputs that hold a traceback or an error name."""
         texts = self.page.locator(

@@ -6,8 +6,12 @@ lab`` and Binder do) and serves a temporary working copy (``CONTEXTURE_LAB_WORKS
 
 - **a walk through the sequence** (``test_walk_through_every_notebook``): every notebook in
   ``notebooks/`` is opened, run from the menus, checked and closed with its tab's close
-  button, one after another, as a student goes through the course. For each: every cell
-  has run, no output shows an error, every widget rendered, every figure loaded with a
+  button, one after another, as a student goes through the course. The kernels run under
+  ``tasks.VARIANT_ENV`` (every cluster of equal singular values rotated at random, one
+  thread, AVX2 kernels), a second configuration beside nbval's. For each: every cell
+  has run, no output shows an error, the outputs are the stored ones by nbval's rules
+  (:mod:`stored_outputs`: no printed number depends on a basis the maths leaves open, a
+  thread count or a CPU kernel), every widget rendered, every figure loaded with a
   non-zero size (at least as many as the stored outputs hold), a screenshot is stored, and
   closing the tab shuts its kernel down (no session is left). Every explorer (04
   attention, 05 association, 06 mixing, 08 heads) is moved across the whole range of
@@ -22,8 +26,8 @@ lab`` and Binder do) and serves a temporary working copy (``CONTEXTURE_LAB_WORKS
   issue 27's budget for Binder's 2 GB (not asserted: notebook 09's cold peak sits within
   noise of it); the peaks per notebook, polled and each kernel's own (``VmHWM``), are
   printed and written to ``artifacts/browser/memory.json``. The
-  notebooks' numbers are nbval's to check; one run per notebook in the browser is what the
-  browser adds (this walk used to be a second browser test that ran most notebooks again).
+  walk is the only run of the notebooks under the second configuration (it replaced a
+  second nbval pass) and the only one in a browser.
 - **a reset that sticks**: a student edits notebook 00 (the autosave saves it), edits
   again, and runs ``python3 tasks.py reset 00`` in a terminal while the tab is open; the
   next autosave asks "File Changed" instead of saving over the original, later autosaves
@@ -51,8 +55,12 @@ import threading
 import time
 from pathlib import Path
 
+import nbformat
 import numpy as np
 import pytest
+from stored_outputs import differing_cells
+
+import tasks
 
 from jupyter_browser import CHROMIUM, JupyterLab, LabPage, kernel_json, launch_chromium
 
@@ -88,6 +96,9 @@ def lab(workspace, tmp_path_factory):
     with pytest.MonkeyPatch.context() as env:
         # an empty cache of the lab's own: the walk's memory is that of a first visit
         env.setenv("CONTEXTURE_LAB_CACHE", str(tmp_path_factory.mktemp("lab-cache")))
+        # the kernels run under the second configuration (scrambled bases, one thread, AVX2)
+        for name, value in tasks.VARIANT_ENV.items():
+            env.setenv(name, value)
         server.start()
     try:
         yield server
@@ -573,7 +584,7 @@ def _check_the_run(nb: LabPage, name: str) -> None:
 def test_walk_through_every_notebook(lab, page):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     report = {"target_bytes": MEMORY_TARGET, "notebooks": {}}
-    jumps = {}
+    jumps, outputs = {}, {}
     with MemoryWatch(lab.process.pid) as watch:
         for name in NOTEBOOK_NAMES:
             number = name.split("_")[0]
@@ -584,6 +595,10 @@ def test_walk_through_every_notebook(lab, page):
                 nb.open()
                 nb.run_all()
                 _check_the_run(nb, name)
+                differ = differing_cells(nbformat.read(NOTEBOOKS / name, as_version=4),
+                                         nb.model_json())
+                if differ:
+                    outputs[name] = differ
                 nb.screenshot_notebook(ARTIFACTS / f"walk_{number}.png")
                 if number in SCENARIOS:
                     _drive_explorer(nb, SCENARIOS[number], number)
@@ -622,3 +637,7 @@ def test_walk_through_every_notebook(lab, page):
     print(f"peak memory of the server and its kernels: {watch.peak / 1e9:.2f} GB "
           f"(while {watch.peak_at}); {verdict} the target of {MEMORY_TARGET / 1e9:.1f} GB")
     assert jumps == {}, f"explorer outputs changed height: {jumps}"
+    assert outputs == {}, ("outputs that differ from the stored ones under "
+                           f"tasks.VARIANT_ENV {tasks.VARIANT_ENV}:\n" + "\n".join(
+                               f"{name} {cell}" for name, cells in outputs.items()
+                               for cell in cells))

@@ -37,8 +37,28 @@ def test_a_label_context_is_a_strong_extreme_with_zero_error():
     np.testing.assert_allclose(score.singular_values, [1.0, 1.0])
     assert np.isinf(score.tau) and score.tau_d == -1
     np.testing.assert_array_equal(score.err[1:], 0.0)     # mu_1, mu_2 span the classes
-    # (d = 1 keeps one function of the cluster s_1 = s_2 = 1: its error depends on which)
-    assert score.err_star == 0.0 and score.best_d in (1, 2) and score.err_star_std == 0.0
+    assert score.err_star == 0.0 and score.best_d == 2 and score.err_star_std == 0.0
+    # d = 1 keeps one function of the cluster s_1 = s_2 = 1
+    np.testing.assert_array_equal(score.split, [True, False, False])
+
+
+def test_a_d_inside_a_cluster_gets_the_mean_over_seeded_subspaces():
+    # a cycle's functions come in pairs (cos, sin) of one frequency: d = 1 and d = 3 cut a
+    # pair, and a probe of three arcs on one function of a pair depends on its phase
+    n = 30
+    ctx, y = cl.contexts.cycle(n, 0.3), np.arange(n) * 3 // n
+    splits = E._splits(y, 3, 0.2, np.random.default_rng(0))
+    raw = []
+    for seed in (1, 2):
+        with cl.scrambled(seed):
+            _, left = E.gram_spectrum(ctx, 4)
+            score = E.evaluate_contexts([ctx], y, ds=(1, 2, 3), n_splits=3).scores[0]
+        raw.append(E.probe_errors(left, y, splits, [1]))
+        np.testing.assert_array_equal(score.split, [True, False, True])
+        if seed == 1:
+            first = score.errors
+        np.testing.assert_allclose(score.errors, first, atol=1e-12)
+    assert not np.allclose(raw[0], raw[1])    # the solver's basis alone would move it
 
 
 def test_the_spectrum_and_tau_of_a_cycle_are_the_closed_forms():
