@@ -64,6 +64,7 @@ from .models import (
     load_tokenizer,
     onnx_state_dict,
     prepare,
+    token_ids,
     unload,
 )
 
@@ -97,6 +98,7 @@ __all__ = [
                         "prepare",
                         "ridge_r2",
                         "sha256_file",
+                        "token_ids",
                         "unload",
                         "verify_file",
 ]

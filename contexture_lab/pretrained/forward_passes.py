@@ -17,7 +17,7 @@ from .._progress import task
 from .._validation import check_int, renamed_random_state
 from . import models as _models
 from .artefacts import _spec
-from .models import _torch_seed, load_model, load_tokenizer
+from .models import _check_texts, _torch_seed, load_model, load_tokenizer
 
 #: Bump when what a cached forward pass stores changes.
 CACHE_VERSION = "pretrained-forward-3"
@@ -66,16 +66,6 @@ class Forward:
         """Unit-norm sentence embeddings, shape (n, dim): ``pooled[-1]`` normalised."""
         e = self.pooled[-1].astype(np.float64)
         return e / np.linalg.norm(e, axis=1, keepdims=True)
-
-
-def _check_texts(texts) -> list:
-    if isinstance(texts, str) or not all(isinstance(t, str) for t in texts):
-        raise TypeError("texts must be a list of strings; found "
-                        f"{type(texts).__name__}")
-    texts = list(texts)
-    if not texts:
-        raise ValueError("texts is empty; expected at least one string")
-    return texts
 
 
 def _cache_key(*parts) -> str:
@@ -233,8 +223,10 @@ def _run(name, texts, max_length, want_attn, want_states, word_ids, random_weigh
             mask = torch.as_tensor(mask_all[start:stop, :width], device=dev)
             out = core(input_ids=ids, attention_mask=mask, output_hidden_states=True,
                        output_attentions=want_attn)
-            hidden = torch.stack(out.hidden_states)              # (L+1, B, t, dim)
-            n_depths, dim = hidden.shape[0], hidden.shape[-1]
+            # layer by layer, never all depths stacked (a decoder's 31 depths of a long text
+            # would be copied twice more: the stack, and its masked product for the mean)
+            layers = out.hidden_states                        # L+1 of (B, t, dim)
+            n_depths, dim = len(layers), layers[0].shape[-1]
             if pooled is None:
                 pooled = np.empty((n_depths, n, dim), dtype=np.float32)
                 if want_states and spill is not None:
@@ -244,8 +236,6 @@ def _run(name, texts, max_length, want_attn, want_states, word_ids, random_weigh
                         spill = None
                 if want_states and spill is None:
                     state_out = np.zeros((n, n_depths, T, dim), dtype=np.float32)
-            m = mask.to(hidden.dtype)[None, :, :, None]
-            pooled[:, start:stop] = ((hidden * m).sum(2) / m.sum(2)).float().cpu().numpy()
             if want_attn:
                 a = torch.stack(out.attentions, dim=1).float().cpu().numpy()  # (B,L,H,t,t)
                 if attn_out is None:
@@ -253,6 +243,34 @@ def _run(name, texts, max_length, want_attn, want_states, word_ids, random_weigh
                 attn_out[start:stop, ..., :width, :width] = a
                 del a
             del out
+            m = mask.to(layers[0].dtype)[:, :, None]
+            if want_states:
+                block = state_out[start:stop] if spill is None else \
+                    np.zeros((stop - start, n_depths, T, dim), np.float32)
+            if lookup is not None:
+                flat = ids_all[start:stop, :width].ravel()
+                where = np.where(mask_all[start:stop, :width].ravel() > 0,
+                                 lookup[flat], -1)
+                keep = np.flatnonzero(where >= 0)
+                if sums is None:
+                    sums = torch.zeros(n_depths, word_ids.size, dim, dtype=torch.float64,
+                                       device=dev)
+                if keep.size:
+                    index = torch.as_tensor(where[keep], device=dev)
+                    rows = torch.as_tensor(keep, device=dev)
+                    counts += np.bincount(where[keep], minlength=word_ids.size)
+            for depth, h in enumerate(layers):
+                pooled[depth, start:stop] = ((h * m).sum(1) / m.sum(1)).float().cpu().numpy()
+                if want_states:
+                    block[:, depth, :width] = h.float().cpu().numpy()
+                if lookup is not None and keep.size:
+                    sums[depth].index_add_(0, index, h.reshape(-1, dim)[rows].double())
+            if want_states and spill is not None:
+                spill.write(start, block)
+            if want_states:
+                del block
+            last = layers[-1]
+            del layers
             if next_ids is not None:
                 # the decoder's last hidden state is after its final norm: the head's input
                 if next_out is None:
@@ -260,35 +278,10 @@ def _run(name, texts, max_length, want_attn, want_states, word_ids, random_weigh
                 picked = torch.as_tensor(next_ids, device=dev)
                 for lo in range(0, width, _HEAD_CHUNK):
                     hi = min(width, lo + _HEAD_CHUNK)
-                    logp = torch.log_softmax(model.lm_head(hidden[-1][:, lo:hi]).float(),
-                                             dim=-1)
+                    logp = torch.log_softmax(model.lm_head(last[:, lo:hi]).float(), dim=-1)
                     next_out[start:stop, lo:hi] = logp[..., picked].exp().cpu().numpy()
                     del logp
-            if want_states:
-                s = hidden.permute(1, 0, 2, 3).float().cpu().numpy()    # (B, L+1, t, dim)
-                if spill is None:
-                    state_out[start:stop, :, :width] = s
-                else:
-                    block = np.zeros((stop - start,) + (s.shape[1], T, s.shape[3]), np.float32)
-                    block[:, :, :width] = s
-                    spill.write(start, block)
-                    del block
-                del s
-            if lookup is not None:
-                flat = ids_all[start:stop, :width].ravel()
-                where = np.where(mask_all[start:stop, :width].ravel() > 0,
-                                 lookup[flat], -1)
-                keep = np.flatnonzero(where >= 0)
-                if sums is None:
-                    sums = torch.zeros(hidden.shape[0], word_ids.size, hidden.shape[-1],
-                                       dtype=torch.float64, device=dev)
-                if keep.size:
-                    h = hidden.reshape(hidden.shape[0], -1, hidden.shape[-1])
-                    index = torch.as_tensor(where[keep], device=dev)
-                    sums.index_add_(1, index, h[:, torch.as_tensor(keep, device=dev)]
-                                    .double())
-                    counts += np.bincount(where[keep], minlength=word_ids.size)
-            del hidden
+            del last
     word_states = None
     if lookup is not None:
         with np.errstate(invalid="ignore", divide="ignore"):

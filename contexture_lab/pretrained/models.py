@@ -64,6 +64,50 @@ def load_tokenizer(name: str):
     return tok
 
 
+def _check_texts(texts) -> list:
+    """``texts`` as a list of strings, or a clear error (a string alone, another type,
+    nothing)."""
+    if isinstance(texts, str) or not all(isinstance(t, str) for t in texts):
+        raise TypeError("texts must be a list of strings; found "
+                        f"{type(texts).__name__}")
+    texts = list(texts)
+    if not texts:
+        raise ValueError("texts is empty; expected at least one string")
+    return texts
+
+
+def token_ids(tokenizer, texts, *, batch_size: int = 1024) -> list:
+    """Each text's token ids, without special tokens, as a small array.
+
+    What a tokenizer returns for a whole corpus is Python lists of ints, with an attention
+    mask and token types beside them: for the 23,703 sentences of :func:`load_corpus`
+    (546,528 MiniLM tokens) the kernel's memory grows by about 110 MB. Here each batch's
+    lists become arrays before the next is tokenized.
+
+    Parameters
+    ----------
+    tokenizer : transformers tokenizer
+        E.g. ``load_tokenizer("minilm-l6")``.
+    texts : list of str
+    batch_size : int, default=1024
+        Texts tokenized at once.
+
+    Returns
+    -------
+    list of ndarray of int64
+        One array per text, of its ids (``tokenizer(texts, add_special_tokens=False)``'s
+        ``input_ids``).
+    """
+    texts = _check_texts(texts)
+    batch_size = check_int(batch_size, "batch_size", low=1)
+    out = []
+    for lo in range(0, len(texts), batch_size):
+        ids = tokenizer(texts[lo:lo + batch_size], add_special_tokens=False,
+                        return_attention_mask=False, return_token_type_ids=False)["input_ids"]
+        out.extend(np.asarray(row, dtype=np.int64) for row in ids)
+    return out
+
+
 def converted_dir(name: str = "smollm2") -> Path:
     """Where the dequantized copy of a GGUF model is kept: the data folder, keyed by the
     GGUF file's hash.
@@ -343,4 +387,4 @@ def generate(name: str, prompt: str, *, max_new_tokens: int = 8, device=None) ->
 
 
 __all__ = ["converted_dir", "generate", "load_model", "load_tokenizer", "onnx_state_dict",
-           "prepare", "unload"]
+           "prepare", "token_ids", "unload"]

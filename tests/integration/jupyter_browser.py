@@ -274,8 +274,11 @@ class LabPage:
     def model_json(self) -> dict:
         """The open notebook as JupyterLab holds it (nbformat JSON, outputs included), read
         through the app the lab exposes (``--LabApp.expose_app_in_browser``)."""
-        return self.page.evaluate(
-            "() => window.jupyterapp.shell.currentWidget.content.model.toJSON()")
+        # as a JSON string: JSON.stringify drops the fields JupyterLab leaves undefined,
+        # which Playwright would otherwise hand over as None
+        return json.loads(self.page.evaluate(
+            "() => JSON.stringify(window.jupyterapp.shell.currentWidget.content.model"
+            ".toJSON())"))
 
     def error_outputs(self) -> list[str]:
         """Texts of stderr outputs that hold a traceback or an error name."""

@@ -256,3 +256,28 @@ def test_next_token_probs_are_the_decoder_s_softmax(tmp_path, monkeypatch):
     np.testing.assert_allclose(out.next_token_probs[0, :out.lengths[0]], probs, atol=1e-6)
     with pytest.raises(ValueError, match="next_tokens needs a decoder"):
         pt.forward("minilm-l6", ["a"], next_tokens=ids)
+
+
+@needs["minilm-l6"]
+def test_token_ids_are_the_tokenizer_s_in_batches():
+    tok = pt.load_tokenizer("minilm-l6")
+    texts = PAIR * 3
+    want = tok(texts, add_special_tokens=False)["input_ids"]
+    for batch_size in (1, 4, 100):     # batches that split the texts, and one that does not
+        got = pt.token_ids(tok, texts, batch_size=batch_size)
+        assert [g.tolist() for g in got] == want
+        assert all(g.dtype == np.int64 for g in got)
+    with pytest.raises(TypeError, match="list of strings"):
+        pt.token_ids(tok, "one text")
+    with pytest.raises(ValueError, match="texts is empty"):
+        pt.token_ids(tok, [])
+
+
+@needs["minilm-l6"]
+def test_pooled_is_the_mean_over_real_tokens_at_every_depth(tmp_path, monkeypatch):
+    # texts of different lengths in one batch: the padding never enters the mean
+    monkeypatch.setenv("CONTEXTURE_LAB_CACHE", str(tmp_path))
+    run = pt.forward("minilm-l6", PAIR, states=True, batch_size=2)
+    for i, length in enumerate(run.lengths):
+        np.testing.assert_allclose(run.pooled[:, i], run.states[i, :, :length].mean(axis=1),
+                                   rtol=1e-5, atol=1e-6)
