@@ -182,7 +182,10 @@ def test_binder(extra) -> None:
     (which must be the CPU build), and nbval on the notebook Binder's link opens (or on the
     notebooks given). pip's own configuration (index, local wheels) applies, as it does for
     ``.venv``; a host it cannot reach (PyTorch's index, offline) is given up after one retry
-    instead of five. What only Binder can show: its build on its servers, its base image.
+    instead of five. SmolLM2's conversion in postBuild is copied from the set-up cache when
+    this machine holds one made with the same lock files (``.venv``'s set-up converted it:
+    the same function of the same files); Binder, with no such cache, converts. What only
+    Binder can show: its build on its servers, its base image.
     """
     start = time.monotonic()
     notebooks = extra or [BINDER_NOTEBOOK.relative_to(ROOT)]
