@@ -79,6 +79,11 @@ TEST_ENV = {
     "OMP_NUM_THREADS": "2",
     "MKL_NUM_THREADS": "2",
     "OPENBLAS_NUM_THREADS": "2",
+    # an idle OpenMP thread sleeps instead of spinning: the suite runs two workers, their
+    # kernels and a browser on two cores, where spinning threads burned CPU the others
+    # needed (nbval on notebooks 06, 08 and 10 side by side: 142 CPU-s and 76 s spinning,
+    # 107 CPU-s and 58 s passive); numbers are the same either way
+    "OMP_WAIT_POLICY": "PASSIVE",
     "MPLBACKEND": "Agg",
     "PYDEVD_DISABLE_FILE_VALIDATION": "1",
     # every inline figure of a notebook goes through contexture_lab.plotting.figure_check:

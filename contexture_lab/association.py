@@ -501,7 +501,7 @@ def sweep(knob: str, values, *, d: int = 32, **data) -> Iterator[SweepPoint]:
         yield SweepPoint(value, ctx, res.singular_values, res.left)
 
 
-__all__ = ["DECAY_METHODS", "KNOBS", "SweepPoint", "TAU_D0", "Tau", "decay_rate",
+__all__ = ["DECAY_METHODS", "KNOBS", "SweepPoint", "TAU_D0", "TAU_TIE_RTOL", "Tau", "decay_rate",
            "effective_dimension", "gram_measures", "kernel_deviation", "knob_contexts",
            "metrics", "n_components", "sweep", "tau"]
 

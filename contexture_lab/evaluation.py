@@ -378,5 +378,5 @@ def correlate(evaluation: Evaluation, *, measure: str = "tau") -> dict:
             "left_out": int((~ok).sum())}
 
 
-__all__ = ["ContextScore", "D_GRID", "Evaluation", "correlate", "evaluate_contexts",
+__all__ = ["ContextScore", "D_GRID", "Evaluation", "N_BASES", "correlate", "evaluate_contexts",
            "gram_spectrum", "probe_errors"]

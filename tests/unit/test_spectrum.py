@@ -368,7 +368,7 @@ def test_piece_projector_is_the_projection_onto_the_unit_eigenspace():
 
 
 def test_contexture_seed_is_renamed_random_state():
-    ctx = random_context(n=1500, m=1500, seed=1, sparse=True)
+    ctx = random_context(n=300, m=300, seed=1, sparse=True)
     new = cl.contexture(ctx, 3, method="sparse", random_state=2)
     with pytest.warns(FutureWarning, match="random_state"):
         old = cl.contexture(ctx, 3, method="sparse", seed=2)
