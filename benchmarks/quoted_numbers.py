@@ -1,5 +1,5 @@
 """The benchmark numbers that README.md and docs/INSTRUCTORS.md quote, generated from
-``benchmarks/RESULTS.md`` (the latest ``python3 tasks.py bench``).
+``benchmarks/RESULTS.md`` (the latest ``python3 tools/maintain.py bench``).
 
 A quoted passage sits between ``<!-- benchmarks:NAME -->`` and ``<!-- /benchmarks -->``
 (HTML comments: invisible on GitHub and in the book); the guide's notebook table quotes

@@ -1,4 +1,4 @@
-"""Sphinx configuration of the static book (``python3 tasks.py book`` runs Sphinx with it).
+"""Sphinx configuration of the static book (``python3 tools/maintain.py book`` runs Sphinx with it).
 
 The source folder is the repository root: the book's pages are ``book/index.md`` (title page
 and table of contents), every ``notebooks/*.ipynb`` with its stored outputs (myst-nb, never
@@ -50,14 +50,15 @@ myst_heading_anchors = 3
 _static = os.environ.get("CONTEXTURE_LAB_BOOK_STATIC")
 if not _static or not (Path(_static) / "mathjax" / "tex-chtml.js").is_file():
     raise RuntimeError("CONTEXTURE_LAB_BOOK_STATIC must name the folder with mathjax/"
-                       f"tex-chtml.js (python3 tasks.py book prepares it); found {_static!r}")
+                       "tex-chtml.js (python3 tools/maintain.py book prepares it); found "
+                       f"{_static!r}")
 mathjax_path = "mathjax/tex-chtml.js"
 # the explorers of notebooks 04-06, exported by the lab's Python before Sphinx runs
 # (python -m contexture_lab.widgets.book), and the page script that shows them
 _explorers = os.environ.get("CONTEXTURE_LAB_BOOK_EXPLORERS")
 if not _explorers or not (Path(_explorers) / "explorers").is_dir():
     raise RuntimeError("CONTEXTURE_LAB_BOOK_EXPLORERS must name the folder with explorers/ "
-                       f"(python3 tasks.py book prepares it); found {_explorers!r}")
+                       f"(python3 tools/maintain.py book prepares it); found {_explorers!r}")
 html_static_path = [_static, _explorers, str(HERE / "static")]
 
 html_theme = "sphinx_book_theme"

@@ -1,6 +1,6 @@
 """The static book as a reader meets it: built, served on loopback, read in headless Chromium.
 
-``python3 tasks.py book DIR`` (the documented command) builds the book into a temporary
+``python3 tools/maintain.py book DIR`` (the documented command) builds the book into a temporary
 folder; a loopback HTTP server serves it and Chromium (Debian's, through Playwright, as in
 test_browser.py) opens every page, with every request that leaves the server refused and
 recorded. Then: every page loads without a script error or a missing file (a style sheet,
@@ -24,10 +24,11 @@ Measured and printed, never asserted: the time until each explorer answers (time
 interactive, from the navigation's start) and from a key press or click to the next frame
 with the new readout and decoded panels. Each explorer adds at most 10 MB to the book.
 
-Needs the book's tooling in build/book-tools/ (``python3 tasks.py book`` or ``tasks.py test``
-installs it) and Chromium; skipped, saying which is missing, without them. A screenshot of
-each page goes to ``artifacts/book/`` (git-ignored), and of each explorer before and after
-each move (``explorer-NN-*.png``), with the measurements in ``explorers.json``.
+Needs the book's tooling in build/book-tools/ (``python3 tools/maintain.py book`` or
+``tasks.py test`` installs it) and Chromium; skipped, saying which is missing, without them.
+A screenshot of each page goes to ``artifacts/book/`` (git-ignored), and of each explorer
+before and after each move (``explorer-NN-*.png``), with the measurements in
+``explorers.json``.
 """
 
 from __future__ import annotations
@@ -72,7 +73,7 @@ pytestmark = [
         "when run as root) or set CONTEXTURE_LAB_CHROMIUM to read the book in a browser")),
     pytest.mark.skipif(not TASKS.book_tools_ready(), reason=(
         "the book's tooling is not installed in build/book-tools/ (or its pins changed): "
-        "python3 tasks.py book, or python3 tasks.py test, installs it")),
+        "python3 tools/maintain.py book, or python3 tasks.py test, installs it")),
 ]
 
 #: Collected on each page once MathJax is done: ids, links, text outside code and math,
@@ -136,8 +137,8 @@ def served(tmp_path_factory):
     """Build the book with the documented command and serve it on loopback."""
     out = tmp_path_factory.mktemp("book")
     start = time.monotonic()
-    subprocess.run([sys.executable, str(ROOT / "tasks.py"), "book", str(out)], check=True,
-                   cwd=ROOT, timeout=BUILD_TIMEOUT)
+    subprocess.run([sys.executable, str(ROOT / "tools" / "maintain.py"), "book", str(out)],
+                   check=True, cwd=ROOT, timeout=BUILD_TIMEOUT)
     built = time.monotonic() - start
     html = out / "html"
     port = free_port()
