@@ -326,8 +326,8 @@ def evaluate_contexts(contexts, y, *, ds=D_GRID, beta: float = 1.0, d0: int = 51
         kd = association.kernel_deviation(ctx) if kernel_deviation else float("nan")
         # a context with fewer functions than d (a label context) uses all it has
         used = np.minimum(ds, left.shape[1])
-        split = np.array([0 < d < s_all.size and
-                          degeneracy.closes_at(s_all, int(d))[1] > d for d in used])
+        split = np.array([d < s_all.size and degeneracy.closes_at(s_all, int(d))[1] > d
+                          for d in used])
         errors = probe_errors(left, y, splits, used, alpha=alpha)
         if split.any():
             # a cut inside a cluster: the probe sees a subspace the solver's basis chose,

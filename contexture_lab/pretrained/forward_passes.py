@@ -244,6 +244,7 @@ def _run(name, texts, max_length, want_attn, want_states, word_ids, random_weigh
                 del a
             del out
             m = mask.to(layers[0].dtype)[:, :, None]
+            real = m.sum(1)                                   # real tokens per text (B, 1)
             if want_states:
                 block = state_out[start:stop] if spill is None else \
                     np.zeros((stop - start, n_depths, T, dim), np.float32)
@@ -260,14 +261,14 @@ def _run(name, texts, max_length, want_attn, want_states, word_ids, random_weigh
                     rows = torch.as_tensor(keep, device=dev)
                     counts += np.bincount(where[keep], minlength=word_ids.size)
             for depth, h in enumerate(layers):
-                pooled[depth, start:stop] = ((h * m).sum(1) / m.sum(1)).float().cpu().numpy()
+                pooled[depth, start:stop] = ((h * m).sum(1) / real).float().cpu().numpy()
                 if want_states:
                     block[:, depth, :width] = h.float().cpu().numpy()
                 if lookup is not None and keep.size:
                     sums[depth].index_add_(0, index, h.reshape(-1, dim)[rows].double())
-            if want_states and spill is not None:
-                spill.write(start, block)
             if want_states:
+                if spill is not None:
+                    spill.write(start, block)
                 del block
             last = layers[-1]
             del layers
